@@ -1,0 +1,344 @@
+// Pkcs11Hsm: the Hsm port over any PKCS#11 module through graphene-pk11 (SoftHSM2 by default, a real HSM by
+// module path). Keys are generated sensitive and non-extractable; CKR_* codes become OfficiantErrors with
+// hsm.* codes whose messages name the token, never a PIN. PINs cross into pkcs11js as short-lived strings
+// (its API takes strings); our Buffers are wiped by their owners.
+import graphene from 'graphene-pk11';
+import { createHash, createPublicKey } from 'node:crypto';
+import { OfficiantError, type HsmCode } from '../../errors.js';
+import { failpoint } from '../../failpoints.js';
+import type { Hsm, HsmSession, KeyAttributes, KeyRecord, Secret, TokenIdentity } from '../../engine/ports.js';
+import type { KeyAlgorithm } from '../../script/schema.js';
+
+const CKR: Record<number, { code: HsmCode; text: string }> = {
+  0x30: { code: 'hsm.device', text: 'device error' },
+  0x32: { code: 'hsm.device', text: 'device removed' },
+  0xe0: { code: 'hsm.device', text: 'token not present' },
+  0xb0: { code: 'hsm.device', text: 'session closed' },
+  0xb3: { code: 'hsm.device', text: 'session no longer valid (token removed?)' },
+  0x70: { code: 'hsm.mechanism', text: 'mechanism not supported by the token' },
+  0xa0: { code: 'hsm.pin-incorrect', text: 'pin incorrect' },
+  0xa1: { code: 'hsm.pin-invalid', text: 'pin contains characters the token refuses' },
+  0xa2: { code: 'hsm.pin-invalid', text: 'pin length out of the range the token accepts' },
+  0xa4: { code: 'hsm.pin-locked', text: 'pin locked after too many wrong entries' },
+  0x101: { code: 'hsm.not-logged-in', text: 'not logged in' },
+};
+
+export function pkcs11Error(err: unknown, what: string): OfficiantError {
+  if (err instanceof OfficiantError) return err;
+  const code = typeof (err as { code?: unknown })?.code === 'number' ? ((err as { code: number }).code) : undefined;
+  const mapped = code === undefined ? undefined : CKR[code];
+  if (mapped) return new OfficiantError(mapped.code, `${what}: ${mapped.text}`, { cause: err });
+  const name = /CKR_[A-Z_]+/.exec(String((err as Error)?.message ?? ''))?.[0] ?? 'unexpected error';
+  return new OfficiantError('hsm.general', `${what}: ${name}`, { cause: err });
+}
+
+function pinString(pin: Secret): string {
+  return pin.use((b) => b.toString('utf8'));
+}
+
+function slotId(slot: graphene.Slot): number {
+  const h = slot.handle as Buffer;
+  return h.length >= 8 ? Number(h.readBigUInt64LE(0)) : h.readUInt32LE(0);
+}
+
+function version(v: { major: number; minor: number }): string {
+  return `${v.major}.${v.minor}`;
+}
+
+function identity(slot: graphene.Slot): TokenIdentity {
+  const t = slot.getToken();
+  return {
+    label: t.label.trim(),
+    manufacturer: t.manufacturerID.trim(),
+    model: t.model.trim(),
+    serial: t.serialNumber.trim(),
+    hardwareVersion: version(t.hardwareVersion),
+    firmwareVersion: version(t.firmwareVersion),
+    slotId: slotId(slot),
+  };
+}
+
+const CURVES: Record<string, { name: string; jwk: 'P-256' | 'P-384' }> = {
+  'EC-P256': { name: 'secp256r1', jwk: 'P-256' },
+  'EC-P384': { name: 'secp384r1', jwk: 'P-384' },
+};
+
+/** CKA_EC_POINT arrives as a DER OCTET STRING around the uncompressed point. */
+function unwrapEcPoint(attr: Buffer): Buffer {
+  if (attr[0] === 0x04 && attr[1] === attr.length - 2) return attr.subarray(2);
+  if (attr[0] === 0x04 && attr[1] === 0x81 && attr[2] === attr.length - 3) return attr.subarray(3);
+  return attr;
+}
+
+function spkiOf(pub: graphene.PublicKey, algorithm: KeyAlgorithm): Buffer {
+  const b64u = (b: Buffer) => b.toString('base64url');
+  if (algorithm.startsWith('RSA')) {
+    const a = pub.getAttribute({ modulus: null, publicExponent: null });
+    return createPublicKey({ key: { kty: 'RSA', n: b64u(a.modulus as Buffer), e: b64u(a.publicExponent as Buffer) }, format: 'jwk' }).export({ type: 'spki', format: 'der' });
+  }
+  const pt = unwrapEcPoint(pub.getAttribute({ pointEC: null }).pointEC as Buffer);
+  const n = (pt.length - 1) / 2;
+  return createPublicKey({
+    key: { kty: 'EC', crv: CURVES[algorithm].jwk, x: b64u(pt.subarray(1, 1 + n)), y: b64u(pt.subarray(1 + n)) },
+    format: 'jwk',
+  }).export({ type: 'spki', format: 'der' });
+}
+
+function algorithmOf(priv: graphene.PrivateKey, pub: graphene.PublicKey): KeyAlgorithm {
+  if (priv.type === graphene.KeyType.RSA) {
+    const bits = (pub.getAttribute({ modulus: null }).modulus as Buffer).length * 8;
+    return bits === 4096 ? 'RSA-4096' : 'RSA-3072';
+  }
+  const params = pub.getAttribute({ paramsEC: null }).paramsEC as Buffer;
+  return params.equals(graphene.NamedCurve.getByName('secp384r1').value) ? 'EC-P384' : 'EC-P256';
+}
+
+class Pkcs11Session implements HsmSession {
+  constructor(
+    private readonly slot: graphene.Slot,
+    private readonly session: graphene.Session,
+  ) {}
+
+  token(): TokenIdentity {
+    return identity(this.slot);
+  }
+
+  random(bytes: number): Buffer {
+    try {
+      return this.session.generateRandom(bytes);
+    } catch (err) {
+      throw pkcs11Error(err, 'random number generation');
+    }
+  }
+
+  private record(priv: graphene.PrivateKey): KeyRecord {
+    const label = priv.label;
+    const id = priv.id;
+    const pub = this.session
+      .find({ class: graphene.ObjectClass.PUBLIC_KEY, label, id })
+      .items(0)
+      ?.toType<graphene.PublicKey>();
+    if (!pub) throw new OfficiantError('hsm.key-not-found', `public key "${label}" is missing on the token`);
+    const algorithm = algorithmOf(priv, pub);
+    const a = priv.getAttribute({ local: null, neverExtractable: null, alwaysSensitive: null, extractable: null, sensitive: null });
+    const attributes: KeyAttributes = {
+      local: !!a.local,
+      neverExtractable: !!a.neverExtractable,
+      alwaysSensitive: !!a.alwaysSensitive,
+      extractable: !!a.extractable,
+      sensitive: !!a.sensitive,
+    };
+    return { label, id: id.toString('hex'), algorithm, spki: spkiOf(pub, algorithm), attributes };
+  }
+
+  findKeys(label: string): KeyRecord[] {
+    try {
+      failpoint('hsm.find');
+      const found = this.session.find({ class: graphene.ObjectClass.PRIVATE_KEY, label });
+      const out: KeyRecord[] = [];
+      for (let i = 0; i < found.length; i++) out.push(this.record(found.items(i).toType<graphene.PrivateKey>()));
+      return out;
+    } catch (err) {
+      throw pkcs11Error(err, `looking up key "${label}"`);
+    }
+  }
+
+  generateKeyPair(spec: { label: string; id: string; algorithm: KeyAlgorithm }): KeyRecord {
+    const id = Buffer.from(spec.id, 'hex');
+    const common = { token: true, label: spec.label, id };
+    const priv = { ...common, private: true, sign: true, sensitive: true, extractable: false, decrypt: false, unwrap: false, derive: false };
+    try {
+      failpoint('hsm.generateKeyPair');
+      let keys: graphene.IKeyPair;
+      if (spec.algorithm.startsWith('RSA')) {
+        const bits = spec.algorithm === 'RSA-4096' ? 4096 : 3072;
+        keys = this.session.generateKeyPair(
+          graphene.KeyGenMechanism.RSA,
+          { ...common, keyType: graphene.KeyType.RSA, private: false, verify: true, encrypt: false, wrap: false, modulusBits: bits, publicExponent: Buffer.from([1, 0, 1]) },
+          { ...priv, keyType: graphene.KeyType.RSA },
+        );
+      } else {
+        keys = this.session.generateKeyPair(
+          graphene.KeyGenMechanism.EC,
+          { ...common, keyType: graphene.KeyType.EC, private: false, verify: true, paramsEC: graphene.NamedCurve.getByName(CURVES[spec.algorithm].name).value },
+          { ...priv, keyType: graphene.KeyType.EC },
+        );
+      }
+      return this.record(keys.privateKey);
+    } catch (err) {
+      throw pkcs11Error(err, `generating key "${spec.label}"`);
+    }
+  }
+
+  sign(label: string, data: Buffer): Buffer {
+    try {
+      failpoint('hsm.sign');
+      const found = this.session.find({ class: graphene.ObjectClass.PRIVATE_KEY, label });
+      if (found.length !== 1) throw new OfficiantError('hsm.key-not-found', `expected one private key "${label}", found ${found.length}`);
+      const key = found.items(0).toType<graphene.PrivateKey>();
+      if (key.type === graphene.KeyType.RSA) return this.session.createSign('SHA256_RSA_PKCS', key).once(data);
+      // SoftHSM has no CKM_ECDSA_SHA256: hash here, sign the digest with CKM_ECDSA (raw r||s comes back).
+      return this.session.createSign('ECDSA', key).once(createHash('sha256').update(data).digest());
+    } catch (err) {
+      throw pkcs11Error(err, `signing with key "${label}"`);
+    }
+  }
+
+  close(): void {
+    try {
+      this.session.logout();
+    } catch {
+      // already logged out or token gone: nothing left to protect
+    }
+    try {
+      this.session.close();
+    } catch {
+      // token removed: the session is gone with it
+    }
+  }
+}
+
+export class Pkcs11Hsm implements Hsm {
+  private constructor(
+    private readonly mod: graphene.Module,
+    private readonly library: string,
+  ) {}
+
+  /** Loads and initialises the module; a missing or broken module is an environment error (exit 3). */
+  static load(library: string): Pkcs11Hsm {
+    let mod: graphene.Module;
+    try {
+      mod = graphene.Module.load(library, 'officiant');
+    } catch (err) {
+      throw new OfficiantError('env.module-load', `cannot load PKCS#11 module ${library}: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+    }
+    try {
+      mod.initialize();
+    } catch (err) {
+      throw new OfficiantError('env.module-load', `PKCS#11 module ${library} failed to initialise: ${pkcs11Error(err, 'C_Initialize').message}`, { cause: err });
+    }
+    return new Pkcs11Hsm(mod, library);
+  }
+
+  describe(): { library: string; manufacturer: string; version: string } {
+    return { library: this.library, manufacturer: this.mod.manufacturerID.trim(), version: version(this.mod.libraryVersion) };
+  }
+
+  private slots(): graphene.Slot[] {
+    const list = this.mod.getSlots(true);
+    const out: graphene.Slot[] = [];
+    for (let i = 0; i < list.length; i++) out.push(list.items(i));
+    return out;
+  }
+
+  private slotFor(label: string): graphene.Slot | undefined {
+    return this.slots().find((s) => {
+      const t = s.getToken();
+      return (t.flags & graphene.TokenFlag.TOKEN_INITIALIZED) !== 0 && t.label.trim() === label;
+    });
+  }
+
+  findToken(label: string): TokenIdentity | undefined {
+    try {
+      failpoint('hsm.findToken');
+      const slot = this.slotFor(label);
+      return slot ? identity(slot) : undefined;
+    } catch (err) {
+      throw pkcs11Error(err, `looking for token "${label}"`);
+    }
+  }
+
+  freeSlots(): number[] {
+    return this.slots()
+      .filter((s) => (s.getToken().flags & graphene.TokenFlag.TOKEN_INITIALIZED) === 0)
+      .map(slotId);
+  }
+
+  initToken(slot: number, label: string, soPin: Secret, userPin: Secret): TokenIdentity {
+    const target = this.slots().find((s) => slotId(s) === slot);
+    if (!target) throw new OfficiantError('env.no-free-slot', `slot ${slot} is not present`);
+    try {
+      failpoint('hsm.initToken');
+      // graphene's Slot.initToken crashes on the undefined that pkcs11js returns after a successful
+      // C_InitToken; call the binding directly.
+      (target as unknown as { lib: { C_InitToken(slot: Buffer, pin: string, label: string): unknown } }).lib.C_InitToken(target.handle as Buffer, pinString(soPin), label);
+    } catch (err) {
+      throw pkcs11Error(err, `initialising token "${label}"`);
+    }
+    this.initUserPin(label, soPin, userPin);
+    const slotNow = this.slotFor(label);
+    if (!slotNow) throw new OfficiantError('hsm.device', `token "${label}" not found right after initialisation`);
+    return identity(slotNow);
+  }
+
+  userPinInitialised(label: string): boolean {
+    const slot = this.requireSlot(label);
+    return (slot.getToken().flags & graphene.TokenFlag.USER_PIN_INITIALIZED) !== 0;
+  }
+
+  initUserPin(label: string, soPin: Secret, userPin: Secret): void {
+    const slot = this.requireSlot(label);
+    let session: graphene.Session | undefined;
+    try {
+      session = slot.open(graphene.SessionFlag.SERIAL_SESSION | graphene.SessionFlag.RW_SESSION);
+      session.login(pinString(soPin), graphene.UserType.SO);
+      failpoint('hsm.initPin');
+      session.initPin(pinString(userPin));
+    } catch (err) {
+      throw pkcs11Error(err, `setting the user pin of token "${label}"`);
+    } finally {
+      try {
+        session?.logout();
+        session?.close();
+      } catch {
+        // nothing to clean up on a gone token
+      }
+    }
+  }
+
+  private requireSlot(label: string): graphene.Slot {
+    const slot = this.slotFor(label);
+    if (!slot) throw new OfficiantError('env.token-missing', `token "${label}" is not present`);
+    return slot;
+  }
+
+  openSession(label: string, userPin: Secret): HsmSession {
+    const slot = this.requireSlot(label);
+    let session: graphene.Session | undefined;
+    try {
+      session = slot.open(graphene.SessionFlag.SERIAL_SESSION | graphene.SessionFlag.RW_SESSION);
+      failpoint('hsm.login');
+      session.login(pinString(userPin), graphene.UserType.USER);
+      return new Pkcs11Session(slot, session);
+    } catch (err) {
+      try {
+        session?.close();
+      } catch {
+        // ignore: reporting the login error matters
+      }
+      throw pkcs11Error(err, `logging in to token "${label}"`);
+    }
+  }
+
+  labelsInUse(tokenLabel: string, labels: readonly string[]): string[] {
+    const slot = this.requireSlot(tokenLabel);
+    try {
+      const session = slot.open(graphene.SessionFlag.SERIAL_SESSION);
+      try {
+        return labels.filter((l) => session.find({ label: l }).length > 0);
+      } finally {
+        session.close();
+      }
+    } catch (err) {
+      throw pkcs11Error(err, `listing objects on token "${tokenLabel}"`);
+    }
+  }
+
+  close(): void {
+    try {
+      this.mod.finalize();
+    } catch {
+      // already finalised
+    }
+  }
+}

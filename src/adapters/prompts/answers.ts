@@ -1,0 +1,91 @@
+// The answers file for non-interactive runs (automation, tests, rehearsals): who is present, what they read
+// off seals and labels, their secrets, and what to do when a step fails. Secrets should be written as
+// ${ENV_VAR} references so the file itself holds none; an unset variable is an error that names the variable,
+// never a value.
+import { z } from 'zod';
+import { OfficiantError } from '../../errors.js';
+import { formatProblem, parseWithSchema, type Problem } from '../../script/parse.js';
+
+const name = z.string().min(1);
+
+export const AnswersSchema = z
+  .object({
+    people: z.record(z.string(), z.array(name)).default({}).describe('Names of the people present, per role id, in check-in order.'),
+    records: z.record(z.string(), z.record(z.string(), z.string())).default({}).describe('Values typed at manual.confirm steps: step id -> field id -> value.'),
+    secrets: z.record(z.string(), z.record(z.string(), z.string())).default({}).describe('Per person name: purpose id (so-pin-half, user-pin-half, user-pin) -> value or ${ENV_VAR}.'),
+    confirm: z.union([z.boolean(), z.record(z.string(), z.boolean())]).default(true).describe('Answer to every confirmation, or per step id.'),
+    failures: z
+      .record(z.string(), z.array(z.object({ action: z.enum(['retry', 'abort']), reason: z.string().min(1) }).strict()))
+      .default({})
+      .describe('Per step id, the decisions taken on successive failures; none means abort.'),
+  })
+  .strict();
+
+export type Answers = z.output<typeof AnswersSchema>;
+
+const ENV_REF = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
+
+/** Parses an answers file and resolves ${ENV} references in secrets. Throws input.answers-invalid listing every problem. */
+export function parseAnswers(file: string, text: string, env: NodeJS.ProcessEnv = process.env): { answers: Answers; warnings: string[] } {
+  const parsed = parseWithSchema(file, text, AnswersSchema);
+  const problems: Problem[] = [...parsed.errors];
+  const warnings: string[] = [];
+  const answers = parsed.value;
+  if (answers) {
+    for (const [person, purposes] of Object.entries(answers.secrets)) {
+      for (const [purpose, value] of Object.entries(purposes)) {
+        const ref = ENV_REF.exec(value);
+        if (ref) {
+          const resolved = env[ref[1]];
+          if (resolved === undefined || resolved === '') {
+            problems.push(parsed.source.problem(['secrets', person, purpose], `environment variable ${ref[1]} is not set`));
+          } else {
+            purposes[purpose] = resolved;
+          }
+        } else {
+          warnings.push(formatProblem(parsed.source.problem(['secrets', person, purpose], 'secret written in the file; prefer ${ENV_VAR}')));
+        }
+      }
+    }
+  }
+  if (problems.length > 0 || !answers) {
+    throw new OfficiantError('input.answers-invalid', `${file}: ${problems.length} problem(s) in the answers file`, {
+      details: problems.map(formatProblem),
+    });
+  }
+  return { answers, warnings };
+}
+
+/** What an answers file lacks for a script, one line each; checked before the HSM is touched. */
+export function missingAnswers(script: import('../../script/schema.js').Script, answers: Answers): string[] {
+  const problems: string[] = [];
+  const checkIn = script.steps.find((s) => s.kind === 'participants.check-in');
+  const roles = checkIn?.kind === 'participants.check-in' ? (checkIn.params.roles ?? Object.keys(script.roles)) : [];
+  for (const roleId of roles) {
+    const need = script.roles[roleId].people;
+    const have = new Set(answers.people[roleId] ?? []).size;
+    if (have < need) problems.push(`people.${roleId}: ${have} of ${need} distinct names`);
+  }
+  for (const step of script.steps) {
+    if (step.kind === 'manual.confirm') {
+      for (const f of step.params.record) {
+        if (answers.records[step.id]?.[f.id] === undefined) problems.push(`records.${step.id}.${f.id}: missing (${f.label})`);
+      }
+    }
+  }
+  const init = script.steps.find((s) => s.kind === 'hsm.init-token');
+  const needSecret = (name: string | undefined, purpose: string) => {
+    if (name !== undefined && answers.secrets[name]?.[purpose] === undefined) problems.push(`secrets["${name}"].${purpose}: missing`);
+  };
+  if (init?.kind === 'hsm.init-token') {
+    const holders = (answers.people[init.params.pin_holders.role] ?? []).slice(0, init.params.pin_holders.people);
+    for (const h of holders) {
+      needSecret(h, 'so-pin-half');
+      needSecret(h, 'user-pin-half');
+    }
+  } else {
+    const firstHsm = script.steps.find((s) => s.kind.startsWith('hsm.'));
+    if (firstHsm) needSecret(answers.people[firstHsm.perform]?.[0], 'user-pin');
+  }
+  return problems;
+}

@@ -1,0 +1,105 @@
+// InquirerPrompter: the interactive Prompter, and the only module that imports inquirer. It says whose turn
+// it is, shows the instructions, masks every secret (asked twice where the script wants a confirmation) and
+// turns Ctrl-C at a prompt into a clean pause (interrupt.paused), never a stack trace.
+import { confirm, input, password, select } from '@inquirer/prompts';
+import { OfficiantError } from '../../errors.js';
+import { secretFromString } from '../../engine/secret.js';
+import type { FailureDecision, Person, Prompter, Secret, Turn } from '../../engine/ports.js';
+
+const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+
+async function ask<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if ((err as Error)?.name === 'ExitPromptError' || (err as Error)?.name === 'AbortPromptError') {
+      throw new OfficiantError('interrupt.paused', 'paused by the operator at a prompt');
+    }
+    throw err;
+  }
+}
+
+export class InquirerPrompter implements Prompter {
+  constructor(
+    private readonly out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+    private readonly roleTitle: (role: string) => string = (r) => r,
+  ) {}
+
+  announce(turn: Turn): void {
+    const who = (ps: Person[]) => (ps.length === 0 ? '(nobody checked in yet)' : ps.map((p) => p.name).join(', '));
+    this.out('');
+    this.out(bold(`── Step ${turn.index} of ${turn.total}: ${turn.title} ──`));
+    this.out(`Performed by: ${who(turn.perform)}${turn.witness.length > 0 ? `   Witnessed by: ${who(turn.witness)}` : ''}`);
+    this.out('');
+    for (const line of turn.instructions.split('\n')) this.out(`  ${line}`);
+    this.out('');
+  }
+
+  async checkIn(role: { id: string; title: string }, count: number): Promise<string[]> {
+    const names: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const name = await ask(() =>
+        input({
+          message: `${role.title} ${count > 1 ? `${i + 1} of ${count}` : ''}: full name`,
+          validate: (v) => (v.trim() === '' ? 'a name is required' : names.includes(v.trim()) ? `${v.trim()} is already checked in` : true),
+        }),
+      );
+      names.push(name.trim());
+    }
+    return names;
+  }
+
+  async record(person: Person, field: { label: string; pattern?: string }): Promise<string> {
+    const re = field.pattern === undefined ? undefined : new RegExp(`^(?:${field.pattern})$`);
+    return ask(() =>
+      input({
+        message: `${person.name}, type ${field.label}:`,
+        validate: (v) => (v.trim() === '' ? 'a value is required' : re && !re.test(v.trim()) ? `expected the form /${field.pattern}/` : true),
+      }),
+    );
+  }
+
+  async confirm(person: Person, question: string): Promise<boolean> {
+    return ask(() => confirm({ message: `${person.name} (${this.roleTitle(person.role)}): ${question}`, default: false }));
+  }
+
+  async secret(person: Person, purpose: { label: string; minLength: number; repeat: boolean }): Promise<Secret> {
+    this.out(`  ${bold(person.name)}, please take the keyboard. Others look away.`);
+    for (;;) {
+      const first = await ask(() =>
+        password({
+          message: `${person.name}, enter your ${purpose.label}:`,
+          mask: '*',
+          validate: (v) => (v.length < purpose.minLength ? `at least ${purpose.minLength} characters` : true),
+        }),
+      );
+      if (!purpose.repeat) return secretFromString(first);
+      const again = await ask(() => password({ message: `${person.name}, enter it again:`, mask: '*' }));
+      if (again === first) return secretFromString(first);
+      this.out('  The two entries differ. Please enter it again.');
+    }
+  }
+
+  async onFailure(stepId: string, message: string, decider: Person, allowRetry: boolean): Promise<FailureDecision> {
+    this.out(`  The step failed: ${message}`);
+    const action = allowRetry
+      ? await ask(() =>
+          select<'retry' | 'abort'>({
+            message: `${decider.name}, retry the step or abort the ceremony?`,
+            choices: [
+              { name: 'Retry (the reason is recorded as a deviation)', value: 'retry' },
+              { name: 'Abort the ceremony', value: 'abort' },
+            ],
+          }),
+        )
+      : 'abort';
+    const reason = await ask(() =>
+      input({ message: `${decider.name}, reason for the ${action === 'retry' ? 'retry' : 'abort'} (recorded):`, validate: (v) => (v.trim().length < 5 ? 'please state a reason' : true) }),
+    );
+    return { action, reason: reason.trim(), by: decider };
+  }
+
+  say(line: string): void {
+    this.out(line);
+  }
+}

@@ -1,0 +1,129 @@
+// officiant run | rehearse | resume: compose the adapters and run the ceremony engine.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { OfficiantError } from '../../errors.js';
+import { resumeCeremony, startCeremony, SCRIPT_COPY, type RunResult } from '../../engine/runner.js';
+import type { Prompter } from '../../engine/ports.js';
+import type { HsmSite } from '../../steps/step.types.js';
+import { missingAnswers, parseAnswers, type Answers } from '../../adapters/prompts/answers.js';
+import { InquirerPrompter } from '../../adapters/prompts/inquirer-prompter.js';
+import { ScriptedPrompter } from '../../adapters/prompts/scripted-prompter.js';
+import { simulatePeople } from '../../adapters/prompts/rehearsal-people.js';
+import { SOFTHSM_MODULE, SoftHsmSandbox } from '../../adapters/pkcs11/softhsm-sandbox.js';
+import { parseScript } from '../../script/rules.js';
+import type { Script } from '../../script/schema.js';
+import { ceremonyDeps, checkTemplates, defaultOut, loadScript, pauseOnSigint, readInput, resolveSite, summary, type SiteFlags } from '../compose.js';
+
+type Print = (l: string) => void;
+
+const SITE_COPY = 'site.json';
+const REHEARSAL_POINTER = 'rehearsal.json';
+
+function exitFor(result: RunResult): number {
+  return result.outcome === 'done' ? 0 : result.outcome === 'aborted' ? 1 : 130;
+}
+
+function prompterFor(script: Script, answersFile: string | undefined, print: Print): { prompter: Prompter; problems: string[] } {
+  if (answersFile) {
+    const { answers, warnings } = parseAnswers(answersFile, readInput(answersFile, 'answers file'));
+    for (const w of warnings) print(`warning: ${w}`);
+    return { prompter: new ScriptedPrompter(answers, print), problems: missingAnswers(script, answers) };
+  }
+  if (!process.stdin.isTTY) {
+    throw new OfficiantError('input.missing-answer', 'standard input is not a terminal: give --answers <file> for a non-interactive run');
+  }
+  return { prompter: new InquirerPrompter((l) => process.stdout.write(`${l}\n`), (r) => script.roles[r]?.title ?? r), problems: [] };
+}
+
+async function execute(run: (bind: (c: { requestPause(): void }) => void) => Promise<RunResult>, out: string, print: Print): Promise<number> {
+  const sigint = pauseOnSigint();
+  try {
+    const result = await run(sigint.bind);
+    summary(result, out, print);
+    return exitFor(result);
+  } finally {
+    sigint.release();
+  }
+}
+
+function siteJson(site: HsmSite | undefined): string {
+  return `${JSON.stringify(site ?? null, null, 2)}\n`;
+}
+
+export async function runCommand(file: string, opts: SiteFlags & { out?: string; answers?: string }, print: Print): Promise<number> {
+  const { script, text, warnings } = loadScript(file);
+  warnings.forEach(print);
+  const site = resolveSite(script, opts);
+  await checkTemplates();
+  const { prompter, problems } = prompterFor(script, opts.answers, print);
+  const out = opts.out ?? defaultOut(script);
+  const deps = ceremonyDeps({ script, text, site, rehearsal: false, prompter, out });
+  print(`Ceremony: ${script.title} (${script.id} v${script.version}) → ${resolve(out)}`);
+  return execute((bind) => startCeremony(deps, { scriptFile: file, extraFiles: { [SITE_COPY]: siteJson(site) }, extra: { answers: problems }, onCeremony: bind }), out, print);
+}
+
+export async function rehearseCommand(file: string, opts: { out?: string }, print: Print): Promise<number> {
+  const { script, text, warnings } = loadScript(file);
+  warnings.forEach(print);
+  await checkTemplates();
+  const out = opts.out ?? defaultOut(script);
+  if (existsSync(join(out, 'journal.jsonl'))) {
+    throw new OfficiantError('input.out-dir-used', `${resolve(out)} already holds a ceremony journal; resume it with \`officiant resume ${out}\` or choose another --out`);
+  }
+  const sandbox = SoftHsmSandbox.create(out);
+  sandbox.activate();
+  const people = simulatePeople(script);
+  sandbox.savePeople(people);
+  const site: HsmSite | undefined = script.site.hsm ? { profile: script.site.hsm, module: SOFTHSM_MODULE, tokenLabel: `rehearsal-${script.site.hsm}`.slice(0, 32) } : undefined;
+  const deps = ceremonyDeps({ script, text, site, rehearsal: true, prompter: new ScriptedPrompter(people, print), out });
+  print(`Rehearsal: ${script.title} (${script.id} v${script.version}) → ${resolve(out)}`);
+  print(`Sandbox HSM: ${sandbox.dir} (throwaway SoftHSM; simulated people and their PINs stay there)`);
+  let started = false;
+  return execute(
+    async (bind) => {
+      try {
+        return await startCeremony(deps, {
+          scriptFile: file,
+          extraFiles: { [SITE_COPY]: siteJson(site), [REHEARSAL_POINTER]: `${JSON.stringify({ sandbox: sandbox.dir }, null, 2)}\n` },
+          onCeremony: (c) => {
+            started = true;
+            bind(c);
+          },
+        });
+      } catch (err) {
+        if (!started) sandbox.remove();
+        throw err;
+      }
+    },
+    out,
+    print,
+  );
+}
+
+export async function resumeCommand(outDir: string, opts: { answers?: string }, print: Print): Promise<number> {
+  const out = resolve(outDir);
+  if (!existsSync(join(out, 'journal.jsonl'))) {
+    const why = existsSync(join(out, SCRIPT_COPY)) ? ' (it stopped before its first journal entry: delete it and start again)' : '';
+    throw new OfficiantError('input.not-a-ceremony', `${out} holds no ceremony journal${why}`);
+  }
+  const text = readInput(join(out, SCRIPT_COPY), 'script copy');
+  const check = parseScript(join(out, SCRIPT_COPY), text);
+  if (!check.script) throw new OfficiantError('input.script-invalid', `${join(out, SCRIPT_COPY)} no longer parses`);
+  const script = check.script;
+  const site = JSON.parse(readInput(join(out, SITE_COPY), 'site copy')) as HsmSite | null;
+  await checkTemplates();
+  let prompter: Prompter;
+  let rehearsal = false;
+  if (existsSync(join(out, REHEARSAL_POINTER))) {
+    const { sandbox: dir } = JSON.parse(readFileSync(join(out, REHEARSAL_POINTER), 'utf8')) as { sandbox: string };
+    const sandbox = SoftHsmSandbox.open(dir);
+    sandbox.activate();
+    prompter = new ScriptedPrompter(sandbox.loadPeople<Answers>(), print);
+    rehearsal = true;
+  } else {
+    prompter = prompterFor(script, opts.answers, print).prompter;
+  }
+  const deps = ceremonyDeps({ script, text, site: site ?? undefined, rehearsal, prompter, out });
+  print(`Resuming ${script.title} (${script.id} v${script.version}) in ${out}`);
+  return execute((bind) => resumeCeremony(deps, { onCeremony: bind }), out, print);
+}

@@ -1,0 +1,16 @@
+// officiant schema [--write]: prints (or writes into the checkout) the JSON Schema of ceremony scripts.
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { JSON_SCHEMA_PATH, scriptJsonSchema } from '../../script/json-schema.js';
+
+export function schemaCommand(opts: { write?: boolean }, print: (l: string) => void): number {
+  const text = scriptJsonSchema();
+  if (opts.write) {
+    const path = fileURLToPath(new URL(`../../../${JSON_SCHEMA_PATH}`, import.meta.url));
+    writeFileSync(path, text);
+    print(`wrote ${JSON_SCHEMA_PATH}`);
+  } else {
+    print(text.trimEnd());
+  }
+  return 0;
+}

@@ -1,0 +1,129 @@
+// Composition root shared by run, rehearse and resume: reads the files people hand us, builds the adapters
+// (PKCS#11 module, output directory, journal file, prompter, PDF renderer) and hands them to the engine.
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { OfficiantError } from '../errors.js';
+import { formatProblem, parseWithSchema } from '../script/parse.js';
+import { parseScript } from '../script/rules.js';
+import { SiteProfile, type Script } from '../script/schema.js';
+import type { CeremonyDeps, RunResult } from '../engine/runner.js';
+import type { Prompter } from '../engine/ports.js';
+import type { HsmSite } from '../steps/step.types.js';
+import { FsJournalFile, FsOutputStore } from '../adapters/fs/fs-output-store.js';
+import { Pkcs11Hsm } from '../adapters/pkcs11/pkcs11-hsm.js';
+import { renderStepPage } from '../evidence/render-step-page.js';
+import { loadPageTemplate } from '../evidence/page-template.js';
+
+export const TEMPLATE_DIR = fileURLToPath(new URL('../../templates', import.meta.url));
+export const VERSION = '0.1.0';
+
+export function readInput(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new OfficiantError(code === 'ENOENT' ? 'input.not-a-ceremony' : 'env.fs', `cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code}`);
+  }
+}
+
+export function loadScript(path: string): { script: Script; text: string; warnings: string[] } {
+  const text = readInput(path, 'script');
+  const check = parseScript(path, text);
+  if (!check.script) {
+    throw new OfficiantError('input.script-invalid', `${path}: ${check.errors.length} problem(s)`, { details: check.errors.map(formatProblem) });
+  }
+  return { script: check.script, text, warnings: check.warnings.map((w) => `warning: ${formatProblem(w)}`) };
+}
+
+export interface SiteFlags {
+  site?: string;
+  module?: string;
+  tokenLabel?: string;
+  slot?: string;
+}
+
+export function resolveSite(script: Script, flags: SiteFlags): HsmSite | undefined {
+  const profile = script.site.hsm;
+  if (profile === undefined) return undefined;
+  let fromFile: { module?: string; token_label?: string; slot?: number } = {};
+  if (flags.site) {
+    const parsed = parseWithSchema(flags.site, readInput(flags.site, 'site file'), SiteProfile);
+    if (!parsed.value) throw new OfficiantError('input.site-invalid', `${flags.site}: ${parsed.errors.length} problem(s)`, { details: parsed.errors.map(formatProblem) });
+    fromFile = parsed.value.hsm[profile] ?? {};
+    if (!parsed.value.hsm[profile] && !(flags.module && flags.tokenLabel)) {
+      throw new OfficiantError('input.site-invalid', `${flags.site} has no hsm profile "${profile}" (the script's site.hsm)`);
+    }
+  }
+  const module = flags.module ?? fromFile.module;
+  const tokenLabel = flags.tokenLabel ?? fromFile.token_label;
+  const slot = flags.slot !== undefined ? Number(flags.slot) : fromFile.slot;
+  if (!module || !tokenLabel) {
+    throw new OfficiantError('input.site-invalid', `no module path and token label for HSM profile "${profile}": give --site <file> or --module and --token-label`);
+  }
+  if (slot !== undefined && !Number.isInteger(slot)) throw new OfficiantError('input.site-invalid', `--slot must be a whole number`);
+  return { profile, module, tokenLabel, slot };
+}
+
+export async function checkTemplates(): Promise<void> {
+  await loadPageTemplate(TEMPLATE_DIR);
+}
+
+export function defaultOut(script: Script): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+  return join('evidence', `${script.id}-${stamp}`);
+}
+
+export function ceremonyDeps(args: { script: Script; text: string; site: HsmSite | undefined; rehearsal: boolean; prompter: Prompter; out: string }): CeremonyDeps {
+  const out = resolve(args.out);
+  return {
+    script: args.script,
+    scriptText: args.text,
+    site: args.site,
+    rehearsal: args.rehearsal,
+    openHsm: () => {
+      if (!args.site) throw new OfficiantError('input.site-invalid', 'the script has no HSM profile');
+      if (!existsSync(args.site.module)) throw new OfficiantError('env.module-load', `PKCS#11 module ${args.site.module} does not exist`);
+      return Pkcs11Hsm.load(args.site.module);
+    },
+    prompter: args.prompter,
+    store: new FsOutputStore(out),
+    journalFile: new FsJournalFile(join(out, 'journal.jsonl')),
+    clock: { now: () => new Date() },
+    renderer: { renderStepPage: (page) => renderStepPage(page, { templateDir: TEMPLATE_DIR }) },
+    footer: `Officiant ${VERSION} · ${basename(out)}`,
+  };
+}
+
+/** Ctrl-C asks the engine to pause at the next safe point; a second Ctrl-C stops at once (the journal is durable). */
+export function pauseOnSigint(): { bind(c: { requestPause(): void }): void; release(): void } {
+  let target: { requestPause(): void } | undefined;
+  let count = 0;
+  const handler = () => {
+    count++;
+    if (count > 1) process.exit(130);
+    process.stderr.write('\nofficiant: pausing after the current operation (Ctrl-C again to stop now)\n');
+    target?.requestPause();
+  };
+  process.on('SIGINT', handler);
+  return {
+    bind: (c) => {
+      target = c;
+    },
+    release: () => process.off('SIGINT', handler),
+  };
+}
+
+export function summary(result: RunResult, out: string, print: (l: string) => void): void {
+  const rel = resolve(out);
+  if (result.outcome === 'done') {
+    print('');
+    print(`Ceremony ${result.ceremonyId} completed: ${result.steps} steps.`);
+  } else {
+    print('');
+    print(`Ceremony ${result.ceremonyId} ABORTED: ${result.reason ?? ''}`);
+  }
+  print(`Evidence:      ${rel}/steps/ (one PDF per step)`);
+  print(`Journal:       ${rel}/journal.jsonl (head ${result.journalHead})`);
+  print(`Outputs:       ${rel}/outputs/`);
+}

@@ -1,0 +1,109 @@
+// The officiant command. One try/catch: an OfficiantError prints its message, details and a hint, and exits
+// with its family's code (0 done, 1 ceremony failed/aborted, 2 bad input, 3 environment, 130 interrupted).
+// Anything else is a bug: one line, exit 1, stack only with OFFICIANT_DEBUG=1. Commands are imported lazily so
+// `officiant --help` does not load PKCS#11 or PDF code.
+import { Command } from 'commander';
+import { exitCodeFor, OfficiantError } from '../errors.js';
+import { HINTS } from './messages.js';
+
+const print = (l: string) => process.stdout.write(`${l}\n`);
+
+async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = new Command('officiant')
+    .description('Key-ceremony orchestration: run reviewed ceremony scripts on an HSM, leave evidence for auditors.')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .addHelpText('after', '\nExit codes: 0 done, 1 ceremony failed or aborted, 2 bad input, 3 environment (module, token, permissions), 130 interrupted/paused.');
+
+  program
+    .command('validate')
+    .argument('<script>', 'ceremony script (YAML)')
+    .description('check a ceremony script; every problem as file:line:col path: message')
+    .action(async (script: string) => {
+      const { validateCommand } = await import('./commands/validate.js');
+      code = validateCommand(script, print);
+    });
+  program
+    .command('plan')
+    .argument('<script>', 'ceremony script (YAML)')
+    .description('print the ceremony as a numbered script: who does what, in which order')
+    .action(async (script: string) => {
+      const { planCommand } = await import('./commands/validate.js');
+      code = planCommand(script, print);
+    });
+  const siteOptions = (c: Command) =>
+    c
+      .option('--site <file>', 'site file mapping the script\'s HSM profile to a module and token label')
+      .option('--module <path>', 'PKCS#11 module path (overrides the site file)')
+      .option('--token-label <label>', 'token label (overrides the site file)')
+      .option('--slot <id>', 'slot id for hsm.init-token when the HSM has several free slots');
+  siteOptions(
+    program
+      .command('run')
+      .argument('<script>', 'ceremony script (YAML)')
+      .description('run a ceremony, guided at the keyboard (or from --answers)')
+      .option('--out <dir>', 'output directory for journal, outputs and evidence (default evidence/<id>-<time>)')
+      .option('--answers <file>', 'non-interactive: answers file (secrets as ${ENV_VAR} references)'),
+  ).action(async (script: string, opts) => {
+    const { runCommand } = await import('./commands/ceremony.js');
+    code = await runCommand(script, opts, print);
+  });
+  program
+    .command('rehearse')
+    .argument('<script>', 'ceremony script (YAML)')
+    .description('run the whole ceremony automatically on a throwaway SoftHSM with simulated people')
+    .option('--out <dir>', 'output directory (default evidence/<id>-<time>)')
+    .action(async (script: string, opts) => {
+      const { rehearseCommand } = await import('./commands/ceremony.js');
+      code = await rehearseCommand(script, opts, print);
+    });
+  program
+    .command('resume')
+    .argument('<out>', 'output directory of an interrupted ceremony')
+    .description('continue a paused or interrupted ceremony from its journal')
+    .option('--answers <file>', 'non-interactive: answers file')
+    .action(async (out: string, opts) => {
+      const { resumeCommand } = await import('./commands/ceremony.js');
+      code = await resumeCommand(out, opts, print);
+    });
+  program
+    .command('schema')
+    .description('print the JSON Schema of ceremony scripts (for editor completion)')
+    .option('--write', 'write it to schema/ceremony-script.schema.json in the checkout')
+    .action(async (opts) => {
+      const { schemaCommand } = await import('./commands/schema.js');
+      code = schemaCommand(opts, print);
+    });
+
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (err) {
+    const ce = err as { code?: string; exitCode?: number };
+    if (typeof ce.code === 'string' && ce.code.startsWith('commander.')) {
+      return ce.code === 'commander.helpDisplayed' || ce.code === 'commander.version' || ce.code === 'commander.help' ? 0 : 2;
+    }
+    if (err instanceof OfficiantError) {
+      process.stderr.write(`officiant: ${err.message}\n`);
+      for (const d of err.details) process.stderr.write(`${d}\n`);
+      const hint = HINTS[err.code];
+      if (hint) process.stderr.write(`hint: ${hint}\n`);
+      return exitCodeFor(err);
+    }
+    process.stderr.write(`officiant: internal error: ${(err as Error)?.message ?? String(err)}\n`);
+    if (process.env.OFFICIANT_DEBUG === '1') process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+    return 1;
+  }
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`officiant: internal error: ${(err as Error)?.message ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,537 @@
+// Runs a ceremony: compiles the script into an xstate machine whose actors are the step kinds, and drives it
+// with the journal as the only truth. Contract:
+// - every side effect is bracketed: an `intent` entry is on disk before it starts and a `result` entry after;
+// - on resume, a recorded result is reused; an intent without a result is reconciled against the HSM through
+//   the step's reconcile(), never blindly repeated;
+// - failures: a step failure offers retry (journaled as a deviation with a reason) or abort; input and
+//   environment problems halt the run (journaled as paused, resumable once fixed); an operator interrupt
+//   pauses at the next safe point;
+// - every step, finished or aborted, gets its evidence page, built from the journal.
+import { createHash, randomUUID } from 'node:crypto';
+import { createActor, fromPromise, setup, toPromise } from 'xstate';
+import { OfficiantError, isOfficiantError } from '../errors.js';
+import { compileScript } from '../script/compile.js';
+import type { Script, Step } from '../script/schema.js';
+import { STEP_HANDLERS } from '../steps/index.js';
+import type { EffectFns, GeneratedKey, HsmSite, OutputRecord, StepContext } from '../steps/step.types.js';
+import type { StepPage } from '../evidence/step-page.types.js';
+import { Journal, type Json, type JournalEntry, type JsonObject } from './journal.js';
+import {
+  CEREMONY_STEP,
+  effectOutputs,
+  effectState,
+  finalEntry,
+  isStepCompleted,
+  participantsOf,
+  pinHoldersOf,
+  startedEntry,
+  stepEntries,
+} from './ledger.js';
+import type { Clock, EvidenceRenderer, FailureDecision, Hsm, HsmSession, JournalFile, OutputStore, Person, Prompter, TokenIdentity } from './ports.js';
+import { joinSecrets } from './secret.js';
+
+export interface CeremonyDeps {
+  script: Script;
+  scriptText: string;
+  site: HsmSite | undefined;
+  rehearsal: boolean;
+  /** Loads the PKCS#11 module on first use (pre-flight calls it before anything else touches the HSM). */
+  openHsm: () => Hsm;
+  prompter: Prompter;
+  store: OutputStore;
+  journalFile: JournalFile;
+  clock: Clock;
+  renderer: EvidenceRenderer;
+  footer: string;
+}
+
+export type Outcome = 'done' | 'aborted' | 'paused';
+
+export interface RunResult {
+  outcome: Outcome;
+  ceremonyId: string;
+  journalHead: string;
+  steps: number;
+  reason?: string;
+}
+
+export const SCRIPT_COPY = 'script.yaml';
+export const JOURNAL = 'journal.jsonl';
+
+export function sha256Hex(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export function stepPagePath(index: number, stepId: string): string {
+  return `steps/${String(index + 1).padStart(2, '0')}-${stepId}.pdf`;
+}
+
+function isHalting(err: unknown): boolean {
+  if (!isOfficiantError(err)) return true;
+  return err.code.startsWith('input.') || err.code.startsWith('env.') || err.code === 'ceremony.journal-corrupt';
+}
+
+function errorData(err: unknown): JsonObject {
+  if (isOfficiantError(err)) return { code: err.code, message: err.message };
+  return { code: 'internal', message: (err as Error)?.message ?? String(err) };
+}
+
+class Ceremony {
+  private hsmInstance?: Hsm;
+  private sessionInstance?: HsmSession;
+  private pauseRequested = false;
+  private lastError: unknown;
+  private decision?: FailureDecision;
+  private current?: { results: Array<{ label: string; value: string }>; outputs: OutputRecord[]; token?: TokenIdentity };
+
+  constructor(
+    private readonly deps: CeremonyDeps,
+    readonly journal: Journal,
+  ) {}
+
+  get entries(): readonly JournalEntry[] {
+    return this.journal.entries;
+  }
+
+  get ceremonyId(): string {
+    return String(startedEntry(this.entries)?.data.ceremonyId ?? '');
+  }
+
+  requestPause(): void {
+    this.pauseRequested = true;
+  }
+
+  private checkPause(): void {
+    if (this.pauseRequested) throw new OfficiantError('interrupt.paused', 'paused by the operator');
+  }
+
+  hsm(): Hsm {
+    this.hsmInstance ??= this.deps.openHsm();
+    return this.hsmInstance;
+  }
+
+  close(): void {
+    this.sessionInstance?.close();
+    this.sessionInstance = undefined;
+    this.hsmInstance?.close();
+    this.hsmInstance = undefined;
+  }
+
+  people(role?: string): Person[] {
+    const all = participantsOf(this.entries);
+    return role === undefined ? all : all.filter((p) => p.role === role);
+  }
+
+  private personNamed(name: string): Person {
+    const p = this.people().find((x) => x.name === name);
+    if (!p) throw new OfficiantError('ceremony.step-failed', `${name} is not checked in`);
+    return p;
+  }
+
+  private actorName(p?: Person): string {
+    return p ? `${p.name} (${this.deps.script.roles[p.role]?.title ?? p.role})` : 'system';
+  }
+
+  record(type: JournalEntry['type'], stepId: string | undefined, data: JsonObject, actor?: Person): JournalEntry {
+    return this.journal.append({ type, step: stepId, actor: this.actorName(actor), data });
+  }
+
+  async effect<T extends Json>(stepId: string, op: string, params: JsonObject, fns: EffectFns<T>, actor?: Person): Promise<T> {
+    const prior = effectState(this.entries, stepId, op);
+    if (prior.state === 'done') return prior.output as T;
+    if (prior.state === 'open') {
+      const found = fns.reconcile ? await fns.reconcile(prior.intent.data.params as JsonObject) : undefined;
+      if (found !== undefined) {
+        this.record('result', stepId, { intent: prior.intent.seq, op, ok: true, reconciled: true, output: found });
+        this.deps.prompter.say(`  reconciled: ${op} had completed before the interruption; not repeated`);
+        return found;
+      }
+      this.record('result', stepId, {
+        intent: prior.intent.seq,
+        op,
+        ok: false,
+        reconciled: true,
+        error: { code: 'not-applied', message: 'interrupted before it took effect (checked); performing it now' },
+      });
+    }
+    this.checkPause();
+    const intent = this.record('intent', stepId, { op, params }, actor);
+    let output: T;
+    try {
+      output = await fns.run();
+    } catch (err) {
+      this.record('result', stepId, { intent: intent.seq, op, ok: false, error: errorData(err) });
+      throw err;
+    }
+    this.record('result', stepId, { intent: intent.seq, op, ok: true, output });
+    return output;
+  }
+
+  async writeOutput(stepId: string, rel: string, bytes: Buffer | string): Promise<OutputRecord> {
+    const buf = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
+    const rec = await this.effect<OutputRecord>(stepId, `write:${rel}`, { path: rel, sha256: sha256Hex(buf) }, {
+      run: () => {
+        this.deps.store.write(rel, buf);
+        return { path: rel, sha256: sha256Hex(buf), bytes: buf.length };
+      },
+      // A write is atomic; if it is on disk with the announced hash it happened, otherwise it did not.
+      reconcile: (p) => (this.deps.store.exists(rel) && sha256Hex(this.deps.store.read(rel)) === p.sha256 ? { path: rel, sha256: String(p.sha256), bytes: buf.length } : undefined),
+    });
+    this.current?.outputs.push(rec);
+    return rec;
+  }
+
+  async session(stepId: string): Promise<HsmSession> {
+    if (this.sessionInstance) return this.sessionInstance;
+    const site = this.deps.site!;
+    const holderNames = pinHoldersOf(this.entries);
+    const holders = holderNames ? holderNames.map((n) => this.personNamed(n)) : this.people(this.deps.script.steps.find((s) => s.id === stepId)!.perform).slice(0, 1);
+    const split = holderNames !== undefined;
+    const halves = [];
+    try {
+      for (const h of holders) {
+        halves.push(
+          await this.deps.prompter.secret(h, {
+            stepId,
+            id: split ? 'user-pin-half' : 'user-pin',
+            label: split ? 'half of the user PIN' : 'user PIN',
+            minLength: split ? 1 : 4,
+            repeat: false,
+          }),
+        );
+      }
+      const pin = joinSecrets(halves);
+      try {
+        this.sessionInstance = this.hsm().openSession(site.tokenLabel, pin);
+      } finally {
+        pin.wipe();
+      }
+      this.record('step.event', stepId, { what: 'hsm-login', token: site.tokenLabel, by: holders.map((h) => h.name) }, holders[0]);
+    } finally {
+      for (const h of halves) h.wipe();
+    }
+    return this.sessionInstance!;
+  }
+
+  private context(step: Step, index: number): StepContext {
+    const self = this;
+    return {
+      script: this.deps.script,
+      step,
+      number: index + 1,
+      rehearsal: this.deps.rehearsal,
+      site: this.deps.site,
+      prompter: this.deps.prompter,
+      people: (role) => this.people(role),
+      setParticipants: (people) => this.record('step.event', step.id, { what: 'participants', people: people.map((p) => ({ name: p.name, role: p.role })) }),
+      hsm: () => this.hsm(),
+      session: () => this.session(step.id),
+      effect: (op, params, fns, actor) => this.effect(step.id, op, params, fns, actor),
+      event: (what, data, actor) => {
+        this.record('step.event', step.id, { what, ...data }, actor);
+      },
+      result: (label, value) => self.current?.results.push({ label, value }),
+      setToken: (token) => {
+        if (self.current) self.current.token = token;
+      },
+      writeOutput: (rel, bytes) => this.writeOutput(step.id, rel, bytes),
+      generatedKey: (label) => effectOutputs(this.entries, 'hsm.generate-key').find((k) => k.label === label) as GeneratedKey | undefined,
+    };
+  }
+
+  async runStep(index: number): Promise<void> {
+    const { script } = this.deps;
+    const step = script.steps[index];
+    if (!isStepCompleted(this.entries, step.id)) {
+      this.checkPause();
+      const total = script.steps.length;
+      const rolePeople = (roles: readonly string[]) => this.people().filter((p) => roles.includes(p.role));
+      this.deps.prompter.announce({
+        index: index + 1,
+        total,
+        stepId: step.id,
+        title: step.title,
+        instructions: step.instructions.trim(),
+        perform: rolePeople([step.perform]),
+        witness: rolePeople(step.witness),
+      });
+      this.record('step.started', step.id, { number: index + 1, kind: step.kind, title: step.title });
+      this.current = { results: [], outputs: [] };
+      const handler = STEP_HANDLERS[step.kind] as { run(ctx: StepContext): Promise<void> };
+      try {
+        await handler.run(this.context(step, index));
+        await this.signOff(step);
+      } catch (err) {
+        if (isOfficiantError(err, 'interrupt.paused') || isHalting(err)) throw err;
+        this.record('step.failed', step.id, errorData(err));
+        throw err;
+      }
+      const c = this.current;
+      this.record('step.completed', step.id, {
+        results: c.results.map((r) => ({ label: r.label, value: r.value })),
+        outputs: c.outputs,
+        token: c.token ? { ...c.token } : null,
+      });
+      this.deps.prompter.say(`  step ${index + 1} of ${total} done: ${step.title}`);
+    }
+    await this.writePage(index, 'completed');
+  }
+
+  private async signOff(step: Step): Promise<void> {
+    for (const role of step.sign_off) {
+      for (const person of this.people(role)) {
+        const ok = await this.deps.prompter.confirm(person, `Sign off: "${step.title}" was performed as written?`, { stepId: step.id });
+        this.record('step.event', step.id, { what: 'sign-off', answer: ok }, person);
+        if (!ok) throw new OfficiantError('ceremony.step-failed', `${person.name} refused to sign off "${step.title}"`);
+      }
+    }
+  }
+
+  async decideFailure(index: number): Promise<FailureDecision> {
+    const step = this.deps.script.steps[index];
+    const failure = [...this.entries].reverse().find((e) => e.type === 'step.failed' && e.step === step.id);
+    const message = String(failure?.data.message ?? 'step failed');
+    const decider = this.people(step.perform)[0] ?? this.people()[0] ?? { name: 'operator', role: step.perform };
+    this.deps.prompter.say(`  step failed: ${message}`);
+    const decision = await this.deps.prompter.onFailure(step.id, message, decider, step.on_failure === 'retry');
+    this.decision = decision;
+    if (decision.action === 'retry') {
+      this.record('deviation', step.id, { action: 'retry', reason: decision.reason, failure: message }, decision.by);
+    }
+    return decision;
+  }
+
+  async abort(): Promise<void> {
+    const d = this.decision;
+    const failed = [...this.entries].reverse().find((e) => e.type === 'step.failed');
+    const index = this.deps.script.steps.findIndex((s) => s.id === failed?.step);
+    this.record('ceremony.aborted', failed?.step, { reason: d?.reason ?? 'aborted', failure: failed?.data.message ?? null }, d?.by);
+    if (index >= 0) await this.writePage(index, 'aborted');
+  }
+
+  async complete(): Promise<void> {
+    this.checkPause();
+    this.record('ceremony.completed', CEREMONY_STEP, { steps: this.deps.script.steps.length });
+  }
+
+  private buildPage(index: number, outcome: StepPage['outcome']): StepPage {
+    const { script } = this.deps;
+    const step = script.steps[index];
+    const entries = stepEntries(this.entries, step.id);
+    const started = startedEntry(this.entries)!;
+    const completed = [...entries].reverse().find((e) => e.type === 'step.completed');
+    const person = (p: Person) => ({ name: p.name, role: p.role, roleTitle: script.roles[p.role]?.title ?? p.role });
+    const rolePeople = (roles: readonly string[]) => this.people().filter((p) => roles.includes(p.role)).map(person);
+    const signed = entries.filter((e) => e.type === 'step.event' && e.data.what === 'sign-off' && e.data.answer === true).map((e) => e.actor);
+    const token = (completed?.data.token ?? undefined) as StepPage['token'] | null | undefined;
+    const failures = entries.filter((e) => e.type === 'step.failed');
+    const results = ((completed?.data.results as Array<{ label: string; value: string }>) ?? []).slice();
+    if (outcome !== 'completed' && failures.length > 0) results.push({ label: 'Failure', value: String(failures[failures.length - 1].data.message) });
+    return {
+      rehearsal: this.deps.rehearsal,
+      ceremony: {
+        id: script.id,
+        title: script.title,
+        version: script.version,
+        authority: script.authority,
+        scriptSha256: String(started.data.scriptSha256),
+        ceremonyId: String(started.data.ceremonyId),
+      },
+      step: { number: index + 1, total: script.steps.length, id: step.id, kind: step.kind, title: step.title, instructions: step.instructions.trim() },
+      performedBy: rolePeople([step.perform]),
+      witnessedBy: rolePeople(step.witness),
+      signedOffBy: this.people()
+        .filter((p) => signed.includes(this.actorName(p)))
+        .map(person),
+      startedAt: entries.find((e) => e.type === 'step.started')?.time ?? '',
+      endedAt: (completed ?? entries[entries.length - 1])?.time ?? '',
+      outcome,
+      token: token ?? undefined,
+      results,
+      outputs: ((completed?.data.outputs as unknown as StepPage['outputs']) ?? []).map((o) => ({ path: o.path, sha256: o.sha256, bytes: o.bytes })),
+      deviations: entries.filter((e) => e.type === 'deviation').map((e) => ({ time: e.time, by: e.actor, reason: String(e.data.reason) })),
+      journal: entries.map((e) => ({ seq: e.seq, time: e.time, type: e.type, actor: e.actor, summary: summarize(e), hash: e.hash })),
+      footer: this.deps.footer,
+    };
+  }
+
+  async writePage(index: number, outcome: StepPage['outcome']): Promise<void> {
+    const step = this.deps.script.steps[index];
+    const rel = stepPagePath(index, step.id);
+    await this.effect(step.id, `evidence:${rel}:${outcome}`, { path: rel }, {
+      run: async () => {
+        const pdf = await this.deps.renderer.renderStepPage(this.buildPage(index, outcome));
+        this.deps.store.write(rel, pdf);
+        return { path: rel, sha256: sha256Hex(pdf), bytes: pdf.length };
+      },
+    });
+  }
+
+  async drive(startAt: number): Promise<Outcome> {
+    const handlerActors = Object.fromEntries(
+      Object.keys(STEP_HANDLERS).map((kind) => [kind, fromPromise<void, { index: number }>(({ input }) => this.guarded(() => this.runStep(input.index)))]),
+    );
+    const machine = setup({
+      types: { input: {} as { startAt: number }, context: {} as { startAt: number } },
+      actors: {
+        ...handlerActors,
+        decideFailure: fromPromise<FailureDecision, { index: number }>(({ input }) => this.guarded(() => this.decideFailure(input.index))),
+        completeCeremony: fromPromise<void, object>(() => this.guarded(() => this.complete())),
+        abortCeremony: fromPromise<void, object>(() => this.guarded(() => this.abort())),
+      },
+      guards: {
+        startsAt: ({ context }, params: { index: number }) => context.startAt === params.index,
+        interrupted: () => isOfficiantError(this.lastError, 'interrupt.paused'),
+        halted: () => isHalting(this.lastError),
+        retryChosen: ({ event }) => (event as unknown as { output: FailureDecision }).output.action === 'retry',
+      },
+    }).createMachine({ ...(compileScript(this.deps.script) as object), context: ({ input }: { input: { startAt: number } }) => ({ startAt: input.startAt }) } as never);
+    const actor = createActor(machine, { input: { startAt } });
+    const finished = toPromise(actor);
+    actor.start();
+    await finished;
+    const state = String(actor.getSnapshot().value);
+    if (state === 'paused' || state === 'halted') {
+      const err = this.lastError;
+      this.record('ceremony.paused', undefined, { reason: isOfficiantError(err) ? err.message : 'internal error', code: String(errorData(err).code) });
+      throw err;
+    }
+    return state === 'done' ? 'done' : 'aborted';
+  }
+
+  private async guarded<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      this.lastError = err;
+      throw err;
+    }
+  }
+
+  firstOpenStep(): number {
+    const i = this.deps.script.steps.findIndex((s) => !isStepCompleted(this.entries, s.id));
+    return i === -1 ? this.deps.script.steps.length : i;
+  }
+}
+
+function summarize(e: JournalEntry): string {
+  const d = e.data;
+  switch (e.type) {
+    case 'intent':
+      return `${d.op}`;
+    case 'result':
+      return `${d.op}: ${d.ok ? 'ok' : `failed (${(d.error as JsonObject)?.message ?? ''})`}${d.reconciled ? ' [reconciled]' : ''}`;
+    case 'step.event':
+      return `${d.what}${d.answer !== undefined ? `: ${d.answer ? 'yes' : 'no'}` : ''}${d.value !== undefined ? `: ${d.value}` : ''}`;
+    case 'step.failed':
+      return String(d.message);
+    case 'deviation':
+      return `retry: ${d.reason}`;
+    default:
+      return '';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+export interface Preflight {
+  /** Problems found by the prompter (e.g. answers missing for a role); empty when people will be asked. */
+  answers: string[];
+}
+
+/** Every sanity check that can run before the HSM is modified. Throws the first failing check's error. */
+export function preflight(deps: CeremonyDeps, extra: Preflight): void {
+  const existing = deps.store.list('');
+  if (existing.includes(JOURNAL)) {
+    throw new OfficiantError('input.out-dir-used', `${deps.store.root} already holds a ceremony journal; resume it with \`officiant resume ${deps.store.root}\` or choose another --out`);
+  }
+  if (existing.length > 0) throw new OfficiantError('input.out-dir-used', `${deps.store.root} is not empty (${existing.length} entries); choose an empty or new --out`);
+  if (extra.answers.length > 0) throw new OfficiantError('input.missing-answer', `answers incomplete: ${extra.answers.length} problem(s)`, { details: extra.answers });
+  const hsmSteps = deps.script.steps.filter((s) => STEP_HANDLERS[s.kind].usesHsm);
+  if (hsmSteps.length === 0) return;
+  const site = deps.site;
+  if (!site) throw new OfficiantError('input.site-invalid', `the script uses HSM profile "${deps.script.site.hsm}" but no site profile was given`);
+  const hsm = deps.openHsm();
+  try {
+    const initialises = deps.script.steps.some((s) => s.kind === 'hsm.init-token');
+    const token = hsm.findToken(site.tokenLabel);
+    const labels = deps.script.steps.flatMap((s) => (s.kind === 'hsm.generate-key' ? [s.params.label] : []));
+    if (initialises) {
+      if (token) throw new OfficiantError('env.token-label-used', `a token labelled "${site.tokenLabel}" already exists; this ceremony initialises a new one`);
+      const free = hsm.freeSlots();
+      if (site.slot !== undefined ? !free.includes(site.slot) : free.length === 0) {
+        throw new OfficiantError('env.no-free-slot', `no uninitialised slot${site.slot === undefined ? '' : ` ${site.slot}`} to initialise token "${site.tokenLabel}"`);
+      }
+    } else {
+      if (!token) throw new OfficiantError('env.token-missing', `token "${site.tokenLabel}" is not present (module ${site.module})`);
+      const used = hsm.labelsInUse(site.tokenLabel, labels);
+      if (used.length > 0) throw new OfficiantError('env.key-label-used', `key label(s) already on token "${site.tokenLabel}": ${used.join(', ')}`);
+    }
+  } finally {
+    hsm.close();
+  }
+}
+
+export interface StartOptions {
+  scriptFile: string;
+  /** Files written next to the journal before it starts (site profile copy, sandbox pointer): rel -> content. */
+  extraFiles?: Record<string, string>;
+  extra?: Preflight;
+  onCeremony?: (c: { requestPause(): void }) => void;
+}
+
+export async function startCeremony(deps: CeremonyDeps, opts: StartOptions): Promise<RunResult> {
+  preflight(deps, opts.extra ?? { answers: [] });
+  deps.store.write(SCRIPT_COPY, deps.scriptText);
+  for (const [rel, content] of Object.entries(opts.extraFiles ?? {})) deps.store.write(rel, content);
+  const journal = Journal.open(deps.journalFile, deps.clock);
+  const ceremony = new Ceremony(deps, journal);
+  ceremony.record('ceremony.started', CEREMONY_STEP, {
+    ceremonyId: randomUUID(),
+    scriptId: deps.script.id,
+    scriptVersion: deps.script.version,
+    scriptFile: opts.scriptFile,
+    scriptSha256: sha256Hex(deps.scriptText),
+    authority: deps.script.authority,
+    mode: deps.rehearsal ? 'rehearsal' : 'production',
+    site: deps.site ? { profile: deps.site.profile, module: deps.site.module, tokenLabel: deps.site.tokenLabel, slot: deps.site.slot ?? null } : null,
+  });
+  return drive(ceremony, deps, opts.onCeremony);
+}
+
+export async function resumeCeremony(deps: CeremonyDeps, opts: { onCeremony?: StartOptions['onCeremony'] } = {}): Promise<RunResult> {
+  const journal = Journal.open(deps.journalFile, deps.clock);
+  const started = startedEntry(journal.entries);
+  if (!started) throw new OfficiantError('input.not-a-ceremony', `${deps.store.root} has no started ceremony in its journal`);
+  if (started.data.scriptSha256 !== sha256Hex(deps.scriptText)) {
+    throw new OfficiantError('input.script-changed', `the script copy in ${deps.store.root} does not match the SHA-256 recorded when the ceremony started`);
+  }
+  const final = finalEntry(journal.entries);
+  if (final) {
+    throw new OfficiantError('ceremony.already-finished', `ceremony ${started.data.ceremonyId} already ${final.type === 'ceremony.completed' ? 'completed' : 'aborted'} at ${final.time}`);
+  }
+  const ceremony = new Ceremony(deps, journal);
+  const paused = [...journal.entries].reverse().find((e) => e.type === 'ceremony.paused' || e.type === 'ceremony.resumed');
+  ceremony.record('ceremony.resumed', CEREMONY_STEP, {
+    after: paused?.type === 'ceremony.paused' ? 'pause' : 'interruption',
+    atStep: deps.script.steps[ceremony.firstOpenStep()]?.id ?? 'closing',
+  });
+  return drive(ceremony, deps, opts.onCeremony);
+}
+
+async function drive(ceremony: Ceremony, deps: CeremonyDeps, onCeremony: StartOptions['onCeremony']): Promise<RunResult> {
+  onCeremony?.({ requestPause: () => ceremony.requestPause() });
+  try {
+    const outcome = await ceremony.drive(ceremony.firstOpenStep());
+    const final = finalEntry(ceremony.entries);
+    return {
+      outcome,
+      ceremonyId: ceremony.ceremonyId,
+      journalHead: ceremony.journal.head,
+      steps: deps.script.steps.length,
+      reason: final?.type === 'ceremony.aborted' ? String(final.data.reason) : undefined,
+    };
+  } finally {
+    ceremony.close();
+  }
+}

@@ -1,0 +1,27 @@
+// Crash injection for the crash-safety tests, off unless OFFICIANT_FAILPOINT is set. The value is
+// `<point>#<n>`: at the n-th time the process reaches <point> it kills itself with SIGKILL, which is exactly a
+// kill -9 (no handlers, no flushing). Points are named where the real world can cut a ceremony short: each
+// journal write (journal.append, journal.append:torn writes half a line first), each output write
+// (output.write) and each PKCS#11 call that changes or reads the token (hsm.<operation>).
+const spec = process.env.OFFICIANT_FAILPOINT;
+const target = spec ? /^(.+)#(\d+)$/.exec(spec) : null;
+const counts = new Map<string, number>();
+
+export function failpointArmed(point: string): boolean {
+  if (!target || target[1] !== point) return false;
+  const n = (counts.get(point) ?? 0) + 1;
+  counts.set(point, n);
+  return n === Number(target[2]);
+}
+
+export function failpoint(point: string): void {
+  if (failpointArmed(point)) crashNow();
+}
+
+export function crashNow(): never {
+  process.kill(process.pid, 'SIGKILL');
+  // SIGKILL is delivered before this line in practice; never continue past a crash point.
+  for (;;) {
+    /* wait for the signal */
+  }
+}

@@ -1,0 +1,172 @@
+// YAML text -> typed value, with every problem located as file:line:col and a YAML path. Pure: no I/O.
+// Used for ceremony scripts, site files and answers files alike, so every input gets the same error shape.
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { z } from 'zod';
+
+export interface Problem {
+  file: string;
+  line: number;
+  col: number;
+  path: string;
+  message: string;
+}
+
+export type PathSegment = string | number;
+
+export function formatPath(path: readonly PathSegment[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+export function formatProblem(p: Problem): string {
+  return `${p.file}:${p.line}:${p.col} ${p.path}: ${p.message}`;
+}
+
+/** A parsed YAML document that can locate any path in the source text. */
+export class YamlSource {
+  readonly doc: Document;
+  private readonly lines: LineCounter;
+
+  constructor(
+    readonly file: string,
+    readonly text: string,
+  ) {
+    this.lines = new LineCounter();
+    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+  }
+
+  syntaxProblems(): Problem[] {
+    return this.doc.errors.map((e) => {
+      const pos = this.lines.linePos(e.pos[0]);
+      return { file: this.file, line: pos.line, col: pos.col, path: '(syntax)', message: firstLine(e.message).toLowerCase() };
+    });
+  }
+
+  value(): unknown {
+    return this.doc.toJS({ maxAliasCount: 100 });
+  }
+
+  /** Position of the deepest node that exists along `path`; `key` points at the key of the last segment. */
+  locate(path: readonly PathSegment[], at: 'value' | 'key' = 'value'): { line: number; col: number } {
+    let node: unknown = this.doc.contents;
+    let offset = rangeStart(node) ?? 0;
+    for (const seg of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+        if (!pair) break;
+        const keyStart = rangeStart(pair.key);
+        offset = at === 'key' && seg === path[path.length - 1] ? (keyStart ?? offset) : (rangeStart(pair.value) ?? keyStart ?? offset);
+        node = pair.value;
+      } else if (isSeq(node) && typeof seg === 'number' && seg < node.items.length) {
+        node = node.items[seg];
+        offset = rangeStart(node) ?? offset;
+      } else {
+        break;
+      }
+    }
+    return this.lines.linePos(offset);
+  }
+
+  problem(path: readonly PathSegment[], message: string, at: 'value' | 'key' = 'value'): Problem {
+    const { line, col } = this.locate(path, at);
+    return { file: this.file, line, col, path: formatPath(path), message };
+  }
+}
+
+function rangeStart(node: unknown): number | undefined {
+  const range = (node as Node | undefined)?.range;
+  return range ? range[0] : undefined;
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0];
+}
+
+export interface Parsed<T> {
+  value?: T;
+  source: YamlSource;
+  errors: Problem[];
+}
+
+/** Parse YAML and check it against a zod schema; reports every schema problem at once. */
+export function parseWithSchema<S extends z.ZodType>(file: string, text: string, schema: S): Parsed<z.output<S>> {
+  const source = new YamlSource(file, text);
+  const syntax = source.syntaxProblems();
+  if (syntax.length > 0) return { source, errors: syntax };
+  const raw = source.value();
+  const result = schema.safeParse(raw);
+  if (result.success) return { source, value: result.data, errors: [] };
+  const errors = result.error.issues.flatMap((issue) => issueProblems(source, raw, issue));
+  return { source, errors: dedupe(sortProblems(errors)) };
+}
+
+type Issue = z.core.$ZodIssue;
+
+function issueProblems(source: YamlSource, raw: unknown, issue: Issue): Problem[] {
+  const path = issue.path.map((s) => (typeof s === 'symbol' ? String(s) : s)) as PathSegment[];
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((k) => source.problem([...path, k], 'unknown key', 'key'));
+    case 'invalid_type':
+      if (valueAt(raw, path) === undefined) return [source.problem(path, 'is required', 'key')];
+      return [source.problem(path, `must be ${article(issue.expected)}, got ${describeValue(valueAt(raw, path))}`)];
+    case 'invalid_value':
+      return [source.problem(path, `must be one of: ${issue.values.map(String).join(', ')}`)];
+    case 'invalid_union': {
+      const discriminator = (issue as { note?: string }).note === 'No matching discriminator' || issue.errors.length === 0;
+      if (discriminator) {
+        const kindPath = [...path, 'kind'];
+        const kind = valueAt(raw, kindPath);
+        const msg = kind === undefined ? 'is required' : `unknown step kind ${JSON.stringify(kind)}`;
+        return [source.problem(kindPath, msg, kind === undefined ? 'key' : 'value')];
+      }
+      return [source.problem(path, lower(issue.message))];
+    }
+    default:
+      return [source.problem(path, lower(issue.message))];
+  }
+}
+
+export function valueAt(raw: unknown, path: readonly PathSegment[]): unknown {
+  let v: unknown = raw;
+  for (const seg of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string | number, unknown>)[seg];
+  }
+  return v;
+}
+
+function article(expected: string): string {
+  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return typeof v === 'string' ? 'a string' : typeof v === 'number' ? 'a number' : typeof v === 'boolean' ? 'a boolean' : typeof v;
+}
+
+function lower(msg: string): string {
+  const m = msg.replace(/^Invalid input: /, '');
+  return m.charAt(0).toLowerCase() + m.slice(1);
+}
+
+export function sortProblems(ps: Problem[]): Problem[] {
+  return [...ps].sort((a, b) => a.line - b.line || a.col - b.col || a.path.localeCompare(b.path));
+}
+
+function dedupe(ps: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return ps.filter((p) => {
+    const k = formatProblem(p);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

@@ -1,0 +1,52 @@
+// A ceremony script as a readable numbered plan: roles, materials, then every step with who performs,
+// witnesses and signs off, what happens on failure and the instructions. Pure: text in, text out.
+import type { Script, Step } from './schema.js';
+
+function stepDetail(step: Step, script: Script): string[] {
+  const title = (r: string) => script.roles[r]?.title ?? r;
+  switch (step.kind) {
+    case 'participants.check-in':
+      return [`Check in: ${(step.params.roles ?? Object.keys(script.roles)).map((r) => `${script.roles[r]?.people ?? '?'} × ${title(r)}`).join(', ')}`];
+    case 'manual.confirm':
+      return [
+        `Confirmed by: ${title(step.params.confirm_by)}`,
+        ...step.params.record.map((f) => `Record: ${f.label}${f.pattern ? ` (form /${f.pattern}/)` : ''}`),
+      ];
+    case 'hsm.init-token':
+      return [`Initialise the site HSM token; SO PIN and user PIN each split in halves between ${step.params.pin_holders.people} × ${title(step.params.pin_holders.role)}`];
+    case 'hsm.generate-key':
+      return [`Generate ${step.params.algorithm} key "${step.params.label}" (${step.params.authority} authority, ${step.params.purpose}); sensitive, non-extractable`];
+    case 'hsm.inspect-key':
+      return [`Read back key "${step.params.key}": origin attributes, public key fingerprint, token identity`];
+    case 'hsm.self-signed-certificate':
+      return [`Self-signed certificate for "${step.params.key}", subject CN=${step.params.subject.CN}, valid ${step.params.validity_days} days`];
+  }
+}
+
+export function renderPlan(script: Script, scriptSha256: string): string {
+  const title = (r: string) => script.roles[r]?.title ?? r;
+  const lines: string[] = [];
+  lines.push(`${script.title}`);
+  lines.push(`Script ${script.id} version ${script.version} · ${script.authority} authority · SHA-256 ${scriptSha256}`);
+  if (script.description) lines.push('', script.description.trim());
+  lines.push('', 'Roles:');
+  for (const [id, role] of Object.entries(script.roles)) {
+    lines.push(`  - ${role.title} (${id}): ${role.people} ${role.people === 1 ? 'person' : 'people'}${role.description ? ` — ${role.description.trim()}` : ''}`);
+  }
+  if (script.site.hsm) lines.push('', `HSM profile: ${script.site.hsm} (module and token label come from the site file)`);
+  if (script.materials.length > 0) {
+    lines.push('', 'Bring:');
+    for (const m of script.materials) lines.push(`  - ${m}`);
+  }
+  lines.push('', 'Steps:');
+  script.steps.forEach((step, i) => {
+    lines.push('', `${String(i + 1).padStart(2)}. ${step.title}  [${step.kind}, id ${step.id}]`);
+    lines.push(`    Performed by: ${title(step.perform)}`);
+    if (step.witness.length > 0) lines.push(`    Witnessed by: ${step.witness.map(title).join(', ')}`);
+    if (step.sign_off.length > 0) lines.push(`    Signed off by: ${step.sign_off.map(title).join(', ')}`);
+    for (const d of stepDetail(step, script)) lines.push(`    ${d}`);
+    lines.push(`    On failure: ${step.on_failure === 'retry' ? 'retry with a recorded reason, or abort' : 'abort the ceremony'}`);
+    for (const l of step.instructions.trim().split('\n')) lines.push(`    | ${l}`);
+  });
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,59 @@
+// hsm.generate-key: generates a key pair inside the token: sensitive and non-extractable, CKA_ID drawn from
+// the token's RNG and journaled in the intent before the call. A crash after the call is reconciled by
+// looking for exactly that label and CKA_ID, so resume never makes a second key; an existing key with the
+// label is refused. Writes the public key as PEM.
+import { createHash, createPublicKey } from 'node:crypto';
+import { OfficiantError } from '../errors.js';
+import type { KeyRecord } from '../engine/ports.js';
+import type { GeneratedKey, StepHandler } from './step.types.js';
+
+export function spkiPem(spki: Buffer): string {
+  return createPublicKey({ key: spki, format: 'der', type: 'spki' }).export({ type: 'spki', format: 'pem' }).toString();
+}
+
+export function spkiSha256(spki: Buffer): string {
+  return createHash('sha256').update(spki).digest('hex');
+}
+
+export function keyRecordJson(k: KeyRecord, purpose: string): GeneratedKey {
+  return { label: k.label, id: k.id, algorithm: k.algorithm, purpose, spkiPem: spkiPem(k.spki), spkiSha256: spkiSha256(k.spki) };
+}
+
+export function publicKeyPath(label: string): string {
+  return `outputs/${label}.pub.pem`;
+}
+
+export const hsmGenerateKey: StepHandler<'hsm.generate-key'> = {
+  kind: 'hsm.generate-key',
+  usesHsm: true,
+  async run(ctx) {
+    const { label, algorithm, purpose } = ctx.step.params;
+    const session = await ctx.session();
+    const id = session.random(16).toString('hex');
+    const key = await ctx.effect(
+      'hsm.generate-key',
+      { label, algorithm, id },
+      {
+        run: () => {
+          const existing = session.findKeys(label);
+          if (existing.length > 0) throw new OfficiantError('env.key-label-used', `a key labelled "${label}" already exists on token "${ctx.site!.tokenLabel}"`);
+          return keyRecordJson(session.generateKeyPair({ label, id, algorithm }), purpose);
+        },
+        reconcile: (intent) => {
+          const found = session.findKeys(label);
+          const mine = found.find((k) => k.id === intent.id);
+          if (mine) return keyRecordJson(mine, purpose);
+          if (found.length > 0) throw new OfficiantError('env.key-label-used', `a key labelled "${label}" with another CKA_ID appeared on the token`);
+          return undefined;
+        },
+      },
+      ctx.people(ctx.step.perform)[0],
+    );
+    ctx.result('Key label', key.label);
+    ctx.result('Algorithm', key.algorithm);
+    ctx.result('CKA_ID', key.id);
+    ctx.result('Purpose', key.purpose);
+    ctx.result('Public key SHA-256 (SPKI)', key.spkiSha256);
+    await ctx.writeOutput(publicKeyPath(label), key.spkiPem);
+  },
+};

@@ -1,0 +1,49 @@
+// hsm.inspect-key: reads a generated key back from the token and records what proves its origin:
+// CKA_LOCAL, NEVER_EXTRACTABLE, ALWAYS_SENSITIVE, EXTRACTABLE, SENSITIVE, the public key (PEM) and its SPKI
+// SHA-256, and the token identity. It fails when the key read back is not the one generated (other CKA_ID or
+// public key) or when its attributes do not prove it was born in the HSM and can never leave it.
+import { OfficiantError } from '../errors.js';
+import type { JsonObject } from '../engine/journal.js';
+import { keyRecordJson } from './hsm-generate-key.js';
+import type { StepHandler } from './step.types.js';
+
+const REQUIRED: Array<[keyof Attrs, boolean, string]> = [
+  ['local', true, 'CKA_LOCAL'],
+  ['neverExtractable', true, 'CKA_NEVER_EXTRACTABLE'],
+  ['alwaysSensitive', true, 'CKA_ALWAYS_SENSITIVE'],
+  ['extractable', false, 'CKA_EXTRACTABLE'],
+  ['sensitive', true, 'CKA_SENSITIVE'],
+];
+type Attrs = { local: boolean; neverExtractable: boolean; alwaysSensitive: boolean; extractable: boolean; sensitive: boolean };
+
+export const hsmInspectKey: StepHandler<'hsm.inspect-key'> = {
+  kind: 'hsm.inspect-key',
+  usesHsm: true,
+  async run(ctx) {
+    const label = ctx.step.params.key;
+    const expected = ctx.generatedKey(label);
+    if (!expected) throw new OfficiantError('ceremony.step-failed', `key "${label}" has no generation record in the journal`);
+    const session = await ctx.session();
+    const seen = await ctx.effect('hsm.read-key', { label }, {
+      run: () => {
+        const found = session.findKeys(label);
+        if (found.length !== 1) throw new OfficiantError('hsm.key-not-found', `expected one key "${label}" on the token, found ${found.length}`);
+        const k = found[0];
+        const token = session.token();
+        return { key: keyRecordJson(k, expected.purpose), attributes: { ...k.attributes }, token: { ...token } } as JsonObject;
+      },
+    });
+    const key = seen.key as typeof expected;
+    const attrs = seen.attributes as Attrs;
+    ctx.setToken(seen.token as never);
+    for (const [name, want, ckaName] of REQUIRED) ctx.result(ckaName, String(attrs[name]) + (attrs[name] === want ? '' : `  (expected ${want})`));
+    ctx.result('CKA_ID', key.id);
+    ctx.result('Public key SHA-256 (SPKI)', key.spkiSha256);
+    if (key.id !== expected.id || key.spkiSha256 !== expected.spkiSha256) {
+      throw new OfficiantError('ceremony.step-failed', `key "${label}" on the token is not the key generated earlier (CKA_ID or public key differs)`);
+    }
+    const wrong = REQUIRED.filter(([name, want]) => attrs[name] !== want).map(([, , cka]) => cka);
+    if (wrong.length > 0) throw new OfficiantError('ceremony.step-failed', `key "${label}" attributes do not prove it never left the HSM: ${wrong.join(', ')}`);
+    await ctx.writeOutput(`outputs/${label}.inspection.json`, `${JSON.stringify({ label, id: key.id, algorithm: key.algorithm, spkiSha256: key.spkiSha256, attributes: attrs, token: seen.token }, null, 2)}\n`);
+  },
+};

@@ -1,0 +1,18 @@
+// The step kinds, by name. The compiled machine refers to step implementations by these names.
+import type { StepKind } from '../script/schema.js';
+import { hsmGenerateKey } from './hsm-generate-key.js';
+import { hsmInitToken } from './hsm-init-token.js';
+import { hsmInspectKey } from './hsm-inspect-key.js';
+import { hsmSelfSignedCertificate } from './hsm-self-signed-certificate.js';
+import { manualConfirm } from './manual-confirm.js';
+import { participantsCheckIn } from './participants-check-in.js';
+import type { StepHandler } from './step.types.js';
+
+export const STEP_HANDLERS: { [K in StepKind]: StepHandler<K> } = {
+  'participants.check-in': participantsCheckIn,
+  'manual.confirm': manualConfirm,
+  'hsm.init-token': hsmInitToken,
+  'hsm.generate-key': hsmGenerateKey,
+  'hsm.inspect-key': hsmInspectKey,
+  'hsm.self-signed-certificate': hsmSelfSignedCertificate,
+};

@@ -1,0 +1,25 @@
+// manual.confirm: a named role carries out an instruction (inspect a tamper bag, connect the HSM) and
+// confirms it; values read off labels and seals are typed in, checked against the script's pattern, and
+// recorded in the journal and evidence. A "no" fails the step.
+import { OfficiantError } from '../errors.js';
+import type { StepHandler } from './step.types.js';
+
+export const manualConfirm: StepHandler<'manual.confirm'> = {
+  kind: 'manual.confirm',
+  usesHsm: false,
+  async run(ctx) {
+    const [person] = ctx.people(ctx.step.params.confirm_by);
+    for (const field of ctx.step.params.record) {
+      const value = (await ctx.prompter.record(person, { stepId: ctx.step.id, id: field.id, label: field.label, pattern: field.pattern })).trim();
+      if (field.pattern !== undefined && !new RegExp(`^(?:${field.pattern})$`).test(value)) {
+        throw new OfficiantError('ceremony.step-failed', `${field.label}: "${value}" does not match the expected form /${field.pattern}/`);
+      }
+      ctx.event('recorded', { field: field.id, label: field.label, value }, person);
+      ctx.result(field.label, value);
+    }
+    const ok = await ctx.prompter.confirm(person, `${ctx.step.title}: done as instructed?`, { stepId: ctx.step.id });
+    ctx.event('confirmed', { answer: ok }, person);
+    if (!ok) throw new OfficiantError('ceremony.step-failed', `${person.name} did not confirm "${ctx.step.title}"`);
+    ctx.result('Confirmed by', `${person.name} (${ctx.script.roles[person.role].title})`);
+  },
+};
