@@ -69,6 +69,14 @@ async function main(argv: string[]): Promise<number> {
       code = await resumeCommand(out, opts, print);
     });
   program
+    .command('journal')
+    .argument('<out>', 'output directory of a ceremony')
+    .description('check a ceremony journal\'s hash chain (read-only) and print its head hash')
+    .action(async (out: string) => {
+      const { journalCommand } = await import('./commands/journal.js');
+      code = journalCommand(out, print);
+    });
+  program
     .command('schema')
     .description('print the JSON Schema of ceremony scripts (for editor completion)')
     .option('--write', 'write it to schema/ceremony-script.schema.json in the checkout')

@@ -84,6 +84,46 @@ function parseEntry(line: string): JournalEntry | undefined {
   }
 }
 
+export interface ParsedJournal {
+  entries: JournalEntry[];
+  /** A final line cut short by a crash mid-write (no newline, or not a complete entry). */
+  torn?: { text: string; offset: number };
+}
+
+/**
+ * Pure parse of journal text. Only the final line may be torn: every earlier line was fsync'd before the next
+ * was written, so damage anywhere else is tampering or disk failure and throws ceremony.journal-corrupt.
+ */
+export function parseJournal(text: string): ParsedJournal {
+  const entries: JournalEntry[] = [];
+  const lines = text.split('\n');
+  let offset = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    const isLast = i === lines.length - 1;
+    if (isLast && line === '') break;
+    const entry = parseEntry(line);
+    const restBlank = lines.slice(i + 1).every((l) => l.trim() === '');
+    if (isLast || !entry || entry.hash !== entryHash(entry)) {
+      if (restBlank) return finish(entries, { text: line, offset });
+      throw new OfficiantError('ceremony.journal-corrupt', `journal line ${i + 1}: ${entry ? 'hash does not match its content' : 'unreadable'} and it is not the last line`);
+    }
+    entries.push(entry);
+    offset += Buffer.byteLength(line, 'utf8') + 1;
+  }
+  return finish(entries, undefined);
+}
+
+function finish(entries: JournalEntry[], torn: ParsedJournal['torn']): ParsedJournal {
+  const problems = verifyChain(entries);
+  if (problems.length > 0) {
+    throw new OfficiantError('ceremony.journal-corrupt', `journal line ${problems[0].line}: ${problems[0].message}`, {
+      details: problems.map((p) => `line ${p.line}: ${p.message}`),
+    });
+  }
+  return { entries, torn };
+}
+
 export class Journal {
   private readonly list: JournalEntry[];
 
@@ -97,43 +137,7 @@ export class Journal {
 
   /** Reads, repairs a torn tail, and verifies the chain. Throws ceremony.journal-corrupt on any other damage. */
   static open(file: JournalFile, clock: Clock): Journal {
-    const bytes = file.readAll();
-    const text = bytes.toString('utf8');
-    const entries: JournalEntry[] = [];
-    let offset = 0;
-    let torn: { text: string; offset: number } | undefined;
-    const lines = text.split('\n');
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i];
-      const isLast = i === lines.length - 1;
-      if (isLast && line === '') break;
-      const entry = parseEntry(line);
-      // Only the final line can be torn: every earlier line was fsync'd before the next was written.
-      const complete = !isLast;
-      if (!entry || !complete) {
-        const rest = lines.slice(i + 1).join('\n');
-        if (rest.trim() === '' ) {
-          torn = { text: line, offset };
-          break;
-        }
-        throw new OfficiantError('ceremony.journal-corrupt', `journal line ${i + 1} is unreadable and is not the last line`);
-      }
-      if (entry.hash !== entryHash(entry)) {
-        if (isLast || lines.slice(i + 1).join('').trim() === '') {
-          torn = { text: line, offset };
-          break;
-        }
-        throw new OfficiantError('ceremony.journal-corrupt', `journal line ${i + 1}: hash does not match its content`);
-      }
-      entries.push(entry);
-      offset += Buffer.byteLength(line, 'utf8') + 1;
-    }
-    const problems = verifyChain(entries);
-    if (problems.length > 0) {
-      throw new OfficiantError('ceremony.journal-corrupt', `journal line ${problems[0].line}: ${problems[0].message}`, {
-        details: problems.map((p) => `line ${p.line}: ${p.message}`),
-      });
-    }
+    const { entries, torn } = parseJournal(file.readAll().toString('utf8'));
     const journal = new Journal(file, clock, entries);
     if (torn) {
       file.truncate(torn.offset);

@@ -225,7 +225,7 @@ class PageWriter {
       this.table(
         [
           { header: `${l.file} / ${l.sha256}`, width: 0, font: 'mono', size: SMALL },
-          { header: l.size, width: this.fit('regular', BODY, page.outputs.map((o) => groupDigits(o.bytes)), 90, l.size), font: 'regular', size: BODY, align: 'right' },
+          { header: l.size, width: this.fit('regular', SMALL, page.outputs.map((o) => groupDigits(o.bytes)), 90, l.size), font: 'regular', size: SMALL, align: 'right' },
         ],
         page.outputs.map((o) => [`${o.path}\n${o.sha256}`, groupDigits(o.bytes)]),
       );
@@ -334,12 +334,14 @@ class PageWriter {
     return people.map((p, i) => [i === 0 ? part : '', p.name, `${p.roleTitle} (${p.role})`]);
   }
 
-  /** Width of the widest text (in `font` at `size`) or header (bold, SMALL), with padding, at most `cap`. */
+  /** Width of the widest text (in `font` at `size`) or header (bold, SMALL; on one line if it fits), with padding, at most `cap`. */
   private fit(font: FontRole, size: number, texts: string[], cap: number, header = ''): number {
     this.doc.font(FONT[font]).fontSize(size);
     let widest = Math.max(0, ...texts.map((t) => this.doc.widthOfString(t)));
     this.doc.font(FONT.bold).fontSize(SMALL);
-    widest = Math.max(widest, ...header.split(/\s+/).map((word) => this.doc.widthOfString(word)));
+    const whole = this.doc.widthOfString(header);
+    const longestWord = Math.max(...header.split(/\s+/).map((word) => this.doc.widthOfString(word)));
+    widest = Math.max(widest, whole + 2 * PAD_X + 1 <= cap ? whole : longestWord);
     this.style({});
     return Math.min(cap, Math.ceil(widest + 2 * PAD_X + 1));
   }

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The main job: a full rehearsal of the flagship ceremony on a throwaway SoftHSM, then a look at its evidence.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+npm run --silent build
+out="evidence/demo-$(date -u +%Y%m%dT%H%M%SZ)"
+node bin/officiant.js rehearse ceremonies/release-authority-init.yaml --out "$out"
+
+echo
+echo "== What to look at =="
+echo "Evidence pages (one PDF per step, REHEARSAL watermark):"
+ls -1 "$out"/steps/ | sed 's/^/  /'
+echo "Root certificate:"
+openssl x509 -in "$out/outputs/release-root-2026.cert.pem" -noout -subject -fingerprint -sha256 | sed 's/^/  /'
+echo "Its self-signature, checked by openssl:"
+openssl verify -CAfile "$out/outputs/release-root-2026.cert.pem" "$out/outputs/release-root-2026.cert.pem" | sed 's/^/  /'
+echo "Journal hash chain:"
+node bin/officiant.js journal "$out" | sed 's/^/  /'
+echo "Key attributes read back from the HSM:"
+node -e 'const j=require(process.argv[1]); for (const [k,v] of Object.entries(j.attributes)) console.log(`  ${k}: ${v}`)' "$(realpath "$out/outputs/release-root-2026.inspection.json")"
+echo
+echo "Open $out/steps/05-generate-root-key.pdf to read a step's evidence page."
