@@ -65,6 +65,8 @@ export interface Hsm {
 export interface HsmSession {
   token(): TokenIdentity;
   random(bytes: number): Buffer;
+  /** Whether any object (key, certificate, data; private ones included) carries this label. */
+  labelInUse(label: string): boolean;
   /** Private keys with this label (normally 0 or 1). */
   findKeys(label: string): KeyRecord[];
   /** Generates a sensitive, non-extractable key pair with the given CKA_LABEL and CKA_ID. */

@@ -66,6 +66,10 @@ export function stepPagePath(index: number, stepId: string): string {
   return `steps/${String(index + 1).padStart(2, '0')}-${stepId}.pdf`;
 }
 
+function pageOp(index: number, stepId: string, outcome: string): string {
+  return `evidence:${stepPagePath(index, stepId)}:${outcome}`;
+}
+
 function isHalting(err: unknown): boolean {
   if (!isOfficiantError(err)) return true;
   return err.code.startsWith('input.') || err.code.startsWith('env.') || err.code === 'ceremony.journal-corrupt';
@@ -187,28 +191,37 @@ class Ceremony {
     const holderNames = pinHoldersOf(this.entries);
     const holders = holderNames ? holderNames.map((n) => this.personNamed(n)) : this.people(this.deps.script.steps.find((s) => s.id === stepId)!.perform).slice(0, 1);
     const split = holderNames !== undefined;
-    const halves = [];
-    try {
-      for (const h of holders) {
-        halves.push(
-          await this.deps.prompter.secret(h, {
-            stepId,
-            id: split ? 'user-pin-half' : 'user-pin',
-            label: split ? 'half of the user PIN' : 'user PIN',
-            minLength: split ? 1 : 4,
-            repeat: false,
-          }),
-        );
-      }
-      const pin = joinSecrets(halves);
+    // One re-entry after a wrong PIN, no more: a real HSM may lock the PIN after a few failures.
+    for (let attempt = 1; ; attempt++) {
+      const halves = [];
       try {
-        this.sessionInstance = this.hsm().openSession(site.tokenLabel, pin);
+        for (const h of holders) {
+          halves.push(
+            await this.deps.prompter.secret(h, {
+              stepId,
+              id: split ? 'user-pin-half' : 'user-pin',
+              label: split ? 'half of the user PIN' : 'user PIN',
+              minLength: split ? 1 : 4,
+              repeat: false,
+            }),
+          );
+        }
+        const pin = joinSecrets(halves);
+        try {
+          this.sessionInstance = this.hsm().openSession(site.tokenLabel, pin);
+        } finally {
+          pin.wipe();
+        }
+        this.record('step.event', stepId, { what: 'hsm-login', token: site.tokenLabel, by: holders.map((h) => h.name) }, holders[0]);
+        break;
+      } catch (err) {
+        if (!isOfficiantError(err, 'hsm.pin-incorrect')) throw err;
+        this.record('step.event', stepId, { what: 'hsm-login-refused', token: site.tokenLabel, by: holders.map((h) => h.name), attempt, message: err.message }, holders[0]);
+        if (attempt >= 2) throw err;
+        this.deps.prompter.say(`  ${err.message}. ${split ? 'Each PIN holder enters their half again.' : 'Enter the PIN again.'}`);
       } finally {
-        pin.wipe();
+        for (const h of halves) h.wipe();
       }
-      this.record('step.event', stepId, { what: 'hsm-login', token: site.tokenLabel, by: holders.map((h) => h.name) }, holders[0]);
-    } finally {
-      for (const h of halves) h.wipe();
     }
     return this.sessionInstance!;
   }
@@ -260,6 +273,7 @@ class Ceremony {
       const handler = STEP_HANDLERS[step.kind] as { run(ctx: StepContext): Promise<void> };
       try {
         await handler.run(this.context(step, index));
+        for (const r of this.current.results) this.deps.prompter.say(`  ${r.label}: ${r.value}`);
         await this.signOff(step);
       } catch (err) {
         if (isOfficiantError(err, 'interrupt.paused') || isHalting(err)) throw err;
@@ -358,7 +372,7 @@ class Ceremony {
   async writePage(index: number, outcome: StepPage['outcome']): Promise<void> {
     const step = this.deps.script.steps[index];
     const rel = stepPagePath(index, step.id);
-    await this.effect(step.id, `evidence:${rel}:${outcome}`, { path: rel }, {
+    await this.effect(step.id, pageOp(index, step.id, outcome), { path: rel }, {
       run: async () => {
         const pdf = await this.deps.renderer.renderStepPage(this.buildPage(index, outcome));
         this.deps.store.write(rel, pdf);
@@ -408,8 +422,11 @@ class Ceremony {
     }
   }
 
+  /** The first step that is not completed, or completed without its evidence page on disk. */
   firstOpenStep(): number {
-    const i = this.deps.script.steps.findIndex((s) => !isStepCompleted(this.entries, s.id));
+    const i = this.deps.script.steps.findIndex(
+      (s, index) => !isStepCompleted(this.entries, s.id) || effectState(this.entries, s.id, pageOp(index, s.id, 'completed')).state !== 'done',
+    );
     return i === -1 ? this.deps.script.steps.length : i;
   }
 }

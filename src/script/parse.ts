@@ -40,11 +40,15 @@ export class YamlSource {
     this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
   }
 
-  syntaxProblems(): Problem[] {
-    return this.doc.errors.map((e) => {
+  /** YAML syntax errors; after the first few, the rest are usually echoes of the first, so they are counted. */
+  syntaxProblems(limit = 5): Problem[] {
+    const all = this.doc.errors.map((e) => {
       const pos = this.lines.linePos(e.pos[0]);
-      return { file: this.file, line: pos.line, col: pos.col, path: '(syntax)', message: firstLine(e.message).toLowerCase() };
+      return { file: this.file, line: pos.line, col: pos.col, path: '(syntax)', message: lower(firstLine(e.message)) };
     });
+    if (all.length <= limit) return all;
+    const last = all[limit - 1];
+    return [...all.slice(0, limit), { ...last, message: `${all.length - limit} more syntax error(s) follow; fix the first one first` }];
   }
 
   value(): unknown {
@@ -117,10 +121,15 @@ function issueProblems(source: YamlSource, raw: unknown, issue: Issue): Problem[
       return [source.problem(path, `must be ${article(issue.expected)}, got ${describeValue(valueAt(raw, path))}`)];
     case 'invalid_value':
       return [source.problem(path, `must be one of: ${issue.values.map(String).join(', ')}`)];
+    case 'invalid_key': {
+      // A bad mapping key (e.g. a role id): report it at the key, with the key rule's own message.
+      const inner = issue.issues[0];
+      return [source.problem(path, inner ? lower(inner.message) : 'invalid key', 'key')];
+    }
     case 'invalid_union': {
       const discriminator = (issue as { note?: string }).note === 'No matching discriminator' || issue.errors.length === 0;
       if (discriminator) {
-        const kindPath = [...path, 'kind'];
+        const kindPath = path[path.length - 1] === 'kind' ? path : [...path, 'kind'];
         const kind = valueAt(raw, kindPath);
         const msg = kind === undefined ? 'is required' : `unknown step kind ${JSON.stringify(kind)}`;
         return [source.problem(kindPath, msg, kind === undefined ? 'key' : 'value')];
@@ -142,6 +151,7 @@ export function valueAt(raw: unknown, path: readonly PathSegment[]): unknown {
 }
 
 function article(expected: string): string {
+  if (expected === 'int') return 'a whole number';
   return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
 }
 
@@ -152,9 +162,10 @@ function describeValue(v: unknown): string {
   return typeof v === 'string' ? 'a string' : typeof v === 'number' ? 'a number' : typeof v === 'boolean' ? 'a boolean' : typeof v;
 }
 
+/** Sentence case to the house's lowercase facts, but never an acronym (PIN, SO, YAML). */
 function lower(msg: string): string {
   const m = msg.replace(/^Invalid input: /, '');
-  return m.charAt(0).toLowerCase() + m.slice(1);
+  return /^[A-Z][A-Z]/.test(m) ? m : m.charAt(0).toLowerCase() + m.slice(1);
 }
 
 export function sortProblems(ps: Problem[]): Problem[] {

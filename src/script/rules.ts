@@ -55,7 +55,8 @@ export function checkRules(script: Script, src: YamlSource): { errors: Problem[]
     for (const ref of roleRefs(step)) {
       if (!(ref.role in script.roles)) errors.push(src.problem(at(i, ref.path), `unknown role "${ref.role}"`));
     }
-    if (step.witness.includes(step.perform) && step.witness.length === 1 && script.roles[step.perform]?.people === 1) {
+    const witnessRoles = new Set(step.witness);
+    if (witnessRoles.size === 1 && witnessRoles.has(step.perform) && script.roles[step.perform]?.people === 1) {
       errors.push(src.problem(at(i, ['witness']), `the only witness role "${step.perform}" is the performer's own role with 1 person: nobody independent watches`));
     }
 

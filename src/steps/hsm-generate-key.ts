@@ -35,8 +35,8 @@ export const hsmGenerateKey: StepHandler<'hsm.generate-key'> = {
       { label, algorithm, id },
       {
         run: () => {
-          const existing = session.findKeys(label);
-          if (existing.length > 0) throw new OfficiantError('env.key-label-used', `a key labelled "${label}" already exists on token "${ctx.site!.tokenLabel}"`);
+          // Logged in, so private objects count too (the pre-flight check before any PIN sees only public ones).
+          if (session.labelInUse(label)) throw new OfficiantError('env.key-label-used', `a key labelled "${label}" already exists on token "${ctx.site!.tokenLabel}"`);
           return keyRecordJson(session.generateKeyPair({ label, id, algorithm }), purpose);
         },
         reconcile: (intent) => {

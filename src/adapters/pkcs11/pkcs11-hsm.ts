@@ -28,7 +28,8 @@ export function pkcs11Error(err: unknown, what: string): OfficiantError {
   const code = typeof (err as { code?: unknown })?.code === 'number' ? ((err as { code: number }).code) : undefined;
   const mapped = code === undefined ? undefined : CKR[code];
   if (mapped) return new OfficiantError(mapped.code, `${what}: ${mapped.text}`, { cause: err });
-  const name = /CKR_[A-Z_]+/.exec(String((err as Error)?.message ?? ''))?.[0] ?? 'unexpected error';
+  const text = String((err as Error)?.message ?? err).split('\n')[0];
+  const name = /CKR_[A-Z_]+/.exec(text)?.[0] ?? `unexpected error (${text})`;
   return new OfficiantError('hsm.general', `${what}: ${name}`, { cause: err });
 }
 
@@ -56,6 +57,19 @@ function identity(slot: graphene.Slot): TokenIdentity {
     firmwareVersion: version(t.firmwareVersion),
     slotId: slotId(slot),
   };
+}
+
+/** What the token says about the user PIN's remaining tries (PKCS#11 leaves the exact count to the token). */
+function pinCounter(slot: graphene.Slot): string {
+  try {
+    const flags = slot.getToken().flags;
+    if (flags & graphene.TokenFlag.USER_PIN_LOCKED) return ' (the token has now locked the user PIN)';
+    if (flags & graphene.TokenFlag.USER_PIN_FINAL_TRY) return ' (the token reports: one try left before the PIN locks)';
+    if (flags & graphene.TokenFlag.USER_PIN_COUNT_LOW) return ' (the token reports: few tries left before the PIN locks)';
+    return ' (the token reports no retry limit reached)';
+  } catch {
+    return '';
+  }
 }
 
 const CURVES: Record<string, { name: string; jwk: 'P-256' | 'P-384' }> = {
@@ -89,7 +103,9 @@ function algorithmOf(priv: graphene.PrivateKey, pub: graphene.PublicKey): KeyAlg
     const bits = (pub.getAttribute({ modulus: null }).modulus as Buffer).length * 8;
     return bits === 4096 ? 'RSA-4096' : 'RSA-3072';
   }
-  const params = pub.getAttribute({ paramsEC: null }).paramsEC as Buffer;
+  const a = pub.getAttribute({ paramsEC: null });
+  // graphene names CKA_EC_PARAMS paramsECDSA on the way back
+  const params = (a.paramsEC ?? a.paramsECDSA) as Buffer;
   return params.equals(graphene.NamedCurve.getByName('secp384r1').value) ? 'EC-P384' : 'EC-P256';
 }
 
@@ -114,11 +130,9 @@ class Pkcs11Session implements HsmSession {
   private record(priv: graphene.PrivateKey): KeyRecord {
     const label = priv.label;
     const id = priv.id;
-    const pub = this.session
-      .find({ class: graphene.ObjectClass.PUBLIC_KEY, label, id })
-      .items(0)
-      ?.toType<graphene.PublicKey>();
-    if (!pub) throw new OfficiantError('hsm.key-not-found', `public key "${label}" is missing on the token`);
+    const pubs = this.session.find({ class: graphene.ObjectClass.PUBLIC_KEY, label, id });
+    if (pubs.length === 0) throw new OfficiantError('hsm.key-not-found', `private key "${label}" has no public key object on the token`);
+    const pub = pubs.items(0).toType<graphene.PublicKey>();
     const algorithm = algorithmOf(priv, pub);
     const a = priv.getAttribute({ local: null, neverExtractable: null, alwaysSensitive: null, extractable: null, sensitive: null });
     const attributes: KeyAttributes = {
@@ -140,6 +154,14 @@ class Pkcs11Session implements HsmSession {
       return out;
     } catch (err) {
       throw pkcs11Error(err, `looking up key "${label}"`);
+    }
+  }
+
+  labelInUse(label: string): boolean {
+    try {
+      return this.session.find({ label }).length > 0;
+    } catch (err) {
+      throw pkcs11Error(err, `looking up objects labelled "${label}"`);
     }
   }
 
@@ -316,7 +338,9 @@ export class Pkcs11Hsm implements Hsm {
       } catch {
         // ignore: reporting the login error matters
       }
-      throw pkcs11Error(err, `logging in to token "${label}"`);
+      const e = pkcs11Error(err, `logging in to token "${label}"`);
+      if (e.code !== 'hsm.pin-incorrect' && e.code !== 'hsm.pin-locked') throw e;
+      throw new OfficiantError(e.code, `${e.message}${pinCounter(slot)}`, { cause: err });
     }
   }
 

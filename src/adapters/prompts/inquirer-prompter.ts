@@ -40,7 +40,7 @@ export class InquirerPrompter implements Prompter {
     for (let i = 0; i < count; i++) {
       const name = await ask(() =>
         input({
-          message: `${role.title} ${count > 1 ? `${i + 1} of ${count}` : ''}: full name`,
+          message: `${role.title}${count > 1 ? ` ${i + 1} of ${count}` : ''}: full name`,
           validate: (v) => (v.trim() === '' ? 'a name is required' : names.includes(v.trim()) ? `${v.trim()} is already checked in` : true),
         }),
       );
@@ -70,11 +70,13 @@ export class InquirerPrompter implements Prompter {
         password({
           message: `${person.name}, enter your ${purpose.label}:`,
           mask: '*',
+          // Never offer to reveal a PIN on a screen the witnesses can see.
+          toggleMask: false,
           validate: (v) => (v.length < purpose.minLength ? `at least ${purpose.minLength} characters` : true),
         }),
       );
       if (!purpose.repeat) return secretFromString(first);
-      const again = await ask(() => password({ message: `${person.name}, enter it again:`, mask: '*' }));
+      const again = await ask(() => password({ message: `${person.name}, enter it again:`, mask: '*', toggleMask: false }));
       if (again === first) return secretFromString(first);
       this.out('  The two entries differ. Please enter it again.');
     }

@@ -15,7 +15,7 @@ export class ScriptedPrompter implements Prompter {
   ) {}
 
   announce(turn: Turn): void {
-    const who = turn.perform.map((p) => p.name).join(', ');
+    const who = turn.perform.length === 0 ? '(people check in now)' : turn.perform.map((p) => p.name).join(', ');
     this.out(`[step ${turn.index} of ${turn.total}] ${turn.title} — performed by ${who}`);
   }
 

@@ -1,7 +1,7 @@
 // officiant run | rehearse | resume: compose the adapters and run the ceremony engine.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { OfficiantError } from '../../errors.js';
+import { isOfficiantError, OfficiantError } from '../../errors.js';
 import { resumeCeremony, startCeremony, SCRIPT_COPY, type RunResult } from '../../engine/runner.js';
 import type { Prompter } from '../../engine/ports.js';
 import type { HsmSite } from '../../steps/step.types.js';
@@ -41,6 +41,11 @@ async function execute(run: (bind: (c: { requestPause(): void }) => void) => Pro
     const result = await run(sigint.bind);
     summary(result, out, print);
     return exitFor(result);
+  } catch (err) {
+    if (existsSync(join(out, 'journal.jsonl')) && isOfficiantError(err) && (err.code === 'interrupt.paused' || err.code.startsWith('input.missing') || err.code.startsWith('env.'))) {
+      print(`Paused; what is recorded is kept. To continue: officiant resume ${resolve(out)}`);
+    }
+    throw err;
   } finally {
     sigint.release();
   }
@@ -102,7 +107,7 @@ export async function rehearseCommand(file: string, opts: { out?: string }, prin
 
 export async function resumeCommand(outDir: string, opts: { answers?: string }, print: Print): Promise<number> {
   const out = resolve(outDir);
-  if (!existsSync(join(out, 'journal.jsonl'))) {
+  if (!existsSync(join(out, 'journal.jsonl')) || statSync(join(out, 'journal.jsonl')).size === 0) {
     const why = existsSync(join(out, SCRIPT_COPY)) ? ' (it stopped before its first journal entry: delete it and start again)' : '';
     throw new OfficiantError('input.not-a-ceremony', `${out} holds no ceremony journal${why}`);
   }

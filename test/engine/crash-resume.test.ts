@@ -1,0 +1,140 @@
+// kill -9 drills: a rehearsal is killed (real SIGKILL, through OFFICIANT_FAILPOINT) before every journal write,
+// in the middle of a journal write (torn line), before every output write and before every PKCS#11 call that
+// changes or reads the token; then `officiant resume` must finish it. After each drill: the journal's hash
+// chain holds, every intent has a result, every step completed exactly once, every output matches the hash
+// the journal recorded, and the token holds exactly one private key with the label (checked by pkcs11-tool).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseJournal, type JournalEntry } from '../../src/engine/journal.js';
+import { officiant, ROOT } from '../helpers/cli.js';
+import { SOFTHSM_MODULE } from '../helpers/softhsm.js';
+
+const SCRIPT = join(ROOT, 'test/fixtures/crash-drill.yaml');
+const STEPS = ['check-in', 'init-token', 'generate', 'inspect', 'certificate', 'close'];
+let base: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(() => {
+  base = mkdtempSync(join(tmpdir(), 'officiant-crash-'));
+  env = { ...process.env, OFFICIANT_SANDBOX_ROOT: join(base, 'sandboxes') };
+});
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+function journalOf(out: string): JournalEntry[] {
+  return parseJournal(readFileSync(join(out, 'journal.jsonl'), 'utf8')).entries;
+}
+
+function privateKeysOnToken(out: string): string[] {
+  const { sandbox } = JSON.parse(readFileSync(join(out, 'rehearsal.json'), 'utf8')) as { sandbox: string };
+  const people = JSON.parse(readFileSync(join(sandbox, 'people.json'), 'utf8')) as { people: Record<string, string[]>; secrets: Record<string, Record<string, string>> };
+  const pin = people.people.officer.map((n) => people.secrets[n]['user-pin-half']).join('');
+  const list = execFileSync('pkcs11-tool', ['--module', SOFTHSM_MODULE, '--token-label', 'rehearsal-drill-hsm', '--login', '--pin', pin, '--list-objects', '--type', 'privkey'], {
+    env: { ...env, SOFTHSM2_CONF: join(sandbox, 'softhsm2.conf') },
+    encoding: 'utf8',
+  });
+  return [...list.matchAll(/label:\s+(\S+)/g)].map((m) => m[1]);
+}
+
+function assertWhole(out: string): void {
+  const entries = journalOf(out); // throws on a broken chain
+  expect(entries[entries.length - 1].type).toBe('ceremony.completed');
+  for (const id of STEPS) expect(entries.filter((e) => e.type === 'step.completed' && e.step === id)).toHaveLength(1);
+  const results = new Set(entries.filter((e) => e.type === 'result').map((e) => e.data.intent));
+  const open = entries.filter((e) => e.type === 'intent' && !results.has(e.seq));
+  expect(open.map((e) => e.data.op)).toEqual([]);
+  for (const e of entries.filter((x) => x.type === 'result' && x.data.ok === true && String(x.data.op).startsWith('write:'))) {
+    const o = e.data.output as { path: string; sha256: string };
+    expect(createHash('sha256').update(readFileSync(join(out, o.path))).digest('hex'), o.path).toBe(o.sha256);
+  }
+  STEPS.forEach((id, i) => expect(existsSync(join(out, 'steps', `${String(i + 1).padStart(2, '0')}-${id}.pdf`)), id).toBe(true));
+  expect(privateKeysOnToken(out)).toEqual(['drill-key']);
+}
+
+let drill = 0;
+/** Crashes at the n-th hit of `point`; returns false once n is past the last hit (the run finished). */
+async function crashAndResume(point: string, n: number): Promise<boolean> {
+  const out = join(base, `drill-${++drill}`);
+  const first = await officiant(['rehearse', SCRIPT, '--out', out], { env: { ...env, OFFICIANT_FAILPOINT: `${point}#${n}` } });
+  if (first.code === 0) return false;
+  expect(first.signal, `${point}#${n}: ${first.stderr}`).toBe('SIGKILL');
+  if (!existsSync(join(out, 'journal.jsonl')) || readFileSync(join(out, 'journal.jsonl')).length === 0) {
+    // Killed before the first journal entry (during the sanity checks or while copying the script):
+    // nothing happened on the HSM; resume says so plainly.
+    const r = await officiant(['resume', out], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(existsSync(join(out, 'script.yaml')) ? 'stopped before its first journal entry' : 'holds no ceremony journal');
+    return true;
+  }
+  const resumed = await officiant(['resume', out], { env });
+  expect(resumed.code, `${point}#${n} resume: ${resumed.stdout}\n${resumed.stderr}`).toBe(0);
+  assertWhole(out);
+  rmSync(out, { recursive: true, force: true });
+  return true;
+}
+
+async function drillEvery(point: string, atLeast: number): Promise<number> {
+  let n = 1;
+  while (await crashAndResume(point, n)) n++;
+  expect(n - 1, `${point} was hit fewer times than expected`).toBeGreaterThanOrEqual(atLeast);
+  return n - 1;
+}
+
+let cleanRun: Promise<string> | undefined;
+/** A drill without a crash: the reference for how many journal writes a whole run makes. */
+function clean(): Promise<string> {
+  cleanRun ??= (async () => {
+    const out = join(base, 'clean');
+    const r = await officiant(['rehearse', SCRIPT, '--out', out], { env });
+    expect(r.code, r.stderr).toBe(0);
+    return out;
+  })();
+  return cleanRun;
+}
+
+describe('kill -9 at every point, then resume', () => {
+  it('a drill without a crash completes and passes the same checks', async () => {
+    assertWhole(await clean());
+  });
+
+  it('before every journal write', async () => {
+    const writes = journalOf(await clean()).length;
+    expect(await drillEvery('journal.append', writes)).toBe(writes);
+  }, 900_000);
+
+  it('in the middle of journal writes (torn final line)', async () => {
+    for (const n of [2, 9, 10, 16, 17, 25]) {
+      const out = join(base, `torn-${n}`);
+      const first = await officiant(['rehearse', SCRIPT, '--out', out], { env: { ...env, OFFICIANT_FAILPOINT: `journal.append:torn#${n}` } });
+      expect(first.signal).toBe('SIGKILL');
+      expect(readFileSync(join(out, 'journal.jsonl'), 'utf8').endsWith('\n')).toBe(false);
+      const resumed = await officiant(['resume', out], { env });
+      expect(resumed.code, resumed.stderr).toBe(0);
+      assertWhole(out);
+      const repaired = journalOf(out).filter((e) => e.type === 'journal.repaired');
+      expect(repaired).toHaveLength(1);
+      expect(repaired[0].seq).toBe(n);
+    }
+  }, 300_000);
+
+  it('before every output and evidence write', async () => {
+    await drillEvery('output.write', 9);
+  }, 300_000);
+
+  for (const [point, hits] of [
+    ['hsm.initToken', 1],
+    ['hsm.initPin', 1],
+    ['hsm.login', 1],
+    ['hsm.generateKeyPair', 1],
+    ['hsm.find', 2],
+    ['hsm.sign', 1],
+    ['hsm.findToken', 1],
+  ] as const) {
+    it(`before every ${point} call`, async () => {
+      await drillEvery(point, hits);
+    }, 300_000);
+  }
+});

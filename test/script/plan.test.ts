@@ -1,0 +1,77 @@
+// renderPlan is what every participant holds on paper: the steps in order, numbered, each naming the people
+// by role title, and the SHA-256 of the exact script the plan was printed from.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { renderPlan } from '../../src/script/plan.js';
+import { parseScript } from '../../src/script/rules.js';
+import type { Script } from '../../src/script/schema.js';
+import { ROOT } from '../helpers/cli.js';
+
+const FLAGSHIP = 'ceremonies/release-authority-init.yaml';
+const text = readFileSync(join(ROOT, FLAGSHIP), 'utf8');
+const sha256 = createHash('sha256').update(text).digest('hex');
+
+function flagship(): Script {
+  const check = parseScript(FLAGSHIP, text);
+  if (!check.script) throw new Error(`flagship invalid: ${JSON.stringify(check.errors)}`);
+  return check.script;
+}
+
+const CA = 'Ceremony Administrator';
+const IW = 'Internal Witness';
+const CO = 'Crypto Officer';
+const AU = 'Auditor';
+
+// Read off ceremonies/release-authority-init.yaml, with role ids replaced by their titles.
+const STEPS = [
+  { header: ' 1. Participants check in  [participants.check-in, id check-in]', perform: CA, witness: [IW, AU], signOff: [IW] },
+  { header: ' 2. Room sealed, laptop offline  [manual.confirm, id room-and-hardware]', perform: CA, witness: [IW, AU], signOff: [] },
+  { header: ' 3. HSM tamper bag inspected and opened  [manual.confirm, id hsm-tamper-bag]', perform: CA, witness: [IW, AU], signOff: [IW] },
+  { header: ' 4. Initialise the HSM token under dual control  [hsm.init-token, id init-token]', perform: CO, witness: [IW, AU], signOff: [IW] },
+  { header: ' 5. Generate the release root key  [hsm.generate-key, id generate-root-key]', perform: CO, witness: [IW, AU], signOff: [IW] },
+  { header: ' 6. Inspect the release root key  [hsm.inspect-key, id inspect-root-key]', perform: CA, witness: [IW, AU], signOff: [IW] },
+  { header: ' 7. Issue the self-signed release root certificate  [hsm.self-signed-certificate, id root-certificate]', perform: CO, witness: [IW, AU], signOff: [IW] },
+  { header: ' 8. Closing sign-off  [manual.confirm, id close]', perform: CA, witness: [IW, AU], signOff: [IW, AU, CO] },
+];
+
+/** The plan's lines from each numbered step header up to the next one. */
+function stepBlocks(plan: string): string[][] {
+  const blocks: string[][] = [];
+  for (const line of plan.split('\n')) {
+    if (/^ ?\d+\. /.test(line)) blocks.push([line]);
+    else if (blocks.length > 0 && line !== '') blocks[blocks.length - 1].push(line);
+  }
+  return blocks;
+}
+
+describe('renderPlan on the flagship ceremony', () => {
+  const plan = renderPlan(flagship(), sha256);
+  const blocks = stepBlocks(plan);
+
+  it('lists all 8 steps numbered 1..8 in script order', () => {
+    expect(blocks.map((b) => b[0])).toEqual(STEPS.map((s) => s.header));
+  });
+
+  it.each(STEPS.map((s, i) => ({ ...s, n: i + 1 })))('step $n names performer, witnesses and sign-off by role title', ({ n, perform, witness, signOff }) => {
+    const who = blocks[n - 1].filter((l) => /^ {4}(Performed|Witnessed|Signed off) by: /.test(l));
+    expect(who).toEqual([
+      `    Performed by: ${perform}`,
+      `    Witnessed by: ${witness.join(', ')}`,
+      ...(signOff.length > 0 ? [`    Signed off by: ${signOff.join(', ')}`] : []),
+    ]);
+  });
+
+  it('prints the SHA-256 it is given in the header', () => {
+    expect(plan.split('\n').slice(0, 2)).toEqual([
+      'Production Release-Signing Authority initialisation',
+      `Script release-authority-init version 1 · release authority · SHA-256 ${sha256}`,
+    ]);
+    // The digest is the caller's (of the bytes it read), not recomputed from the parsed script.
+    const other = 'ab'.repeat(32);
+    const replanned = renderPlan(flagship(), other);
+    expect(replanned).toContain(`SHA-256 ${other}`);
+    expect(replanned).not.toContain(sha256);
+  });
+});

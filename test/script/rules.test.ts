@@ -1,0 +1,506 @@
+// parseScript reports every problem of a ceremony script at once, each as `file:line:col path: message`.
+// Every row starts from TEMPLATE (valid, no warnings) and changes a few lines; the expected positions are
+// counted by hand on the edited text (line and column are 1-based; the column is where the value, or for
+// an unknown or missing key the key, starts).
+import { describe, expect, it } from 'vitest';
+import { formatProblem } from '../../src/script/parse.js';
+import { parseScript } from '../../src/script/rules.js';
+
+const FILE = 'mini.yaml';
+
+// Line numbers are part of the expectations below: do not reflow.
+const TEMPLATE = `id: mini-ceremony
+title: Mini ceremony
+version: 1
+authority: release
+site:
+  hsm: test-hsm
+roles:
+  admin:
+    title: Administrator
+    people: 1
+  officer:
+    title: Crypto Officer
+    people: 2
+  witness:
+    title: Witness
+    people: 1
+steps:
+  - id: check-in
+    kind: participants.check-in
+    title: Check in
+    instructions: Everyone shows an identity document.
+    perform: admin
+    witness: [witness]
+  - id: seal
+    kind: manual.confirm
+    title: Seal checked
+    instructions: Read the seal serial aloud.
+    perform: admin
+    witness: [witness]
+    params:
+      confirm_by: admin
+      record:
+        - id: seal-serial
+          label: Seal serial
+          pattern: "[A-Z]{2}-[0-9]{4}"
+          example: TB-0042
+  - id: init
+    kind: hsm.init-token
+    title: Initialise token
+    instructions: Officers type their PIN halves.
+    perform: officer
+    witness: [witness]
+    params:
+      pin_holders:
+        role: officer
+        people: 2
+  - id: generate
+    kind: hsm.generate-key
+    title: Generate key
+    instructions: Generate the root key.
+    perform: officer
+    witness: [witness]
+    on_failure: abort
+    params:
+      label: root-key
+      algorithm: EC-P256
+      authority: release
+      purpose: test root
+  - id: inspect
+    kind: hsm.inspect-key
+    title: Inspect key
+    instructions: Read the key back.
+    perform: admin
+    witness: [witness]
+    sign_off: [officer]
+    params:
+      key: root-key
+  - id: certify
+    kind: hsm.self-signed-certificate
+    title: Root certificate
+    instructions: Issue the root certificate.
+    perform: officer
+    witness: [witness]
+    params:
+      key: root-key
+      subject:
+        CN: Test Root
+      validity_days: 365
+`;
+
+/** [line of TEMPLATE, text on that line, replacement]; a replacement may add lines, an emptied line is removed. */
+type Change = [line: number, from: string, to: string];
+
+function edit(changes: Change[], append = ''): string {
+  const lines = TEMPLATE.replace(/\n$/, '').split('\n');
+  for (const [line, from, to] of [...changes].sort((a, b) => b[0] - a[0])) {
+    const current = lines[line - 1];
+    if (current === undefined || !current.includes(from)) throw new Error(`TEMPLATE line ${line} is ${JSON.stringify(current)}, not ${JSON.stringify(from)}`);
+    const next = current.replace(from, to);
+    lines.splice(line - 1, 1, ...(next.trim() === '' ? [] : next.split('\n')));
+  }
+  return `${lines.join('\n')}\n${append}`;
+}
+
+// Appended after line 78, so their first line is line 79 and they are steps[6].
+const generateStep = (label: string) => `  - id: generate-more
+    kind: hsm.generate-key
+    title: Generate another key
+    instructions: Generate a second key.
+    perform: officer
+    on_failure: abort
+    params:
+      label: ${label}
+      algorithm: EC-P384
+      authority: release
+      purpose: second key
+`;
+const checkInStep = (perform: string) => `  - id: check-in-again
+    kind: participants.check-in
+    title: Check in again
+    instructions: Everyone checks in again.
+    perform: ${perform}
+`;
+const initTokenStep = `  - id: init-again
+    kind: hsm.init-token
+    title: Initialise again
+    instructions: Officers type their PIN halves again.
+    perform: officer
+    params:
+      pin_holders:
+        role: officer
+        people: 2
+`;
+
+const ID_FORMAT = 'must be lowercase letters, digits and dashes, starting with a letter';
+const NO_HSM = 'an hsm step needs site.hsm: the HSM profile the ceremony uses';
+const RETRY_WARNING = 'a retried key generation is recorded as a deviation; consider on_failure: abort for root keys';
+
+interface Row {
+  name: string;
+  yaml: string;
+  errors: string[];
+  warnings?: string[];
+}
+
+const at = (line: number, col: number, path: string, message: string) => `${FILE}:${line}:${col} ${path}: ${message}`;
+
+const schemaRows: Row[] = [
+  {
+    name: 'unknown key at top level',
+    yaml: edit([[4, 'authority: release', 'authority: release\ncolour: blue']]),
+    errors: [at(5, 1, 'colour', 'unknown key')],
+  },
+  {
+    name: 'unknown key in a role',
+    yaml: edit([[10, 'people: 1', 'people: 1\n    colour: blue']]),
+    errors: [at(11, 5, 'roles.admin.colour', 'unknown key')],
+  },
+  {
+    name: 'unknown keys in a step, each reported',
+    yaml: edit([[23, 'witness: [witness]', 'witness: [witness]\n    colour: blue\n    size: 3']]),
+    errors: [at(24, 5, 'steps[0].colour', 'unknown key'), at(25, 5, 'steps[0].size', 'unknown key')],
+  },
+  {
+    name: 'unknown key in params',
+    yaml: edit([[31, 'confirm_by: admin', 'confirm_by: admin\n      colour: blue']]),
+    errors: [at(32, 7, 'steps[1].params.colour', 'unknown key')],
+  },
+  {
+    name: 'unknown key nested in params',
+    yaml: edit([[46, 'people: 2', 'people: 2\n        colour: blue']]),
+    errors: [at(47, 9, 'steps[2].params.pin_holders.colour', 'unknown key')],
+  },
+  {
+    name: 'missing required top-level field',
+    yaml: edit([[3, 'version: 1', '']]),
+    errors: [at(1, 1, 'version', 'is required')],
+  },
+  {
+    name: 'missing required step field',
+    yaml: edit([[20, 'title: Check in', '']]),
+    errors: [at(18, 5, 'steps[0].title', 'is required')],
+  },
+  {
+    name: 'missing required params field',
+    yaml: edit([[31, 'confirm_by: admin', '']]),
+    errors: [at(31, 7, 'steps[1].params.confirm_by', 'is required')],
+  },
+  {
+    name: 'wrong type: string for a number',
+    yaml: edit([[3, 'version: 1', 'version: one']]),
+    errors: [at(3, 10, 'version', 'must be a number, got a string')],
+  },
+  {
+    name: 'wrong type: quoted number in params',
+    yaml: edit([[78, 'validity_days: 365', 'validity_days: "365"']]),
+    errors: [at(78, 22, 'steps[5].params.validity_days', 'must be a number, got a string')],
+  },
+  {
+    name: 'wrong type: string for a list',
+    yaml: edit([[23, '[witness]', 'witness']]),
+    errors: [at(23, 14, 'steps[0].witness', 'must be an array, got a string')],
+  },
+  {
+    name: 'wrong type: null for a string',
+    yaml: edit([[2, 'title: Mini ceremony', 'title:']]),
+    errors: [at(2, 7, 'title', 'must be a string, got null')],
+  },
+  {
+    name: 'bad enum: script authority',
+    yaml: edit([[4, 'release', 'both']]),
+    errors: [at(4, 12, 'authority', 'must be one of: release, manifest')],
+  },
+  {
+    name: 'bad enum: key algorithm',
+    yaml: edit([[56, 'EC-P256', 'DSA-1024']]),
+    errors: [at(56, 18, 'steps[3].params.algorithm', 'must be one of: RSA-3072, RSA-4096, EC-P256, EC-P384')],
+  },
+  {
+    name: 'bad enum: on_failure',
+    yaml: edit([[53, 'abort', 'later']]),
+    errors: [at(53, 17, 'steps[3].on_failure', 'must be one of: retry, abort')],
+  },
+  {
+    name: 'unknown step kind',
+    yaml: edit([[25, 'manual.confirm', 'manual.dance']]),
+    errors: [at(25, 11, 'steps[1].kind', 'unknown step kind "manual.dance"')],
+  },
+  {
+    name: 'missing step kind',
+    yaml: edit([[25, 'kind: manual.confirm', '']]),
+    errors: [at(24, 5, 'steps[1].kind', 'is required')],
+  },
+  {
+    name: 'bad id format: script id',
+    yaml: edit([[1, 'mini-ceremony', '1-mini']]),
+    errors: [at(1, 5, 'id', ID_FORMAT)],
+  },
+  {
+    name: 'bad id format: step id',
+    yaml: edit([[24, 'seal', 'Seal_1']]),
+    errors: [at(24, 9, 'steps[1].id', ID_FORMAT)],
+  },
+  {
+    name: 'bad id format: role id (a mapping key, reported at the key)',
+    yaml: edit([[8, 'admin:', 'Admin_1:']]),
+    errors: [at(8, 3, 'roles.Admin_1', ID_FORMAT)],
+  },
+  {
+    name: 'no steps',
+    yaml: `${TEMPLATE.split('\n').slice(0, 16).join('\n')}\nsteps: []\n`,
+    errors: [at(17, 8, 'steps', 'a ceremony needs at least one step')],
+  },
+  {
+    name: 'pin_holders.people below 2 (dual control)',
+    yaml: edit([[46, 'people: 2', 'people: 1']]),
+    errors: [at(46, 17, 'steps[2].params.pin_holders.people', 'dual control needs at least 2 people')],
+  },
+  {
+    name: 'pin_holders.people above 2',
+    yaml: edit([[46, 'people: 2', 'people: 3']]),
+    errors: [at(46, 17, 'steps[2].params.pin_holders.people', 'PINs are split in two halves: exactly 2 people')],
+  },
+  {
+    name: 'YAML syntax error: duplicate key',
+    yaml: edit([[20, 'title: Check in', 'title: Check in\n    title: Check-in']]),
+    errors: [at(21, 5, '(syntax)', 'map keys must be unique')],
+  },
+];
+
+const ruleRows: Row[] = [
+  {
+    name: 'duplicate step id',
+    yaml: edit([[37, 'init', 'seal']]),
+    errors: [at(37, 9, 'steps[2].id', 'duplicate step id "seal" (first used by steps[1])')],
+  },
+  {
+    name: 'unknown role in perform',
+    yaml: edit([[22, 'admin', 'nobody']]),
+    errors: [at(22, 14, 'steps[0].perform', 'unknown role "nobody"')],
+  },
+  {
+    name: 'unknown role in witness',
+    yaml: edit([[23, '[witness]', '[witness, nobody]']]),
+    errors: [at(23, 24, 'steps[0].witness[1]', 'unknown role "nobody"')],
+  },
+  {
+    name: 'unknown role in sign_off',
+    yaml: edit([[65, '[officer]', '[nobody]']]),
+    errors: [at(65, 16, 'steps[4].sign_off[0]', 'unknown role "nobody"')],
+  },
+  {
+    name: 'unknown role in params.confirm_by',
+    yaml: edit([[31, 'admin', 'nobody']]),
+    errors: [at(31, 19, 'steps[1].params.confirm_by', 'unknown role "nobody"')],
+  },
+  {
+    name: 'unknown role in params.pin_holders.role',
+    yaml: edit([[45, 'officer', 'nobody']]),
+    errors: [at(45, 15, 'steps[2].params.pin_holders.role', 'unknown role "nobody"')],
+  },
+  {
+    name: 'unknown role in check-in params.roles',
+    yaml: edit([[23, 'witness: [witness]', 'witness: [witness]\n    params:\n      roles: [admin, nobody]']]),
+    errors: [at(25, 22, 'steps[0].params.roles[1]', 'unknown role "nobody"')],
+  },
+  {
+    name: 'pin holders needed exceed the role\'s people',
+    yaml: edit([[45, 'officer', 'admin']]),
+    errors: [at(46, 17, 'steps[2].params.pin_holders.people', 'needs 2 people in role "admin" but the role has 1')],
+  },
+  {
+    name: 'release script generating a manifest key',
+    yaml: edit([[57, 'release', 'manifest']]),
+    errors: [at(57, 18, 'steps[3].params.authority', 'a release script cannot generate manifest keys')],
+  },
+  {
+    name: 'manifest script generating a release key',
+    yaml: edit([[4, 'release', 'manifest']]),
+    errors: [at(57, 18, 'steps[3].params.authority', 'a manifest script cannot generate release keys')],
+  },
+  {
+    name: 'inspect-key of a key no step generates',
+    yaml: edit([[67, 'root-key', 'other-key']]),
+    errors: [at(67, 12, 'steps[4].params.key', 'key "other-key" is not generated by an earlier step')],
+  },
+  {
+    name: 'self-signed-certificate for a key no step generates',
+    yaml: edit([[75, 'root-key', 'other-key']]),
+    errors: [at(75, 12, 'steps[5].params.key', 'key "other-key" is not generated by an earlier step')],
+  },
+  {
+    name: 'inspect-key and self-signed-certificate of a key generated later',
+    yaml: edit([[67, 'root-key', 'late-key'], [75, 'root-key', 'late-key']], generateStep('late-key')),
+    errors: [
+      at(67, 12, 'steps[4].params.key', 'key "late-key" is not generated by an earlier step'),
+      at(75, 12, 'steps[5].params.key', 'key "late-key" is not generated by an earlier step'),
+    ],
+  },
+  {
+    name: 'duplicate generated key label',
+    yaml: edit([], generateStep('root-key')),
+    errors: [at(86, 14, 'steps[6].params.label', 'key label "root-key" is already generated by steps[3]')],
+  },
+  {
+    name: 'first step is not participants.check-in',
+    yaml: edit([
+      [19, 'participants.check-in', 'manual.confirm'],
+      [23, 'witness: [witness]', 'witness: [witness]\n    params:\n      confirm_by: admin'],
+    ]),
+    errors: [at(19, 11, 'steps[0].kind', 'the first step must be participants.check-in: every later step names people who checked in')],
+  },
+  {
+    name: 'two check-in steps',
+    yaml: edit([], checkInStep('admin')),
+    errors: [at(80, 11, 'steps[6].kind', 'participants are already checked in by an earlier step')],
+  },
+  {
+    name: 'two init-token steps',
+    yaml: edit([], initTokenStep),
+    errors: [at(80, 11, 'steps[6].kind', 'the token is already initialised by an earlier step')],
+  },
+  {
+    name: 'hsm steps without site.hsm, each reported',
+    yaml: edit([
+      [5, 'site:', 'site: {}'],
+      [6, '  hsm: test-hsm', '# no hsm profile'],
+    ]),
+    errors: [at(38, 11, 'steps[2].kind', NO_HSM), at(48, 11, 'steps[3].kind', NO_HSM), at(60, 11, 'steps[4].kind', NO_HSM), at(69, 11, 'steps[5].kind', NO_HSM)],
+  },
+  {
+    name: 'invalid regex pattern',
+    yaml: edit([[35, '"[A-Z]{2}-[0-9]{4}"', '"[A-Z"']]),
+    errors: [at(35, 20, 'steps[1].params.record[0].pattern', 'is not a valid regular expression')],
+  },
+  {
+    name: 'example not matching the pattern',
+    yaml: edit([[36, 'TB-0042', 'tb-0042']]),
+    errors: [at(36, 20, 'steps[1].params.record[0].example', 'does not match pattern /[A-Z]{2}-[0-9]{4}/')],
+  },
+  {
+    name: 'example matching only part of the pattern\'s value',
+    yaml: edit([[36, 'TB-0042', 'TB-00421']]),
+    errors: [at(36, 20, 'steps[1].params.record[0].example', 'does not match pattern /[A-Z]{2}-[0-9]{4}/')],
+  },
+  {
+    name: 'example matching one alternative only as a prefix',
+    yaml: edit([
+      [35, '"[A-Z]{2}-[0-9]{4}"', '"TB-[0-9]{4}|XX"'],
+      [36, 'TB-0042', 'TB-0042XX'],
+    ]),
+    errors: [at(36, 20, 'steps[1].params.record[0].example', 'does not match pattern /TB-[0-9]{4}|XX/')],
+  },
+  {
+    name: 'the only witness is the performer\'s one-person role',
+    yaml: edit([[23, '[witness]', '[admin]']]),
+    errors: [at(23, 14, 'steps[0].witness', 'the only witness role "admin" is the performer\'s own role with 1 person: nobody independent watches')],
+  },
+  {
+    name: 'the only witness is the performer\'s one-person role, listed twice',
+    yaml: edit([[23, '[witness]', '[admin, admin]']]),
+    errors: [at(23, 14, 'steps[0].witness', 'the only witness role "admin" is the performer\'s own role with 1 person: nobody independent watches')],
+  },
+  {
+    name: 'the performer\'s two-person role may witness its own step',
+    yaml: edit([[42, '[witness]', '[officer]']]),
+    errors: [],
+  },
+];
+
+const warningRows: Row[] = [
+  {
+    name: 'the template is valid and warns about nothing',
+    yaml: TEMPLATE,
+    errors: [],
+  },
+  {
+    name: 'a role used by no step',
+    yaml: edit([[16, 'people: 1', 'people: 1\n  auditor:\n    title: Auditor\n    people: 1']]),
+    errors: [],
+    warnings: [at(17, 3, 'roles.auditor', 'role "auditor" (Auditor) takes part in no step')],
+  },
+  {
+    name: 'a generate-key with on_failure retry',
+    yaml: edit([[53, 'abort', 'retry']]),
+    errors: [],
+    warnings: [at(53, 17, 'steps[3].on_failure', RETRY_WARNING)],
+  },
+  {
+    name: 'a generate-key retried by default',
+    yaml: edit([[53, 'on_failure: abort', '']]),
+    errors: [],
+    warnings: [at(47, 5, 'steps[3].on_failure', RETRY_WARNING)],
+  },
+];
+
+function check(row: Row): void {
+  const result = parseScript(FILE, row.yaml);
+  expect(result.errors.map(formatProblem)).toEqual(row.errors);
+  expect(result.warnings.map(formatProblem)).toEqual(row.warnings ?? []);
+  // A script comes back exactly when there is nothing to fix.
+  expect(result.script === undefined).toBe(row.errors.length > 0);
+}
+
+describe('parseScript', () => {
+  describe('schema problems', () => {
+    it.each(schemaRows)('$name', check);
+  });
+
+  describe('cross-field rules', () => {
+    it.each(ruleRows)('$name', check);
+  });
+
+  describe('warnings', () => {
+    it.each(warningRows)('$name', check);
+  });
+
+  describe('every problem at once, sorted by line', () => {
+    it('schema problems anywhere in the file', () => {
+      const yaml = edit([
+        [3, 'version: 1', 'version: one'],
+        [4, 'authority: release', 'authority: release\ncolour: blue'],
+        [13, 'people: 2', 'people: two'],
+        [23, 'witness: [witness]', 'witness: [witness]\n    size: 3'],
+        [56, 'EC-P256', 'DSA-1024'],
+      ]);
+      check({
+        name: 'schema',
+        yaml,
+        errors: [
+          at(3, 10, 'version', 'must be a number, got a string'),
+          at(5, 1, 'colour', 'unknown key'),
+          at(14, 13, 'roles.officer.people', 'must be a number, got a string'),
+          at(25, 5, 'steps[0].size', 'unknown key'),
+          at(58, 18, 'steps[3].params.algorithm', 'must be one of: RSA-3072, RSA-4096, EC-P256, EC-P384'),
+        ],
+      });
+    });
+
+    it('rule problems across steps and within one step', () => {
+      const yaml = edit(
+        [
+          [22, 'admin', 'nobody'],
+          [37, 'init', 'seal'],
+          [57, 'release', 'manifest'],
+          [67, 'root-key', 'other-key'],
+        ],
+        // Its unknown performer (line 83) is found before its second check-in (line 80).
+        checkInStep('nobody'),
+      );
+      check({
+        name: 'rules',
+        yaml,
+        errors: [
+          at(22, 14, 'steps[0].perform', 'unknown role "nobody"'),
+          at(37, 9, 'steps[2].id', 'duplicate step id "seal" (first used by steps[1])'),
+          at(57, 18, 'steps[3].params.authority', 'a release script cannot generate manifest keys'),
+          at(67, 12, 'steps[4].params.key', 'key "other-key" is not generated by an earlier step'),
+          at(80, 11, 'steps[6].kind', 'participants are already checked in by an earlier step'),
+          at(83, 14, 'steps[6].perform', 'unknown role "nobody"'),
+        ],
+      });
+    });
+  });
+});
