@@ -159,6 +159,7 @@ class Pkcs11Session implements HsmSession {
 
   labelInUse(label: string): boolean {
     try {
+      failpoint('hsm.find');
       return this.session.find({ label }).length > 0;
     } catch (err) {
       throw pkcs11Error(err, `looking up objects labelled "${label}"`);
