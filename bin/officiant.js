@@ -5,5 +5,6 @@ import('../dist/cli/main.js').catch((err) => {
     process.stderr.write('officiant: not built yet; run `npm ci` (or `npm run build`) in the checkout\n');
     process.exit(3);
   }
-  throw err;
+  process.stderr.write(`officiant: cannot start: ${err && err.message ? String(err.message).split('\n')[0] : err}\n`);
+  process.exit(1);
 });

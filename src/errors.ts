@@ -19,6 +19,9 @@ export type EnvironmentCode =
   | 'env.no-free-slot'
   | 'env.permission'
   | 'env.sandbox-missing'
+  | 'env.token-mismatch'
+  | 'env.out-dir-locked'
+  | 'env.hsm'
   | 'env.fs';
 
 export type CeremonyCode =

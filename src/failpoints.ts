@@ -3,12 +3,19 @@
 // kill -9 (no handlers, no flushing). Points are named where the real world can cut a ceremony short: each
 // journal write (journal.append, journal.append:torn writes half a line first), each output write
 // (output.write) and each PKCS#11 call that changes or reads the token (hsm.<operation>).
+// Only rehearsals arm them (enableFailpoints): a stray variable in an operator's shell can never kill a
+// production ceremony.
 const spec = process.env.OFFICIANT_FAILPOINT;
 const target = spec ? /^(.+)#(\d+)$/.exec(spec) : null;
 const counts = new Map<string, number>();
+let enabled = false;
+
+export function enableFailpoints(): void {
+  enabled = true;
+}
 
 export function failpointArmed(point: string): boolean {
-  if (!target || target[1] !== point) return false;
+  if (!enabled || !target || target[1] !== point) return false;
   const n = (counts.get(point) ?? 0) + 1;
   counts.set(point, n);
   return n === Number(target[2]);

@@ -18,12 +18,15 @@ import { loadPageTemplate } from '../evidence/page-template.js';
 export const TEMPLATE_DIR = fileURLToPath(new URL('../../templates', import.meta.url));
 export const VERSION = '0.1.0';
 
+/** Reads a file a person named: missing or not a file is bad input (2); unreadable is the environment (3). */
 export function readInput(path: string, what: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new OfficiantError(code === 'ENOENT' ? 'input.not-a-ceremony' : 'env.fs', `cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code}`);
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : code;
+    const errorCode = code === 'ENOENT' || code === 'EISDIR' ? 'input.not-a-ceremony' : code === 'EACCES' ? 'env.permission' : 'env.fs';
+    throw new OfficiantError(errorCode, `cannot read ${what} ${path}: ${why}`);
   }
 }
 

@@ -35,6 +35,32 @@ export function isStepCompleted(entries: readonly JournalEntry[], stepId: string
   return entries.some((e) => e.type === 'step.completed' && e.step === stepId);
 }
 
+/** The step's last failure, when no retry decision (deviation) or abort has been journaled after it. */
+export function undecidedFailure(entries: readonly JournalEntry[], stepId: string): JournalEntry | undefined {
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const e = entries[i];
+    if (e.step !== stepId) continue;
+    if (e.type === 'step.failed') return e;
+    if (e.type === 'deviation' || e.type === 'step.started' || e.type === 'step.completed' || e.type === 'ceremony.aborted') return undefined;
+  }
+  return undefined;
+}
+
+/** Retry decisions already journaled for a step. */
+export function decisionsFor(entries: readonly JournalEntry[], stepId: string): number {
+  return entries.filter((e) => e.type === 'deviation' && e.step === stepId).length;
+}
+
+/** The token serial the ceremony has already seen (at initialisation or an earlier login), if any. */
+export function knownTokenSerial(entries: readonly JournalEntry[]): string | undefined {
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const e = entries[i];
+    if (e.type === 'step.event' && e.data.what === 'hsm-login' && typeof e.data.serial === 'string') return e.data.serial;
+    if (e.type === 'result' && e.data.op === 'hsm.init-token' && e.data.ok === true) return String((e.data.output as { serial?: string }).serial);
+  }
+  return undefined;
+}
+
 export function stepEntries(entries: readonly JournalEntry[], stepId: string): JournalEntry[] {
   return entries.filter((e) => e.step === stepId);
 }
@@ -56,7 +82,9 @@ export function effectState(entries: readonly JournalEntry[], stepId: string, op
     }
   }
   if (!intent) return { state: 'none' };
-  const result = entries.find((e) => e.type === 'result' && e.data.intent === intent.seq);
+  // The last result counts: a failed attempt found afterwards to have taken effect gets a second, ok result.
+  const results = entries.filter((e) => e.type === 'result' && e.data.intent === intent.seq);
+  const result = results[results.length - 1];
   if (!result) return { state: 'open', intent };
   return result.data.ok === true ? { state: 'done', intent, output: result.data.output } : { state: 'failed', intent };
 }

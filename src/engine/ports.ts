@@ -49,11 +49,11 @@ export interface Hsm {
   findToken(label: string): TokenIdentity | undefined;
   /** Slot ids whose token is not initialised (where hsm.init-token may write). */
   freeSlots(): number[];
-  /** C_InitToken + C_InitPIN: creates the token with its SO PIN and user PIN. */
-  initToken(slotId: number, label: string, soPin: Secret, userPin: Secret): TokenIdentity;
-  /** Whether the token's user PIN is initialised (for reconciling an interrupted init). */
+  /** C_InitToken: creates the token with its SO PIN (the user PIN comes next, in its own operation). */
+  initToken(slotId: number, label: string, soPin: Secret): TokenIdentity;
+  /** Whether the token's user PIN is initialised. */
   userPinInitialised(label: string): boolean;
-  /** C_InitPIN alone, as the SO: finishes an init interrupted between C_InitToken and C_InitPIN. */
+  /** C_Login as SO + C_InitPIN: sets the user PIN of a freshly initialised token. */
   initUserPin(label: string, soPin: Secret, userPin: Secret): void;
   /** Which of `labels` name public objects on the token; needs no login (pre-flight, before any PIN). */
   labelsInUse(tokenLabel: string, labels: readonly string[]): string[];
@@ -75,7 +75,7 @@ export interface HsmSession {
    * Signs inside the token. RSA: PKCS#1 v1.5 over SHA-256 of `data`; EC: ECDSA over SHA-256 of `data`,
    * returned as raw r||s (IEEE P1363).
    */
-  sign(label: string, data: Buffer): Buffer;
+  sign(key: { label: string; id: string }, data: Buffer): Buffer;
   close(): void;
 }
 
@@ -100,6 +100,8 @@ export interface Turn {
 export type FailureDecision = { action: 'retry'; reason: string; by: Person } | { action: 'abort'; reason: string; by: Person };
 
 export interface Prompter {
+  /** True when a person answers at the keyboard (a re-entry can differ); false for scripted answers. */
+  readonly interactive: boolean;
   /** Shown at the start of each step: whose turn it is and what to do. */
   announce(turn: Turn): void;
   /** Names of the people present in a role (exactly `count` distinct names). */
@@ -110,8 +112,8 @@ export interface Prompter {
   confirm(person: Person, question: string, context: { stepId: string }): Promise<boolean>;
   /** Masked secret entry by a named person. `purpose` is a stable id such as "so-pin-half". */
   secret(person: Person, purpose: { stepId: string; id: string; label: string; minLength: number; repeat: boolean }): Promise<Secret>;
-  /** A step failed: retry (with a reason) or abort. */
-  onFailure(stepId: string, message: string, decider: Person, allowRetry: boolean): Promise<FailureDecision>;
+  /** A step failed: retry (with a reason) or abort. `earlier` counts the decisions already journaled for the step. */
+  onFailure(stepId: string, message: string, decider: Person, allowRetry: boolean, earlier: number): Promise<FailureDecision>;
   /** Progress and results for people to read. */
   say(line: string): void;
 }
@@ -125,6 +127,10 @@ export interface OutputStore {
   read(rel: string): Buffer;
   write(rel: string, bytes: Buffer | string): void;
   list(rel: string): string[];
+  /** Takes the directory for this process (one writer at a time); returns the release function. */
+  lock(): () => void;
+  /** Removes temp files left by writes a crash cut short (never complete outputs); returns their paths. */
+  sweepTemp(): string[];
 }
 
 // The journal's durable file. Contract: append() returns only after the line is on disk (fsync).

@@ -18,7 +18,10 @@ import type { StepPage } from '../evidence/step-page.types.js';
 import { Journal, type Json, type JournalEntry, type JsonObject } from './journal.js';
 import {
   CEREMONY_STEP,
+  decisionsFor,
   effectOutputs,
+  knownTokenSerial,
+  undecidedFailure,
   effectState,
   finalEntry,
   isStepCompleted,
@@ -143,20 +146,33 @@ class Ceremony {
   async effect<T extends Json>(stepId: string, op: string, params: JsonObject, fns: EffectFns<T>, actor?: Person): Promise<T> {
     const prior = effectState(this.entries, stepId, op);
     if (prior.state === 'done') return prior.output as T;
-    if (prior.state === 'open') {
-      const found = fns.reconcile ? await fns.reconcile(prior.intent.data.params as JsonObject) : undefined;
+    if (prior.state === 'open' || (prior.state === 'failed' && fns.reconcile)) {
+      // A crash (open) or a failure reported after the token may already have changed (failed): look at the
+      // token before doing anything again. reconcile() only observes; it never changes the token.
+      let found: T | undefined;
+      try {
+        found = fns.reconcile ? await fns.reconcile(prior.intent.data.params as JsonObject) : undefined;
+      } catch (err) {
+        this.record('result', stepId, { intent: prior.intent.seq, op, ok: false, reconciled: 'unknown', error: errorData(err) });
+        throw err;
+      }
       if (found !== undefined) {
-        this.record('result', stepId, { intent: prior.intent.seq, op, ok: true, reconciled: true, output: found });
-        this.deps.prompter.say(`  reconciled: ${op} had completed before the interruption; not repeated`);
+        const note = prior.state === 'open' ? 'had taken effect before the interruption' : 'had taken effect although it reported a failure';
+        this.record('result', stepId, { intent: prior.intent.seq, op, ok: true, reconciled: true, note, output: found });
+        this.deps.prompter.say(`  checked the token: ${op} ${note}; not repeated`);
         return found;
       }
-      this.record('result', stepId, {
-        intent: prior.intent.seq,
-        op,
-        ok: false,
-        reconciled: true,
-        error: { code: 'not-applied', message: 'interrupted before it took effect (checked); performing it now' },
-      });
+      if (prior.state === 'open') {
+        this.record('result', stepId, {
+          intent: prior.intent.seq,
+          op,
+          ok: false,
+          reconciled: true,
+          error: fns.reconcile
+            ? { code: 'not-applied', message: 'interrupted before it took effect (checked on the token); performing it now' }
+            : { code: 'not-checked', message: 'interrupted; leaves nothing on the token, so it is performed again' },
+        });
+      }
     }
     this.checkPause();
     const intent = this.record('intent', stepId, { op, params }, actor);
@@ -185,45 +201,64 @@ class Ceremony {
     return rec;
   }
 
+  /** The people who hold the user PIN halves: from hsm.init-token in the journal, else the script's site.pin_holders. */
+  private pinHolders(): Person[] {
+    const fromInit = pinHoldersOf(this.entries);
+    if (fromInit) return fromInit.map((n) => this.personNamed(n));
+    const declared = this.deps.script.site.pin_holders;
+    if (!declared) throw new OfficiantError('input.script-invalid', 'the script declares no PIN holders for the token (site.pin_holders)');
+    const holders = this.people(declared.role).slice(0, declared.people);
+    if (holders.length < declared.people) throw new OfficiantError('ceremony.step-failed', `token activation needs ${declared.people} checked-in ${declared.role} people, ${holders.length} present`);
+    return holders;
+  }
+
   async session(stepId: string): Promise<HsmSession> {
     if (this.sessionInstance) return this.sessionInstance;
     const site = this.deps.site!;
-    const holderNames = pinHoldersOf(this.entries);
-    const holders = holderNames ? holderNames.map((n) => this.personNamed(n)) : this.people(this.deps.script.steps.find((s) => s.id === stepId)!.perform).slice(0, 1);
-    const split = holderNames !== undefined;
-    // One re-entry after a wrong PIN, no more: a real HSM may lock the PIN after a few failures.
+    const holders = this.pinHolders();
+    // A person at the keyboard may re-enter a mistyped half once; scripted answers would only repeat the same
+    // wrong PIN and spend a try of the token's retry counter.
+    const attempts = this.deps.prompter.interactive ? 2 : 1;
     for (let attempt = 1; ; attempt++) {
       const halves = [];
       try {
         for (const h of holders) {
-          halves.push(
-            await this.deps.prompter.secret(h, {
-              stepId,
-              id: split ? 'user-pin-half' : 'user-pin',
-              label: split ? 'half of the user PIN' : 'user PIN',
-              minLength: split ? 1 : 4,
-              repeat: false,
-            }),
-          );
+          halves.push(await this.deps.prompter.secret(h, { stepId, id: 'user-pin-half', label: 'half of the user PIN', minLength: 1, repeat: false }));
         }
         const pin = joinSecrets(halves);
+        let session: HsmSession;
         try {
-          this.sessionInstance = this.hsm().openSession(site.tokenLabel, pin);
+          session = this.hsm().openSession(site.tokenLabel, pin);
         } finally {
           pin.wipe();
         }
-        this.record('step.event', stepId, { what: 'hsm-login', token: site.tokenLabel, by: holders.map((h) => h.name) }, holders[0]);
-        break;
+        const serial = session.token().serial;
+        const known = knownTokenSerial(this.entries);
+        if (known !== undefined && known !== serial) {
+          session.close();
+          throw new OfficiantError('env.token-mismatch', `token "${site.tokenLabel}" has serial ${serial}, but this ceremony used serial ${known}`);
+        }
+        this.sessionInstance = session;
+        this.record('step.event', stepId, { what: 'hsm-login', token: site.tokenLabel, serial, by: holders.map((h) => h.name) }, holders[0]);
+        return session;
       } catch (err) {
         if (!isOfficiantError(err, 'hsm.pin-incorrect')) throw err;
         this.record('step.event', stepId, { what: 'hsm-login-refused', token: site.tokenLabel, by: holders.map((h) => h.name), attempt, message: err.message }, holders[0]);
-        if (attempt >= 2) throw err;
-        this.deps.prompter.say(`  ${err.message}. ${split ? 'Each PIN holder enters their half again.' : 'Enter the PIN again.'}`);
+        if (attempt >= attempts) throw err;
+        this.deps.prompter.say(`  ${err.message}. Each PIN holder enters their half again.`);
       } finally {
         for (const h of halves) h.wipe();
       }
     }
-    return this.sessionInstance!;
+  }
+
+  /** Logs out once no later step needs the token: the HSM is unplugged and sealed at the end of a ceremony. */
+  private releaseSessionAfter(index: number): void {
+    const later = this.deps.script.steps.slice(index + 1).some((s) => STEP_HANDLERS[s.kind].usesHsm);
+    if (!later && this.sessionInstance) {
+      this.sessionInstance.close();
+      this.sessionInstance = undefined;
+    }
   }
 
   private context(step: Step, index: number): StepContext {
@@ -288,6 +323,7 @@ class Ceremony {
       });
       this.deps.prompter.say(`  step ${index + 1} of ${total} done: ${step.title}`);
     }
+    this.releaseSessionAfter(index);
     await this.writePage(index, 'completed');
   }
 
@@ -307,7 +343,9 @@ class Ceremony {
     const message = String(failure?.data.message ?? 'step failed');
     const decider = this.people(step.perform)[0] ?? this.people()[0] ?? { name: 'operator', role: step.perform };
     this.deps.prompter.say(`  step failed: ${message}`);
-    const decision = await this.deps.prompter.onFailure(step.id, message, decider, step.on_failure === 'retry');
+    // A refused PIN changed nothing on the token: re-entering it is always allowed, even on abort-only steps.
+    const allowRetry = step.on_failure === 'retry' || failure?.data.code === 'hsm.pin-incorrect';
+    const decision = await this.deps.prompter.onFailure(step.id, message, decider, allowRetry, decisionsFor(this.entries, step.id));
     this.decision = decision;
     if (decision.action === 'retry') {
       this.record('deviation', step.id, { action: 'retry', reason: decision.reason, failure: message }, decision.by);
@@ -320,6 +358,12 @@ class Ceremony {
     const failed = [...this.entries].reverse().find((e) => e.type === 'step.failed');
     const index = this.deps.script.steps.findIndex((s) => s.id === failed?.step);
     this.record('ceremony.aborted', failed?.step, { reason: d?.reason ?? 'aborted', failure: failed?.data.message ?? null }, d?.by);
+    if (index >= 0) await this.writePage(index, 'aborted');
+  }
+
+  async finishAbortedPage(): Promise<void> {
+    const aborted = finalEntry(this.entries);
+    const index = this.deps.script.steps.findIndex((s) => s.id === aborted?.step);
     if (index >= 0) await this.writePage(index, 'aborted');
   }
 
@@ -386,7 +430,7 @@ class Ceremony {
       Object.keys(STEP_HANDLERS).map((kind) => [kind, fromPromise<void, { index: number }>(({ input }) => this.guarded(() => this.runStep(input.index)))]),
     );
     const machine = setup({
-      types: { input: {} as { startAt: number }, context: {} as { startAt: number } },
+      types: { input: {} as { startAt: number; undecided: boolean }, context: {} as { startAt: number; undecided: boolean } },
       actors: {
         ...handlerActors,
         decideFailure: fromPromise<FailureDecision, { index: number }>(({ input }) => this.guarded(() => this.decideFailure(input.index))),
@@ -394,13 +438,18 @@ class Ceremony {
         abortCeremony: fromPromise<void, object>(() => this.guarded(() => this.abort())),
       },
       guards: {
-        startsAt: ({ context }, params: { index: number }) => context.startAt === params.index,
+        startsAt: ({ context }, params: { index: number }) => context.startAt === params.index && !context.undecided,
+        startsAtFailure: ({ context }, params: { index: number }) => context.startAt === params.index && context.undecided,
         interrupted: () => isOfficiantError(this.lastError, 'interrupt.paused'),
         halted: () => isHalting(this.lastError),
         retryChosen: ({ event }) => (event as unknown as { output: FailureDecision }).output.action === 'retry',
       },
-    }).createMachine({ ...(compileScript(this.deps.script) as object), context: ({ input }: { input: { startAt: number } }) => ({ startAt: input.startAt }) } as never);
-    const actor = createActor(machine, { input: { startAt } });
+    }).createMachine({ ...(compileScript(this.deps.script) as object), context: ({ input }: { input: { startAt: number; undecided: boolean } }) => ({ ...input }) } as never);
+    // A step whose failure was journaled but not yet decided (crash or Ctrl-C at the decision) resumes at the
+    // decision, so an abort-only step is never silently run again.
+    const open = this.deps.script.steps[startAt];
+    const undecided = open !== undefined && undecidedFailure(this.entries, open.id) !== undefined;
+    const actor = createActor(machine, { input: { startAt, undecided } });
     const finished = toPromise(actor);
     actor.start();
     await finished;
@@ -458,7 +507,7 @@ export interface Preflight {
 
 /** Every sanity check that can run before the HSM is modified. Throws the first failing check's error. */
 export function preflight(deps: CeremonyDeps, extra: Preflight): void {
-  const existing = deps.store.list('');
+  const existing = deps.store.list('').filter((n) => !n.startsWith('.officiant'));
   if (existing.includes(JOURNAL)) {
     throw new OfficiantError('input.out-dir-used', `${deps.store.root} already holds a ceremony journal; resume it with \`officiant resume ${deps.store.root}\` or choose another --out`);
   }
@@ -470,6 +519,18 @@ export function preflight(deps: CeremonyDeps, extra: Preflight): void {
   if (!site) throw new OfficiantError('input.site-invalid', `the script uses HSM profile "${deps.script.site.hsm}" but no site profile was given`);
   const hsm = deps.openHsm();
   try {
+    checkToken(deps, site, hsm);
+  } catch (err) {
+    // Before the ceremony starts, any HSM trouble is the environment's (exit 3), not a ceremony failure.
+    if (isOfficiantError(err) && err.code.startsWith('hsm.')) throw new OfficiantError('env.hsm', err.message, { cause: err });
+    throw err;
+  } finally {
+    hsm.close();
+  }
+}
+
+function checkToken(deps: CeremonyDeps, site: HsmSite, hsm: Hsm): void {
+  {
     const initialises = deps.script.steps.some((s) => s.kind === 'hsm.init-token');
     const token = hsm.findToken(site.tokenLabel);
     const labels = deps.script.steps.flatMap((s) => (s.kind === 'hsm.generate-key' ? [s.params.label] : []));
@@ -484,8 +545,6 @@ export function preflight(deps: CeremonyDeps, extra: Preflight): void {
       const used = hsm.labelsInUse(site.tokenLabel, labels);
       if (used.length > 0) throw new OfficiantError('env.key-label-used', `key label(s) already on token "${site.tokenLabel}": ${used.join(', ')}`);
     }
-  } finally {
-    hsm.close();
   }
 }
 
@@ -498,42 +557,62 @@ export interface StartOptions {
 }
 
 export async function startCeremony(deps: CeremonyDeps, opts: StartOptions): Promise<RunResult> {
-  preflight(deps, opts.extra ?? { answers: [] });
-  deps.store.write(SCRIPT_COPY, deps.scriptText);
-  for (const [rel, content] of Object.entries(opts.extraFiles ?? {})) deps.store.write(rel, content);
-  const journal = Journal.open(deps.journalFile, deps.clock);
-  const ceremony = new Ceremony(deps, journal);
-  ceremony.record('ceremony.started', CEREMONY_STEP, {
-    ceremonyId: randomUUID(),
-    scriptId: deps.script.id,
-    scriptVersion: deps.script.version,
-    scriptFile: opts.scriptFile,
-    scriptSha256: sha256Hex(deps.scriptText),
-    authority: deps.script.authority,
-    mode: deps.rehearsal ? 'rehearsal' : 'production',
-    site: deps.site ? { profile: deps.site.profile, module: deps.site.module, tokenLabel: deps.site.tokenLabel, slot: deps.site.slot ?? null } : null,
-  });
-  return drive(ceremony, deps, opts.onCeremony);
+  const unlock = deps.store.lock();
+  try {
+    preflight(deps, opts.extra ?? { answers: [] });
+    deps.store.write(SCRIPT_COPY, deps.scriptText);
+    for (const [rel, content] of Object.entries(opts.extraFiles ?? {})) deps.store.write(rel, content);
+    const journal = Journal.open(deps.journalFile, deps.clock);
+    const ceremony = new Ceremony(deps, journal);
+    ceremony.record('ceremony.started', CEREMONY_STEP, {
+      ceremonyId: randomUUID(),
+      scriptId: deps.script.id,
+      scriptVersion: deps.script.version,
+      scriptFile: opts.scriptFile,
+      scriptSha256: sha256Hex(deps.scriptText),
+      authority: deps.script.authority,
+      mode: deps.rehearsal ? 'rehearsal' : 'production',
+      site: deps.site ? { profile: deps.site.profile, module: deps.site.module, tokenLabel: deps.site.tokenLabel, slot: deps.site.slot ?? null } : null,
+    });
+    return await drive(ceremony, deps, opts.onCeremony);
+  } finally {
+    unlock();
+  }
+}
+
+/** What the journal says about a ceremony directory, read without changing anything. */
+export function ceremonyMode(entries: readonly JournalEntry[]): 'rehearsal' | 'production' | undefined {
+  const mode = startedEntry(entries)?.data.mode;
+  return mode === 'rehearsal' || mode === 'production' ? mode : undefined;
 }
 
 export async function resumeCeremony(deps: CeremonyDeps, opts: { onCeremony?: StartOptions['onCeremony'] } = {}): Promise<RunResult> {
-  const journal = Journal.open(deps.journalFile, deps.clock);
-  const started = startedEntry(journal.entries);
-  if (!started) throw new OfficiantError('input.not-a-ceremony', `${deps.store.root} has no started ceremony in its journal`);
-  if (started.data.scriptSha256 !== sha256Hex(deps.scriptText)) {
-    throw new OfficiantError('input.script-changed', `the script copy in ${deps.store.root} does not match the SHA-256 recorded when the ceremony started`);
+  const unlock = deps.store.lock();
+  try {
+    const journal = Journal.open(deps.journalFile, deps.clock);
+    const started = startedEntry(journal.entries);
+    if (!started) throw new OfficiantError('input.not-a-ceremony', `${deps.store.root} has no started ceremony in its journal`);
+    if (started.data.scriptSha256 !== sha256Hex(deps.scriptText)) {
+      throw new OfficiantError('input.script-changed', `the script copy in ${deps.store.root} does not match the SHA-256 recorded when the ceremony started`);
+    }
+    const ceremony = new Ceremony(deps, journal);
+    const swept = deps.store.sweepTemp();
+    const final = finalEntry(journal.entries);
+    if (final) {
+      // An abort journaled just before a crash may still lack its step's evidence page: finish it, then stop.
+      if (final.type === 'ceremony.aborted') await ceremony.finishAbortedPage();
+      throw new OfficiantError('ceremony.already-finished', `ceremony ${started.data.ceremonyId} already ${final.type === 'ceremony.completed' ? 'completed' : 'aborted'} at ${final.time}`);
+    }
+    const paused = [...journal.entries].reverse().find((e) => e.type === 'ceremony.paused' || e.type === 'ceremony.resumed');
+    ceremony.record('ceremony.resumed', CEREMONY_STEP, {
+      after: paused?.type === 'ceremony.paused' ? 'pause' : 'interruption',
+      atStep: deps.script.steps[ceremony.firstOpenStep()]?.id ?? 'closing',
+      removedTempFiles: swept,
+    });
+    return await drive(ceremony, deps, opts.onCeremony);
+  } finally {
+    unlock();
   }
-  const final = finalEntry(journal.entries);
-  if (final) {
-    throw new OfficiantError('ceremony.already-finished', `ceremony ${started.data.ceremonyId} already ${final.type === 'ceremony.completed' ? 'completed' : 'aborted'} at ${final.time}`);
-  }
-  const ceremony = new Ceremony(deps, journal);
-  const paused = [...journal.entries].reverse().find((e) => e.type === 'ceremony.paused' || e.type === 'ceremony.resumed');
-  ceremony.record('ceremony.resumed', CEREMONY_STEP, {
-    after: paused?.type === 'ceremony.paused' ? 'pause' : 'interruption',
-    atStep: deps.script.steps[ceremony.firstOpenStep()]?.id ?? 'closing',
-  });
-  return drive(ceremony, deps, opts.onCeremony);
 }
 
 async function drive(ceremony: Ceremony, deps: CeremonyDeps, onCeremony: StartOptions['onCeremony']): Promise<RunResult> {

@@ -2,7 +2,8 @@
 // named after the step kind; a failed step goes to a state that invokes `decideFailure` (retry with a reason,
 // or abort). Actors and guards are only named here; the runner provides them (and tests swap them with
 // machine.provide()). The machine starts at `route`, which jumps to the first step the journal has not
-// completed: the journal, not a persisted xstate snapshot, is the truth about what already happened.
+// completed, or to its failure decision when a failure was journaled but not decided: the journal, not a
+// persisted xstate snapshot, is the truth about what already happened.
 import type { Script } from './schema.js';
 
 export interface CompiledCeremony {
@@ -20,6 +21,7 @@ export function compileScript(script: Script): CompiledCeremony {
     route: {
       always: [
         ...script.steps.map((_, i) => ({ guard: { type: 'startsAt', params: { index: i } }, target: stepState(i) })),
+        ...script.steps.map((_, i) => ({ guard: { type: 'startsAtFailure', params: { index: i } }, target: failedState(i) })),
         { target: 'closing' },
       ],
     },

@@ -1,6 +1,6 @@
 // YAML text -> typed value, with every problem located as file:line:col and a YAML path. Pure: no I/O.
 // Used for ceremony scripts, site files and answers files alike, so every input gets the same error shape.
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 
 export interface Problem {
@@ -51,8 +51,40 @@ export class YamlSource {
     return [...all.slice(0, limit), { ...last, message: `${all.length - limit} more syntax error(s) follow; fix the first one first` }];
   }
 
+  /** The document as plain data. Throws on an unresolved alias, with the alias name in the message: use read(). */
   value(): unknown {
-    return this.doc.toJS({ maxAliasCount: 100 });
+    return this.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  }
+
+  /**
+   * The document as plain data, or located problems; never throws. The problems never quote the source: an
+   * alias name in an answers file may be a PIN someone typed after a `*`.
+   */
+  read(): { value?: unknown; errors: Problem[] } {
+    const unresolved = this.unresolvedAliases();
+    if (unresolved.length > 0) return { errors: unresolved };
+    try {
+      return { value: this.value(), errors: [] };
+    } catch (err) {
+      // The error text is never passed on: it may quote the source.
+      const message = /alias count/i.test(String((err as Error | undefined)?.message))
+        ? 'too many YAML alias expansions'
+        : 'cannot be read as YAML data';
+      return { errors: [{ file: this.file, line: 1, col: 1, path: '(root)', message }] };
+    }
+  }
+
+  /** Aliases whose anchor is not set before them, each at the alias and its YAML path. */
+  private unresolvedAliases(): Problem[] {
+    const problems: Problem[] = [];
+    visit(this.doc, {
+      Alias: (_key, alias, ancestors) => {
+        if (alias.resolve(this.doc) !== undefined) return;
+        const { line, col } = this.lines.linePos(rangeStart(alias) ?? 0);
+        problems.push({ file: this.file, line, col, path: formatPath(pathOf([...ancestors, alias])), message: 'unresolved YAML alias' });
+      },
+    });
+    return problems;
   }
 
   /** Position of the deepest node that exists along `path`; `key` points at the key of the last segment. */
@@ -82,6 +114,20 @@ export class YamlSource {
   }
 }
 
+const MAX_ALIAS_COUNT = 100;
+
+/** The YAML path of the last of `chain` (document, collections and pairs down to a node); a key adds no segment. */
+function pathOf(chain: readonly unknown[]): PathSegment[] {
+  const path: PathSegment[] = [];
+  for (let i = 0; i + 1 < chain.length; i++) {
+    const parent = chain[i];
+    const child = chain[i + 1];
+    if (isSeq(parent)) path.push(parent.items.indexOf(child as never));
+    else if (isPair(parent) && parent.value === child && isScalar(parent.key)) path.push(String(parent.key.value));
+  }
+  return path;
+}
+
 function rangeStart(node: unknown): number | undefined {
   const range = (node as Node | undefined)?.range;
   return range ? range[0] : undefined;
@@ -95,18 +141,22 @@ export interface Parsed<T> {
   value?: T;
   source: YamlSource;
   errors: Problem[];
+  /** The document as plain data when it could be read, valid or not; for checks that go on past schema errors. */
+  raw?: unknown;
 }
 
-/** Parse YAML and check it against a zod schema; reports every schema problem at once. */
+/** Parse YAML and check it against a zod schema; reports every schema problem at once. Never throws. */
 export function parseWithSchema<S extends z.ZodType>(file: string, text: string, schema: S): Parsed<z.output<S>> {
   const source = new YamlSource(file, text);
   const syntax = source.syntaxProblems();
   if (syntax.length > 0) return { source, errors: syntax };
-  const raw = source.value();
+  const read = source.read();
+  if (read.errors.length > 0) return { source, errors: read.errors };
+  const raw = read.value;
   const result = schema.safeParse(raw);
-  if (result.success) return { source, value: result.data, errors: [] };
+  if (result.success) return { source, value: result.data, errors: [], raw };
   const errors = result.error.issues.flatMap((issue) => issueProblems(source, raw, issue));
-  return { source, errors: dedupe(sortProblems(errors)) };
+  return { source, errors: dedupeProblems(sortProblems(errors)), raw };
 }
 
 type Issue = z.core.$ZodIssue;
@@ -120,6 +170,7 @@ function issueProblems(source: YamlSource, raw: unknown, issue: Issue): Problem[
       if (valueAt(raw, path) === undefined) return [source.problem(path, 'is required', 'key')];
       return [source.problem(path, `must be ${article(issue.expected)}, got ${describeValue(valueAt(raw, path))}`)];
     case 'invalid_value':
+      if (valueAt(raw, path) === undefined) return [source.problem(path, 'is required', 'key')];
       return [source.problem(path, `must be one of: ${issue.values.map(String).join(', ')}`)];
     case 'invalid_key': {
       // A bad mapping key (e.g. a role id): report it at the key, with the key rule's own message.
@@ -133,6 +184,14 @@ function issueProblems(source: YamlSource, raw: unknown, issue: Issue): Problem[
         const kind = valueAt(raw, kindPath);
         const msg = kind === undefined ? 'is required' : `unknown step kind ${JSON.stringify(kind)}`;
         return [source.problem(kindPath, msg, kind === undefined ? 'key' : 'value')];
+      }
+      const value = valueAt(raw, path);
+      if (value === undefined) return [source.problem(path, 'is required', 'key')];
+      // Name what each alternative expected (e.g. "a boolean or a mapping") instead of zod's "invalid input".
+      const expected = issue.errors.map((branch) => (branch.find((i) => i.code === 'invalid_type' && i.path.length === 0) as { expected?: string } | undefined)?.expected);
+      if (expected.every((e) => e !== undefined)) {
+        const names = [...new Set(expected.map((e) => (e === 'record' || e === 'object' ? 'a mapping' : article(String(e)))))];
+        return [source.problem(path, `must be ${names.join(' or ')}, got ${describeValue(value)}`)];
       }
       return [source.problem(path, lower(issue.message))];
     }
@@ -172,7 +231,8 @@ export function sortProblems(ps: Problem[]): Problem[] {
   return [...ps].sort((a, b) => a.line - b.line || a.col - b.col || a.path.localeCompare(b.path));
 }
 
-function dedupe(ps: Problem[]): Problem[] {
+/** Drops repeats of a problem already in the list (same position, path and message). */
+export function dedupeProblems(ps: Problem[]): Problem[] {
   const seen = new Set<string>();
   return ps.filter((p) => {
     const k = formatProblem(p);

@@ -33,7 +33,12 @@ export function renderPlan(script: Script, scriptSha256: string): string {
   for (const [id, role] of Object.entries(script.roles)) {
     lines.push(`  - ${role.title} (${id}): ${role.people} ${role.people === 1 ? 'person' : 'people'}${role.description ? ` — ${role.description.trim()}` : ''}`);
   }
-  if (script.site.hsm) lines.push('', `HSM profile: ${script.site.hsm} (module and token label come from the site file)`);
+  const { hsm, pin_holders: holders } = script.site;
+  const site = [
+    ...(hsm ? [`HSM profile: ${hsm} (module and token label come from the site file)`] : []),
+    ...(holders ? [`Token activation: user PIN split between ${holders.people} × ${title(holders.role)}`] : []),
+  ];
+  if (site.length > 0) lines.push('', ...site);
   if (script.materials.length > 0) {
     lines.push('', 'Bring:');
     for (const m of script.materials) lines.push(`  - ${m}`);

@@ -1,7 +1,7 @@
 // Cross-field rules that a schema alone cannot state. Each rule names the YAML path it is about, so a script
 // author sees every problem at once. Pure: no I/O.
-import { parseWithSchema, sortProblems, type PathSegment, type Problem, type YamlSource } from './parse.js';
-import { Script, type Step } from './schema.js';
+import { dedupeProblems, parseWithSchema, sortProblems, type PathSegment, type Problem, type YamlSource } from './parse.js';
+import { Script, Step, STEP_KINDS, type Role, type StepKind } from './schema.js';
 
 export interface ScriptCheck {
   script?: Script;
@@ -9,12 +9,88 @@ export interface ScriptCheck {
   warnings: Problem[];
 }
 
+/**
+ * What the rules may rely on: every part of a script that passed the schema on its own. For a valid script
+ * that is all of it; for an invalid one the rules still run on the valid parts, so one schema error does not
+ * hide the rule errors, and a rule whose input failed the schema is skipped rather than guessed at.
+ */
+interface ScriptView {
+  authority?: Script['authority'];
+  site?: Script['site'];
+  /** Roles that passed the schema; undefined when `roles` is not a mapping at all. */
+  roles?: Record<string, Role>;
+  /** Every role id under `roles`, valid or not: a reference to one of these is not an unknown role. */
+  declaredRoles?: ReadonlySet<string>;
+  /** Steps by their index in the script; undefined where the step failed the schema. */
+  steps: ReadonlyArray<Step | undefined>;
+  /** Each step's kind when it names a known kind, even if the rest of the step failed the schema. */
+  kinds: ReadonlyArray<StepKind | undefined>;
+  /** Each step's id when it is a string, even if the rest of the step (or the id's form) failed the schema. */
+  ids: ReadonlyArray<string | undefined>;
+}
+
 /** Parse and check a ceremony script. A script is returned only when there are no errors. */
 export function parseScript(file: string, text: string): ScriptCheck {
   const parsed = parseWithSchema(file, text, Script);
-  if (!parsed.value) return { errors: parsed.errors, warnings: [] };
-  const { errors, warnings } = checkRules(parsed.value, parsed.source);
-  return errors.length > 0 ? { errors, warnings } : { script: parsed.value, errors, warnings };
+  if (parsed.value) {
+    const { errors, warnings } = checkRules(parsed.value, parsed.source);
+    return errors.length > 0 ? { errors, warnings } : { script: parsed.value, errors, warnings };
+  }
+  if (parsed.raw === undefined) return { errors: parsed.errors, warnings: [] };
+  const rules = checkView(partialView(parsed.raw), parsed.source);
+  return { errors: dedupeProblems(sortProblems([...parsed.errors, ...rules.errors])), warnings: rules.warnings };
+}
+
+function viewOf(script: Script): ScriptView {
+  return {
+    authority: script.authority,
+    site: script.site,
+    roles: script.roles,
+    declaredRoles: new Set(Object.keys(script.roles)),
+    steps: script.steps,
+    kinds: script.steps.map((s) => s.kind),
+    ids: script.steps.map((s) => s.id),
+  };
+}
+
+/** The valid parts of a document that failed the Script schema. */
+function partialView(raw: unknown): ScriptView {
+  const doc = isMapping(raw) ? raw : {};
+  const authority = Script.shape.authority.safeParse(doc.authority);
+  const site = Script.shape.site.safeParse(doc.site);
+  const view: ScriptView = {
+    authority: authority.success ? authority.data : undefined,
+    site: site.success ? site.data : undefined,
+    steps: [],
+    kinds: [],
+    ids: [],
+  };
+  if (isMapping(doc.roles)) {
+    const roles: Record<string, Role> = {};
+    for (const [roleId, value] of Object.entries(doc.roles)) {
+      const key = Script.shape.roles.keyType.safeParse(roleId);
+      const role = Script.shape.roles.valueType.safeParse(value);
+      if (key.success && role.success) roles[roleId] = role.data;
+    }
+    view.roles = roles;
+    view.declaredRoles = new Set(Object.keys(doc.roles));
+  }
+  if (Array.isArray(doc.steps)) {
+    view.steps = doc.steps.map((value: unknown) => {
+      const step = Step.safeParse(value);
+      return step.success ? step.data : undefined;
+    });
+    view.kinds = doc.steps.map((value: unknown) => {
+      const kind = isMapping(value) ? value.kind : undefined;
+      return (STEP_KINDS as readonly unknown[]).includes(kind) ? (kind as StepKind) : undefined;
+    });
+    view.ids = doc.steps.map((value: unknown) => (isMapping(value) && typeof value.id === 'string' ? value.id : undefined));
+  }
+  return view;
+}
+
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 function roleRefs(step: Step): Array<{ path: PathSegment[]; role: string }> {
@@ -37,46 +113,79 @@ function roleRefs(step: Step): Array<{ path: PathSegment[]; role: string }> {
   return refs;
 }
 
+/** The cross-field rules of a script that passed the schema. */
 export function checkRules(script: Script, src: YamlSource): { errors: Problem[]; warnings: Problem[] } {
+  return checkView(viewOf(script), src);
+}
+
+function checkView(script: ScriptView, src: YamlSource): { errors: Problem[]; warnings: Problem[] } {
   const errors: Problem[] = [];
   const warnings: Problem[] = [];
   const at = (i: number, path: PathSegment[]) => ['steps', i, ...path];
+  const { steps, kinds, ids, roles, declaredRoles, site } = script;
+
+  // Which keys exist is known only up to the first unreadable step that may generate one: an invalid
+  // hsm.generate-key, or a step of unknown kind.
+  const opaque = steps.findIndex((s, i) => s === undefined && (kinds[i] === undefined || kinds[i] === 'hsm.generate-key'));
+  const keysKnownBefore = opaque < 0 ? steps.length : opaque;
+
+  // Who is checked in: the first check-in step's roles (default: every role). Unknown while a step before it
+  // has an unknown kind (it might be the first check-in), or while the check-in step itself is invalid.
+  const checkInIndex = kinds.indexOf('participants.check-in');
+  const checkIn = checkInIndex >= 0 && !kinds.slice(0, checkInIndex).includes(undefined) ? steps[checkInIndex] : undefined;
+  const checkedIn = checkIn?.kind === 'participants.check-in' ? (checkIn.params.roles ?? (declaredRoles ? [...declaredRoles] : undefined)) : undefined;
+  const checkInSet = checkedIn ? new Set(checkedIn) : undefined;
+
+  /** Unknown and not-checked-in roles; a role that is declared but failed the schema is neither. */
+  const checkRole = (path: PathSegment[], role: string) => {
+    if (!declaredRoles) return;
+    if (!declaredRoles.has(role)) {
+      errors.push(src.problem(path, `unknown role "${role}"`));
+    } else if (roles?.[role] && checkInSet && !checkInSet.has(role)) {
+      errors.push(src.problem(path, `role "${role}" is not checked in by steps[${checkInIndex}]`));
+    }
+  };
 
   const firstIndex = new Map<string, number>();
+  ids.forEach((stepId, i) => {
+    if (stepId === undefined) return;
+    const prior = firstIndex.get(stepId);
+    if (prior === undefined) firstIndex.set(stepId, i);
+    else errors.push(src.problem(at(i, ['id']), `duplicate step id "${stepId}" (first used by steps[${prior}])`));
+  });
+
   const generated = new Map<string, number>();
-  let checkedIn = false;
+  let checkInSeen = false;
   let tokenInitialised = false;
 
-  script.steps.forEach((step, i) => {
-    const prior = firstIndex.get(step.id);
-    if (prior !== undefined) errors.push(src.problem(at(i, ['id']), `duplicate step id "${step.id}" (first used by steps[${prior}])`));
-    else firstIndex.set(step.id, i);
-
-    for (const ref of roleRefs(step)) {
-      if (!(ref.role in script.roles)) errors.push(src.problem(at(i, ref.path), `unknown role "${ref.role}"`));
-    }
-    const witnessRoles = new Set(step.witness);
-    if (witnessRoles.size === 1 && witnessRoles.has(step.perform) && script.roles[step.perform]?.people === 1) {
-      errors.push(src.problem(at(i, ['witness']), `the only witness role "${step.perform}" is the performer's own role with 1 person: nobody independent watches`));
-    }
-
-    if (i === 0 && step.kind !== 'participants.check-in') {
+  kinds.forEach((kind, i) => {
+    if (i === 0 && kind !== undefined && kind !== 'participants.check-in') {
       errors.push(src.problem(at(i, ['kind']), 'the first step must be participants.check-in: every later step names people who checked in'));
     }
-    if (step.kind === 'participants.check-in') {
-      if (checkedIn) errors.push(src.problem(at(i, ['kind']), 'participants are already checked in by an earlier step'));
-      checkedIn = true;
+    if (kind === 'participants.check-in') {
+      if (checkInSeen) errors.push(src.problem(at(i, ['kind']), 'participants are already checked in by an earlier step'));
+      checkInSeen = true;
+    }
+    if (kind === 'hsm.init-token') {
+      if (tokenInitialised) errors.push(src.problem(at(i, ['kind']), 'the token is already initialised by an earlier step'));
+      tokenInitialised = true;
+    }
+    if (kind?.startsWith('hsm.') && site && site.hsm === undefined) {
+      errors.push(src.problem(at(i, ['kind']), 'an hsm step needs site.hsm: the HSM profile the ceremony uses'));
     }
 
-    if (step.kind.startsWith('hsm.') && script.site.hsm === undefined) {
-      errors.push(src.problem(at(i, ['kind']), 'an hsm step needs site.hsm: the HSM profile the ceremony uses'));
+    const step = steps[i];
+    if (step === undefined) return;
+
+    for (const ref of roleRefs(step)) checkRole(at(i, ref.path), ref.role);
+    const witnessRoles = new Set(step.witness);
+    if (witnessRoles.size === 1 && witnessRoles.has(step.perform) && roles?.[step.perform]?.people === 1) {
+      errors.push(src.problem(at(i, ['witness']), `the only witness role "${step.perform}" is the performer's own role with 1 person: nobody independent watches`));
     }
 
     switch (step.kind) {
       case 'hsm.init-token': {
-        if (tokenInitialised) errors.push(src.problem(at(i, ['kind']), 'the token is already initialised by an earlier step'));
-        tokenInitialised = true;
-        const role = script.roles[step.params.pin_holders.role];
+        const role = roles?.[step.params.pin_holders.role];
         if (role && step.params.pin_holders.people > role.people) {
           errors.push(
             src.problem(
@@ -88,7 +197,7 @@ export function checkRules(script: Script, src: YamlSource): { errors: Problem[]
         break;
       }
       case 'hsm.generate-key': {
-        if (step.params.authority !== script.authority) {
+        if (script.authority !== undefined && step.params.authority !== script.authority) {
           errors.push(
             src.problem(
               at(i, ['params', 'authority']),
@@ -97,8 +206,8 @@ export function checkRules(script: Script, src: YamlSource): { errors: Problem[]
           );
         }
         const prev = generated.get(step.params.label);
-        if (prev !== undefined) errors.push(src.problem(at(i, ['params', 'label']), `key label "${step.params.label}" is already generated by steps[${prev}]`));
-        else generated.set(step.params.label, i);
+        if (prev === undefined) generated.set(step.params.label, i);
+        else if (prev < keysKnownBefore) errors.push(src.problem(at(i, ['params', 'label']), `key label "${step.params.label}" is already generated by steps[${prev}]`));
         if (step.on_failure === 'retry') {
           // Retrying a key generation is safe only because the journal reconciles it; still worth saying.
           warnings.push(src.problem(at(i, ['on_failure']), 'a retried key generation is recorded as a deviation; consider on_failure: abort for root keys'));
@@ -107,7 +216,7 @@ export function checkRules(script: Script, src: YamlSource): { errors: Problem[]
       }
       case 'hsm.inspect-key':
       case 'hsm.self-signed-certificate':
-        if (!generated.has(step.params.key)) {
+        if (i <= keysKnownBefore && !generated.has(step.params.key)) {
           errors.push(src.problem(at(i, ['params', 'key']), `key "${step.params.key}" is not generated by an earlier step`));
         }
         break;
@@ -131,9 +240,32 @@ export function checkRules(script: Script, src: YamlSource): { errors: Problem[]
     }
   });
 
-  for (const [roleId, role] of Object.entries(script.roles)) {
-    const used = script.steps.some((s) => roleRefs(s).some((r) => r.role === roleId));
-    if (!used) warnings.push(src.problem(['roles', roleId], `role "${roleId}" (${role.title}) takes part in no step`, 'key'));
+  // Dual control of an existing token: somebody must activate it, and exactly one place says who. With
+  // hsm.init-token that is the init step (it sets the PINs); without it, the script's site.pin_holders.
+  const initIndex = kinds.indexOf('hsm.init-token');
+  const usesHsm = kinds.some((k) => k?.startsWith('hsm.'));
+  if (site?.pin_holders && initIndex >= 0) {
+    errors.push(src.problem(['site', 'pin_holders'], `must not be set when steps[${initIndex}] initialises the token: its params.pin_holders hold the PINs`, 'key'));
+  } else if (site?.pin_holders) {
+    const { role: roleId, people } = site.pin_holders;
+    checkRole(['site', 'pin_holders', 'role'], roleId);
+    const role = roles?.[roleId];
+    if (role && people > role.people) {
+      errors.push(src.problem(['site', 'pin_holders', 'people'], `needs ${people} people in role "${roleId}" but the role has ${role.people}`));
+    }
+  } else if (site && usesHsm && initIndex < 0 && !kinds.includes(undefined)) {
+    errors.push(
+      src.problem(['site', 'pin_holders'], 'is required when no step initialises the token: the script names the 2 people who split its user PIN', 'key'),
+    );
+  }
+
+  // Whether a role takes part is known only when every step (and the site) was readable.
+  if (roles && site && steps.length > 0 && !steps.includes(undefined)) {
+    const known = steps as Step[];
+    for (const [roleId, role] of Object.entries(roles)) {
+      const used = site.pin_holders?.role === roleId || known.some((s) => roleRefs(s).some((r) => r.role === roleId));
+      if (!used) warnings.push(src.problem(['roles', roleId], `role "${roleId}" (${role.title}) takes part in no step`, 'key'));
+    }
   }
 
   return { errors: sortProblems(errors), warnings: sortProblems(warnings) };

@@ -62,20 +62,21 @@ export const ConfirmParams = z
   })
   .strict();
 
+export const PinHolders = z
+  .object({
+    role: roleRef,
+    people: z
+      .number()
+      .int()
+      .min(2, 'dual control needs at least 2 people')
+      .max(2, 'PINs are split in two halves: exactly 2 people')
+      .describe('Number of distinct people who each enter one half of every token PIN.'),
+  })
+  .strict();
+
 export const InitTokenParams = z
   .object({
-    pin_holders: z
-      .object({
-        role: roleRef,
-        people: z
-          .number()
-          .int()
-          .min(2, 'dual control needs at least 2 people')
-          .max(2, 'PINs are split in two halves: exactly 2 people')
-          .describe('Number of distinct people who each enter one half of every token PIN.'),
-      })
-      .strict()
-      .describe('Who holds the halves of the SO PIN and the user PIN (dual control: neither half is shown or stored).'),
+    pin_holders: PinHolders.describe('Who holds the halves of the SO PIN and the user PIN (dual control: neither half is shown or stored).'),
     min_half_length: z.number().int().min(4).max(32).default(6).describe('Minimum length of each PIN half.'),
   })
   .strict();
@@ -139,6 +140,9 @@ export const Script = z
     site: z
       .object({
         hsm: id.optional().describe('Name of the HSM profile this ceremony uses; the site file maps it to a module and token.'),
+        pin_holders: PinHolders.optional().describe(
+          'Who activates an existing token (scripts without hsm.init-token): each types one half of the user PIN, so no single person can.',
+        ),
       })
       .strict()
       .default({})

@@ -49,6 +49,7 @@ export const hsmGenerateKey: StepHandler<'hsm.generate-key'> = {
       },
       ctx.people(ctx.step.perform)[0],
     );
+    ctx.setToken(session.token());
     ctx.result('Key label', key.label);
     ctx.result('Algorithm', key.algorithm);
     ctx.result('CKA_ID', key.id);

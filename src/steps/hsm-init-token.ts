@@ -1,18 +1,22 @@
 // hsm.init-token: initialises the site token under dual control. Each of two PIN holders privately types one
 // half of the SO PIN and one half of the user PIN (twice, to catch typos); the token gets the concatenation.
-// No half is ever shown, stored or journaled, and no single person knows either PIN. If the process dies
-// between C_InitToken and C_InitPIN, resume finds the token and completes only what is missing.
+// No half is ever shown, stored or journaled, and no single person knows either PIN. C_InitToken and
+// C_InitPIN are two journaled operations, each reconciled by looking at the token (does it exist? is its user
+// PIN set?), so a crash between them is finished on resume without initialising the token twice.
 import { OfficiantError } from '../errors.js';
 import { joinSecrets } from '../engine/secret.js';
-import type { Person, Secret } from '../engine/ports.js';
+import type { Person, Secret, TokenIdentity } from '../engine/ports.js';
+import type { StepOf } from '../script/schema.js';
 import type { StepContext, StepHandler } from './step.types.js';
 
-async function collectHalves(ctx: StepContext<import('../script/schema.js').StepOf<'hsm.init-token'>>, holders: Person[], id: string, label: string): Promise<Secret> {
+type Ctx = StepContext<StepOf<'hsm.init-token'>>;
+
+async function collectHalves(ctx: Ctx, holders: Person[], id: string, label: string): Promise<Secret> {
   const halves: Secret[] = [];
   try {
     for (const holder of holders) {
-      halves.push(await ctx.prompter.secret(holder, { stepId: ctx.step.id, id, label, minLength: ctx.step.params.min_half_length, repeat: true }));
-      const half = halves[halves.length - 1];
+      const half = await ctx.prompter.secret(holder, { stepId: ctx.step.id, id, label, minLength: ctx.step.params.min_half_length, repeat: true });
+      halves.push(half);
       if (half.length < ctx.step.params.min_half_length) {
         throw new OfficiantError('hsm.pin-invalid', `${holder.name}'s ${label} is shorter than ${ctx.step.params.min_half_length} characters`);
       }
@@ -34,41 +38,53 @@ export const hsmInitToken: StepHandler<'hsm.init-token'> = {
     ctx.event('pin-holders', { holders: holders.map((h) => h.name) });
 
     const hsm = ctx.hsm();
-    const existing = hsm.findToken(site.tokenLabel);
-    const pins: Secret[] = [];
+    let soPin: Secret | undefined;
+    let userPin: Secret | undefined;
+    const askPins = async () => {
+      soPin ??= await collectHalves(ctx, holders, 'so-pin-half', 'half of the SO PIN');
+      userPin ??= await collectHalves(ctx, holders, 'user-pin-half', 'half of the user PIN');
+    };
     try {
-      const token = await ctx.effect(
+      const token = (await ctx.effect(
         'hsm.init-token',
         { label: site.tokenLabel, slot: site.slot ?? null, holders: holders.map((h) => h.name) },
         {
           run: async () => {
-            if (existing) throw new OfficiantError('env.token-label-used', `a token labelled "${site.tokenLabel}" already exists`);
+            if (hsm.findToken(site.tokenLabel)) throw new OfficiantError('env.token-label-used', `a token labelled "${site.tokenLabel}" already exists`);
             const free = hsm.freeSlots();
             const slot = site.slot ?? free[0];
             if (slot === undefined || !free.includes(slot)) throw new OfficiantError('env.no-free-slot', `no uninitialised slot${site.slot === undefined ? '' : ` ${site.slot}`} for token "${site.tokenLabel}"`);
-            pins.push(await collectHalves(ctx, holders, 'so-pin-half', 'half of the SO PIN'));
-            pins.push(await collectHalves(ctx, holders, 'user-pin-half', 'half of the user PIN'));
-            return { ...hsm.initToken(slot, site.tokenLabel, pins[0], pins[1]) };
+            await askPins();
+            return { ...hsm.initToken(slot, site.tokenLabel, soPin!) };
           },
-          reconcile: async () => {
+          reconcile: () => {
             const found = hsm.findToken(site.tokenLabel);
-            if (!found) return undefined;
-            if (!hsm.userPinInitialised(site.tokenLabel)) {
-              pins.push(await collectHalves(ctx, holders, 'so-pin-half', 'half of the SO PIN'));
-              pins.push(await collectHalves(ctx, holders, 'user-pin-half', 'half of the user PIN'));
-              hsm.initUserPin(site.tokenLabel, pins[0], pins[1]);
-            }
-            return { ...found };
+            return found ? { ...found } : undefined;
           },
         },
         holders[0],
+      )) as unknown as TokenIdentity;
+      await ctx.effect(
+        'hsm.init-user-pin',
+        { label: site.tokenLabel, serial: token.serial },
+        {
+          run: async () => {
+            await askPins();
+            hsm.initUserPin(site.tokenLabel, soPin!, userPin!);
+            return { label: site.tokenLabel };
+          },
+          reconcile: () => (hsm.userPinInitialised(site.tokenLabel) ? { label: site.tokenLabel } : undefined),
+        },
+        holders[0],
       );
-      ctx.setToken(token as never);
+      ctx.setToken(token);
       ctx.result('Token label', site.tokenLabel);
+      ctx.result('Token serial', token.serial);
       ctx.result('SO PIN', `split in ${people} halves held by ${holders.map((h) => h.name).join(' and ')}; never displayed or stored`);
       ctx.result('User PIN', `split in ${people} halves held by ${holders.map((h) => h.name).join(' and ')}; never displayed or stored`);
     } finally {
-      for (const p of pins) p.wipe();
+      soPin?.wipe();
+      userPin?.wipe();
     }
   },
 };

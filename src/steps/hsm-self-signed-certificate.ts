@@ -9,12 +9,12 @@ import type { HsmSession } from '../engine/ports.js';
 import type { StepHandler } from './step.types.js';
 
 /** A WebCrypto facade whose sign() runs in the HSM; everything else is node's WebCrypto (hashing only). */
-function hsmCrypto(session: HsmSession, label: string): Crypto {
+function hsmCrypto(session: HsmSession, key: { label: string; id: string }): Crypto {
   const subtle = {
     digest: webcrypto.subtle.digest.bind(webcrypto.subtle),
     sign: async (_alg: unknown, _key: unknown, data: BufferSource) => {
       const bytes = Buffer.from(data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array((data as ArrayBufferView).buffer, (data as ArrayBufferView).byteOffset, (data as ArrayBufferView).byteLength));
-      const sig = session.sign(label, bytes);
+      const sig = session.sign(key, bytes);
       return sig.buffer.slice(sig.byteOffset, sig.byteOffset + sig.byteLength);
     },
   };
@@ -48,7 +48,7 @@ export const hsmSelfSignedCertificate: StepHandler<'hsm.self-signed-certificate'
     const cert = await ctx.effect('hsm.sign-certificate', { key: label, subject: dnString(subject), serial: serial.toString('hex') }, {
       run: async () => {
         const spki = Buffer.from(key.spkiPem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
-        const crypto = hsmCrypto(session, label);
+        const crypto = hsmCrypto(session, { label, id: key.id });
         const publicKey = new x509.PublicKey(spki);
         const notBefore = new Date();
         notBefore.setUTCMilliseconds(0);
@@ -86,6 +86,7 @@ export const hsmSelfSignedCertificate: StepHandler<'hsm.self-signed-certificate'
         };
       },
     }, ctx.people(ctx.step.perform)[0]);
+    ctx.setToken(session.token());
     ctx.result('Subject', cert.subject);
     ctx.result('Serial', cert.serial);
     ctx.result('Valid', `${cert.notBefore} to ${cert.notAfter}`);

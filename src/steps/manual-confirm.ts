@@ -9,6 +9,7 @@ export const manualConfirm: StepHandler<'manual.confirm'> = {
   usesHsm: false,
   async run(ctx) {
     const [person] = ctx.people(ctx.step.params.confirm_by);
+    if (!person) throw new OfficiantError('ceremony.step-failed', `nobody is checked in as ${ctx.script.roles[ctx.step.params.confirm_by]?.title ?? ctx.step.params.confirm_by}`);
     for (const field of ctx.step.params.record) {
       const value = (await ctx.prompter.record(person, { stepId: ctx.step.id, id: field.id, label: field.label, pattern: field.pattern })).trim();
       if (field.pattern !== undefined && !new RegExp(`^(?:${field.pattern})$`).test(value)) {

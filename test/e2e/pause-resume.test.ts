@@ -27,6 +27,7 @@ writeFileSync(
   admin: [Ada Admin]
   witness: [Wes Witness]
   officer: [Olga One, Otto Two]
+confirm: true
 records:
   close: { bag: TB-123 }
 secrets:

@@ -29,6 +29,8 @@ function smallScript(opts: { initToken: boolean; generateOnFailure?: 'retry' | '
     'authority: release',
     'site:',
     '  hsm: release-hsm',
+    // Without hsm.init-token the script names who activates the existing token (user PIN split in two).
+    ...(opts.initToken ? [] : ['  pin_holders: { role: crypto-officer, people: 2 }']),
     'roles:',
     '  admin: { title: Ceremony Administrator, people: 1 }',
     '  witness: { title: Internal Witness, people: 1 }',
@@ -83,6 +85,14 @@ function smallScript(opts: { initToken: boolean; generateOnFailure?: 'retry' | '
     '',
   );
   return lines.join('\n');
+}
+
+/** The two crypto officers' user PIN halves (the token's user PIN is their concatenation). */
+const OFFICER_HALVES = { 'Carol Officer': { 'user-pin-half': 'OFFICER_PIN_A' }, 'Dave Officer': { 'user-pin-half': 'OFFICER_PIN_B' } };
+
+function halvesOf(pin: string): { OFFICER_PIN_A: string; OFFICER_PIN_B: string } {
+  const cut = Math.floor(pin.length / 2);
+  return { OFFICER_PIN_A: pin.slice(0, cut), OFFICER_PIN_B: pin.slice(cut) };
 }
 
 interface AnswersOpts {
@@ -219,9 +229,9 @@ describe('officiant run refusals', () => {
       const wrongPin = pin('no');
       hsm.initToken(tokenLabel, soPin, rightPin);
       const reason = 'officers could not agree on the PIN; stopping for today';
-      const f = files({ initToken: false, answers: { secrets: { 'Carol Officer': { 'user-pin': 'OFFICER_PIN' } }, failures: { generate: [{ action: 'abort', reason }] } } });
+      const f = files({ initToken: false, answers: { secrets: OFFICER_HALVES, failures: { generate: [{ action: 'abort', reason }] } } });
 
-      const run = await officiant(['run', f.script, '--out', f.out, '--answers', f.answers, '--site', f.site], { env: { ...hsm.env, OFFICER_PIN: wrongPin } });
+      const run = await officiant(['run', f.script, '--out', f.out, '--answers', f.answers, '--site', f.site], { env: { ...hsm.env, ...halvesOf(wrongPin) } });
 
       expect(run.code, `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`).toBe(1);
       expectClean(run);
@@ -259,12 +269,12 @@ describe('officiant run refusals', () => {
         initToken: false,
         generateOnFailure: 'retry',
         answers: {
-          secrets: { 'Carol Officer': { 'user-pin': 'OFFICER_PIN' } },
+          secrets: OFFICER_HALVES,
           failures: { generate: [{ action: 'retry', reason: retryReason }, { action: 'abort', reason: abortReason }] },
         },
       });
 
-      const run = await officiant(['run', f.script, '--out', f.out, '--answers', f.answers, '--site', f.site], { env: { ...hsm.env, OFFICER_PIN: wrongPin } });
+      const run = await officiant(['run', f.script, '--out', f.out, '--answers', f.answers, '--site', f.site], { env: { ...hsm.env, ...halvesOf(wrongPin) } });
 
       expect(run.code, `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`).toBe(1);
       expectClean(run);
@@ -318,9 +328,9 @@ describe('officiant run refusals', () => {
     );
     const before = keyObjects(listObjects(hsm, tokenLabel, userPin));
     expect(before).toHaveLength(2);
-    const f = files({ initToken: false, answers: { secrets: { 'Carol Officer': { 'user-pin': 'OFFICER_PIN' } } } });
+    const f = files({ initToken: false, answers: { secrets: OFFICER_HALVES } });
 
-    const run = await officiant(['run', f.script, '--out', f.out, '--answers', f.answers, '--site', f.site], { env: { ...hsm.env, OFFICER_PIN: userPin } });
+    const run = await officiant(['run', f.script, '--out', f.out, '--answers', f.answers, '--site', f.site], { env: { ...hsm.env, ...halvesOf(userPin) } });
 
     expect(run.code, `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`).toBe(3);
     expect(run.stderr).toContain(KEY_LABEL);
@@ -343,9 +353,9 @@ describe('officiant run refusals', () => {
     tool(['--delete-object', '--type', 'pubkey', '--label', KEY_LABEL]);
     const before = keyObjects(listObjects(hsm, tokenLabel, userPin));
     expect(before).toEqual([expect.stringMatching(/^Private Key Object/)]);
-    const f = files({ initToken: false, answers: { secrets: { 'Carol Officer': { 'user-pin': 'OFFICER_PIN' } } } });
+    const f = files({ initToken: false, answers: { secrets: OFFICER_HALVES } });
 
-    const run = await officiant(['run', f.script, '--out', f.out, '--answers', f.answers, '--site', f.site], { env: { ...hsm.env, OFFICER_PIN: userPin } });
+    const run = await officiant(['run', f.script, '--out', f.out, '--answers', f.answers, '--site', f.site], { env: { ...hsm.env, ...halvesOf(userPin) } });
 
     expect(run.code, `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`).toBe(3);
     expect(`${run.stdout}\n${run.stderr}`).toMatch(new RegExp(`${KEY_LABEL}.*already|already.*${KEY_LABEL}`));
@@ -426,9 +436,9 @@ describe('officiant run refusals', () => {
     it('refuses a role with too few names before the HSM is touched: exit 2, the token still holds no key', { timeout: TIMEOUT }, async () => {
       const userPin = pin('ok');
       hsm.initToken(tokenLabel, pin('so'), userPin);
-      const f = files({ initToken: false, answers: { officers: ['Carol Officer'], secrets: { 'Carol Officer': { 'user-pin': 'OFFICER_PIN' } } } });
+      const f = files({ initToken: false, answers: { officers: ['Carol Officer'], secrets: OFFICER_HALVES } });
 
-      const run = await officiant(['run', f.script, '--out', f.out, '--answers', f.answers, '--site', f.site], { env: { ...hsm.env, OFFICER_PIN: userPin } });
+      const run = await officiant(['run', f.script, '--out', f.out, '--answers', f.answers, '--site', f.site], { env: { ...hsm.env, ...halvesOf(userPin) } });
 
       expect(run.code, `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`).toBe(2);
       expect(run.stderr).toContain('crypto-officer');

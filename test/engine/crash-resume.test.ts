@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseJournal, type JournalEntry } from '../../src/engine/journal.js';
@@ -39,8 +39,34 @@ function privateKeysOnToken(out: string): string[] {
   return [...list.matchAll(/label:\s+(\S+)/g)].map((m) => m[1]);
 }
 
+function sandboxOf(out: string): string {
+  return (JSON.parse(readFileSync(join(out, 'rehearsal.json'), 'utf8')) as { sandbox: string }).sandbox;
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? filesUnder(join(dir, d.name)) : [join(dir, d.name)]));
+}
+
+/** No simulated person's PIN half, nor a joined PIN, in any file of the output directory. */
+function assertNoPins(out: string): void {
+  const people = JSON.parse(readFileSync(join(sandboxOf(out), 'people.json'), 'utf8')) as { people: Record<string, string[]>; secrets: Record<string, Record<string, string>> };
+  const halves = Object.values(people.secrets).flatMap((s) => Object.values(s));
+  const [a, b] = people.people.officer;
+  const joined = ['so-pin-half', 'user-pin-half'].map((k) => people.secrets[a][k] + people.secrets[b][k]);
+  for (const file of filesUnder(out)) {
+    const bytes = readFileSync(file);
+    for (const secret of [...halves, ...joined]) {
+      for (const form of [secret, Buffer.from(secret).toString('hex'), Buffer.from(secret).toString('base64')]) {
+        expect(bytes.includes(form), `${secret.slice(0, 2)}… in ${file}`).toBe(false);
+      }
+    }
+  }
+}
+
 function assertWhole(out: string): void {
   const entries = journalOf(out); // throws on a broken chain
+  expect(filesUnder(out).filter((f) => f.endsWith('.tmp') || f.endsWith('.officiant.lock'))).toEqual([]);
+  assertNoPins(out);
   expect(entries[entries.length - 1].type).toBe('ceremony.completed');
   for (const id of STEPS) expect(entries.filter((e) => e.type === 'step.completed' && e.step === id)).toHaveLength(1);
   const results = new Set(entries.filter((e) => e.type === 'result').map((e) => e.data.intent));
@@ -127,6 +153,8 @@ describe('kill -9 at every point, then resume', () => {
   for (const [point, hits] of [
     ['hsm.initToken', 1],
     ['hsm.initPin', 1],
+    ['hsm.random', 2],
+    ['hsm.freeSlots', 2],
     ['hsm.login', 1],
     ['hsm.generateKeyPair', 1],
     ['hsm.find', 2],
@@ -137,4 +165,35 @@ describe('kill -9 at every point, then resume', () => {
       await drillEvery(point, hits);
     }, 300_000);
   }
+
+  it('an aborting ceremony killed at every journal write still ends aborted, with its page and no open intent', async () => {
+    let n = 1;
+    for (;;) {
+      const out = join(base, `abort-${n}`);
+      // Start, then make the simulated witness refuse every sign-off: the certificate step fails and, with no
+      // decision in the answers, the ceremony aborts.
+      const first = await officiant(['rehearse', SCRIPT, '--out', out], { env: { ...env, OFFICIANT_FAILPOINT: 'journal.append#3' } });
+      expect(first.signal).toBe('SIGKILL');
+      const peopleFile = join(sandboxOf(out), 'people.json');
+      writeFileSync(peopleFile, JSON.stringify({ ...JSON.parse(readFileSync(peopleFile, 'utf8')), confirm: false }));
+      const crashed = await officiant(['resume', out], { env: { ...env, OFFICIANT_FAILPOINT: `journal.append#${n}` } });
+      if (crashed.code !== null) {
+        expect(crashed.code, crashed.stderr).toBe(1);
+        break;
+      }
+      const again = await officiant(['resume', out], { env });
+      expect(again.code, again.stderr).toBe(1);
+      const entries = journalOf(out);
+      expect(entries.filter((e) => e.type === 'ceremony.aborted')).toHaveLength(1);
+      const results = new Set(entries.filter((e) => e.type === 'result').map((e) => e.data.intent));
+      expect(entries.filter((e) => e.type === 'intent' && !results.has(e.seq)).map((e) => e.data.op)).toEqual([]);
+      const aborted = entries.find((e) => e.type === 'ceremony.aborted')!;
+      const index = STEPS.indexOf(String(aborted.step));
+      expect(existsSync(join(out, 'steps', `${String(index + 1).padStart(2, '0')}-${aborted.step}.pdf`))).toBe(true);
+      expect(privateKeysOnToken(out)).toEqual(['drill-key']);
+      rmSync(out, { recursive: true, force: true });
+      n++;
+    }
+    expect(n).toBeGreaterThan(10);
+  }, 900_000);
 });

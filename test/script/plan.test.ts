@@ -75,3 +75,28 @@ describe('renderPlan on the flagship ceremony', () => {
     expect(replanned).not.toContain(sha256);
   });
 });
+
+describe('renderPlan on a ceremony that activates an existing token', () => {
+  // The flagship without its hsm.init-token step: the crypto officers now activate a token that already exists.
+  const initStep = text.slice(text.indexOf('  - id: init-token\n'), text.indexOf('  - id: generate-root-key\n'));
+  const existingToken = text
+    .replace(initStep, '')
+    .replace('  hsm: release-hsm\n', '  hsm: release-hsm\n  pin_holders:\n    role: crypto-officer\n    people: 2\n');
+
+  it('is a valid script', () => {
+    expect(initStep).toContain('kind: hsm.init-token');
+    expect(parseScript('existing-token.yaml', existingToken).errors).toEqual([]);
+  });
+
+  it('says who splits the user PIN, right after the HSM profile', () => {
+    const check = parseScript('existing-token.yaml', existingToken);
+    const lines = renderPlan(check.script as Script, sha256).split('\n');
+    const at = lines.indexOf('HSM profile: release-hsm (module and token label come from the site file)');
+    expect(at).toBeGreaterThan(0);
+    expect(lines[at + 1]).toBe('Token activation: user PIN split between 2 × Crypto Officer');
+  });
+
+  it('the flagship, which initialises its token, has no activation line', () => {
+    expect(renderPlan(flagship(), sha256)).not.toContain('Token activation');
+  });
+});

@@ -133,7 +133,25 @@ const initTokenStep = `  - id: init-again
         people: 2
 `;
 
+// Composable changes to TEMPLATE (by TEMPLATE line, like every other change).
+/** A fourth role, with 2 people, after line 16: later lines move down by 3; its key is at line 17. */
+const AUDITOR_ROLE: Change = [16, 'people: 1', 'people: 1\n  auditor:\n    title: Auditor\n    people: 2'];
+/** The check-in step lists the roles it checks in, after line 23: later lines move down by 2. */
+const checkInRoles = (roles: string): Change => [23, 'witness: [witness]', `witness: [witness]\n    params:\n      roles: [${roles}]`];
+/** Who activates an existing token, after line 6: later lines move down by 3 (pin_holders at 7, role 8, people 9). */
+const sitePinHolders = (role: string): Change => [6, '  hsm: test-hsm', `  hsm: test-hsm\n  pin_holders:\n    role: ${role}\n    people: 2`];
+/** Removes TEMPLATE lines from..to (inclusive): later lines move up. */
+const removeLines = (from: number, to: number): Change[] =>
+  TEMPLATE.split('\n')
+    .slice(from - 1, to)
+    .map((text, k): Change => [from + k, text, '']);
+/** Without the hsm.init-token step (lines 37-46): later lines move up by 10, generate is steps[2]. */
+const NO_INIT_TOKEN = removeLines(37, 46);
+
 const ID_FORMAT = 'must be lowercase letters, digits and dashes, starting with a letter';
+const PIN_HOLDERS_REQUIRED = 'is required when no step initialises the token: the script names the 2 people who split its user PIN';
+const PIN_HOLDERS_FORBIDDEN = 'must not be set when steps[2] initialises the token: its params.pin_holders hold the PINs';
+const notCheckedIn = (role: string) => `role "${role}" is not checked in by steps[0]`;
 const NO_HSM = 'an hsm step needs site.hsm: the HSM profile the ceremony uses';
 const RETRY_WARNING = 'a retried key generation is recorded as a deviation; consider on_failure: abort for root keys';
 
@@ -223,6 +241,16 @@ const schemaRows: Row[] = [
     errors: [at(53, 17, 'steps[3].on_failure', 'must be one of: retry, abort')],
   },
   {
+    name: 'missing enum: script authority is required, not "one of"',
+    yaml: edit([[4, 'authority: release', '']]),
+    errors: [at(1, 1, 'authority', 'is required')],
+  },
+  {
+    name: 'missing enum in params: key algorithm is required, not "one of"',
+    yaml: edit([[56, 'algorithm: EC-P256', '']]),
+    errors: [at(55, 7, 'steps[3].params.algorithm', 'is required')],
+  },
+  {
     name: 'unknown step kind',
     yaml: edit([[25, 'manual.confirm', 'manual.dance']]),
     errors: [at(25, 11, 'steps[1].kind', 'unknown step kind "manual.dance"')],
@@ -243,9 +271,15 @@ const schemaRows: Row[] = [
     errors: [at(24, 9, 'steps[1].id', ID_FORMAT)],
   },
   {
-    name: 'bad id format: role id (a mapping key, reported at the key)',
+    name: 'bad id format: role id (a mapping key, reported at the key); the steps naming "admin" now name an unknown role',
     yaml: edit([[8, 'admin:', 'Admin_1:']]),
-    errors: [at(8, 3, 'roles.Admin_1', ID_FORMAT)],
+    errors: [
+      at(8, 3, 'roles.Admin_1', ID_FORMAT),
+      at(22, 14, 'steps[0].perform', 'unknown role "admin"'),
+      at(28, 14, 'steps[1].perform', 'unknown role "admin"'),
+      at(31, 19, 'steps[1].params.confirm_by', 'unknown role "admin"'),
+      at(63, 14, 'steps[4].perform', 'unknown role "admin"'),
+    ],
   },
   {
     name: 'no steps',
@@ -266,6 +300,37 @@ const schemaRows: Row[] = [
     name: 'YAML syntax error: duplicate key',
     yaml: edit([[20, 'title: Check in', 'title: Check in\n    title: Check-in']]),
     errors: [at(21, 5, '(syntax)', 'map keys must be unique')],
+  },
+  {
+    name: 'unresolved YAML alias: reported at the alias, without its name',
+    yaml: edit([[2, 'Mini ceremony', '*nope']]),
+    errors: [at(2, 8, 'title', 'unresolved YAML alias')],
+  },
+  {
+    name: 'YAML alias before its anchor, inside a step, each reported',
+    yaml: edit([
+      [22, 'admin', '*who'],
+      [28, 'admin', '&who admin'],
+      [31, 'admin', '*nobody'],
+    ]),
+    errors: [at(22, 14, 'steps[0].perform', 'unresolved YAML alias'), at(31, 19, 'steps[1].params.confirm_by', 'unresolved YAML alias')],
+  },
+  {
+    name: 'YAML alias after its anchor is the anchored value',
+    yaml: edit([
+      [22, 'admin', '&who admin'],
+      [28, 'admin', '*who'],
+      [31, 'admin', '*who'],
+    ]),
+    errors: [],
+  },
+  {
+    name: 'YAML aliases expanding exponentially',
+    yaml: edit(
+      [],
+      `laughs:\n  a: &a [x, x, x, x, x, x, x, x, x]\n  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n  d: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n`,
+    ),
+    errors: [at(1, 1, '(root)', 'too many YAML alias expansions')],
   },
 ];
 
@@ -302,8 +367,8 @@ const ruleRows: Row[] = [
   },
   {
     name: 'unknown role in check-in params.roles',
-    yaml: edit([[23, 'witness: [witness]', 'witness: [witness]\n    params:\n      roles: [admin, nobody]']]),
-    errors: [at(25, 22, 'steps[0].params.roles[1]', 'unknown role "nobody"')],
+    yaml: edit([[23, 'witness: [witness]', 'witness: [witness]\n    params:\n      roles: [admin, officer, witness, nobody]']]),
+    errors: [at(25, 40, 'steps[0].params.roles[3]', 'unknown role "nobody"')],
   },
   {
     name: 'pin holders needed exceed the role\'s people',
@@ -409,6 +474,193 @@ const ruleRows: Row[] = [
   },
 ];
 
+// The check-in step lists admin, officer and witness; the auditor role exists but is not checked in.
+// Lines 17-23 of TEMPLATE move down by 3, lines from 24 by 5.
+const checkInRows: Row[] = [
+  {
+    name: 'not checked in: perform',
+    yaml: edit([AUDITOR_ROLE, checkInRoles('admin, officer, witness'), [63, 'admin', 'auditor']]),
+    errors: [at(68, 14, 'steps[4].perform', notCheckedIn('auditor'))],
+  },
+  {
+    name: 'not checked in: perform of the check-in step itself',
+    yaml: edit([AUDITOR_ROLE, checkInRoles('admin, officer, witness'), [22, 'admin', 'auditor']]),
+    errors: [at(25, 14, 'steps[0].perform', notCheckedIn('auditor'))],
+  },
+  {
+    name: 'not checked in: witness',
+    yaml: edit([AUDITOR_ROLE, checkInRoles('admin, officer, witness'), [42, '[witness]', '[witness, auditor]']]),
+    errors: [at(47, 24, 'steps[2].witness[1]', notCheckedIn('auditor'))],
+  },
+  {
+    name: 'not checked in: sign_off',
+    yaml: edit([AUDITOR_ROLE, checkInRoles('admin, officer, witness'), [65, '[officer]', '[officer, auditor]']]),
+    errors: [at(70, 25, 'steps[4].sign_off[1]', notCheckedIn('auditor'))],
+  },
+  {
+    name: 'not checked in: params.confirm_by',
+    yaml: edit([AUDITOR_ROLE, checkInRoles('admin, officer, witness'), [31, 'admin', 'auditor']]),
+    errors: [at(36, 19, 'steps[1].params.confirm_by', notCheckedIn('auditor'))],
+  },
+  {
+    name: 'not checked in: params.pin_holders.role',
+    yaml: edit([AUDITOR_ROLE, checkInRoles('admin, officer, witness'), [45, 'officer', 'auditor']]),
+    errors: [at(50, 15, 'steps[2].params.pin_holders.role', notCheckedIn('auditor'))],
+  },
+  {
+    name: 'not checked in: site.pin_holders.role',
+    yaml: edit([sitePinHolders('auditor'), AUDITOR_ROLE, checkInRoles('admin, officer, witness'), ...NO_INIT_TOKEN]),
+    errors: [at(8, 11, 'site.pin_holders.role', notCheckedIn('auditor'))],
+  },
+  {
+    name: 'a role the check-in step lists is checked in',
+    yaml: edit([AUDITOR_ROLE, checkInRoles('admin, officer, witness, auditor'), [63, 'admin', 'auditor']]),
+    errors: [],
+  },
+  {
+    name: 'an unknown role is reported as unknown only, not also as not checked in',
+    yaml: edit([checkInRoles('admin, officer, witness'), [63, 'admin', 'nobody']]),
+    errors: [at(65, 14, 'steps[4].perform', 'unknown role "nobody"')],
+  },
+];
+
+// Dual control of an existing token: without hsm.init-token (NO_INIT_TOKEN), site.pin_holders says who
+// activates the token. sitePinHolders moves lines from 7 down by 3, NO_INIT_TOKEN moves lines from 47 up by 10.
+const pinHolderRows: Row[] = [
+  {
+    name: 'hsm steps on an existing token with site.pin_holders',
+    yaml: edit([sitePinHolders('officer'), ...NO_INIT_TOKEN]),
+    errors: [],
+  },
+  {
+    name: 'hsm steps on an existing token without site.pin_holders',
+    yaml: edit(NO_INIT_TOKEN),
+    errors: [at(6, 3, 'site.pin_holders', PIN_HOLDERS_REQUIRED)],
+  },
+  {
+    name: 'no hsm steps: no token, no pin holders needed',
+    yaml: edit(removeLines(37, 78)),
+    errors: [],
+    warnings: [at(11, 3, 'roles.officer', 'role "officer" (Crypto Officer) takes part in no step')],
+  },
+  {
+    name: 'site.pin_holders beside an hsm.init-token step',
+    yaml: edit([sitePinHolders('officer')]),
+    errors: [at(7, 3, 'site.pin_holders', PIN_HOLDERS_FORBIDDEN)],
+  },
+  {
+    name: 'site.pin_holders.role unknown',
+    yaml: edit([sitePinHolders('nobody'), ...NO_INIT_TOKEN]),
+    errors: [at(8, 11, 'site.pin_holders.role', 'unknown role "nobody"')],
+  },
+  {
+    name: 'site.pin_holders need more people than the role has',
+    yaml: edit([sitePinHolders('admin'), ...NO_INIT_TOKEN]),
+    errors: [at(9, 13, 'site.pin_holders.people', 'needs 2 people in role "admin" but the role has 1')],
+  },
+  {
+    name: 'site.pin_holders.people below 2 (dual control, from the schema)',
+    yaml: edit([[6, '  hsm: test-hsm', '  hsm: test-hsm\n  pin_holders:\n    role: officer\n    people: 1'], ...NO_INIT_TOKEN]),
+    errors: [at(9, 13, 'site.pin_holders.people', 'dual control needs at least 2 people')],
+  },
+  {
+    name: 'a role that only holds the site PINs takes part',
+    yaml: edit([sitePinHolders('auditor'), AUDITOR_ROLE, ...NO_INIT_TOKEN]),
+    errors: [],
+  },
+];
+
+// One schema problem must not hide the rule problems: the rules run on every part that passed the schema,
+// and a rule whose input failed it is skipped, never guessed at.
+const partialRows: Row[] = [
+  {
+    name: 'schema and rule problems together, sorted by line',
+    yaml: edit([
+      [3, 'version: 1', 'version: one'],
+      [22, 'admin', 'nobody'],
+      [37, 'init', 'seal'],
+      [57, 'release', 'manifest'],
+      [78, 'validity_days: 365', 'validity_days: "365"'],
+    ]),
+    errors: [
+      at(3, 10, 'version', 'must be a number, got a string'),
+      at(22, 14, 'steps[0].perform', 'unknown role "nobody"'),
+      at(37, 9, 'steps[2].id', 'duplicate step id "seal" (first used by steps[1])'),
+      at(57, 18, 'steps[3].params.authority', 'a release script cannot generate manifest keys'),
+      at(78, 22, 'steps[5].params.validity_days', 'must be a number, got a string'),
+    ],
+  },
+  {
+    name: 'a step after an invalid step keeps its index and line',
+    yaml: edit([
+      [26, 'title: Seal checked', 'title: Seal checked\n    colour: blue'],
+      [59, 'inspect', 'generate'],
+    ]),
+    errors: [at(27, 5, 'steps[1].colour', 'unknown key'), at(60, 9, 'steps[4].id', 'duplicate step id "generate" (first used by steps[3])')],
+  },
+  {
+    name: 'an invalid step still counts by its kind and its id',
+    yaml: edit([], '  - id: check-in\n    kind: participants.check-in\n    instructions: Everyone checks in again.\n    perform: admin\n'),
+    errors: [
+      at(79, 5, 'steps[6].title', 'is required'),
+      at(79, 9, 'steps[6].id', 'duplicate step id "check-in" (first used by steps[0])'),
+      at(80, 11, 'steps[6].kind', 'participants are already checked in by an earlier step'),
+    ],
+  },
+  {
+    name: 'an invalid first step that is not a check-in',
+    yaml: edit([[19, 'participants.check-in', 'manual.confirm']]),
+    errors: [
+      at(18, 5, 'steps[0].params', 'is required'),
+      at(19, 11, 'steps[0].kind', 'the first step must be participants.check-in: every later step names people who checked in'),
+    ],
+  },
+  {
+    name: 'a first step of unknown kind may be the check-in: a later check-in does not decide who is checked in',
+    yaml: edit(
+      [[19, 'participants.check-in', 'participants.checkin']],
+      '  - id: check-in-again\n    kind: participants.check-in\n    title: Check in again\n    instructions: Admins check in again.\n    perform: admin\n    params:\n      roles: [admin]\n',
+    ),
+    errors: [at(19, 11, 'steps[0].kind', 'unknown step kind "participants.checkin"')],
+  },
+  {
+    name: 'an invalid role: references to it are neither unknown nor unchecked, its people not compared',
+    yaml: edit([checkInRoles('admin, witness'), [13, 'people: 2', 'people: two']]),
+    errors: [at(13, 13, 'roles.officer.people', 'must be a number, got a string')],
+  },
+  {
+    name: 'an invalid generate-key step: later steps may use its key',
+    yaml: edit([[55, 'root-key', 'Root Key!']]),
+    errors: [at(55, 14, 'steps[3].params.label', 'must be letters, digits, dot, dash or underscore')],
+  },
+  {
+    name: 'a step of unknown kind: later steps may use its key, and it may be the missing hsm.init-token',
+    yaml: edit([...NO_INIT_TOKEN, [48, 'hsm.generate-key', 'hsm.generate-keys']]),
+    errors: [at(38, 11, 'steps[2].kind', 'unknown step kind "hsm.generate-keys"')],
+  },
+  {
+    name: 'an invalid site: the hsm rules that need it are skipped',
+    yaml: edit([[6, 'test-hsm', 'Test_HSM'], ...NO_INIT_TOKEN]),
+    errors: [at(6, 8, 'site.hsm', ID_FORMAT)],
+  },
+  {
+    name: 'an invalid script authority: generated keys are not compared with it',
+    yaml: edit([[4, 'release', 'both'], [57, 'release', 'manifest']]),
+    errors: [at(4, 12, 'authority', 'must be one of: release, manifest')],
+  },
+  {
+    name: 'warnings still come with schema problems',
+    yaml: edit([[3, 'version: 1', 'version: one'], AUDITOR_ROLE, [53, 'abort', 'retry']]),
+    errors: [at(3, 10, 'version', 'must be a number, got a string')],
+    warnings: [at(17, 3, 'roles.auditor', 'role "auditor" (Auditor) takes part in no step'), at(56, 17, 'steps[3].on_failure', RETRY_WARNING)],
+  },
+  {
+    name: 'no unused-role warning while a step that may use the role is invalid',
+    yaml: edit([AUDITOR_ROLE, [65, 'sign_off: [officer]', 'sign_off: [auditor]\n    colour: blue']]),
+    errors: [at(69, 5, 'steps[4].colour', 'unknown key')],
+  },
+];
+
 const warningRows: Row[] = [
   {
     name: 'the template is valid and warns about nothing',
@@ -450,6 +702,18 @@ describe('parseScript', () => {
 
   describe('cross-field rules', () => {
     it.each(ruleRows)('$name', check);
+  });
+
+  describe('every referenced role is checked in', () => {
+    it.each(checkInRows)('$name', check);
+  });
+
+  describe('who activates the token', () => {
+    it.each(pinHolderRows)('$name', check);
+  });
+
+  describe('rules on the valid parts of an invalid script', () => {
+    it.each(partialRows)('$name', check);
   });
 
   describe('warnings', () => {

@@ -1,7 +1,7 @@
 // The output directory and the journal file on the local file system. Writes are atomic and durable:
 // temp file in the same directory, fsync, rename, fsync of the directory; journal lines are fsync'd before
 // append() returns. Files are created 0644, directories 0755: the packet is public evidence, never secrets.
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { OfficiantError } from '../../errors.js';
@@ -12,6 +12,32 @@ function fsError(what: string, path: string, err: unknown): OfficiantError {
   const code = (err as NodeJS.ErrnoException)?.code ?? 'unknown';
   const kind = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'env.permission' : 'env.fs';
   return new OfficiantError(kind, `cannot ${what} ${path}: ${code}`, { cause: err });
+}
+
+const LOCK = '.officiant.lock';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function fstatIsDir(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    return fstatSync(fd).isDirectory();
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** writeSync may write less than asked (disk full, signals): loop until all is written or it throws. */
+function writeAll(fd: number, bytes: Buffer): void {
+  let off = 0;
+  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
 }
 
 function fsyncDir(dir: string): void {
@@ -51,7 +77,54 @@ export class FsOutputStore implements OutputStore {
   list(rel: string): string[] {
     const p = this.abs(rel);
     if (!existsSync(p)) return [];
-    return readdirSync(p).sort();
+    try {
+      return readdirSync(p).sort();
+    } catch (err) {
+      throw fsError('list', p, err);
+    }
+  }
+
+  lock(): () => void {
+    const path = join(this.root, LOCK);
+    try {
+      mkdirSync(this.root, { recursive: true, mode: 0o755 });
+    } catch (err) {
+      throw fsError('create', this.root, err);
+    }
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(path, 'wx', 0o644);
+        writeAll(fd, Buffer.from(`${process.pid}\n`));
+        closeSync(fd);
+        return () => rmSync(path, { force: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw fsError('lock', this.root, err);
+        const pid = Number(readFileSync(path, 'utf8').trim());
+        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+          throw new OfficiantError('env.out-dir-locked', `${this.root} is in use by another officiant process (pid ${pid})`);
+        }
+        // The holder died (crash, kill -9): its lock is stale.
+        rmSync(path, { force: true });
+      }
+    }
+    throw new OfficiantError('env.out-dir-locked', `cannot lock ${this.root}`);
+  }
+
+  sweepTemp(): string[] {
+    const removed: string[] = [];
+    const walk = (rel: string) => {
+      for (const name of this.list(rel)) {
+        const child = rel === '' ? name : `${rel}/${name}`;
+        if (/^\.[0-9a-f]{12}\.tmp$/.test(name)) {
+          unlinkSync(this.abs(child));
+          removed.push(child);
+        } else if (!name.startsWith('.') && existsSync(this.abs(child)) && fstatIsDir(this.abs(child))) {
+          walk(child);
+        }
+      }
+    };
+    walk('');
+    return removed;
   }
 
   write(rel: string, bytes: Buffer | string): void {
@@ -62,7 +135,7 @@ export class FsOutputStore implements OutputStore {
       mkdirSync(dir, { recursive: true, mode: 0o755 });
       const fd = openSync(tmp, 'wx', 0o644);
       try {
-        writeSync(fd, typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes);
+        writeAll(fd, typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes);
         fsyncSync(fd);
       } finally {
         closeSync(fd);
@@ -90,22 +163,32 @@ export class FsJournalFile implements JournalFile {
 
   append(line: string): void {
     const bytes = Buffer.from(line, 'utf8');
+    const created = !existsSync(this.path);
     let fd: number;
     try {
       fd = openSync(this.path, 'a', 0o644);
     } catch (err) {
       throw fsError('open', this.path, err);
     }
+    const before = fstatSync(fd).size;
     try {
+      if (created) fsyncDir(dirname(this.path));
       if (failpointArmed('journal.append:torn')) {
-        writeSync(fd, bytes.subarray(0, Math.max(1, Math.floor(bytes.length / 2))));
+        writeAll(fd, bytes.subarray(0, Math.max(1, Math.floor(bytes.length / 2))));
         fsyncSync(fd);
         crashNow();
       }
       failpoint('journal.append');
-      writeSync(fd, bytes);
+      writeAll(fd, bytes);
       fsyncSync(fd);
     } catch (err) {
+      // A write that failed half-way (disk full) must not leave a torn line for the next append to follow.
+      try {
+        ftruncateSync(fd, before);
+        fsyncSync(fd);
+      } catch {
+        // the next open will find and record the torn tail instead
+      }
       throw fsError('append to', this.path, err);
     } finally {
       closeSync(fd);
@@ -113,12 +196,16 @@ export class FsJournalFile implements JournalFile {
   }
 
   truncate(length: number): void {
-    const fd = openSync(this.path, 'r+');
     try {
-      ftruncateSync(fd, length);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      const fd = openSync(this.path, 'r+');
+      try {
+        ftruncateSync(fd, length);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (err) {
+      throw fsError('repair', this.path, err);
     }
   }
 }

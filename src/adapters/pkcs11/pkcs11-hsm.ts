@@ -9,6 +9,9 @@ import { failpoint } from '../../failpoints.js';
 import type { Hsm, HsmSession, KeyAttributes, KeyRecord, Secret, TokenIdentity } from '../../engine/ports.js';
 import type { KeyAlgorithm } from '../../script/schema.js';
 
+// CKA_COPYABLE (PKCS#11 v2.40) is unknown to graphene's attribute table.
+graphene.registerAttribute('copyable', 0x171, 'boolean');
+
 const CKR: Record<number, { code: HsmCode; text: string }> = {
   0x30: { code: 'hsm.device', text: 'device error' },
   0x32: { code: 'hsm.device', text: 'device removed' },
@@ -101,12 +104,31 @@ function spkiOf(pub: graphene.PublicKey, algorithm: KeyAlgorithm): Buffer {
 function algorithmOf(priv: graphene.PrivateKey, pub: graphene.PublicKey): KeyAlgorithm {
   if (priv.type === graphene.KeyType.RSA) {
     const bits = (pub.getAttribute({ modulus: null }).modulus as Buffer).length * 8;
-    return bits === 4096 ? 'RSA-4096' : 'RSA-3072';
+    if (bits === 4096) return 'RSA-4096';
+    if (bits === 3072) return 'RSA-3072';
+    throw new OfficiantError('hsm.general', `key "${priv.label}" is RSA-${bits}, not a size Officiant generates`);
   }
   const a = pub.getAttribute({ paramsEC: null });
   // graphene names CKA_EC_PARAMS paramsECDSA on the way back
   const params = (a.paramsEC ?? a.paramsECDSA) as Buffer;
-  return params.equals(graphene.NamedCurve.getByName('secp384r1').value) ? 'EC-P384' : 'EC-P256';
+  if (params?.equals(graphene.NamedCurve.getByName('secp384r1').value)) return 'EC-P384';
+  if (params?.equals(graphene.NamedCurve.getByName('secp256r1').value)) return 'EC-P256';
+  throw new OfficiantError('hsm.general', `key "${priv.label}" is on a curve Officiant does not generate`);
+}
+
+/** Logs out and closes, each on its own: a failed logout (never logged in, token gone) must not leak the session. */
+function endSession(session: graphene.Session | undefined): void {
+  if (!session) return;
+  try {
+    session.logout();
+  } catch {
+    // not logged in, or the token is gone: nothing left to protect
+  }
+  try {
+    session.close();
+  } catch {
+    // token removed: the session went with it
+  }
 }
 
 class Pkcs11Session implements HsmSession {
@@ -121,6 +143,7 @@ class Pkcs11Session implements HsmSession {
 
   random(bytes: number): Buffer {
     try {
+      failpoint('hsm.random');
       return this.session.generateRandom(bytes);
     } catch (err) {
       throw pkcs11Error(err, 'random number generation');
@@ -169,7 +192,9 @@ class Pkcs11Session implements HsmSession {
   generateKeyPair(spec: { label: string; id: string; algorithm: KeyAlgorithm }): KeyRecord {
     const id = Buffer.from(spec.id, 'hex');
     const common = { token: true, label: spec.label, id };
-    const priv = { ...common, private: true, sign: true, sensitive: true, extractable: false, decrypt: false, unwrap: false, derive: false };
+    // Sensitive and non-extractable: the private key never leaves the token. Not copyable and not modifiable:
+    // nobody holding the user PIN can clone it or relabel it afterwards.
+    const priv = { ...common, private: true, sign: true, sensitive: true, extractable: false, decrypt: false, unwrap: false, derive: false, copyable: false, modifiable: false };
     try {
       failpoint('hsm.generateKeyPair');
       let keys: graphene.IKeyPair;
@@ -193,11 +218,12 @@ class Pkcs11Session implements HsmSession {
     }
   }
 
-  sign(label: string, data: Buffer): Buffer {
+  sign(ref: { label: string; id: string }, data: Buffer): Buffer {
+    const label = ref.label;
     try {
       failpoint('hsm.sign');
-      const found = this.session.find({ class: graphene.ObjectClass.PRIVATE_KEY, label });
-      if (found.length !== 1) throw new OfficiantError('hsm.key-not-found', `expected one private key "${label}", found ${found.length}`);
+      const found = this.session.find({ class: graphene.ObjectClass.PRIVATE_KEY, label, id: Buffer.from(ref.id, 'hex') });
+      if (found.length !== 1) throw new OfficiantError('hsm.key-not-found', `expected one private key "${label}" with CKA_ID ${ref.id}, found ${found.length}`);
       const key = found.items(0).toType<graphene.PrivateKey>();
       if (key.type === graphene.KeyType.RSA) return this.session.createSign('SHA256_RSA_PKCS', key).once(data);
       // SoftHSM has no CKM_ECDSA_SHA256: hash here, sign the digest with CKM_ECDSA (raw r||s comes back).
@@ -208,16 +234,7 @@ class Pkcs11Session implements HsmSession {
   }
 
   close(): void {
-    try {
-      this.session.logout();
-    } catch {
-      // already logged out or token gone: nothing left to protect
-    }
-    try {
-      this.session.close();
-    } catch {
-      // token removed: the session is gone with it
-    }
+    endSession(this.session);
   }
 }
 
@@ -248,17 +265,28 @@ export class Pkcs11Hsm implements Hsm {
   }
 
   private slots(): graphene.Slot[] {
-    const list = this.mod.getSlots(true);
-    const out: graphene.Slot[] = [];
-    for (let i = 0; i < list.length; i++) out.push(list.items(i));
-    return out;
+    try {
+      const list = this.mod.getSlots(true);
+      const out: graphene.Slot[] = [];
+      for (let i = 0; i < list.length; i++) out.push(list.items(i));
+      return out;
+    } catch (err) {
+      throw pkcs11Error(err, 'listing slots');
+    }
   }
 
   private slotFor(label: string): graphene.Slot | undefined {
-    return this.slots().find((s) => {
-      const t = s.getToken();
-      return (t.flags & graphene.TokenFlag.TOKEN_INITIALIZED) !== 0 && t.label.trim() === label;
-    });
+    try {
+      const matches = this.slots().filter((s) => {
+        const t = s.getToken();
+        return (t.flags & graphene.TokenFlag.TOKEN_INITIALIZED) !== 0 && t.label.trim() === label;
+      });
+      // Two tokens with one label would make every later lookup ambiguous: refuse rather than guess.
+      if (matches.length > 1) throw new OfficiantError('env.token-label-used', `${matches.length} tokens are labelled "${label}"; remove all but one`);
+      return matches[0];
+    } catch (err) {
+      throw pkcs11Error(err, `looking for token "${label}"`);
+    }
   }
 
   findToken(label: string): TokenIdentity | undefined {
@@ -272,12 +300,17 @@ export class Pkcs11Hsm implements Hsm {
   }
 
   freeSlots(): number[] {
-    return this.slots()
-      .filter((s) => (s.getToken().flags & graphene.TokenFlag.TOKEN_INITIALIZED) === 0)
-      .map(slotId);
+    try {
+      failpoint('hsm.freeSlots');
+      return this.slots()
+        .filter((s) => (s.getToken().flags & graphene.TokenFlag.TOKEN_INITIALIZED) === 0)
+        .map(slotId);
+    } catch (err) {
+      throw pkcs11Error(err, 'listing free slots');
+    }
   }
 
-  initToken(slot: number, label: string, soPin: Secret, userPin: Secret): TokenIdentity {
+  initToken(slot: number, label: string, soPin: Secret): TokenIdentity {
     const target = this.slots().find((s) => slotId(s) === slot);
     if (!target) throw new OfficiantError('env.no-free-slot', `slot ${slot} is not present`);
     try {
@@ -288,15 +321,19 @@ export class Pkcs11Hsm implements Hsm {
     } catch (err) {
       throw pkcs11Error(err, `initialising token "${label}"`);
     }
-    this.initUserPin(label, soPin, userPin);
-    const slotNow = this.slotFor(label);
-    if (!slotNow) throw new OfficiantError('hsm.device', `token "${label}" not found right after initialisation`);
-    return identity(slotNow);
+    const found = this.findToken(label);
+    if (!found) throw new OfficiantError('hsm.device', `token "${label}" not found right after initialisation`);
+    return found;
   }
 
   userPinInitialised(label: string): boolean {
     const slot = this.requireSlot(label);
-    return (slot.getToken().flags & graphene.TokenFlag.USER_PIN_INITIALIZED) !== 0;
+    try {
+      failpoint('hsm.tokenInfo');
+      return (slot.getToken().flags & graphene.TokenFlag.USER_PIN_INITIALIZED) !== 0;
+    } catch (err) {
+      throw pkcs11Error(err, `reading the state of token "${label}"`);
+    }
   }
 
   initUserPin(label: string, soPin: Secret, userPin: Secret): void {
@@ -310,12 +347,7 @@ export class Pkcs11Hsm implements Hsm {
     } catch (err) {
       throw pkcs11Error(err, `setting the user pin of token "${label}"`);
     } finally {
-      try {
-        session?.logout();
-        session?.close();
-      } catch {
-        // nothing to clean up on a gone token
-      }
+      endSession(session);
     }
   }
 

@@ -23,16 +23,20 @@ export class SoftHsmSandbox {
     if (root === out || root.startsWith(out + sep)) {
       throw new OfficiantError('env.fs', `the rehearsal sandbox root ${root} lies inside the output directory; set OFFICIANT_SANDBOX_ROOT elsewhere`);
     }
-    mkdirSync(root, { recursive: true, mode: 0o700 });
-    const dir = mkdtempSync(join(root, 'sandbox-'));
-    chmodSync(dir, 0o700);
-    mkdirSync(join(dir, 'tokens'), { mode: 0o700 });
-    writeFileSync(
-      join(dir, 'softhsm2.conf'),
-      `directories.tokendir = ${join(dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`,
-      { mode: 0o600 },
-    );
-    return new SoftHsmSandbox(dir);
+    try {
+      mkdirSync(root, { recursive: true, mode: 0o700 });
+      const dir = mkdtempSync(join(root, 'sandbox-'));
+      chmodSync(dir, 0o700);
+      mkdirSync(join(dir, 'tokens'), { mode: 0o700 });
+      writeFileSync(
+        join(dir, 'softhsm2.conf'),
+        `directories.tokendir = ${join(dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`,
+        { mode: 0o600 },
+      );
+      return new SoftHsmSandbox(dir);
+    } catch (err) {
+      throw new OfficiantError('env.permission', `cannot create a rehearsal sandbox under ${root}: ${(err as NodeJS.ErrnoException).code ?? 'error'}; set OFFICIANT_SANDBOX_ROOT to a writable directory`);
+    }
   }
 
   static open(dir: string): SoftHsmSandbox {
@@ -52,7 +56,11 @@ export class SoftHsmSandbox {
   }
 
   loadPeople<T>(): T {
-    return JSON.parse(readFileSync(join(this.dir, 'people.json'), 'utf8')) as T;
+    try {
+      return JSON.parse(readFileSync(join(this.dir, 'people.json'), 'utf8')) as T;
+    } catch {
+      throw new OfficiantError('env.sandbox-missing', `rehearsal sandbox ${this.dir} has lost its simulated people (people.json)`);
+    }
   }
 
   remove(): void {

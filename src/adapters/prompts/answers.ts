@@ -12,8 +12,9 @@ export const AnswersSchema = z
   .object({
     people: z.record(z.string(), z.array(name)).default({}).describe('Names of the people present, per role id, in check-in order.'),
     records: z.record(z.string(), z.record(z.string(), z.string())).default({}).describe('Values typed at manual.confirm steps: step id -> field id -> value.'),
-    secrets: z.record(z.string(), z.record(z.string(), z.string())).default({}).describe('Per person name: purpose id (so-pin-half, user-pin-half, user-pin) -> value or ${ENV_VAR}.'),
-    confirm: z.union([z.boolean(), z.record(z.string(), z.boolean())]).default(true).describe('Answer to every confirmation, or per step id.'),
+    secrets: z.record(z.string(), z.record(z.string(), z.string())).default({}).describe('Per person name: purpose id (so-pin-half, user-pin-half) -> value or ${ENV_VAR}.'),
+    // Required, never defaulted: a sign-off is recorded under a person's name, so the file must say it.
+    confirm: z.union([z.boolean(), z.record(z.string(), z.boolean())]).describe('Answer to every confirmation and sign-off (true/false), or per step id.'),
     failures: z
       .record(z.string(), z.array(z.object({ action: z.enum(['retry', 'abort']), reason: z.string().min(1) }).strict()))
       .default({})
@@ -28,7 +29,8 @@ const ENV_REF = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 /** Parses an answers file and resolves ${ENV} references in secrets. Throws input.answers-invalid listing every problem. */
 export function parseAnswers(file: string, text: string, env: NodeJS.ProcessEnv = process.env): { answers: Answers; warnings: string[] } {
   const parsed = parseWithSchema(file, text, AnswersSchema);
-  const problems: Problem[] = [...parsed.errors];
+  // The YAML parser quotes source text in its syntax messages; in an answers file that text may be a PIN.
+  const problems: Problem[] = parsed.errors.map((p) => (p.path === '(syntax)' ? { ...p, message: p.message.replace(/"[^"]*"/g, '"…"') } : p));
   const warnings: string[] = [];
   const answers = parsed.value;
   if (answers) {
@@ -77,15 +79,14 @@ export function missingAnswers(script: import('../../script/schema.js').Script, 
   const needSecret = (name: string | undefined, purpose: string) => {
     if (name !== undefined && answers.secrets[name]?.[purpose] === undefined) problems.push(`secrets["${name}"].${purpose}: missing`);
   };
+  const holdersOf = (h: { role: string; people: number }) => (answers.people[h.role] ?? []).slice(0, h.people);
   if (init?.kind === 'hsm.init-token') {
-    const holders = (answers.people[init.params.pin_holders.role] ?? []).slice(0, init.params.pin_holders.people);
-    for (const h of holders) {
+    for (const h of holdersOf(init.params.pin_holders)) {
       needSecret(h, 'so-pin-half');
       needSecret(h, 'user-pin-half');
     }
-  } else {
-    const firstHsm = script.steps.find((s) => s.kind.startsWith('hsm.'));
-    if (firstHsm) needSecret(answers.people[firstHsm.perform]?.[0], 'user-pin');
+  } else if (script.site.pin_holders) {
+    for (const h of holdersOf(script.site.pin_holders)) needSecret(h, 'user-pin-half');
   }
   return problems;
 }

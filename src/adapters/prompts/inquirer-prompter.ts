@@ -20,6 +20,8 @@ async function ask<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 export class InquirerPrompter implements Prompter {
+  readonly interactive = true;
+
   constructor(
     private readonly out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
     private readonly roleTitle: (role: string) => string = (r) => r,
@@ -82,7 +84,7 @@ export class InquirerPrompter implements Prompter {
     }
   }
 
-  async onFailure(stepId: string, message: string, decider: Person, allowRetry: boolean): Promise<FailureDecision> {
+  async onFailure(_stepId: string, message: string, decider: Person, allowRetry: boolean): Promise<FailureDecision> {
     this.out(`  The step failed: ${message}`);
     const action = allowRetry
       ? await ask(() =>

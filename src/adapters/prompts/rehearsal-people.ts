@@ -16,7 +16,6 @@ export function simulatePeople(script: Script): Answers {
       secrets[name] = {
         'so-pin-half': randomBytes(6).toString('hex'),
         'user-pin-half': randomBytes(6).toString('hex'),
-        'user-pin': randomBytes(8).toString('hex'),
       };
     }
   }

@@ -7,7 +7,7 @@ import type { FailureDecision, Person, Prompter, Secret, Turn } from '../../engi
 import type { Answers } from './answers.js';
 
 export class ScriptedPrompter implements Prompter {
-  private readonly failureCursor = new Map<string, number>();
+  readonly interactive = false;
 
   constructor(
     private readonly answers: Answers,
@@ -50,11 +50,9 @@ export class ScriptedPrompter implements Prompter {
     return secretFromString(value);
   }
 
-  async onFailure(stepId: string, message: string, decider: Person, allowRetry: boolean): Promise<FailureDecision> {
-    const list = this.answers.failures[stepId] ?? [];
-    const i = this.failureCursor.get(stepId) ?? 0;
-    this.failureCursor.set(stepId, i + 1);
-    const d = list[i];
+  async onFailure(stepId: string, message: string, decider: Person, allowRetry: boolean, earlier: number): Promise<FailureDecision> {
+    // The journal counts the decisions already taken, so a resumed run continues the list, never replays it.
+    const d = (this.answers.failures[stepId] ?? [])[earlier];
     if (!d) return { action: 'abort', reason: `no decision in the answers file for failure: ${message}`, by: decider };
     if (d.action === 'retry' && !allowRetry) return { action: 'abort', reason: `the script does not allow retrying this step (${d.reason})`, by: decider };
     this.out(`  ${decider.name} decides to ${d.action}: ${d.reason}`);

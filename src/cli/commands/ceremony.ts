@@ -2,7 +2,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isOfficiantError, OfficiantError } from '../../errors.js';
-import { resumeCeremony, startCeremony, SCRIPT_COPY, type RunResult } from '../../engine/runner.js';
+import { ceremonyMode, resumeCeremony, startCeremony, SCRIPT_COPY, type RunResult } from '../../engine/runner.js';
+import { parseJournal } from '../../engine/journal.js';
+import { enableFailpoints } from '../../failpoints.js';
 import type { Prompter } from '../../engine/ports.js';
 import type { HsmSite } from '../../steps/step.types.js';
 import { missingAnswers, parseAnswers, type Answers } from '../../adapters/prompts/answers.js';
@@ -51,6 +53,15 @@ async function execute(run: (bind: (c: { requestPause(): void }) => void) => Pro
   }
 }
 
+function readJson<T>(path: string, what: string): T {
+  const text = readInput(path, what);
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new OfficiantError('input.not-a-ceremony', `${path}: the ${what} is not valid JSON`);
+  }
+}
+
 function siteJson(site: HsmSite | undefined): string {
   return `${JSON.stringify(site ?? null, null, 2)}\n`;
 }
@@ -75,6 +86,7 @@ export async function rehearseCommand(file: string, opts: { out?: string }, prin
   if (existsSync(join(out, 'journal.jsonl'))) {
     throw new OfficiantError('input.out-dir-used', `${resolve(out)} already holds a ceremony journal; resume it with \`officiant resume ${out}\` or choose another --out`);
   }
+  enableFailpoints();
   const sandbox = SoftHsmSandbox.create(out);
   sandbox.activate();
   const people = simulatePeople(script);
@@ -115,16 +127,19 @@ export async function resumeCommand(outDir: string, opts: { answers?: string }, 
   const check = parseScript(join(out, SCRIPT_COPY), text);
   if (!check.script) throw new OfficiantError('input.script-invalid', `${join(out, SCRIPT_COPY)} no longer parses`);
   const script = check.script;
-  const site = JSON.parse(readInput(join(out, SITE_COPY), 'site copy')) as HsmSite | null;
+  const site = readJson<HsmSite | null>(join(out, SITE_COPY), 'site copy');
   await checkTemplates();
+  // The journal, not the files around it, says whether this is a rehearsal.
+  const mode = ceremonyMode(parseJournal(readInput(join(out, 'journal.jsonl'), 'journal')).entries);
   let prompter: Prompter;
-  let rehearsal = false;
-  if (existsSync(join(out, REHEARSAL_POINTER))) {
-    const { sandbox: dir } = JSON.parse(readFileSync(join(out, REHEARSAL_POINTER), 'utf8')) as { sandbox: string };
+  const rehearsal = mode === 'rehearsal';
+  if (rehearsal) {
+    if (!existsSync(join(out, REHEARSAL_POINTER))) throw new OfficiantError('env.sandbox-missing', `${out} is a rehearsal but ${REHEARSAL_POINTER} (where its sandbox is) is missing`);
+    const { sandbox: dir } = readJson<{ sandbox: string }>(join(out, REHEARSAL_POINTER), 'rehearsal pointer');
     const sandbox = SoftHsmSandbox.open(dir);
     sandbox.activate();
+    enableFailpoints();
     prompter = new ScriptedPrompter(sandbox.loadPeople<Answers>(), print);
-    rehearsal = true;
   } else {
     prompter = prompterFor(script, opts.answers, print).prompter;
   }

@@ -1,13 +1,18 @@
 // officiant schema [--write]: prints (or writes into the checkout) the JSON Schema of ceremony scripts.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { OfficiantError } from '../../errors.js';
 import { JSON_SCHEMA_PATH, scriptJsonSchema } from '../../script/json-schema.js';
 
 export function schemaCommand(opts: { write?: boolean }, print: (l: string) => void): number {
   const text = scriptJsonSchema();
   if (opts.write) {
     const path = fileURLToPath(new URL(`../../../${JSON_SCHEMA_PATH}`, import.meta.url));
-    writeFileSync(path, text);
+    try {
+      writeFileSync(path, text);
+    } catch (err) {
+      throw new OfficiantError('env.fs', `cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
     print(`wrote ${JSON_SCHEMA_PATH}`);
   } else {
     print(text.trimEnd());
