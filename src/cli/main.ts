@@ -8,6 +8,14 @@ import { HINTS } from './messages.js';
 
 const print = (l: string) => process.stdout.write(`${l}\n`);
 
+// `officiant plan x | head`: a reader that stops early is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 async function main(argv: string[]): Promise<number> {
   let code = 0;
   const program = new Command('officiant')

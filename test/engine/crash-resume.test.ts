@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseJournal, type JournalEntry } from '../../src/engine/journal.js';
@@ -47,20 +47,24 @@ function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? filesUnder(join(dir, d.name)) : [join(dir, d.name)]));
 }
 
-/** No simulated person's PIN half, nor a joined PIN, in any file of the output directory. */
-function assertNoPins(out: string): void {
+/** The simulated people's PIN halves and the joined PINs, in the forms a leak could take. */
+function pinForms(out: string): string[] {
   const people = JSON.parse(readFileSync(join(sandboxOf(out), 'people.json'), 'utf8')) as { people: Record<string, string[]>; secrets: Record<string, Record<string, string>> };
   const halves = Object.values(people.secrets).flatMap((s) => Object.values(s));
   const [a, b] = people.people.officer;
   const joined = ['so-pin-half', 'user-pin-half'].map((k) => people.secrets[a][k] + people.secrets[b][k]);
-  for (const file of filesUnder(out)) {
+  return [...halves, ...joined].flatMap((p) => [p, Buffer.from(p).toString('hex'), Buffer.from(p).toString('base64')]);
+}
+
+/** No simulated person's PIN half, nor a joined PIN, in any file under `dirs` (or in `texts`). */
+function assertNoPins(out: string, dirs: string[] = [out], texts: string[] = []): void {
+  const forms = pinForms(out);
+  expect(forms.length).toBeGreaterThan(10);
+  for (const file of dirs.flatMap(filesUnder)) {
     const bytes = readFileSync(file);
-    for (const secret of [...halves, ...joined]) {
-      for (const form of [secret, Buffer.from(secret).toString('hex'), Buffer.from(secret).toString('base64')]) {
-        expect(bytes.includes(form), `${secret.slice(0, 2)}… in ${file}`).toBe(false);
-      }
-    }
+    for (const form of forms) expect(bytes.includes(form), `${form.slice(0, 2)}… in ${file}`).toBe(false);
   }
+  for (const text of texts) for (const form of forms) expect(text.includes(form)).toBe(false);
 }
 
 function assertWhole(out: string): void {
@@ -124,6 +128,17 @@ function clean(): Promise<string> {
 describe('kill -9 at every point, then resume', () => {
   it('a drill without a crash completes and passes the same checks', async () => {
     assertWhole(await clean());
+  });
+
+  it('a rehearsal leaves no PIN outside its sandbox: output directory, stdout, stderr, temp files', async () => {
+    const tmp = join(base, 'tmp');
+    mkdirSync(tmp);
+    const out = join(base, 'scan');
+    const r = await officiant(['rehearse', SCRIPT, '--out', out], { env: { ...env, TMPDIR: tmp } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('enters half of the SO PIN (hidden)');
+    assertNoPins(out, [out, tmp], [r.stdout, r.stderr]);
+    expect(sandboxOf(out).startsWith(out)).toBe(false);
   });
 
   it('before every journal write', async () => {
