@@ -1,0 +1,82 @@
+// The main job, as README's first command runs it: a full rehearsal of the flagship ceremony on a throwaway
+// SoftHSM, checked with outside tools (openssl, pdftotext, pdffonts) and the journal command.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseJournal } from '../../src/engine/journal.js';
+import { officiant, ROOT, type CliResult } from '../helpers/cli.js';
+
+const base = mkdtempSync(join(tmpdir(), 'officiant-flagship-'));
+const out = join(base, 'out');
+const env = { ...process.env, OFFICIANT_SANDBOX_ROOT: join(base, 'sandboxes') };
+let run: CliResult;
+
+beforeAll(async () => {
+  run = await officiant(['rehearse', join(ROOT, 'ceremonies/release-authority-init.yaml'), '--out', out], { env });
+}, 120_000);
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+describe('rehearsal of release-authority-init', () => {
+  it('completes all 8 steps and says where the evidence is', () => {
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/\[step 8 of 8\] Closing sign-off/);
+    expect(run.stdout).toContain(`Evidence:      ${out}/steps/`);
+    expect(readdirSync(join(out, 'steps'))).toEqual([
+      '01-check-in.pdf',
+      '02-room-and-hardware.pdf',
+      '03-hsm-tamper-bag.pdf',
+      '04-init-token.pdf',
+      '05-generate-root-key.pdf',
+      '06-inspect-root-key.pdf',
+      '07-root-certificate.pdf',
+      '08-close.pdf',
+    ]);
+  });
+
+  it('makes an RSA-4096 root certificate that openssl verifies, for the key the journal recorded', () => {
+    const cert = join(out, 'outputs/release-root-2026.cert.pem');
+    expect(execFileSync('openssl', ['verify', '-CAfile', cert, cert], { encoding: 'utf8' })).toContain(': OK');
+    const text = execFileSync('openssl', ['x509', '-in', cert, '-noout', '-text'], { encoding: 'utf8' });
+    expect(text).toContain('Public-Key: (4096 bit)');
+    expect(text).toMatch(/CA:TRUE, pathlen:1/);
+    const pub = execFileSync('openssl', ['x509', '-in', cert, '-noout', '-pubkey'], { encoding: 'utf8' });
+    expect(pub).toBe(readFileSync(join(out, 'outputs/release-root-2026.pub.pem'), 'utf8'));
+    const inspection = JSON.parse(readFileSync(join(out, 'outputs/release-root-2026.inspection.json'), 'utf8'));
+    expect(inspection.attributes).toEqual({ local: true, neverExtractable: true, alwaysSensitive: true, extractable: false, sensitive: true });
+  });
+
+  it('marks every page REHEARSAL, embeds every font, and prints what the step did', () => {
+    for (const page of readdirSync(join(out, 'steps'))) {
+      const file = join(out, 'steps', page);
+      const fonts = execFileSync('pdffonts', [file], { encoding: 'utf8' }).trim().split('\n').slice(2);
+      expect(fonts.length).toBeGreaterThan(0);
+      for (const row of fonts) expect(row.split(/\s+/).slice(-5)[0], `${page}: ${row}`).toBe('yes');
+      expect(execFileSync('pdftotext', ['-raw', file, '-'], { encoding: 'utf8' })).toContain('REHEARSAL — not production evidence');
+    }
+    const keyPage = execFileSync('pdftotext', ['-raw', join(out, 'steps/05-generate-root-key.pdf'), '-'], { encoding: 'utf8' });
+    const inspection = JSON.parse(readFileSync(join(out, 'outputs/release-root-2026.inspection.json'), 'utf8'));
+    expect(keyPage).toContain('Step 5 of 8: Generate the release root key');
+    expect(keyPage).toContain(inspection.spkiSha256);
+    expect(keyPage).toContain('Crypto Officer 1 (rehearsal)');
+  });
+
+  it('leaves a complete, intact journal that `officiant journal` confirms', async () => {
+    const entries = parseJournal(readFileSync(join(out, 'journal.jsonl'), 'utf8')).entries;
+    expect(entries[0].type).toBe('ceremony.started');
+    expect(entries[0].data.mode).toBe('rehearsal');
+    expect(entries[entries.length - 1].type).toBe('ceremony.completed');
+    const check = await officiant(['journal', out], { env });
+    expect(check.code).toBe(0);
+    expect(check.stdout).toContain(`hash chain: intact, ${entries.length} entries`);
+    expect(check.stdout).toContain(`head: ${entries[entries.length - 1].hash}`);
+  });
+
+  it('keeps the sandbox (and its simulated PINs) outside the output directory', () => {
+    const { sandbox } = JSON.parse(readFileSync(join(out, 'rehearsal.json'), 'utf8'));
+    expect(sandbox.startsWith(join(base, 'sandboxes'))).toBe(true);
+    expect(existsSync(join(sandbox, 'people.json'))).toBe(true);
+    expect(existsSync(join(out, 'people.json'))).toBe(false);
+  });
+});
