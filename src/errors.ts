@@ -7,6 +7,7 @@ export type InputCode =
   | 'input.answers-invalid'
   | 'input.site-invalid'
   | 'input.out-dir-used'
+  | 'input.file-exists'
   | 'input.not-a-ceremony'
   | 'input.script-changed'
   | 'input.missing-answer';

@@ -14,6 +14,8 @@ import { FsJournalFile, FsOutputStore } from '../adapters/fs/fs-output-store.js'
 import { Pkcs11Hsm } from '../adapters/pkcs11/pkcs11-hsm.js';
 import { renderStepPage } from '../evidence/render-step-page.js';
 import { loadPageTemplate } from '../evidence/page-template.js';
+import { headWords, loadPacketTemplate, renderPacket } from '../evidence/render-packet.js';
+import { addSignaturePlaceholder, signPdf } from '../evidence/sign-pdf.js';
 
 export const TEMPLATE_DIR = fileURLToPath(new URL('../../templates', import.meta.url));
 export const VERSION = '0.1.0';
@@ -68,8 +70,10 @@ export function resolveSite(script: Script, flags: SiteFlags): HsmSite | undefin
   return { profile, module, tokenLabel, slot };
 }
 
+/** Every template a ceremony will need, loaded before it starts: a bad one is an error now, not at sealing. */
 export async function checkTemplates(): Promise<void> {
   await loadPageTemplate(TEMPLATE_DIR);
+  await loadPacketTemplate(TEMPLATE_DIR);
 }
 
 export function defaultOut(script: Script): string {
@@ -93,7 +97,13 @@ export function ceremonyDeps(args: { script: Script; text: string; site: HsmSite
     store: new FsOutputStore(out),
     journalFile: new FsJournalFile(join(out, 'journal.jsonl')),
     clock: { now: () => new Date() },
-    renderer: { renderStepPage: (page) => renderStepPage(page, { templateDir: TEMPLATE_DIR }) },
+    renderer: {
+      renderStepPage: async (page, signature) => {
+        const pdf = await renderStepPage(page, { templateDir: TEMPLATE_DIR, beforeEnd: signature ? (doc) => addSignaturePlaceholder(doc, signature) : undefined });
+        return signature ? signPdf(pdf, signature) : pdf;
+      },
+      renderPacket: (packet, signature) => renderPacket(packet, { templateDir: TEMPLATE_DIR, signature }),
+    },
     footer: `Officiant ${VERSION} · ${basename(out)}`,
   };
 }
@@ -126,7 +136,10 @@ export function summary(result: RunResult, out: string, print: (l: string) => vo
     print('');
     print(`Ceremony ${result.ceremonyId} ABORTED: ${result.reason ?? ''}`);
   }
+  print(`Packet:        ${rel}/packet.pdf and manifest.json; check it with: officiant verify ${rel}`);
   print(`Evidence:      ${rel}/steps/ (one PDF per step)`);
-  print(`Journal:       ${rel}/journal.jsonl (head ${result.journalHead})`);
+  print(`Journal:       ${rel}/journal.jsonl`);
+  print(`Closing entry: ${result.journalHead}`);
+  print(`Read aloud and write on the paper log: ${headWords(result.journalHead).map((w, i) => `${i + 1}. ${w}`).join('  ')}`);
   print(`Outputs:       ${rel}/outputs/`);
 }

@@ -37,9 +37,10 @@ async function main(argv: string[]): Promise<number> {
     .command('plan')
     .argument('<script>', 'ceremony script (YAML)')
     .description('print the ceremony as a numbered script: who does what, in which order')
-    .action(async (script: string) => {
+    .option('--pdf <file>', 'also write the printable script (PDF) to review and bring')
+    .action(async (script: string, opts: { pdf?: string }) => {
       const { planCommand } = await import('./commands/validate.js');
-      code = planCommand(script, print);
+      code = await planCommand(script, print, opts);
     });
   const siteOptions = (c: Command) =>
     c
@@ -83,6 +84,16 @@ async function main(argv: string[]): Promise<number> {
     .action(async (out: string) => {
       const { journalCommand } = await import('./commands/journal.js');
       code = journalCommand(out, print);
+    });
+  program
+    .command('verify')
+    .argument('<dir>', 'evidence packet: a sealed ceremony output directory')
+    .description('check an evidence packet offline: manifest, signatures, journal chain, pages, outputs')
+    .option('--trust <cert.pem|sha256>', 'require this evidence key: its certificate (PEM file) or SHA-256 fingerprint')
+    .option('--json', 'print the report as JSON')
+    .action(async (dir: string, opts) => {
+      const { verifyCommand } = await import('./commands/verify.js');
+      code = verifyCommand(dir, opts, print);
     });
   program
     .command('schema')

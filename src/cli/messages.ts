@@ -7,6 +7,7 @@ export const HINTS: Partial<Record<ErrorCode, string>> = {
   'input.answers-invalid': 'fix the answers file; secrets belong in environment variables referenced as ${NAME}',
   'input.missing-answer': 'add the missing answers, then run `officiant resume <out> --answers <file>` (what is recorded is kept)',
   'input.out-dir-used': 'each ceremony needs its own output directory',
+  'input.file-exists': 'choose another file name; Officiant never overwrites a file',
   'input.script-changed': 'a ceremony resumes only with the exact script it started with',
   'input.site-invalid': 'give the HSM profile with --site <file> or --module and --token-label',
   'env.module-load': 'check the PKCS#11 module path (--module or the site file); for SoftHSM run ./scripts/setup.sh',

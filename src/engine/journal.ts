@@ -13,6 +13,7 @@ export type EntryType =
   | 'ceremony.paused'
   | 'ceremony.aborted'
   | 'ceremony.completed'
+  | 'ceremony.sealed'
   | 'journal.repaired'
   | 'step.started'
   | 'step.completed'

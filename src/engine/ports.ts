@@ -72,10 +72,10 @@ export interface HsmSession {
   /** Generates a sensitive, non-extractable key pair with the given CKA_LABEL and CKA_ID. */
   generateKeyPair(spec: { label: string; id: string; algorithm: KeyAlgorithm }): KeyRecord;
   /**
-   * Signs inside the token. RSA: PKCS#1 v1.5 over SHA-256 of `data`; EC: ECDSA over SHA-256 of `data`,
-   * returned as raw r||s (IEEE P1363).
+   * Signs inside the token. RSA: PKCS#1 v1.5 over SHA-256 of `data`; EC: ECDSA over the SHA-256 (or the
+   * given hash) of `data`, returned as raw r||s (IEEE P1363).
    */
-  sign(key: { label: string; id: string }, data: Buffer): Buffer;
+  sign(key: { label: string; id: string }, data: Buffer, hash?: 'SHA-256' | 'SHA-384'): Buffer;
   close(): void;
 }
 
@@ -127,6 +127,7 @@ export interface OutputStore {
   read(rel: string): Buffer;
   write(rel: string, bytes: Buffer | string): void;
   list(rel: string): string[];
+  isDirectory(rel: string): boolean;
   /** Takes the directory for this process (one writer at a time); returns the release function. */
   lock(): () => void;
   /** Removes temp files left by writes a crash cut short (never complete outputs); returns their paths. */
@@ -145,7 +146,8 @@ export interface Clock {
   now(): Date;
 }
 
-/** Renders a step's evidence page (PDF bytes). */
+/** Renders evidence PDFs; with a signature, the PDF carries an embedded CMS signature made in the HSM. */
 export interface EvidenceRenderer {
-  renderStepPage(page: import('../evidence/step-page.types.js').StepPage): Promise<Buffer>;
+  renderStepPage(page: import('../evidence/step-page.types.js').StepPage, signature?: import('../evidence/sign-pdf.js').PdfSignature): Promise<Buffer>;
+  renderPacket(packet: import('../evidence/packet.types.js').PacketDocument, signature?: import('../evidence/sign-pdf.js').PdfSignature): Promise<Buffer>;
 }

@@ -15,6 +15,12 @@ import type { Script, Step } from '../script/schema.js';
 import { STEP_HANDLERS } from '../steps/index.js';
 import type { EffectFns, GeneratedKey, HsmSite, OutputRecord, StepContext } from '../steps/step.types.js';
 import type { StepPage } from '../evidence/step-page.types.js';
+import type { PacketDocument, PacketManifest } from '../evidence/packet.types.js';
+import type { PdfSignature } from '../evidence/sign-pdf.js';
+import { detachedCms, p1363ToDer } from '../evidence/cms.js';
+import { headWords } from '../evidence/render-packet.js';
+import { EVIDENCE_CERT_OP, EVIDENCE_CERT_PATH } from '../steps/evidence-init-key.js';
+import { pemToDer } from '../steps/x509-in-hsm.js';
 import { Journal, type Json, type JournalEntry, type JsonObject } from './journal.js';
 import {
   CEREMONY_STEP,
@@ -69,8 +75,33 @@ export function stepPagePath(index: number, stepId: string): string {
   return `steps/${String(index + 1).padStart(2, '0')}-${stepId}.pdf`;
 }
 
-function pageOp(index: number, stepId: string, outcome: string): string {
-  return `evidence:${stepPagePath(index, stepId)}:${outcome}`;
+function pageOp(index: number, stepId: string, outcome: string, signed = false): string {
+  return `evidence:${stepPagePath(index, stepId)}:${outcome}${signed ? ':signed' : ''}`;
+}
+
+export const PACKET = 'packet.pdf';
+export const MANIFEST = 'manifest.json';
+export const MANIFEST_SIG = 'manifest.json.p7s';
+
+/** Every file of a packet but the manifest and its signature (and never locks or temp files), sorted. */
+export function listPacketFiles(store: OutputStore, rel = ''): string[] {
+  const out: string[] = [];
+  for (const name of store.list(rel)) {
+    const path = rel === '' ? name : `${rel}/${name}`;
+    if (name.startsWith('.') || (rel === '' && (name === MANIFEST || name === MANIFEST_SIG))) continue;
+    if (store.isDirectory(path)) out.push(...listPacketFiles(store, path));
+    else out.push(path);
+  }
+  return out.sort();
+}
+
+interface EvidenceKeyRecord {
+  label: string;
+  id: string;
+  algorithm: string;
+  pem: string;
+  sha256: string;
+  subject: string;
 }
 
 function isHalting(err: unknown): boolean {
@@ -254,7 +285,8 @@ class Ceremony {
 
   /** Logs out once no later step needs the token: the HSM is unplugged and sealed at the end of a ceremony. */
   private releaseSessionAfter(index: number): void {
-    const later = this.deps.script.steps.slice(index + 1).some((s) => STEP_HANDLERS[s.kind].usesHsm);
+    // With an evidence key the session stays open: every later page and the packet are signed in the HSM.
+    const later = this.evidenceKey() !== undefined || this.deps.script.steps.slice(index + 1).some((s) => STEP_HANDLERS[s.kind].usesHsm);
     if (!later && this.sessionInstance) {
       this.sessionInstance.close();
       this.sessionInstance = undefined;
@@ -323,6 +355,7 @@ class Ceremony {
       });
       this.deps.prompter.say(`  step ${index + 1} of ${total} done: ${step.title}`);
     }
+    if (step.kind === 'evidence.init-key') await this.signEarlierPages(index);
     this.releaseSessionAfter(index);
     await this.writePage(index, 'completed');
   }
@@ -359,6 +392,7 @@ class Ceremony {
     const index = this.deps.script.steps.findIndex((s) => s.id === failed?.step);
     this.record('ceremony.aborted', failed?.step, { reason: d?.reason ?? 'aborted', failure: failed?.data.message ?? null }, d?.by);
     if (index >= 0) await this.writePage(index, 'aborted');
+    await this.seal();
   }
 
   async finishAbortedPage(): Promise<void> {
@@ -370,6 +404,7 @@ class Ceremony {
   async complete(): Promise<void> {
     this.checkPause();
     this.record('ceremony.completed', CEREMONY_STEP, { steps: this.deps.script.steps.length });
+    await this.seal();
   }
 
   private buildPage(index: number, outcome: StepPage['outcome']): StepPage {
@@ -413,16 +448,171 @@ class Ceremony {
     };
   }
 
+  /** The evidence key's certificate, once evidence.init-key has made it (from the journal). */
+  evidenceKey(): EvidenceKeyRecord | undefined {
+    return effectOutputs(this.entries, EVIDENCE_CERT_OP)[0] as unknown as EvidenceKeyRecord | undefined;
+  }
+
+  private async signature(stepId: string, reason: string): Promise<PdfSignature | undefined> {
+    const key = this.evidenceKey();
+    if (!key) return undefined;
+    const session = await this.session(stepId);
+    const hash = key.algorithm === 'EC-P384' ? 'SHA-384' : 'SHA-256';
+    return {
+      key: { certificate: pemToDer(key.pem), hash, sign: async (data) => p1363ToDer(session.sign({ label: key.label, id: key.id }, data, hash)) },
+      name: `Officiant evidence key ${key.sha256.slice(0, 16)}`,
+      reason,
+      location: `${this.deps.site?.tokenLabel ?? 'no HSM'}${this.deps.rehearsal ? ' (rehearsal)' : ''}`,
+      signingTime: this.deps.clock.now(),
+    };
+  }
+
+  /** The recorded SHA-256 of a step's final page, if written. */
+  private pageSha(index: number): string | undefined {
+    const step = this.deps.script.steps[index];
+    for (const outcome of ['completed', 'aborted'] as const) {
+      for (const signed of [true, false]) {
+        const st = effectState(this.entries, step.id, pageOp(index, step.id, outcome, signed));
+        if (st.state === 'done') return String((st.output as { sha256: string }).sha256);
+      }
+    }
+    return undefined;
+  }
+
+  pageDone(index: number, outcome: StepPage['outcome'] = 'completed'): boolean {
+    const step = this.deps.script.steps[index];
+    return effectState(this.entries, step.id, pageOp(index, step.id, outcome, this.evidenceKey() !== undefined)).state === 'done';
+  }
+
   async writePage(index: number, outcome: StepPage['outcome']): Promise<void> {
     const step = this.deps.script.steps[index];
     const rel = stepPagePath(index, step.id);
-    await this.effect(step.id, pageOp(index, step.id, outcome), { path: rel }, {
+    const key = this.evidenceKey();
+    const keyStep = this.deps.script.steps.findIndex((s) => s.kind === 'evidence.init-key');
+    await this.effect(step.id, pageOp(index, step.id, outcome, key !== undefined), { path: rel, signed: key !== undefined }, {
       run: async () => {
-        const pdf = await this.deps.renderer.renderStepPage(this.buildPage(index, outcome));
+        const page = this.buildPage(index, outcome);
+        page.chain = {
+          previousPageSha256: index === 0 ? null : (this.pageSha(index - 1) ?? null),
+          signer: key ? key.sha256 : null,
+          note: !key
+            ? 'not signed: no evidence key exists yet in this ceremony'
+            : index < keyStep
+              ? `recorded before the evidence key existed; signed once it was created at step ${keyStep + 1}`
+              : 'signed in the HSM by the evidence key when the step was recorded',
+        };
+        const signature = await this.signature(step.id, `Evidence of step ${index + 1} (${step.id}) of ceremony ${this.ceremonyId}`);
+        const pdf = await this.deps.renderer.renderStepPage(page, signature);
         this.deps.store.write(rel, pdf);
-        return { path: rel, sha256: sha256Hex(pdf), bytes: pdf.length };
+        return { path: rel, sha256: sha256Hex(pdf), bytes: pdf.length, signed: signature !== undefined };
       },
     });
+  }
+
+  /** Right after the evidence key exists: sign the pages of the steps recorded before it, in order. */
+  private async signEarlierPages(upTo: number): Promise<void> {
+    for (let j = 0; j < upTo; j++) {
+      const step = this.deps.script.steps[j];
+      if (isStepCompleted(this.entries, step.id)) await this.writePage(j, 'completed');
+    }
+  }
+
+  // ---- sealing ---------------------------------------------------------------------------------------
+
+  private packetDocument(outcome: 'completed' | 'aborted'): PacketDocument {
+    const { script, store } = this.deps;
+    const started = startedEntry(this.entries)!;
+    const final = finalEntry(this.entries)!;
+    const key = this.evidenceKey();
+    const abortedAt = outcome === 'aborted' ? script.steps.findIndex((s) => s.id === final.step) : -1;
+    const steps = script.steps.map((s, i) => {
+      const sha = this.pageSha(i);
+      const rel = stepPagePath(i, s.id);
+      const done = isStepCompleted(this.entries, s.id);
+      return {
+        number: i + 1,
+        id: s.id,
+        title: s.title,
+        kind: s.kind,
+        outcome: done ? ('completed' as const) : i === abortedAt ? ('aborted' as const) : ('not reached' as const),
+        page: sha !== undefined && store.exists(rel) ? { path: rel, sha256: sha, pdf: store.read(rel) } : undefined,
+      };
+    });
+    const appendix = store
+      .list('outputs')
+      .filter((n) => n.endsWith('.pem'))
+      .map((n) => {
+        const bytes = store.read(`outputs/${n}`);
+        return { title: n.endsWith('.cert.pem') ? `Certificate ${n.replace(/\.cert\.pem$/, '')}` : `Public key ${n.replace(/\.pub\.pem$/, '')}`, path: `outputs/${n}`, sha256: sha256Hex(bytes), pem: bytes.toString('utf8') };
+      });
+    return {
+      rehearsal: this.deps.rehearsal,
+      ceremony: { id: script.id, title: script.title, version: script.version, authority: script.authority, scriptSha256: String(started.data.scriptSha256), ceremonyId: this.ceremonyId },
+      outcome,
+      abortReason: outcome === 'aborted' ? `${final.actor}: ${String(final.data.reason)}` : undefined,
+      startedAt: started.time,
+      endedAt: final.time,
+      participants: this.people().map((p) => ({ name: p.name, role: p.role, roleTitle: script.roles[p.role]?.title ?? p.role })),
+      journalHead: final.hash,
+      journalHeadWords: headWords(final.hash),
+      evidenceKey: key ? { subject: key.subject, certificateSha256: key.sha256, pem: key.pem } : null,
+      steps,
+      appendix,
+      footer: this.deps.footer,
+    };
+  }
+
+  /**
+   * Seals a finished ceremony: packet.pdf (signed, journaled), then a `ceremony.sealed` entry, then
+   * manifest.json and its detached signature. The manifest lists the final journal, so it is written after
+   * the last entry and carries no result entry of its own: it is rebuilt from the files whenever it is
+   * missing or stale, which makes a crash at any point of sealing harmless.
+   */
+  async seal(): Promise<void> {
+    const final = finalEntry(this.entries);
+    if (!final) return;
+    const outcome = final.type === 'ceremony.completed' ? 'completed' : 'aborted';
+    if (!this.entries.some((e) => e.type === 'ceremony.sealed')) {
+      const packet = await this.effect(CEREMONY_STEP, `seal:${PACKET}`, { path: PACKET }, {
+        run: async () => {
+          const signature = await this.signature(CEREMONY_STEP, `Sealed evidence packet of ceremony ${this.ceremonyId} (${outcome})`);
+          const pdf = await this.deps.renderer.renderPacket(this.packetDocument(outcome), signature);
+          this.deps.store.write(PACKET, pdf);
+          return { path: PACKET, sha256: sha256Hex(pdf), bytes: pdf.length, signed: signature !== undefined };
+        },
+      });
+      this.record('ceremony.sealed', CEREMONY_STEP, { outcome, packet: packet as JsonObject, journalHead: final.hash });
+    }
+    await this.writeManifest(outcome, final.hash);
+  }
+
+  private async writeManifest(outcome: 'completed' | 'aborted', journalHead: string): Promise<void> {
+    const { store } = this.deps;
+    const started = startedEntry(this.entries)!;
+    const key = this.evidenceKey();
+    const files = listPacketFiles(store).map((path) => {
+      const bytes = store.read(path);
+      return { path, bytes: bytes.length, sha256: sha256Hex(bytes) };
+    });
+    const manifest: PacketManifest = {
+      format: 'officiant-packet/1',
+      ceremonyId: this.ceremonyId,
+      scriptId: String(started.data.scriptId),
+      scriptSha256: String(started.data.scriptSha256),
+      outcome,
+      rehearsal: this.deps.rehearsal,
+      journalHead,
+      evidenceCertificate: key && store.exists(EVIDENCE_CERT_PATH) ? { path: EVIDENCE_CERT_PATH, sha256: sha256Hex(store.read(EVIDENCE_CERT_PATH)) } : null,
+      files,
+    };
+    const text = `${JSON.stringify(manifest, null, 2)}\n`;
+    if (store.exists(MANIFEST) && store.read(MANIFEST).toString('utf8') === text && (!key || store.exists(MANIFEST_SIG))) return;
+    if (key) {
+      const signature = await this.signature(CEREMONY_STEP, 'manifest');
+      store.write(MANIFEST_SIG, await detachedCms(Buffer.from(text, 'utf8'), signature!.key, signature!.signingTime));
+    }
+    store.write(MANIFEST, text);
+    this.deps.prompter.say(`  sealed: ${PACKET}, ${MANIFEST}${key ? ` and ${MANIFEST_SIG}` : ''} (${files.length} files)`);
   }
 
   async drive(startAt: number): Promise<Outcome> {
@@ -474,7 +664,7 @@ class Ceremony {
   /** The first step that is not completed, or completed without its evidence page on disk. */
   firstOpenStep(): number {
     const i = this.deps.script.steps.findIndex(
-      (s, index) => !isStepCompleted(this.entries, s.id) || effectState(this.entries, s.id, pageOp(index, s.id, 'completed')).state !== 'done',
+      (s, index) => !isStepCompleted(this.entries, s.id) || !this.pageDone(index),
     );
     return i === -1 ? this.deps.script.steps.length : i;
   }
@@ -533,7 +723,7 @@ function checkToken(deps: CeremonyDeps, site: HsmSite, hsm: Hsm): void {
   {
     const initialises = deps.script.steps.some((s) => s.kind === 'hsm.init-token');
     const token = hsm.findToken(site.tokenLabel);
-    const labels = deps.script.steps.flatMap((s) => (s.kind === 'hsm.generate-key' ? [s.params.label] : []));
+    const labels = deps.script.steps.flatMap((s) => (s.kind === 'hsm.generate-key' || s.kind === 'evidence.init-key' ? [s.params.label] : []));
     if (initialises) {
       if (token) throw new OfficiantError('env.token-label-used', `a token labelled "${site.tokenLabel}" already exists; this ceremony initialises a new one`);
       const free = hsm.freeSlots();
@@ -599,9 +789,14 @@ export async function resumeCeremony(deps: CeremonyDeps, opts: { onCeremony?: St
     const swept = deps.store.sweepTemp();
     const final = finalEntry(journal.entries);
     if (final) {
-      // An abort journaled just before a crash may still lack its step's evidence page: finish it, then stop.
+      // A crash after the last entry may have left the aborted step's page or the seal unwritten: finish them.
+      const sealed = journal.entries.some((e) => e.type === 'ceremony.sealed') && deps.store.exists(MANIFEST);
       if (final.type === 'ceremony.aborted') await ceremony.finishAbortedPage();
-      throw new OfficiantError('ceremony.already-finished', `ceremony ${started.data.ceremonyId} already ${final.type === 'ceremony.completed' ? 'completed' : 'aborted'} at ${final.time}`);
+      await ceremony.seal();
+      ceremony.close();
+      const what = final.type === 'ceremony.completed' ? 'completed' : 'aborted';
+      if (sealed) throw new OfficiantError('ceremony.already-finished', `ceremony ${started.data.ceremonyId} already ${what} at ${final.time}`);
+      return { outcome: what === 'completed' ? 'done' : 'aborted', ceremonyId: ceremony.ceremonyId, journalHead: final.hash, steps: deps.script.steps.length, reason: what === 'aborted' ? String(final.data.reason) : undefined };
     }
     const paused = [...journal.entries].reverse().find((e) => e.type === 'ceremony.paused' || e.type === 'ceremony.resumed');
     ceremony.record('ceremony.resumed', CEREMONY_STEP, {
@@ -623,7 +818,8 @@ async function drive(ceremony: Ceremony, deps: CeremonyDeps, onCeremony: StartOp
     return {
       outcome,
       ceremonyId: ceremony.ceremonyId,
-      journalHead: ceremony.journal.head,
+      // The entry that closed the ceremony: the hash the packet's cover and manifest carry.
+      journalHead: final?.hash ?? ceremony.journal.head,
       steps: deps.script.steps.length,
       reason: final?.type === 'ceremony.aborted' ? String(final.data.reason) : undefined,
     };

@@ -87,6 +87,12 @@ const PageTemplateSchema = z
         hash: text(),
         none: text(),
         scriptSha256: text(),
+        chain: text(),
+        previousPage: text(),
+        firstPage: text(),
+        signedBy: text(),
+        unsigned: text(),
+        signatureNote: text(),
       })
       .strict(),
     footer: z

@@ -51,7 +51,7 @@ interface Column {
 
 type Row = Array<string | Cell>;
 
-export async function renderStepPage(page: StepPage, options: { templateDir: string }): Promise<Buffer> {
+export async function renderStepPage(page: StepPage, options: { templateDir: string; beforeEnd?: (doc: PDFKit.PDFDocument) => void }): Promise<Buffer> {
   const template = await loadPageTemplate(options.templateDir);
   const created = firstValidDate(page.endedAt, page.startedAt);
   const stepHeading = fill(template.labels.step, { number: page.step.number, total: page.step.total, title: page.step.title });
@@ -83,6 +83,7 @@ export async function renderStepPage(page: StepPage, options: { templateDir: str
   writer.body(page);
   writer.decorate(page);
 
+  options.beforeEnd?.(doc);
   doc.end();
   return bytes;
 }
@@ -256,6 +257,21 @@ class PageWriter {
         ],
         page.journal.map((e) => [String(e.seq), e.time, e.type, e.actor, e.summary, e.hash.slice(0, 16)]),
       );
+
+    if (page.chain) {
+      this.section(l.chain);
+      this.table(
+        [
+          { header: l.label, width: 150, font: 'regular', size: BODY, color: MUTED },
+          { header: l.value, width: 0, font: 'mono', size: 8 },
+        ],
+        [
+          [l.previousPage, page.chain.previousPageSha256 ?? l.firstPage],
+          [l.signedBy, page.chain.signer ?? l.unsigned],
+          [l.signatureNote, page.chain.note],
+        ],
+      );
+    }
   }
 
   /** Running header, footer with "page X of Y", on every buffered page. */

@@ -35,4 +35,6 @@ export interface StepPage {
   journal: PageJournalEntry[];
   /** Fixed texts from templates/ (footer, legal wording). */
   footer: string;
+  /** The evidence chain: the previous step page's SHA-256 and how this page is signed. */
+  chain?: { previousPageSha256: string | null; signer: string | null; note: string };
 }

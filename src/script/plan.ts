@@ -18,6 +18,8 @@ function stepDetail(step: Step, script: Script): string[] {
       return [`Generate ${step.params.algorithm} key "${step.params.label}" (${step.params.authority} authority, ${step.params.purpose}); sensitive, non-extractable`];
     case 'hsm.inspect-key':
       return [`Read back key "${step.params.key}": origin attributes, public key fingerprint, token identity`];
+    case 'evidence.init-key':
+      return [`Create the evidence-signing key "${step.params.label}" (${step.params.algorithm}) and its certificate; from here on every evidence page is signed in the HSM`];
     case 'hsm.self-signed-certificate':
       return [`Self-signed certificate for "${step.params.key}", subject CN=${step.params.subject.CN}, valid ${step.params.validity_days} days`];
   }

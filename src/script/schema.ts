@@ -114,6 +114,15 @@ export const SelfSignedCertParams = z
   })
   .strict();
 
+export const EvidenceKeyParams = z
+  .object({
+    label: z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, dot, dash or underscore').default('officiant-evidence').describe('CKA_LABEL of the evidence-signing key.'),
+    algorithm: z.enum(['EC-P256', 'EC-P384']).default('EC-P256').describe('Evidence keys are EC: P-256 or P-384.'),
+    subject: DistinguishedName.default({ CN: 'Officiant ceremony evidence signing key' }).describe('Subject of its self-signed certificate.'),
+    validity_days: z.number().int().min(1).max(36500).default(3650),
+  })
+  .strict();
+
 function step<K extends string, P extends z.ZodType>(kind: K, params: P, describe: string) {
   return z.object({ ...stepCommon, kind: z.literal(kind), params }).strict().describe(describe);
 }
@@ -125,6 +134,7 @@ export const Step = z.discriminatedUnion('kind', [
   step('hsm.generate-key', GenerateKeyParams, 'Generate a sensitive, non-extractable key pair inside the HSM.'),
   step('hsm.inspect-key', InspectKeyParams, 'Read back and record a key\'s attributes, public key and the token identity.'),
   step('hsm.self-signed-certificate', SelfSignedCertParams, 'Make the authority root certificate, signed inside the HSM.'),
+  step('evidence.init-key', EvidenceKeyParams.prefault({}), 'Create the evidence-signing key (never an authority key) and its certificate; from then on every evidence page is signed in the HSM.'),
 ]);
 
 export const STEP_KINDS = Step.options.map((o) => o.shape.kind.value);

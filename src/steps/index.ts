@@ -1,5 +1,6 @@
 // The step kinds, by name. The compiled machine refers to step implementations by these names.
 import type { StepKind } from '../script/schema.js';
+import { evidenceInitKey } from './evidence-init-key.js';
 import { hsmGenerateKey } from './hsm-generate-key.js';
 import { hsmInitToken } from './hsm-init-token.js';
 import { hsmInspectKey } from './hsm-inspect-key.js';
@@ -15,4 +16,5 @@ export const STEP_HANDLERS: { [K in StepKind]: StepHandler<K> } = {
   'hsm.generate-key': hsmGenerateKey,
   'hsm.inspect-key': hsmInspectKey,
   'hsm.self-signed-certificate': hsmSelfSignedCertificate,
+  'evidence.init-key': evidenceInitKey,
 };

@@ -247,8 +247,15 @@ describe('officiant run refusals', () => {
       const abortedAt = entries.findIndex((e) => e.type === 'ceremony.aborted');
       expect(abortedAt).toBeGreaterThan(failedAt);
       expect(entries[abortedAt].data.reason).toBe(reason);
-      // After the abort only the evidence page of the aborted step is written (an intent and its result).
-      expect(entries.slice(abortedAt + 1).map((e) => e.type)).toEqual(['intent', 'result']);
+      // After the abort: the aborted step's evidence page, then the sealed packet (each an intent and its result), then the seal.
+      expect(entries.slice(abortedAt + 1).map((e) => e.type)).toEqual(['intent', 'result', 'intent', 'result', 'ceremony.sealed']);
+      expect(entries.slice(abortedAt + 1).map((e) => e.data.op ?? e.type)).toEqual([
+        'evidence:steps/02-generate.pdf:aborted',
+        'evidence:steps/02-generate.pdf:aborted',
+        'seal:packet.pdf',
+        'seal:packet.pdf',
+        'ceremony.sealed',
+      ]);
       expect(entries.some((e) => e.type === 'ceremony.completed')).toBe(false);
       expect(entries.some((e) => e.type === 'deviation')).toBe(false);
 

@@ -19,19 +19,20 @@ beforeAll(async () => {
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
 describe('rehearsal of release-authority-init', () => {
-  it('completes all 8 steps and says where the evidence is', () => {
+  it('completes all 9 steps and says where the evidence is', () => {
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/\[step 8 of 8\] Closing sign-off/);
+    expect(run.stdout).toMatch(/\[step 9 of 9\] Closing sign-off/);
     expect(run.stdout).toContain(`Evidence:      ${out}/steps/`);
     expect(readdirSync(join(out, 'steps'))).toEqual([
       '01-check-in.pdf',
       '02-room-and-hardware.pdf',
       '03-hsm-tamper-bag.pdf',
       '04-init-token.pdf',
-      '05-generate-root-key.pdf',
-      '06-inspect-root-key.pdf',
-      '07-root-certificate.pdf',
-      '08-close.pdf',
+      '05-evidence-key.pdf',
+      '06-generate-root-key.pdf',
+      '07-inspect-root-key.pdf',
+      '08-root-certificate.pdf',
+      '09-close.pdf',
     ]);
   });
 
@@ -55,9 +56,9 @@ describe('rehearsal of release-authority-init', () => {
       for (const row of fonts) expect(row.split(/\s+/).slice(-5)[0], `${page}: ${row}`).toBe('yes');
       expect(execFileSync('pdftotext', ['-raw', file, '-'], { encoding: 'utf8' })).toContain('REHEARSAL — not production evidence');
     }
-    const keyPage = execFileSync('pdftotext', ['-raw', join(out, 'steps/05-generate-root-key.pdf'), '-'], { encoding: 'utf8' });
+    const keyPage = execFileSync('pdftotext', ['-raw', join(out, 'steps/06-generate-root-key.pdf'), '-'], { encoding: 'utf8' });
     const inspection = JSON.parse(readFileSync(join(out, 'outputs/release-root-2026.inspection.json'), 'utf8'));
-    expect(keyPage).toContain('Step 5 of 8: Generate the release root key');
+    expect(keyPage).toContain('Step 6 of 9: Generate the release root key');
     expect(keyPage).toContain(inspection.spkiSha256);
     expect(keyPage).toContain('Crypto Officer 1 (rehearsal)');
   });
@@ -66,7 +67,8 @@ describe('rehearsal of release-authority-init', () => {
     const entries = parseJournal(readFileSync(join(out, 'journal.jsonl'), 'utf8')).entries;
     expect(entries[0].type).toBe('ceremony.started');
     expect(entries[0].data.mode).toBe('rehearsal');
-    expect(entries[entries.length - 1].type).toBe('ceremony.completed');
+    expect(entries[entries.length - 1].type).toBe('ceremony.sealed');
+    expect(entries.filter((e) => e.type === 'ceremony.completed')).toHaveLength(1);
     const check = await officiant(['journal', out], { env });
     expect(check.code).toBe(0);
     expect(check.stdout).toContain(`hash chain: intact, ${entries.length} entries`);

@@ -20,10 +20,11 @@ const STEP_PAGES = [
   '02-room-and-hardware.pdf',
   '03-hsm-tamper-bag.pdf',
   '04-init-token.pdf',
-  '05-generate-root-key.pdf',
-  '06-inspect-root-key.pdf',
-  '07-root-certificate.pdf',
-  '08-close.pdf',
+  '05-evidence-key.pdf',
+  '06-generate-root-key.pdf',
+  '07-inspect-root-key.pdf',
+  '08-root-certificate.pdf',
+  '09-close.pdf',
 ];
 
 /** A distinctive PIN half: letters and digits nobody would write by accident. */
@@ -157,9 +158,9 @@ describe('officiant run --answers: the flagship release-authority-init ceremony 
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('exits 0 and leaves one evidence page per step and a journal ending in ceremony.completed', { timeout: TIMEOUT }, () => {
+  it('exits 0 and leaves one evidence page per step and a journal ending in ceremony.completed, then sealed', { timeout: TIMEOUT }, () => {
     expect(run.code, `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`).toBe(0);
-    expect(run.stdout).toMatch(/completed: 8 steps/);
+    expect(run.stdout).toMatch(/completed: 9 steps/);
     for (const page of STEP_PAGES) {
       const file = join(out, 'steps', page);
       expect(existsSync(file), page).toBe(true);
@@ -178,7 +179,8 @@ describe('officiant run --answers: the flagship release-authority-init ceremony 
       if (i > 0) expect(e.prev, `line ${i + 1} links to line ${i}`).toBe(entries[i - 1].hash);
     });
     expect(entries[0].type).toBe('ceremony.started');
-    expect(entries[entries.length - 1].type).toBe('ceremony.completed');
+    expect(entries.filter((e) => e.type === 'ceremony.completed')).toHaveLength(1);
+    expect(entries[entries.length - 1].type).toBe('ceremony.sealed');
     expect(entries.filter((e) => e.type === 'ceremony.completed')).toHaveLength(1);
   });
 
@@ -191,10 +193,10 @@ describe('officiant run --answers: the flagship release-authority-init ceremony 
     expect(openssl(['x509', '-in', cert, '-noout', '-text'])).toMatch(/Public-Key: \(4096 bit\)/);
   });
 
-  it('leaves exactly one private key on the token, labelled release-root-2026, usable with the joined user PIN', { timeout: TIMEOUT }, () => {
+  it('leaves exactly one private key per label on the token (root key and evidence key), usable with the joined user PIN', { timeout: TIMEOUT }, () => {
     const objects = objectsOf(listObjects(hsm, tokenLabel, userPin));
     const privateKeys = objects.filter((o) => o.kind.startsWith('Private Key Object'));
-    expect(privateKeys.map((o) => o.label)).toEqual([KEY_LABEL]);
+    expect(privateKeys.map((o) => o.label).sort()).toEqual(['officiant-evidence', KEY_LABEL]);
   });
 
   it('never writes or prints a PIN half or a joined PIN (text, hex, base64; PDFs decompressed)', { timeout: TIMEOUT }, () => {

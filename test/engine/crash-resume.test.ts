@@ -14,7 +14,7 @@ import { officiant, ROOT } from '../helpers/cli.js';
 import { SOFTHSM_MODULE } from '../helpers/softhsm.js';
 
 const SCRIPT = join(ROOT, 'test/fixtures/crash-drill.yaml');
-const STEPS = ['check-in', 'init-token', 'generate', 'inspect', 'certificate', 'close'];
+const STEPS = ['check-in', 'init-token', 'evidence', 'generate', 'inspect', 'certificate', 'close'];
 let base: string;
 let env: NodeJS.ProcessEnv;
 
@@ -71,7 +71,8 @@ function assertWhole(out: string): void {
   const entries = journalOf(out); // throws on a broken chain
   expect(filesUnder(out).filter((f) => f.endsWith('.tmp') || f.endsWith('.officiant.lock'))).toEqual([]);
   assertNoPins(out);
-  expect(entries[entries.length - 1].type).toBe('ceremony.completed');
+  expect(entries[entries.length - 1].type).toBe('ceremony.sealed');
+  expect(entries.filter((e) => e.type === 'ceremony.completed')).toHaveLength(1);
   for (const id of STEPS) expect(entries.filter((e) => e.type === 'step.completed' && e.step === id)).toHaveLength(1);
   const results = new Set(entries.filter((e) => e.type === 'result').map((e) => e.data.intent));
   const open = entries.filter((e) => e.type === 'intent' && !results.has(e.seq));
@@ -81,7 +82,7 @@ function assertWhole(out: string): void {
     expect(createHash('sha256').update(readFileSync(join(out, o.path))).digest('hex'), o.path).toBe(o.sha256);
   }
   STEPS.forEach((id, i) => expect(existsSync(join(out, 'steps', `${String(i + 1).padStart(2, '0')}-${id}.pdf`)), id).toBe(true));
-  expect(privateKeysOnToken(out)).toEqual(['drill-key']);
+  expect(privateKeysOnToken(out).sort()).toEqual(['drill-key', 'officiant-evidence']);
 }
 
 let drill = 0;
@@ -205,7 +206,7 @@ describe('kill -9 at every point, then resume', () => {
       const aborted = entries.find((e) => e.type === 'ceremony.aborted')!;
       const index = STEPS.indexOf(String(aborted.step));
       expect(existsSync(join(out, 'steps', `${String(index + 1).padStart(2, '0')}-${aborted.step}.pdf`))).toBe(true);
-      expect(privateKeysOnToken(out)).toEqual(['drill-key']);
+      expect(privateKeysOnToken(out).sort()).toEqual(['drill-key', 'officiant-evidence']);
       rmSync(out, { recursive: true, force: true });
       n++;
     }

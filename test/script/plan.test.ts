@@ -30,10 +30,11 @@ const STEPS = [
   { header: ' 2. Room sealed, laptop offline  [manual.confirm, id room-and-hardware]', perform: CA, witness: [IW, AU], signOff: [] },
   { header: ' 3. HSM tamper bag inspected and opened  [manual.confirm, id hsm-tamper-bag]', perform: CA, witness: [IW, AU], signOff: [IW] },
   { header: ' 4. Initialise the HSM token under dual control  [hsm.init-token, id init-token]', perform: CO, witness: [IW, AU], signOff: [IW] },
-  { header: ' 5. Generate the release root key  [hsm.generate-key, id generate-root-key]', perform: CO, witness: [IW, AU], signOff: [IW] },
-  { header: ' 6. Inspect the release root key  [hsm.inspect-key, id inspect-root-key]', perform: CA, witness: [IW, AU], signOff: [IW] },
-  { header: ' 7. Issue the self-signed release root certificate  [hsm.self-signed-certificate, id root-certificate]', perform: CO, witness: [IW, AU], signOff: [IW] },
-  { header: ' 8. Closing sign-off  [manual.confirm, id close]', perform: CA, witness: [IW, AU], signOff: [IW, AU, CO] },
+  { header: ' 5. Create the evidence-signing key  [evidence.init-key, id evidence-key]', perform: CO, witness: [IW, AU], signOff: [IW] },
+  { header: ' 6. Generate the release root key  [hsm.generate-key, id generate-root-key]', perform: CO, witness: [IW, AU], signOff: [IW] },
+  { header: ' 7. Inspect the release root key  [hsm.inspect-key, id inspect-root-key]', perform: CA, witness: [IW, AU], signOff: [IW] },
+  { header: ' 8. Issue the self-signed release root certificate  [hsm.self-signed-certificate, id root-certificate]', perform: CO, witness: [IW, AU], signOff: [IW] },
+  { header: ' 9. Closing sign-off  [manual.confirm, id close]', perform: CA, witness: [IW, AU], signOff: [IW, AU, CO] },
 ];
 
 /** The plan's lines from each numbered step header up to the next one. */
@@ -50,7 +51,7 @@ describe('renderPlan on the flagship ceremony', () => {
   const plan = renderPlan(flagship(), sha256);
   const blocks = stepBlocks(plan);
 
-  it('lists all 8 steps numbered 1..8 in script order', () => {
+  it('lists all 9 steps numbered 1..9 in script order', () => {
     expect(blocks.map((b) => b[0])).toEqual(STEPS.map((s) => s.header));
   });
 

@@ -687,10 +687,13 @@ const warningRows: Row[] = [
   },
 ];
 
+// TEMPLATE has no evidence.init-key step; the warning that says so has its own test below.
+const NO_EVIDENCE_KEY = 'no evidence.init-key step: the evidence will not be signed and `officiant verify` will refuse the packet';
+
 function check(row: Row): void {
   const result = parseScript(FILE, row.yaml);
   expect(result.errors.map(formatProblem)).toEqual(row.errors);
-  expect(result.warnings.map(formatProblem)).toEqual(row.warnings ?? []);
+  expect(result.warnings.map(formatProblem).filter((w) => !w.endsWith(NO_EVIDENCE_KEY))).toEqual(row.warnings ?? []);
   // A script comes back exactly when there is nothing to fix.
   expect(result.script === undefined).toBe(row.errors.length > 0);
 }
@@ -718,6 +721,42 @@ describe('parseScript', () => {
 
   describe('warnings', () => {
     it.each(warningRows)('$name', check);
+  });
+
+  describe('the evidence key', () => {
+    it('warns when a script using the HSM creates no evidence key, at its first HSM step', () => {
+      const warnings = parseScript(FILE, TEMPLATE).warnings.map(formatProblem);
+      expect(warnings.filter((w) => w.endsWith(NO_EVIDENCE_KEY))).toEqual([expect.stringMatching(/^mini\.yaml:\d+:\d+ steps\[\d+\]\.kind: no evidence/)]);
+    });
+
+    const withEvidence = (at: 'before-init' | 'after-init' | 'twice') => {
+      const step = (id: string) => `  - id: ${id}\n    kind: evidence.init-key\n    title: Evidence key\n    instructions: Create it.\n    perform: officer\n    witness: [witness]\n`;
+      const lines = TEMPLATE.split('\n');
+      const initAt = lines.findIndex((l) => l.includes('kind: hsm.init-token')) - 1;
+      const genAt = lines.findIndex((l) => l.includes('kind: hsm.generate-key')) - 1;
+      const insert = (i: number, text: string) => lines.splice(i, 0, text.trimEnd());
+      if (at === 'twice') {
+        insert(genAt, step('evidence-b'));
+        insert(genAt, step('evidence-a'));
+      } else insert(at === 'before-init' ? initAt : genAt, step('evidence'));
+      return lines.join('\n');
+    };
+
+    it('accepts one evidence key created after the token exists, and then does not warn', () => {
+      const r = parseScript(FILE, withEvidence('after-init'));
+      expect(r.errors).toEqual([]);
+      expect(r.warnings.map(formatProblem).filter((w) => w.endsWith(NO_EVIDENCE_KEY))).toEqual([]);
+    });
+
+    it('refuses an evidence key before the token is initialised', () => {
+      const r = parseScript(FILE, withEvidence('before-init'));
+      expect(r.errors.map((e) => `${e.path}: ${e.message}`)).toEqual(['steps[2].kind: the evidence key lives on the token, which steps[3] initialises later']);
+    });
+
+    it('refuses a second evidence key', () => {
+      const r = parseScript(FILE, withEvidence('twice'));
+      expect(r.errors.map((e) => e.message)).toEqual(expect.arrayContaining([expect.stringMatching(/^the evidence key is already created by steps\[\d+\]$/)]));
+    });
   });
 
   describe('every problem at once, sorted by line', () => {

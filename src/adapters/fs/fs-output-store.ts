@@ -84,6 +84,11 @@ export class FsOutputStore implements OutputStore {
     }
   }
 
+  isDirectory(rel: string): boolean {
+    const p = this.abs(rel);
+    return existsSync(p) && fstatIsDir(p);
+  }
+
   lock(): () => void {
     const path = join(this.root, LOCK);
     try {

@@ -218,16 +218,16 @@ class Pkcs11Session implements HsmSession {
     }
   }
 
-  sign(ref: { label: string; id: string }, data: Buffer): Buffer {
+  sign(ref: { label: string; id: string }, data: Buffer, hash: 'SHA-256' | 'SHA-384' = 'SHA-256'): Buffer {
     const label = ref.label;
     try {
       failpoint('hsm.sign');
       const found = this.session.find({ class: graphene.ObjectClass.PRIVATE_KEY, label, id: Buffer.from(ref.id, 'hex') });
       if (found.length !== 1) throw new OfficiantError('hsm.key-not-found', `expected one private key "${label}" with CKA_ID ${ref.id}, found ${found.length}`);
       const key = found.items(0).toType<graphene.PrivateKey>();
-      if (key.type === graphene.KeyType.RSA) return this.session.createSign('SHA256_RSA_PKCS', key).once(data);
+      if (key.type === graphene.KeyType.RSA) return this.session.createSign(hash === 'SHA-384' ? 'SHA384_RSA_PKCS' : 'SHA256_RSA_PKCS', key).once(data);
       // SoftHSM has no CKM_ECDSA_SHA256: hash here, sign the digest with CKM_ECDSA (raw r||s comes back).
-      return this.session.createSign('ECDSA', key).once(createHash('sha256').update(data).digest());
+      return this.session.createSign('ECDSA', key).once(createHash(hash === 'SHA-384' ? 'sha384' : 'sha256').update(data).digest());
     } catch (err) {
       throw pkcs11Error(err, `signing with key "${label}"`);
     }
