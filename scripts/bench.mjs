@@ -1,15 +1,27 @@
 // Benchmark (not a test): prints times and ratios against baselines measured in the same run.
 //   1. `officiant --help` start-up against `node -e 0`
 //   2. one evidence page (render, fonts embedded) against a bare pdfkit page with the same embedded font
-//   3. a full rehearsal of the flagship ceremony (and of the EC crash-drill ceremony), with per-page share
+//   3. signing: one raw HSM signature (P-256, SoftHSM through graphene), one signed step PDF, sealing a
+//      30-step packet, verifying it — each also as a multiple of the raw HSM signature
+//   4. a full rehearsal of the flagship ceremony (and of the EC crash-drill ceremony), with per-page share
 // Usage: node scripts/bench.mjs [rounds]   (run `npm run build` first; scripts/bench.sh does)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import PDFDocument from 'pdfkit';
 import { renderStepPage } from '../dist/evidence/render-step-page.js';
+import { renderPacket } from '../dist/evidence/render-packet.js';
+import { addSignaturePlaceholder, signPdf } from '../dist/evidence/sign-pdf.js';
+import { p1363ToDer } from '../dist/evidence/cms.js';
+import { verifyPacket } from '../dist/evidence/verify-packet.js';
+import { Pkcs11Hsm } from '../dist/adapters/pkcs11/pkcs11-hsm.js';
+import { selfSignedCertificate, certificateSerial, pemToDer } from '../dist/steps/x509-in-hsm.js';
+import { keyRecordJson } from '../dist/steps/hsm-generate-key.js';
+import { secretFromString } from '../dist/engine/secret.js';
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const rounds = Number(process.argv[2] ?? 10);
@@ -74,7 +86,77 @@ for (let i = 0; i < rounds; i++) {
 }
 console.log(`evidence page: ${fmt(median(pageTimes))} per page, bare pdfkit page with one embedded font ${fmt(median(bareTimes))}, ratio ${(median(pageTimes) / median(bareTimes)).toFixed(2)}x`);
 
-// 3. full rehearsals
+// 3. signing in the HSM: raw signature, one signed page, a sealed 30-step packet, its verification
+{
+  const base = mkdtempSync(join(tmpdir(), 'officiant-bench-hsm-'));
+  mkdirSync(join(base, 'tokens'));
+  writeFileSync(join(base, 'softhsm2.conf'), `directories.tokendir = ${join(base, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`);
+  process.env.SOFTHSM2_CONF = join(base, 'softhsm2.conf');
+  execFileSync('softhsm2-util', ['--init-token', '--free', '--label', 'bench', '--so-pin', 'bench-so-pin', '--pin', 'bench-user-pin'], { stdio: 'ignore' });
+  const hsm = Pkcs11Hsm.load('/usr/lib/softhsm/libsofthsm2.so');
+  const session = hsm.openSession('bench', secretFromString('bench-user-pin'));
+  const rec = session.generateKeyPair({ label: 'bench-evidence', id: '0b', algorithm: 'EC-P256' });
+  const key = keyRecordJson(rec, 'bench');
+  const cert = await selfSignedCertificate(session, key, { subject: 'CN=Bench evidence key', serial: certificateSerial(session), validityDays: 30, ca: false });
+  const cmsKey = { certificate: pemToDer(cert.pem), hash: 'SHA-256', sign: async (data) => p1363ToDer(session.sign({ label: key.label, id: key.id }, data)) };
+  const sig = (reason) => ({ key: cmsKey, name: 'bench', reason, location: 'bench', signingTime: new Date('2026-11-26T10:00:00Z') });
+  const n = 2000;
+  const raw = time(() => {
+    for (let i = 0; i < n; i++) session.sign({ label: key.label, id: key.id }, Buffer.from(`payload ${i}`));
+  }) / n;
+  const signPage = async (p) => signPdf(await renderStepPage(p, { templateDir, beforeEnd: (doc) => addSignaturePlaceholder(doc, sig('bench')) }), sig('bench'));
+  await signPage(page);
+  const signedTimes = [];
+  for (let i = 0; i < rounds; i++) signedTimes.push(await timeAsync(() => signPage(page)));
+  const signedPage = median(signedTimes);
+  console.log(`raw HSM signature (P-256, SoftHSM via graphene): ${(raw * 1000).toFixed(0)} µs (${n} in a loop)`);
+  console.log(`signed step PDF: ${fmt(signedPage)} (render ${fmt(median(pageTimes))} + placeholder, CMS, HSM signature) = ${(signedPage / raw).toFixed(0)}x a raw signature`);
+  const pages = [];
+  for (let i = 0; i < 30; i++) pages.push(await signPage({ ...page, step: { ...page.step, number: i + 1, total: 30, id: `step-${i + 1}` } }));
+  const packetDoc = {
+    rehearsal: true,
+    ceremony: page.ceremony,
+    outcome: 'completed',
+    startedAt: page.startedAt,
+    endedAt: page.endedAt,
+    participants: page.performedBy,
+    journalHead: 'd'.repeat(64),
+    journalHeadWords: [],
+    evidenceKey: { subject: cert.subject, certificateSha256: cert.sha256, pem: cert.pem },
+    steps: pages.map((pdf, i) => ({ number: i + 1, id: `step-${i + 1}`, title: `Step ${i + 1}`, kind: 'manual.confirm', outcome: 'completed', page: { path: `steps/${String(i + 1).padStart(2, '0')}-step-${i + 1}.pdf`, sha256: createHash('sha256').update(pdf).digest('hex'), pdf } })),
+    appendix: [{ title: 'Evidence key', path: 'outputs/evidence-key.cert.pem', sha256: cert.sha256, pem: cert.pem }],
+    footer: 'bench',
+  };
+  const sealTimes = [];
+  let packet;
+  for (let i = 0; i < 3; i++) sealTimes.push(await timeAsync(async () => (packet = await renderPacket(packetDoc, { templateDir, signature: sig('seal') }))));
+  const seal = median(sealTimes);
+  console.log(`sealing a 30-step packet (merge + render + sign, ${(packet.length / 1e6).toFixed(1)} MB): ${fmt(seal)} = ${(seal / raw).toFixed(0)}x a raw signature`);
+  session.close();
+  hsm.close();
+  rmSync(base, { recursive: true, force: true });
+
+  // Verification of a real 30-step-sized packet: a rehearsal's packet, read into memory once.
+  const vbase = mkdtempSync(join(tmpdir(), 'officiant-bench-verify-'));
+  const out = join(vbase, 'out');
+  execFileSync(process.execPath, [join(root, 'bin/officiant.js'), 'rehearse', join(root, 'ceremonies/release-authority-init.yaml'), '--out', out], { env: { ...process.env, OFFICIANT_SANDBOX_ROOT: join(vbase, 'sb') }, stdio: 'ignore' });
+  const files = new Map();
+  const walk = (rel) => {
+    for (const d of readdirSync(join(out, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${d.name}` : d.name;
+      if (d.isDirectory()) walk(r);
+      else files.set(r, readFileSync(join(out, r)));
+    }
+  };
+  walk('');
+  verifyPacket(files, {});
+  const vt = [];
+  for (let i = 0; i < rounds; i++) vt.push(time(() => verifyPacket(files, {})));
+  console.log(`verifying the flagship packet (${files.size} files, in memory): ${fmt(median(vt))} = ${(median(vt) / raw).toFixed(0)}x a raw signature`);
+  rmSync(vbase, { recursive: true, force: true });
+}
+
+// 4. full rehearsals
 for (const script of ['ceremonies/release-authority-init.yaml', 'test/fixtures/crash-drill.yaml']) {
   const base = mkdtempSync(join(tmpdir(), 'officiant-bench-'));
   const env = { ...process.env, OFFICIANT_SANDBOX_ROOT: join(base, 'sandboxes') };

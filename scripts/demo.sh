@@ -17,7 +17,18 @@ echo "Its self-signature, checked by openssl:"
 openssl verify -CAfile "$out/outputs/release-root-2026.cert.pem" "$out/outputs/release-root-2026.cert.pem" | sed 's/^/  /'
 echo "Journal hash chain:"
 node bin/officiant.js journal "$out" | sed 's/^/  /'
+echo "PDF signatures, checked by poppler's pdfsig:"
+for f in "$out"/steps/*.pdf "$out/packet.pdf"; do
+  printf '  %s: %s\n' "${f#$out/}" "$(pdfsig "$f" 2>&1 | grep -m1 'Signature Validation' | sed 's/.*Validation: //')"
+done
+echo "Manifest signature, checked by openssl:"
+openssl cms -verify -binary -inform DER -in "$out/manifest.json.p7s" -content "$out/manifest.json" \
+  -certfile "$out/outputs/evidence-key.cert.pem" -noverify -out /dev/null 2>&1 | sed 's/^/  /'
+echo
+echo "== Verification of the whole packet, as an auditor runs it (offline) =="
+node bin/officiant.js verify "$out"
 echo "Key attributes read back from the HSM:"
 node -e 'const j=require(process.argv[1]); for (const [k,v] of Object.entries(j.attributes)) console.log(`  ${k}: ${v}`)' "$(realpath "$out/outputs/release-root-2026.inspection.json")"
 echo
-echo "Open $out/steps/05-generate-root-key.pdf to read a step's evidence page."
+echo "Open $out/packet.pdf to read the sealed evidence packet (cover, contents, every step, appendix)."
+echo "Print the pre-ceremony script with: node bin/officiant.js plan ceremonies/release-authority-init.yaml --pdf plan.pdf"

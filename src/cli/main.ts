@@ -96,6 +96,17 @@ async function main(argv: string[]): Promise<number> {
       code = verifyCommand(dir, opts, print);
     });
   program
+    .command('export')
+    .argument('<dir...>', 'evidence packets: sealed ceremony output directories')
+    .description('one zip for compliance: every packet unchanged, index.csv/index.json of every journal event, compliance.csv')
+    .requiredOption('--out <file.zip>', 'the archive to write (an existing file is refused)')
+    .option('--include-unverified', 'include packets that do not verify, marked as such (default: refuse them)')
+    .option('--trust <cert.pem|sha256>', 'require this evidence key of every packet: its certificate (PEM file) or SHA-256 fingerprint')
+    .action(async (dirs: string[], opts) => {
+      const { exportCommand } = await import('./commands/export.js');
+      code = exportCommand(dirs, opts, print);
+    });
+  program
     .command('schema')
     .description('print the JSON Schema of ceremony scripts (for editor completion)')
     .option('--write', 'write it to schema/ceremony-script.schema.json in the checkout')

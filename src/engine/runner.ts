@@ -572,15 +572,18 @@ class Ceremony {
     const final = finalEntry(this.entries);
     if (!final) return;
     const outcome = final.type === 'ceremony.completed' ? 'completed' : 'aborted';
-    if (!this.entries.some((e) => e.type === 'ceremony.sealed')) {
-      const packet = await this.effect(CEREMONY_STEP, `seal:${PACKET}`, { path: PACKET }, {
-        run: async () => {
-          const signature = await this.signature(CEREMONY_STEP, `Sealed evidence packet of ceremony ${this.ceremonyId} (${outcome})`);
-          const pdf = await this.deps.renderer.renderPacket(this.packetDocument(outcome), signature);
-          this.deps.store.write(PACKET, pdf);
-          return { path: PACKET, sha256: sha256Hex(pdf), bytes: pdf.length, signed: signature !== undefined };
-        },
-      });
+    const packet = await this.effect(CEREMONY_STEP, `seal:${PACKET}`, { path: PACKET }, {
+      run: async () => {
+        const signature = await this.signature(CEREMONY_STEP, `Sealed evidence packet of ceremony ${this.ceremonyId} (${outcome})`);
+        const pdf = await this.deps.renderer.renderPacket(this.packetDocument(outcome), signature);
+        this.deps.store.write(PACKET, pdf);
+        return { path: PACKET, sha256: sha256Hex(pdf), bytes: pdf.length, signed: signature !== undefined };
+      },
+    });
+    // Signing the manifest needs the token; activating it is journaled, so it happens before the seal entry,
+    // which must stay the journal's last (after a crash here, a resumed seal records the seal entry again).
+    if (this.evidenceKey()) await this.session(CEREMONY_STEP);
+    if (this.entries[this.entries.length - 1].type !== 'ceremony.sealed') {
       this.record('ceremony.sealed', CEREMONY_STEP, { outcome, packet: packet as JsonObject, journalHead: final.hash });
     }
     await this.writeManifest(outcome, final.hash);

@@ -380,10 +380,17 @@ function checkJournal(g: Group, ctx: Context, read: JournalRead | undefined): vo
   if (closing.length === 0) g.fail(`${JOURNAL}: no ceremony.completed or ceremony.aborted entry (the ceremony did not end)`);
   if (closing.length > 1) g.fail(`${JOURNAL}: line ${lineOf(closing[1], ctx)}: the ceremony ends more than once`);
   if (sealed.length === 0) g.fail(`${JOURNAL}: no ceremony.sealed entry`);
-  if (sealed.length > 1) g.fail(`${JOURNAL}: line ${lineOf(sealed[1], ctx)}: sealed more than once`);
+  // A seal interrupted by a crash is recorded again on resume; every seal entry must then say the same.
+  for (const again of sealed.slice(1)) {
+    const a = sealed[0].data;
+    const b = again.data;
+    if (a.journalHead !== b.journalHead || (a.packet as { sha256?: string })?.sha256 !== (b.packet as { sha256?: string })?.sha256) {
+      g.fail(`${JOURNAL}: line ${lineOf(again, ctx)}: sealed again with a different packet or journal head`);
+    }
+  }
   if (last.type !== 'ceremony.sealed') g.fail(`${JOURNAL}: line ${entries.length}: last entry is ${last.type}, expected ceremony.sealed`);
   const final = closing[0];
-  const seal = sealed[0];
+  const seal = sealed[sealed.length - 1];
   if (final && seal) {
     if (lineOf(seal, ctx) < lineOf(final, ctx)) g.fail(`${JOURNAL}: line ${lineOf(seal, ctx)}: sealed before the ceremony ended (line ${lineOf(final, ctx)})`);
     if (seal.data.journalHead !== final.hash) g.fail(`${JOURNAL}: line ${lineOf(seal, ctx)}: ceremony.sealed names journal head ${short(str(seal.data.journalHead))}, not the closing entry's ${short(final.hash)}`);
@@ -561,7 +568,7 @@ export function verifyPacket(files: ReadonlyMap<string, Buffer>, options: { trus
     entries,
     started: entries[0]?.type === 'ceremony.started' ? entries[0] : undefined,
     final: entries.find((e) => e.type === 'ceremony.completed' || e.type === 'ceremony.aborted'),
-    sealed: entries.find((e) => e.type === 'ceremony.sealed'),
+    sealed: [...entries].reverse().find((e) => e.type === 'ceremony.sealed'),
   };
   const groups = Object.fromEntries(CHECK_GROUPS.map((n) => [n, new Group(n)])) as Record<(typeof CHECK_GROUPS)[number], Group>;
   const run = (g: Group, fn: () => void) => {

@@ -1,6 +1,7 @@
 // The main job, as README's first command runs it: a full rehearsal of the flagship ceremony on a throwaway
 // SoftHSM, checked with outside tools (openssl, pdftotext, pdffonts) and the journal command.
 import { execFileSync } from 'node:child_process';
+import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +74,22 @@ describe('rehearsal of release-authority-init', () => {
     expect(check.code).toBe(0);
     expect(check.stdout).toContain(`hash chain: intact, ${entries.length} entries`);
     expect(check.stdout).toContain(`head: ${entries[entries.length - 1].hash}`);
+  });
+
+  it('is a packet pdfsig, openssl and `officiant verify` all accept', async () => {
+    for (const pdf of [...readdirSync(join(out, 'steps')).map((p) => join(out, 'steps', p)), join(out, 'packet.pdf')]) {
+      const said = execFileSync('pdfsig', [pdf], { encoding: 'utf8' });
+      // pdfsig exits 0 even on a digest mismatch: read what it says.
+      expect(said.match(/Signature Validation: (.*)/g), pdf).toEqual(['Signature Validation: Signature is Valid.']);
+    }
+    execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', join(out, 'manifest.json.p7s'), '-content', join(out, 'manifest.json'), '-certfile', join(out, 'outputs/evidence-key.cert.pem'), '-noverify', '-out', '/dev/null'], { stdio: 'pipe' });
+    const verify = await officiant(['verify', out], { env });
+    expect(verify.code, verify.stdout).toBe(0);
+    const lines = verify.stdout.trim().split('\n');
+    expect(lines[lines.length - 1]).toMatch(/^verified/);
+    const fingerprint = createHash('sha256').update(new X509Certificate(readFileSync(join(out, 'outputs/evidence-key.cert.pem'))).raw).digest('hex');
+    expect(verify.stdout).toContain(fingerprint);
+    expect(run.stdout).toMatch(/Read aloud and write on the paper log: 1\. \w+ {2}2\. \w+/);
   });
 
   it('keeps the sandbox (and its simulated PINs) outside the output directory', () => {

@@ -103,6 +103,8 @@ async function crashAndResume(point: string, n: number): Promise<boolean> {
   const resumed = await officiant(['resume', out], { env });
   expect(resumed.code, `${point}#${n} resume: ${resumed.stdout}\n${resumed.stderr}`).toBe(0);
   assertWhole(out);
+  const verified = await officiant(['verify', out], { env });
+  expect(verified.code, `${point}#${n} verify:\n${verified.stdout}`).toBe(0);
   rmSync(out, { recursive: true, force: true });
   return true;
 }
@@ -207,6 +209,9 @@ describe('kill -9 at every point, then resume', () => {
       const index = STEPS.indexOf(String(aborted.step));
       expect(existsSync(join(out, 'steps', `${String(index + 1).padStart(2, '0')}-${aborted.step}.pdf`))).toBe(true);
       expect(privateKeysOnToken(out).sort()).toEqual(['drill-key', 'officiant-evidence']);
+      const verified = await officiant(['verify', out], { env });
+      expect(verified.code, `abort drill #${n} verify:\n${verified.stdout}`).toBe(0);
+      expect(verified.stdout).toContain('aborted');
       rmSync(out, { recursive: true, force: true });
       n++;
     }

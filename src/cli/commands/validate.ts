@@ -1,14 +1,14 @@
 // officiant validate <script>: every problem at once, one line each, file:line:col path: message.
 // officiant plan <script> [--pdf <file>]: the numbered plan as text, and optionally as the printed plan (PDF).
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { OfficiantError } from '../../errors.js';
 import { renderPrintedPlanDocument } from '../../evidence/render-printed-plan.js';
 import { formatProblem } from '../../script/parse.js';
 import { renderPlan } from '../../script/plan.js';
 import { parseScript } from '../../script/rules.js';
 import { readInput, TEMPLATE_DIR } from '../compose.js';
+import { writeNewFile } from '../write-new-file.js';
 
 export function validateCommand(file: string, print: (l: string) => void): number {
   const check = parseScript(file, readInput(file, 'script'));
@@ -38,37 +38,3 @@ export async function planCommand(file: string, print: (l: string) => void, opts
   return 0;
 }
 
-/**
- * Writes `bytes` to `path`, which must not exist: a temp file beside it, fsync'd, then linked into place (so
- * the file appears whole or not at all, and a file created meanwhile is refused rather than replaced).
- */
-function writeNewFile(path: string, bytes: Buffer): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const fd = openSync(tmp, 'wx', 0o644);
-    try {
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    let linked = false;
-    try {
-      linkSync(tmp, path);
-      linked = true;
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') throw new OfficiantError('input.file-exists', `${path} already exists`);
-      // File systems without hard links: a rename, after the existence check the caller made.
-      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
-      renameSync(tmp, path);
-    }
-    if (linked) unlinkSync(tmp);
-  } catch (err) {
-    if (existsSync(tmp)) unlinkSync(tmp);
-    if (err instanceof OfficiantError) throw err;
-    const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
-    throw new OfficiantError(code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'env.permission' : 'env.fs', `cannot write ${path}: ${code}`, { cause: err });
-  }
-}

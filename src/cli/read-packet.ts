@@ -1,0 +1,80 @@
+// Reading an evidence packet directory for the commands that hand it to the pure auditor logic (verify,
+// export): every file under the directory by packet-relative path, nothing skipped, so a stray file is seen.
+// A directory that is missing, unreadable or holds neither journal.jsonl nor manifest.json is bad input (2).
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { OfficiantError } from '../errors.js';
+import { normalizeFingerprint, type PacketTrust } from '../evidence/verify-packet.js';
+
+function unreadable(path: string, err: unknown): OfficiantError {
+  const code = (err as NodeJS.ErrnoException)?.code ?? 'unknown';
+  const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code;
+  return new OfficiantError('input.not-a-ceremony', `cannot read ${path}: ${why}`, { cause: err });
+}
+
+/** Every file under `root`, by packet-relative path with '/' separators. */
+function readTree(root: string, rel = '', into = new Map<string, Buffer>()): Map<string, Buffer> {
+  const dir = rel === '' ? root : join(root, rel);
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch (err) {
+    throw unreadable(dir, err);
+  }
+  for (const name of names) {
+    const path = rel === '' ? name : `${rel}/${name}`;
+    const abs = join(root, path);
+    let isDir: boolean;
+    try {
+      isDir = statSync(abs).isDirectory();
+    } catch (err) {
+      throw unreadable(abs, err);
+    }
+    if (isDir) {
+      readTree(root, path, into);
+      continue;
+    }
+    try {
+      into.set(path, readFileSync(abs));
+    } catch (err) {
+      throw unreadable(abs, err);
+    }
+  }
+  return into;
+}
+
+/** The packet in `dir`: every file by packet-relative path. Throws input.not-a-ceremony when it is none. */
+export function readPacketDir(dir: string): Map<string, Buffer> {
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch (err) {
+    throw unreadable(dir, err);
+  }
+  if (!isDir) throw new OfficiantError('input.not-a-ceremony', `${dir} is not a directory`);
+  const files = readTree(dir);
+  if (!files.has('journal.jsonl') && !files.has('manifest.json')) {
+    throw new OfficiantError('input.not-a-ceremony', `${dir} is not an evidence packet: no journal.jsonl and no manifest.json`);
+  }
+  return files;
+}
+
+/** --trust <cert.pem|sha256>: a certificate file when one exists at that path, else a SHA-256 fingerprint. */
+export function readTrust(value: string | undefined): PacketTrust | undefined {
+  if (value === undefined) return undefined;
+  let isFile = false;
+  try {
+    isFile = statSync(value).isFile();
+  } catch {
+    isFile = false;
+  }
+  if (isFile) {
+    try {
+      return { certificatePem: readFileSync(value, 'utf8') };
+    } catch (err) {
+      throw unreadable(value, err);
+    }
+  }
+  if (normalizeFingerprint(value)) return { sha256: value };
+  throw new OfficiantError('input.not-a-ceremony', `--trust ${value}: neither a certificate file nor a SHA-256 fingerprint (64 hex digits)`);
+}
