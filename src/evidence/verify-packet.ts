@@ -589,7 +589,8 @@ export function verifyPacket(files: ReadonlyMap<string, Buffer>, options: { trus
   run(groups['evidence key'], () => checkEvidenceKey(groups['evidence key'], ctx, options.trust));
   const rehearsal = ctx.started?.data.mode === 'rehearsal';
   if (rehearsal) groups.rehearsal.note('rehearsal: made on a throwaway SoftHSM with simulated people; not production evidence');
-  else if (ctx.started && ctx.started.data.mode !== 'production') groups.rehearsal.fail(`${JOURNAL}: line 1: mode ${JSON.stringify(ctx.started.data.mode)} is neither rehearsal nor production`);
+  else if (ctx.started?.data.mode === 'production') groups.rehearsal.note('production ceremony (not a rehearsal)');
+  else if (ctx.started) groups.rehearsal.fail(`${JOURNAL}: line 1: mode ${JSON.stringify(ctx.started.data.mode)} is neither rehearsal nor production`);
   const result = CHECK_GROUPS.map((n) => groups[n].done());
   return { groups: result, ok: result.every((g) => g.ok), evidenceKeySha256: ctx.cert?.sha256, rehearsal };
 }
