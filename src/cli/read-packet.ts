@@ -1,7 +1,7 @@
 // Reading an evidence packet directory for the commands that hand it to the pure auditor logic (verify,
 // export): every file under the directory by packet-relative path, nothing skipped, so a stray file is seen.
 // A directory that is missing, unreadable or holds neither journal.jsonl nor manifest.json is bad input (2).
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { OfficiantError } from '../errors.js';
 import { normalizeFingerprint, type PacketTrust } from '../evidence/verify-packet.js';
@@ -26,8 +26,12 @@ function readTree(root: string, rel = '', into = new Map<string, Buffer>()): Map
     const abs = join(root, path);
     let isDir: boolean;
     try {
-      isDir = statSync(abs).isDirectory();
+      // lstat: a packet holds plain files and folders only; a link or a FIFO is refused, never followed or read.
+      const st = lstatSync(abs);
+      if (!st.isDirectory() && !st.isFile()) throw new OfficiantError('input.not-a-ceremony', `${abs}: not a regular file or folder (a link, FIFO or device has no place in a packet)`);
+      isDir = st.isDirectory();
     } catch (err) {
+      if (err instanceof OfficiantError) throw err;
       throw unreadable(abs, err);
     }
     if (isDir) {

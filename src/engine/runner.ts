@@ -21,7 +21,7 @@ import { detachedCms, p1363ToDer } from '../evidence/cms.js';
 import { headWords } from '../evidence/render-packet.js';
 import { EVIDENCE_CERT_OP, EVIDENCE_CERT_PATH } from '../steps/evidence-init-key.js';
 import { pemToDer } from '../steps/x509-in-hsm.js';
-import { Journal, type Json, type JournalEntry, type JsonObject } from './journal.js';
+import { Journal, parseJournal, type Json, type JournalEntry, type JsonObject } from './journal.js';
 import {
   CEREMONY_STEP,
   decisionsFor,
@@ -589,11 +589,31 @@ class Ceremony {
     await this.writeManifest(outcome, final.hash);
   }
 
+  /** Every file a ceremony writes: the fixed ones and each path a journaled write or page operation names. */
+  private expectedFiles(): Set<string> {
+    const files = new Set([JOURNAL, SCRIPT_COPY, 'site.json', PACKET]);
+    if (this.deps.rehearsal) files.add('rehearsal.json');
+    for (const e of this.entries) {
+      if (e.type === 'result' && e.data.ok === true) {
+        const out = e.data.output as { path?: unknown } | null;
+        if (out && typeof out.path === 'string') files.add(out.path);
+      }
+    }
+    return files;
+  }
+
   private async writeManifest(outcome: 'completed' | 'aborted', journalHead: string): Promise<void> {
     const { store } = this.deps;
     const started = startedEntry(this.entries)!;
     const key = this.evidenceKey();
-    const files = listPacketFiles(store).map((path) => {
+    const present = listPacketFiles(store);
+    const expected = this.expectedFiles();
+    const strangers = present.filter((p) => !expected.has(p));
+    if (strangers.length > 0) {
+      // The manifest signs what the ceremony wrote, never whatever else lies in the directory.
+      throw new OfficiantError('env.fs', `the output directory holds file(s) the ceremony did not write: ${strangers.join(', ')}; move them elsewhere, then resume to seal`);
+    }
+    const files = present.map((path) => {
       const bytes = store.read(path);
       return { path, bytes: bytes.length, sha256: sha256Hex(bytes) };
     });
@@ -780,6 +800,15 @@ export function ceremonyMode(entries: readonly JournalEntry[]): 'rehearsal' | 'p
 }
 
 export async function resumeCeremony(deps: CeremonyDeps, opts: { onCeremony?: StartOptions['onCeremony'] } = {}): Promise<RunResult> {
+  // A sealed ceremony is never touched again: no login, no write, no new entry. (Re-sealing would sign
+  // whatever the directory holds now, and a login would spend a PIN try on a packet already handed on.)
+  const peek = parseJournal(deps.journalFile.readAll().toString('utf8'));
+  const last = peek.entries[peek.entries.length - 1];
+  const closing = finalEntry(peek.entries);
+  if (!peek.torn && last?.type === 'ceremony.sealed' && closing && deps.store.exists(MANIFEST)) {
+    const what = closing.type === 'ceremony.completed' ? 'completed' : 'aborted';
+    throw new OfficiantError('ceremony.already-finished', `ceremony ${startedEntry(peek.entries)?.data.ceremonyId} already ${what} at ${closing.time} and sealed; nothing to resume (check it with officiant verify)`);
+  }
   const unlock = deps.store.lock();
   try {
     const journal = Journal.open(deps.journalFile, deps.clock);
@@ -793,12 +822,10 @@ export async function resumeCeremony(deps: CeremonyDeps, opts: { onCeremony?: St
     const final = finalEntry(journal.entries);
     if (final) {
       // A crash after the last entry may have left the aborted step's page or the seal unwritten: finish them.
-      const sealed = journal.entries.some((e) => e.type === 'ceremony.sealed') && deps.store.exists(MANIFEST);
       if (final.type === 'ceremony.aborted') await ceremony.finishAbortedPage();
       await ceremony.seal();
       ceremony.close();
       const what = final.type === 'ceremony.completed' ? 'completed' : 'aborted';
-      if (sealed) throw new OfficiantError('ceremony.already-finished', `ceremony ${started.data.ceremonyId} already ${what} at ${final.time}`);
       return { outcome: what === 'completed' ? 'done' : 'aborted', ceremonyId: ceremony.ceremonyId, journalHead: final.hash, steps: deps.script.steps.length, reason: what === 'aborted' ? String(final.data.reason) : undefined };
     }
     const paused = [...journal.entries].reverse().find((e) => e.type === 'ceremony.paused' || e.type === 'ceremony.resumed');

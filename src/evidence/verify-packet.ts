@@ -346,6 +346,8 @@ function checkManifest(g: Group, ctx: Context): void {
   });
   for (const path of [...files.keys()].sort()) {
     if (path !== MANIFEST && path !== MANIFEST_SIG && !listed.has(path)) g.fail(`${path}: not listed in ${MANIFEST} (stray file)`);
+    // A packet holds only what a ceremony writes, even when a manifest lists more.
+    else if (!PACKET_PATH.test(path)) g.fail(`${path}: not a file a ceremony writes (stray file)`);
   }
 
   // The manifest's claims about the ceremony must be what the journal and the files say.
@@ -559,6 +561,9 @@ function checkEvidenceKey(g: Group, ctx: Context, trust: PacketTrust | undefined
  * is seen. `trust` pins the evidence certificate (PEM or SHA-256 of its DER); without it the report's notes
  * carry the fingerprint to compare out of band.
  */
+/** Every path a ceremony may write: the fixed files, its step pages and its outputs. */
+const PACKET_PATH = /^(journal\.jsonl|script\.yaml|site\.json|rehearsal\.json|packet\.pdf|manifest\.json|manifest\.json\.p7s|steps\/\d{2,}-[a-z][a-z0-9-]*\.pdf|outputs\/[A-Za-z0-9._-]+)$/;
+
 export function verifyPacket(files: ReadonlyMap<string, Buffer>, options: { trust?: PacketTrust } = {}): PacketReport {
   const journalBytes = files.get(JOURNAL);
   const read = journalBytes ? readJournal(journalBytes) : undefined;

@@ -34,7 +34,7 @@ export const evidenceInitKey: StepHandler<'evidence.init-key'> = {
       ctx.people(ctx.step.perform)[0],
     );
     const serial = certificateSerial(session);
-    const name = dnString({ OU: 'Key ceremony evidence only - never signs releases or manifests', ...subject });
+    const name = dnString({ OU: `Key ceremony evidence only - never signs release artifacts or OTA manifests${ctx.rehearsal ? ' - REHEARSAL' : ''}`, ...subject });
     const cert = await ctx.effect(
       EVIDENCE_CERT_OP,
       { key: label, subject: name, serial: serial.toString('hex') },

@@ -79,9 +79,14 @@ describe('Ctrl-C pauses, resume continues', () => {
   });
 
   it('refuses to resume when the script copy was changed', async () => {
-    const copy = join(dir, 'out', 'script.yaml');
+    // An interrupted rehearsal (killed by its failpoint), then an edited script copy.
+    const out = join(dir, 'edited');
+    const sbEnv = { ...env, OFFICIANT_SANDBOX_ROOT: join(dir, 'sandboxes') };
+    const killed = await officiant(['rehearse', join(ROOT, 'test/fixtures/crash-drill.yaml'), '--out', out], { env: { ...sbEnv, OFFICIANT_FAILPOINT: 'journal.append#5' } });
+    expect(killed.signal).toBe('SIGKILL');
+    const copy = join(out, 'script.yaml');
     writeFileSync(copy, readFileSync(copy, 'utf8').replace('title: Crash drill', 'title: Crash drill (edited)'));
-    const r = await officiant(['resume', join(dir, 'out'), '--answers', join(dir, 'answers.yaml')], { env });
+    const r = await officiant(['resume', out], { env: sbEnv });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('does not match the SHA-256 recorded when the ceremony started');
   });

@@ -218,3 +218,26 @@ describe('kill -9 at every point, then resume', () => {
     expect(n).toBeGreaterThan(10);
   }, 900_000);
 });
+
+describe('sealing signs only what the ceremony wrote', () => {
+  it('refuses to seal with a stranger file in the directory, seals once it is moved away, and never re-seals', async () => {
+    const out = join(base, 'stranger');
+    const first = await officiant(['rehearse', SCRIPT, '--out', out], { env: { ...env, OFFICIANT_FAILPOINT: 'hsm.sign#5' } });
+    expect(first.signal).toBe('SIGKILL');
+    mkdirSync(join(out, 'extra'));
+    writeFileSync(join(out, 'extra', 'notes.md'), 'not evidence\n');
+    const refused = await officiant(['resume', out], { env });
+    expect(refused.code, refused.stdout + refused.stderr).toBe(3);
+    expect(refused.stderr).toContain('the output directory holds file(s) the ceremony did not write: extra/notes.md');
+    expect(existsSync(join(out, 'manifest.json'))).toBe(false);
+    rmSync(join(out, 'extra'), { recursive: true });
+    const sealed = await officiant(['resume', out], { env });
+    expect(sealed.code, sealed.stderr).toBe(0);
+    expect((await officiant(['verify', out], { env })).code).toBe(0);
+    const manifest = readFileSync(join(out, 'manifest.json'));
+    const again = await officiant(['resume', out], { env });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('and sealed; nothing to resume');
+    expect(readFileSync(join(out, 'manifest.json'))).toEqual(manifest);
+  }, 120_000);
+});

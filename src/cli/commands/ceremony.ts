@@ -127,10 +127,18 @@ export async function resumeCommand(outDir: string, opts: { answers?: string }, 
   const check = parseScript(join(out, SCRIPT_COPY), text);
   if (!check.script) throw new OfficiantError('input.script-invalid', `${join(out, SCRIPT_COPY)} no longer parses`);
   const script = check.script;
-  const site = readJson<HsmSite | null>(join(out, SITE_COPY), 'site copy');
+  const siteCopy = readJson<HsmSite | null>(join(out, SITE_COPY), 'site copy');
   await checkTemplates();
-  // The journal, not the files around it, says whether this is a rehearsal.
-  const mode = ceremonyMode(parseJournal(readInput(join(out, 'journal.jsonl'), 'journal')).entries);
+  // The journal, not the files around it, says whether this is a rehearsal and which module gets the PINs:
+  // site.json is only a copy, and a changed copy (another module path) is refused before anyone types a PIN.
+  const entries = parseJournal(readInput(join(out, 'journal.jsonl'), 'journal')).entries;
+  const mode = ceremonyMode(entries);
+  const recorded = (entries[0]?.data.site ?? null) as (Omit<HsmSite, 'slot'> & { slot: number | null }) | null;
+  const site: HsmSite | null = recorded ? { ...recorded, slot: recorded.slot ?? undefined } : null;
+  const normal = (x: HsmSite | null) => JSON.stringify(x ? { profile: x.profile, module: x.module, tokenLabel: x.tokenLabel, slot: x.slot ?? null } : null);
+  if (normal(site) !== normal(siteCopy)) {
+    throw new OfficiantError('input.site-invalid', `${join(out, SITE_COPY)} differs from the site recorded when the ceremony started; refusing to load a module it names`);
+  }
   let prompter: Prompter;
   const rehearsal = mode === 'rehearsal';
   if (rehearsal) {
