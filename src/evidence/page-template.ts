@@ -11,7 +11,8 @@ import { formatProblem, parseWithSchema, type Problem } from '../script/parse.js
 
 export const PAGE_TEMPLATE_FILE = 'step-page.yaml';
 
-function text(...placeholders: string[]) {
+/** A template text that may use only the given {placeholders}. */
+export function text(...placeholders: string[]) {
   const allowed = new Set(placeholders);
   const shown = placeholders.length === 0 ? 'none' : placeholders.map((p) => `{${p}}`).join(', ');
   return z
@@ -156,13 +157,14 @@ async function readFont(file: string): Promise<Buffer | string> {
   return data;
 }
 
-function invalid(file: string, problems: readonly Problem[]): OfficiantError {
+/** One error for a bad template file: its first problem in the message, all of them in the details. */
+export function invalid(file: string, problems: readonly Problem[]): OfficiantError {
   const [first] = problems;
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
   return new OfficiantError('env.fs', `${file}: ${first.path}: ${first.message}${more}`, { details: problems.map(formatProblem) });
 }
 
-function describeFsError(err: unknown): string {
+export function describeFsError(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT') return 'not found';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';

@@ -17,28 +17,16 @@ import { PDFArray, PDFDict, PDFDocument as PdfLibDocument, PDFName } from 'pdf-l
 import PDFDocument from 'pdfkit';
 import { z } from 'zod';
 import { OfficiantError } from '../errors.js';
-import { formatProblem, parseWithSchema, type Problem } from '../script/parse.js';
+import { parseWithSchema } from '../script/parse.js';
 import { detachedCms } from './cms.js';
 import type { PacketDocument, PacketStep } from './packet.types.js';
-import { loadPageTemplate, type FontRole, type PageTemplate } from './page-template.js';
+import { describeFsError, invalid, loadPageTemplate, text, type FontRole, type PageTemplate } from './page-template.js';
 import type { PdfSignature } from './sign-pdf.js';
 
 export const PACKET_TEMPLATE_FILE = 'packet.yaml';
 
 // ---- template ---------------------------------------------------------------------------------------------
 
-function text(...placeholders: string[]) {
-  const allowed = new Set(placeholders);
-  const shown = placeholders.length === 0 ? 'none' : placeholders.map((p) => `{${p}}`).join(', ');
-  return z
-    .string()
-    .min(1)
-    .superRefine((value, ctx) => {
-      for (const m of value.matchAll(/\{([^{}]*)\}/g)) {
-        if (!allowed.has(m[1])) ctx.addIssue({ code: 'custom', message: `unknown placeholder {${m[1]}}; allowed: ${shown}` });
-      }
-    });
-}
 
 const PacketTemplateSchema = z
   .object({
@@ -122,19 +110,7 @@ export async function loadPacketTemplate(templateDir: string): Promise<PacketTem
   return parsed.value;
 }
 
-function invalid(file: string, problems: readonly Problem[]): OfficiantError {
-  const [first] = problems;
-  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
-  return new OfficiantError('env.fs', `${file}: ${first.path}: ${first.message}${more}`, { details: problems.map(formatProblem) });
-}
 
-function describeFsError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return 'not found';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EISDIR') return 'is a directory';
-  return `cannot read${code ? ` (${code})` : ''}`;
-}
 
 // ---- journal head words -----------------------------------------------------------------------------------
 

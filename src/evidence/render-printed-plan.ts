@@ -15,24 +15,12 @@ import { join } from 'node:path';
 import PDFDocument from 'pdfkit';
 import { z } from 'zod';
 import { OfficiantError } from '../errors.js';
-import { formatProblem, parseWithSchema, type Problem } from '../script/parse.js';
+import { parseWithSchema } from '../script/parse.js';
 import type { Script, Step, StepKind } from '../script/schema.js';
-import { loadPageTemplate, type FontRole, type PageTemplate } from './page-template.js';
+import { describeFsError, invalid, loadPageTemplate, text, type FontRole, type PageTemplate } from './page-template.js';
 
 export const PRINTED_PLAN_TEMPLATE_FILE = 'printed-plan.yaml';
 
-function text(...placeholders: string[]) {
-  const allowed = new Set(placeholders);
-  const shown = placeholders.length === 0 ? 'none' : placeholders.map((p) => `{${p}}`).join(', ');
-  return z
-    .string()
-    .min(1)
-    .superRefine((value, ctx) => {
-      for (const m of value.matchAll(/\{([^{}]*)\}/g)) {
-        if (!allowed.has(m[1])) ctx.addIssue({ code: 'custom', message: `unknown placeholder {${m[1]}}; allowed: ${shown}` });
-      }
-    });
-}
 
 // Keyed by step kind, so a new kind cannot be added without saying what the plan prints for it.
 const KIND_TEXTS = {
@@ -877,19 +865,7 @@ function fill(value: string, values: Record<string, string | number>): string {
   return value.replace(/\{([^{}]*)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
 }
 
-function invalid(file: string, problems: readonly Problem[]): OfficiantError {
-  const [first] = problems;
-  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
-  return new OfficiantError('env.fs', `${file}: ${first.path}: ${first.message}${more}`, { details: problems.map(formatProblem) });
-}
 
-function describeFsError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return 'not found';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EISDIR') return 'is a directory';
-  return `cannot read${code ? ` (${code})` : ''}`;
-}
 
 function collect(doc: PDFKit.PDFDocument): Promise<Buffer> {
   const chunks: Buffer[] = [];
