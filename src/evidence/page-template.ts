@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { OfficiantError } from '../errors.js';
-import { formatProblem, parseWithSchema, type Problem } from '../script/parse.js';
+import { formatProblem, parseWithSchema, type Problem, type YamlSource } from '../script/parse.js';
 
 export const PAGE_TEMPLATE_FILE = 'step-page.yaml';
 
@@ -118,16 +118,35 @@ export type PageTemplate = Omit<z.output<typeof PageTemplateSchema>, 'fonts'> & 
 
 const fontCache = new Map<string, Buffer>();
 
-export async function loadPageTemplate(templateDir: string): Promise<PageTemplate> {
-  const file = join(templateDir, PAGE_TEMPLATE_FILE);
+/** Reads and validates one template file; a missing file or any problem is one OfficiantError 'env.fs'. */
+export async function readTemplateFile<S extends z.ZodType>(file: string, schema: S): Promise<{ value: z.output<S>; source: YamlSource }> {
   let source: string;
   try {
     source = await readFile(file, 'utf8');
   } catch (err) {
     throw new OfficiantError('env.fs', `${file}: ${describeFsError(err)}`, { cause: err });
   }
-  const parsed = parseWithSchema(file, source, PageTemplateSchema);
+  const parsed = parseWithSchema(file, source, schema);
   if (!parsed.value) throw invalid(file, parsed.errors);
+  return { value: parsed.value, source: parsed.source };
+}
+
+/** The names every renderer registers the template's three fonts under. */
+export const FONT: Record<FontRole, string> = { regular: 'officiant-sans', bold: 'officiant-sans-bold', mono: 'officiant-mono' };
+
+/** The bytes of a pdfkit document, once doc.end() has been called. */
+export function collect(doc: PDFKit.PDFDocument): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  return new Promise((resolvePromise, reject) => {
+    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+    doc.on('end', () => resolvePromise(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+}
+
+export async function loadPageTemplate(templateDir: string): Promise<PageTemplate> {
+  const file = join(templateDir, PAGE_TEMPLATE_FILE);
+  const parsed = await readTemplateFile(file, PageTemplateSchema);
 
   const fonts = {} as Record<FontRole, PageFont>;
   const problems: Problem[] = [];

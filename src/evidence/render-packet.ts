@@ -7,7 +7,6 @@
 // (adbe.pkcs7.detached, made by detachedCms in the HSM) over all of it; without one it is returned unsigned.
 // The same document and templates give the same unsigned bytes. A template problem throws OfficiantError
 // 'env.fs' naming the file and the YAML path before anything is drawn.
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pdflibAddPlaceholder } from '@signpdf/placeholder-pdf-lib';
 import { SignPdf } from '@signpdf/signpdf';
@@ -16,11 +15,9 @@ import { wordlist } from '@scure/bip39/wordlists/english.js';
 import { PDFArray, PDFDict, PDFDocument as PdfLibDocument, PDFName } from 'pdf-lib';
 import PDFDocument from 'pdfkit';
 import { z } from 'zod';
-import { OfficiantError } from '../errors.js';
-import { parseWithSchema } from '../script/parse.js';
 import { detachedCms } from './cms.js';
 import type { PacketDocument, PacketStep } from './packet.types.js';
-import { describeFsError, invalid, loadPageTemplate, text, type FontRole, type PageTemplate } from './page-template.js';
+import { collect, FONT, loadPageTemplate, readTemplateFile, text, type FontRole, type PageTemplate } from './page-template.js';
 import type { PdfSignature } from './sign-pdf.js';
 
 export const PACKET_TEMPLATE_FILE = 'packet.yaml';
@@ -99,14 +96,7 @@ export type PacketTemplate = z.output<typeof PacketTemplateSchema>;
 /** Reads and validates <templateDir>/packet.yaml; every problem at once, as OfficiantError 'env.fs'. */
 export async function loadPacketTemplate(templateDir: string): Promise<PacketTemplate> {
   const file = join(templateDir, PACKET_TEMPLATE_FILE);
-  let source: string;
-  try {
-    source = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new OfficiantError('env.fs', `${file}: ${describeFsError(err)}`, { cause: err });
-  }
-  const parsed = parseWithSchema(file, source, PacketTemplateSchema);
-  if (!parsed.value) throw invalid(file, parsed.errors);
+  const parsed = await readTemplateFile(file, PacketTemplateSchema);
   return parsed.value;
 }
 
@@ -132,7 +122,6 @@ export function headWords(hexHash: string, count = 6): string[] {
 // Room for the CMS: certificate (~600 bytes) + attributes + ECDSA signature, hex-encoded in the PDF.
 const SIGNATURE_LENGTH = 8192;
 
-const FONT: Record<FontRole, string> = { regular: 'officiant-sans', bold: 'officiant-sans-bold', mono: 'officiant-mono' };
 
 const INK = '#111111';
 const MUTED = '#555555';
@@ -776,11 +765,3 @@ function duration(start: string, end: string): string {
   return `${pad(Math.floor(s / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
 }
 
-function collect(doc: PDFKit.PDFDocument): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  return new Promise((resolvePromise, reject) => {
-    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-    doc.on('end', () => resolvePromise(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-}

@@ -10,14 +10,11 @@
 // Every page carries the script SHA-256 and "page X of Y". The same script, digest and templates give the
 // same bytes: the PDF's creation date is a constant, the epoch. A template problem throws OfficiantError 'env.fs' naming the
 // file and the YAML path before anything is drawn.
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import PDFDocument from 'pdfkit';
 import { z } from 'zod';
-import { OfficiantError } from '../errors.js';
-import { parseWithSchema } from '../script/parse.js';
 import type { Script, Step, StepKind } from '../script/schema.js';
-import { describeFsError, invalid, loadPageTemplate, text, type FontRole, type PageTemplate } from './page-template.js';
+import { collect, FONT, loadPageTemplate, readTemplateFile, text, type FontRole, type PageTemplate } from './page-template.js';
 
 export const PRINTED_PLAN_TEMPLATE_FILE = 'printed-plan.yaml';
 
@@ -117,14 +114,7 @@ export type PrintedPlanTemplate = z.output<typeof PrintedPlanTemplateSchema> & P
 export async function loadPrintedPlanTemplate(templateDir: string): Promise<PrintedPlanTemplate> {
   const pageTemplate = await loadPageTemplate(templateDir);
   const file = join(templateDir, PRINTED_PLAN_TEMPLATE_FILE);
-  let source: string;
-  try {
-    source = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new OfficiantError('env.fs', `${file}: ${describeFsError(err)}`, { cause: err });
-  }
-  const parsed = parseWithSchema(file, source, PrintedPlanTemplateSchema);
-  if (!parsed.value) throw invalid(file, parsed.errors);
+  const parsed = await readTemplateFile(file, PrintedPlanTemplateSchema);
   return { ...parsed.value, page: pageTemplate.page, fonts: pageTemplate.fonts };
 }
 
@@ -176,7 +166,6 @@ export async function renderPrintedPlanDocument(script: Script, scriptSha256: st
 
 const NO_DATE = new Date(0);
 
-const FONT: Record<FontRole, string> = { regular: 'officiant-sans', bold: 'officiant-sans-bold', mono: 'officiant-mono' };
 
 const INK = '#111111';
 const MUTED = '#555555';
@@ -867,11 +856,3 @@ function fill(value: string, values: Record<string, string | number>): string {
 
 
 
-function collect(doc: PDFKit.PDFDocument): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  return new Promise((resolvePromise, reject) => {
-    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-    doc.on('end', () => resolvePromise(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-}

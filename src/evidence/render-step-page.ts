@@ -7,10 +7,9 @@
 // page and a banner in the header. The same page and template give the same bytes, unless the page's
 // times are not valid dates. A template problem throws OfficiantError 'env.fs' before anything is drawn.
 import PDFDocument from 'pdfkit';
-import { loadPageTemplate, type FontRole, type PageTemplate } from './page-template.js';
+import { collect, FONT, loadPageTemplate, type FontRole, type PageTemplate } from './page-template.js';
 import type { PagePerson, StepPage } from './step-page.types.js';
 
-const FONT: Record<FontRole, string> = { regular: 'officiant-sans', bold: 'officiant-sans-bold', mono: 'officiant-mono' };
 
 const INK = '#111111';
 const MUTED = '#555555';
@@ -489,11 +488,3 @@ function groupDigits(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
-function collect(doc: PDFKit.PDFDocument): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  return new Promise((resolvePromise, reject) => {
-    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-    doc.on('end', () => resolvePromise(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-}
