@@ -10,7 +10,8 @@ export type InputCode =
   | 'input.file-exists'
   | 'input.not-a-ceremony'
   | 'input.script-changed'
-  | 'input.missing-answer';
+  | 'input.missing-answer'
+  | 'input.roster-missing';
 
 export type EnvironmentCode =
   | 'env.module-load'
@@ -23,14 +24,18 @@ export type EnvironmentCode =
   | 'env.token-mismatch'
   | 'env.out-dir-locked'
   | 'env.hsm'
-  | 'env.fs';
+  | 'env.fs'
+  | 'env.piv-absent'
+  | 'env.roster';
 
 export type CeremonyCode =
   | 'ceremony.step-failed'
   | 'ceremony.aborted'
   | 'ceremony.journal-corrupt'
   | 'ceremony.already-finished'
-  | 'ceremony.reconcile';
+  | 'ceremony.reconcile'
+  | 'ceremony.approval-refused'
+  | 'ceremony.quorum-not-met';
 
 export type HsmCode =
   | 'hsm.pin-incorrect'

@@ -7,7 +7,11 @@ import { OfficiantError } from '../errors.js';
 import { formatProblem, parseWithSchema } from '../script/parse.js';
 import { parseScript } from '../script/rules.js';
 import { SiteProfile, type Script } from '../script/schema.js';
-import type { CeremonyDeps, RunResult } from '../engine/runner.js';
+import type { CeremonyDeps, LoadedRoster, PivSite, RunResult } from '../engine/runner.js';
+import { verifyRosterFile } from '../evidence/roster.js';
+import { sha256 as certSha256, der } from '../evidence/piv-attestation.js';
+import { Pkcs11PivReader } from '../adapters/piv/pkcs11-piv-reader.js';
+import type { SimulatedPivFleet } from '../adapters/piv/simulated-piv-fleet.js';
 import type { Prompter } from '../engine/ports.js';
 import type { HsmSite } from '../steps/step.types.js';
 import { FsJournalFile, FsOutputStore } from '../adapters/fs/fs-output-store.js';
@@ -70,6 +74,52 @@ export function resolveSite(script: Script, flags: SiteFlags): HsmSite | undefin
   return { profile, module, tokenLabel, slot };
 }
 
+/** The site file's piv section: the PIV module and the attestation roots (PEM files read now). */
+export function resolvePiv(flags: SiteFlags): { module: string; attestationRoots: string[] } | undefined {
+  if (!flags.site) return undefined;
+  const parsed = parseWithSchema(flags.site, readInput(flags.site, 'site file'), SiteProfile);
+  if (!parsed.value) throw new OfficiantError('input.site-invalid', `${flags.site}: ${parsed.errors.length} problem(s)`, { details: parsed.errors.map(formatProblem) });
+  const piv = parsed.value.piv;
+  if (!piv) return undefined;
+  const base = resolve(flags.site, '..');
+  return { module: piv.module, attestationRoots: piv.attestation_roots.map((f) => readInput(resolve(base, f), 'attestation root certificate')) };
+}
+
+export function pivSite(piv: { module: string; attestationRoots: string[] }, simulated?: SimulatedPivFleet): PivSite {
+  return {
+    ...piv,
+    open: () => {
+      if (!simulated && !existsSync(piv.module)) throw new OfficiantError('env.module-load', `PIV PKCS#11 module ${piv.module} does not exist`);
+      return Pkcs11PivReader.load(piv.module, { simulated });
+    },
+  };
+}
+
+/**
+ * Reads and verifies an officer roster file the way an auditor would; refuses it (env.roster, every problem
+ * listed) unless it verifies. Production refuses simulated devices and roots other than `trustedRoots`.
+ */
+export function loadRoster(path: string, opts: { production: boolean; trustedRoots?: string[] }): LoadedRoster {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch {
+    readInput(path, 'roster');
+    throw new OfficiantError('env.roster', `cannot read roster ${path}`);
+  }
+  let file: unknown;
+  try {
+    file = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new OfficiantError('env.roster', `${path}: the roster is not valid JSON`);
+  }
+  const check = verifyRosterFile(file, { production: opts.production, trustedAttestationRoots: opts.trustedRoots?.map((pem) => certSha256(der(pem))) });
+  if (!check.ok || !check.roster || !check.rosterSha256) {
+    throw new OfficiantError('env.roster', `${path}: the roster does not verify (${check.problems.length} problem(s))`, { details: check.problems });
+  }
+  return { bytes, body: check.roster, sha256: check.rosterSha256 };
+}
+
 /** Every template a ceremony will need, loaded before it starts: a bad one is an error now, not at sealing. */
 export async function checkTemplates(): Promise<void> {
   await loadPageTemplate(TEMPLATE_DIR);
@@ -81,9 +131,11 @@ export function defaultOut(script: Script): string {
   return join('evidence', `${script.id}-${stamp}`);
 }
 
-export function ceremonyDeps(args: { script: Script; text: string; site: HsmSite | undefined; rehearsal: boolean; prompter: Prompter; out: string }): CeremonyDeps {
+export function ceremonyDeps(args: { script: Script; text: string; site: HsmSite | undefined; rehearsal: boolean; prompter: Prompter; out: string; roster?: LoadedRoster; piv?: PivSite }): CeremonyDeps {
   const out = resolve(args.out);
   return {
+    roster: args.roster,
+    piv: args.piv,
     script: args.script,
     scriptText: args.text,
     site: args.site,

@@ -54,7 +54,8 @@ async function main(argv: string[]): Promise<number> {
       .argument('<script>', 'ceremony script (YAML)')
       .description('run a ceremony, guided at the keyboard (or from --answers)')
       .option('--out <dir>', 'output directory for journal, outputs and evidence (default evidence/<id>-<time>)')
-      .option('--answers <file>', 'non-interactive: answers file (secrets as ${ENV_VAR} references)'),
+      .option('--answers <file>', 'non-interactive: answers file (secrets as ${ENV_VAR} references)')
+      .option('--roster <file>', 'the officer roster (roster.json from an enrollment ceremony), for scripts whose officers check in or approve by token'),
   ).action(async (script: string, opts) => {
     const { runCommand } = await import('./commands/ceremony.js');
     code = await runCommand(script, opts, print);
@@ -64,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
     .argument('<script>', 'ceremony script (YAML)')
     .description('run the whole ceremony automatically on a throwaway SoftHSM with simulated people')
     .option('--out <dir>', 'output directory (default evidence/<id>-<time>)')
+    .option('--officers <dir>', "an enrollment rehearsal's output directory: its roster and its simulated officers' tokens take part")
     .action(async (script: string, opts) => {
       const { rehearseCommand } = await import('./commands/ceremony.js');
       code = await rehearseCommand(script, opts, print);
@@ -105,6 +107,19 @@ async function main(argv: string[]): Promise<number> {
     .action(async (dirs: string[], opts) => {
       const { exportCommand } = await import('./commands/export.js');
       code = exportCommand(dirs, opts, print);
+    });
+  const keyring = program.command('keyring').description('the manifest-signing keyring the officer roster carries');
+  keyring
+    .command('export')
+    .description('verify roster.json and write its keyring (the 9c keys of the active officers, as the officers signed it)')
+    .requiredOption('--roster <file>', 'roster.json written by roster.sign')
+    .requiredOption('--out <file>', 'the keyring to write (an existing file is refused)')
+    .option('--production', 'refuse simulated devices and attestation roots not given with --attestation-root')
+    .option('--previous <roster-file>', 'the roster this one replaces; repeat from version 1 onwards, in order', (v: string, all?: string[]) => [...(all ?? []), v])
+    .option('--attestation-root <cert.pem|sha256>', 'a trusted vendor attestation root (production); repeatable', (v: string, all?: string[]) => [...(all ?? []), v])
+    .action(async (opts) => {
+      const { keyringExportCommand } = await import('./commands/keyring.js');
+      code = keyringExportCommand(opts, print);
     });
   program
     .command('schema')

@@ -85,6 +85,16 @@ export interface HsmSession {
 export interface Person {
   name: string;
   role: string;
+  /** For roles of identity piv: the officer's roster id and the device serial they proved presence with. */
+  officer?: string;
+  device?: string;
+}
+
+/** A PIV device offered for choice, with its owner on the roster when known. */
+export interface DeviceChoice {
+  serial: string;
+  model: string;
+  owner?: string;
 }
 
 export interface Turn {
@@ -112,6 +122,12 @@ export interface Prompter {
   confirm(person: Person, question: string, context: { stepId: string }): Promise<boolean>;
   /** Masked secret entry by a named person. `purpose` is a stable id such as "so-pin-half". */
   secret(person: Person, purpose: { stepId: string; id: string; label: string; minLength: number; repeat: boolean }): Promise<Secret>;
+  /**
+   * A person picks a PIV token among the inserted devices; returns its serial. `suggested` is the device the
+   * engine expects (e.g. the one an approver checked in with). `id` names the pick within the step for
+   * answers files (e.g. "crypto-officer-2", "approver-1", "device").
+   */
+  chooseDevice(pick: { stepId: string; id: string; message: string; suggested?: string }, devices: DeviceChoice[]): Promise<string>;
   /** A step failed: retry (with a reason) or abort. `earlier` counts the decisions already journaled for the step. */
   onFailure(stepId: string, message: string, decider: Person, allowRetry: boolean, earlier: number): Promise<FailureDecision>;
   /** Progress and results for people to read. */
@@ -150,4 +166,70 @@ export interface Clock {
 export interface EvidenceRenderer {
   renderStepPage(page: import('../evidence/step-page.types.js').StepPage, signature?: import('../evidence/sign-pdf.js').PdfSignature): Promise<Buffer>;
   renderPacket(packet: import('../evidence/packet.types.js').PacketDocument, signature?: import('../evidence/sign-pdf.js').PdfSignature): Promise<Buffer>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// PIV port: officers' hardware tokens, reached through PKCS#11 with the ykcs11 object layout (CKA_ID 1 = slot
+// 9a authentication, 2 = 9c signature, 3 = 9d key management, 4 = 9e card auth; a slot's attestation is a
+// certificate with the slot's CKA_ID). Contract: every method completes on the device or throws an
+// OfficiantError (hsm.pin-incorrect with the tries left, hsm.pin-locked, env.piv-absent when the device is not
+// inserted or was pulled out, hsm.*); nothing is retried silently, because a retry spends a PIN try. PINs,
+// PUKs and management keys arrive as Secrets and are never kept, logged or put in a message.
+export type PivSlot = '9a' | '9c' | '9d' | '9e';
+
+export const PIV_SLOT_CKA_ID: Readonly<Record<PivSlot, number>> = { '9a': 1, '9c': 2, '9d': 3, '9e': 4 };
+
+export interface PivDevice {
+  /** Device serial as the vendor prints it (decimal for YubiKeys). */
+  serial: string;
+  model: string;
+  firmware: string;
+  /** True for a SoftHSM stand-in made by a rehearsal sandbox: never acceptable in production. */
+  simulated: boolean;
+}
+
+export interface PivAttestation {
+  /** The slot's attestation certificate (DER): its public key is the slot's key, signed by the device key. */
+  certificate: Buffer;
+  /** The device's attestation certificate (slot f9, DER), issued by the vendor's attestation CA. */
+  deviceCertificate: Buffer;
+}
+
+/** Credentials that let enrollment manage a device. */
+export interface PivAdmin {
+  managementKey: Secret;
+  pin: Secret;
+}
+
+export interface PivToken {
+  device(): PivDevice;
+  /** C_SetPIN in a user session. */
+  changePin(current: Secret, next: Secret): void;
+  /** Replaces the PUK (used to unblock the PIN). */
+  changePuk(current: Secret, next: Secret): void;
+  /** Replaces the management key (C_Login as SO with the current key, C_SetPIN). */
+  changeManagementKey(current: Secret, next: Secret): void;
+  /** Generates an EC P-256 key pair on the device in `slot`, replacing any key there; returns the SPKI (DER). */
+  generateKey(slot: PivSlot, admin: PivAdmin): Buffer;
+  /** The slot's attestation, made by the device. */
+  attestation(slot: PivSlot): PivAttestation;
+  /** Stores the slot's X.509 certificate (DER) on the device. */
+  importCertificate(slot: PivSlot, certificate: Buffer, admin: PivAdmin): void;
+  /** The slot's certificate (DER), if one is stored. */
+  certificate(slot: PivSlot): Buffer | undefined;
+  /** The slot's public key (SPKI, DER), if the slot holds a key. */
+  publicKey(slot: PivSlot): Buffer | undefined;
+  /** ECDSA over SHA-256 of `data` with the slot's key after PIN entry; DER-encoded signature. */
+  sign(slot: PivSlot, pin: Secret, data: Buffer): Buffer;
+  close(): void;
+}
+
+export interface PivReader {
+  /** Module description for the evidence. */
+  describe(): { library: string; manufacturer: string; version: string };
+  /** The PIV devices inserted now. */
+  devices(): PivDevice[];
+  /** Opens the device with this serial; env.piv-absent if it is not inserted. */
+  open(serial: string): PivToken;
+  close(): void;
 }

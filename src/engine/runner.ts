@@ -18,7 +18,7 @@ import type { StepPage } from '../evidence/step-page.types.js';
 import type { PacketDocument, PacketManifest } from '../evidence/packet.types.js';
 import type { PdfSignature } from '../evidence/sign-pdf.js';
 import { detachedCms, p1363ToDer } from '../evidence/cms.js';
-import { headWords } from '../evidence/render-packet.js';
+import { headWords } from '../evidence/digest-words.js';
 import { EVIDENCE_CERT_OP, EVIDENCE_CERT_PATH } from '../steps/evidence-init-key.js';
 import { pemToDer } from '../steps/x509-in-hsm.js';
 import { Journal, parseJournal, type Json, type JournalEntry, type JsonObject } from './journal.js';
@@ -36,7 +36,8 @@ import {
   startedEntry,
   stepEntries,
 } from './ledger.js';
-import type { Clock, EvidenceRenderer, FailureDecision, Hsm, HsmSession, JournalFile, OutputStore, Person, Prompter, TokenIdentity } from './ports.js';
+import type { Clock, EvidenceRenderer, FailureDecision, Hsm, HsmSession, JournalFile, OutputStore, Person, PivReader, Prompter, TokenIdentity } from './ports.js';
+import type { RosterBody } from '../evidence/roster.types.js';
 import { joinSecrets } from './secret.js';
 
 export interface CeremonyDeps {
@@ -52,7 +53,28 @@ export interface CeremonyDeps {
   clock: Clock;
   renderer: EvidenceRenderer;
   footer: string;
+  /** The officer roster (verified by the caller), as the file's bytes and its parsed roster body. */
+  roster?: LoadedRoster;
+  /** Officers' PIV tokens: the module, the attestation roots devices must chain to, and how to open them. */
+  piv?: PivSite;
 }
+
+export interface PivSite {
+  module: string;
+  /** PEM certificates (vendor roots; the sandbox's simulated CA in rehearsals). */
+  attestationRoots: string[];
+  open: () => PivReader;
+}
+
+export interface LoadedRoster {
+  bytes: Buffer;
+  body: RosterBody;
+  /** payload_sha256 of the roster document: what a later roster names as previous_sha256. */
+  sha256: string;
+}
+
+/** Where a ceremony keeps the copy of the roster it was started with. */
+export const ROSTER_COPY = 'roster.json';
 
 export type Outcome = 'done' | 'aborted' | 'paused';
 
@@ -116,6 +138,7 @@ function errorData(err: unknown): JsonObject {
 
 class Ceremony {
   private hsmInstance?: Hsm;
+  private pivInstance?: PivReader;
   private sessionInstance?: HsmSession;
   private pauseRequested = false;
   private lastError: unknown;
@@ -148,7 +171,19 @@ class Ceremony {
     return this.hsmInstance;
   }
 
+  piv(): PivReader {
+    if (!this.deps.piv) throw new OfficiantError('input.site-invalid', "this ceremony uses officers' PIV tokens but the site file has no piv section (module, attestation_roots)");
+    this.pivInstance ??= this.deps.piv.open();
+    return this.pivInstance;
+  }
+
+  roster(): LoadedRoster | undefined {
+    return this.deps.roster;
+  }
+
   close(): void {
+    this.pivInstance?.close();
+    this.pivInstance = undefined;
     this.sessionInstance?.close();
     this.sessionInstance = undefined;
     this.hsmInstance?.close();
@@ -303,7 +338,11 @@ class Ceremony {
       site: this.deps.site,
       prompter: this.deps.prompter,
       people: (role) => this.people(role),
-      setParticipants: (people) => this.record('step.event', step.id, { what: 'participants', people: people.map((p) => ({ name: p.name, role: p.role })) }),
+      setParticipants: (people) =>
+        this.record('step.event', step.id, {
+          what: 'participants',
+          people: people.map((p) => ({ name: p.name, role: p.role, ...(p.officer ? { officer: p.officer, device: p.device ?? null } : {}) })),
+        }),
       hsm: () => this.hsm(),
       session: () => this.session(step.id),
       effect: (op, params, fns, actor) => this.effect(step.id, op, params, fns, actor),
@@ -316,6 +355,19 @@ class Ceremony {
       },
       writeOutput: (rel, bytes) => this.writeOutput(step.id, rel, bytes),
       generatedKey: (label) => effectOutputs(this.entries, 'hsm.generate-key').find((k) => k.label === label) as GeneratedKey | undefined,
+      ceremonyRef: () => {
+        const started = startedEntry(this.entries)!;
+        return { script_id: this.deps.script.id, ceremony_id: String(started.data.ceremonyId), script_sha256: String(started.data.scriptSha256) };
+      },
+      roster: () => {
+        const r = this.deps.roster;
+        if (!r) throw new OfficiantError('input.missing-answer', 'this ceremony needs the officer roster: give --roster <roster.json> (rehearsals: --officers <enrollment rehearsal dir>)');
+        return r.body;
+      },
+      rosterIfAny: () => (this.deps.roster ? { body: this.deps.roster.body, sha256: this.deps.roster.sha256 } : undefined),
+      piv: () => this.piv(),
+      attestationRoots: () => this.deps.piv?.attestationRoots ?? [],
+      entries: () => this.entries,
     };
   }
 
@@ -593,6 +645,7 @@ class Ceremony {
   private expectedFiles(): Set<string> {
     const files = new Set([JOURNAL, SCRIPT_COPY, 'site.json', PACKET]);
     if (this.deps.rehearsal) files.add('rehearsal.json');
+    if (this.deps.roster) files.add(ROSTER_COPY);
     for (const e of this.entries) {
       if (e.type === 'result' && e.data.ok === true) {
         const out = e.data.output as { path?: unknown } | null;
@@ -726,6 +779,15 @@ export function preflight(deps: CeremonyDeps, extra: Preflight): void {
   }
   if (existing.length > 0) throw new OfficiantError('input.out-dir-used', `${deps.store.root} is not empty (${existing.length} entries); choose an empty or new --out`);
   if (extra.answers.length > 0) throw new OfficiantError('input.missing-answer', `answers incomplete: ${extra.answers.length} problem(s)`, { details: extra.answers });
+  const { script } = deps;
+  const pivRoles = Object.entries(script.roles).filter(([, r]) => r.identity === 'piv').map(([id]) => id);
+  const needsRoster = pivRoles.length > 0 || script.steps.some((s) => s.kind === 'quorum.approve' || s.kind === 'officer.revoke');
+  if (needsRoster && !deps.roster) {
+    throw new OfficiantError('input.roster-missing', `this ceremony needs the officer roster (${pivRoles.length > 0 ? `role ${pivRoles.join(', ')} checks in by PIV token` : 'it approves or revokes by token'}): give --roster <roster.json>, or --officers <enrollment rehearsal dir> to rehearse`);
+  }
+  const needsPiv = needsRoster || script.steps.some((s) => s.kind === 'piv.enroll' || s.kind === 'roster.sign');
+  if (needsPiv && !deps.piv) throw new OfficiantError('input.site-invalid', "this ceremony uses officers' PIV tokens: the site file needs a piv section (module, attestation_roots)");
+  if (deps.roster && deps.roster.body.rehearsal && !deps.rehearsal) throw new OfficiantError('env.roster', 'the roster lists simulated devices: it is valid for rehearsals only');
   const hsmSteps = deps.script.steps.filter((s) => STEP_HANDLERS[s.kind].usesHsm);
   if (hsmSteps.length === 0) return;
   const site = deps.site;
@@ -774,6 +836,7 @@ export async function startCeremony(deps: CeremonyDeps, opts: StartOptions): Pro
   try {
     preflight(deps, opts.extra ?? { answers: [] });
     deps.store.write(SCRIPT_COPY, deps.scriptText);
+    if (deps.roster) deps.store.write(ROSTER_COPY, deps.roster.bytes);
     for (const [rel, content] of Object.entries(opts.extraFiles ?? {})) deps.store.write(rel, content);
     const journal = Journal.open(deps.journalFile, deps.clock);
     const ceremony = new Ceremony(deps, journal);
@@ -786,6 +849,8 @@ export async function startCeremony(deps: CeremonyDeps, opts: StartOptions): Pro
       authority: deps.script.authority,
       mode: deps.rehearsal ? 'rehearsal' : 'production',
       site: deps.site ? { profile: deps.site.profile, module: deps.site.module, tokenLabel: deps.site.tokenLabel, slot: deps.site.slot ?? null } : null,
+      piv: deps.piv ? { module: deps.piv.module, attestationRoots: deps.piv.attestationRoots } : null,
+      roster: deps.roster ? { file_sha256: sha256Hex(deps.roster.bytes), sha256: deps.roster.sha256, version: deps.roster.body.version, rehearsal: deps.roster.body.rehearsal } : null,
     });
     return await drive(ceremony, deps, opts.onCeremony);
   } finally {

@@ -13,6 +13,7 @@
 import { join } from 'node:path';
 import PDFDocument from 'pdfkit';
 import { z } from 'zod';
+import { approvalSubject } from '../script/plan.js';
 import type { Script, Step, StepKind } from '../script/schema.js';
 import { collect, FONT, loadPageTemplate, readTemplateFile, text, type FontRole, type PageTemplate } from './page-template.js';
 
@@ -28,6 +29,10 @@ const KIND_TEXTS = {
   'hsm.inspect-key': text('key'),
   'hsm.self-signed-certificate': text('key', 'subject', 'days'),
   'evidence.init-key': text('label', 'algorithm'),
+  'piv.enroll': text('role', 'index', 'slots', 'issuer'),
+  'officer.revoke': text('role'),
+  'roster.sign': text('threshold', 'role'),
+  'quorum.approve': text('threshold', 'role', 'what'),
 } satisfies Record<StepKind, z.ZodType>;
 
 // Steps at which a value is read aloud for people to copy onto their plan (see writeIns).
@@ -35,6 +40,7 @@ const WRITE_IN_TEXTS = {
   'hsm.inspect-key': text(),
   'hsm.self-signed-certificate': text(),
   'evidence.init-key': text(),
+  'quorum.approve': text(),
 } satisfies Partial<Record<StepKind, z.ZodType>>;
 
 const PrintedPlanTemplateSchema = z
@@ -567,6 +573,14 @@ class PlanWriter {
       }
       case 'evidence.init-key':
         return fill(k[step.kind], { label: step.params.label, algorithm: step.params.algorithm });
+      case 'piv.enroll':
+        return fill(k[step.kind], { role: title(step.params.officer.role), index: step.params.officer.index, slots: step.params.slots.join(' and '), issuer: step.params.issuer });
+      case 'officer.revoke':
+        return fill(k[step.kind], { role: title(step.params.record_by) });
+      case 'roster.sign':
+        return fill(k[step.kind], { threshold: step.params.signing_policy.threshold, role: title(step.params.signing_policy.role) });
+      case 'quorum.approve':
+        return fill(k[step.kind], { threshold: step.params.threshold, role: title(step.params.role), what: approvalSubject(step.params.approve, this.script) });
     }
   }
 
@@ -584,6 +598,8 @@ class PlanWriter {
       case 'hsm.self-signed-certificate':
       case 'evidence.init-key':
         return [{ label: w[step.kind], form: 'pairs' }];
+      case 'quorum.approve':
+        return [{ label: w[step.kind], form: 'line' }];
       default:
         return [];
     }

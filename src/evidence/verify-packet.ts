@@ -562,7 +562,7 @@ function checkEvidenceKey(g: Group, ctx: Context, trust: PacketTrust | undefined
  * carry the fingerprint to compare out of band.
  */
 /** Every path a ceremony may write: the fixed files, its step pages and its outputs. */
-const PACKET_PATH = /^(journal\.jsonl|script\.yaml|site\.json|rehearsal\.json|packet\.pdf|manifest\.json|manifest\.json\.p7s|steps\/\d{2,}-[a-z][a-z0-9-]*\.pdf|outputs\/[A-Za-z0-9._-]+)$/;
+const PACKET_PATH = /^(journal\.jsonl|script\.yaml|site\.json|rehearsal\.json|roster\.json|packet\.pdf|manifest\.json|manifest\.json\.p7s|steps\/\d{2,}-[a-z][a-z0-9-]*\.pdf|outputs\/[A-Za-z0-9._-]+)$/;
 
 export function verifyPacket(files: ReadonlyMap<string, Buffer>, options: { trust?: PacketTrust } = {}): PacketReport {
   const journalBytes = files.get(JOURNAL);

@@ -2,6 +2,13 @@
 // witnesses and signs off, what happens on failure and the instructions. Pure: text in, text out.
 import type { Script, Step } from './schema.js';
 
+/** What a quorum.approve step approves, in words. */
+export function approvalSubject(approve: string, script: Script): string {
+  if (approve === 'record') return 'the ceremony record so far';
+  const target = script.steps.find((s) => s.id === approve);
+  return target ? `step "${target.title}" (${target.id}) with its exact parameters` : `step ${approve}`;
+}
+
 function stepDetail(step: Step, script: Script): string[] {
   const title = (r: string) => script.roles[r]?.title ?? r;
   switch (step.kind) {
@@ -22,6 +29,16 @@ function stepDetail(step: Step, script: Script): string[] {
       return [`Create the evidence-signing key "${step.params.label}" (${step.params.algorithm}) and its certificate; from here on every evidence page is signed in the HSM`];
     case 'hsm.self-signed-certificate':
       return [`Self-signed certificate for "${step.params.key}", subject CN=${step.params.subject.CN}, valid ${step.params.validity_days} days`];
+    case 'piv.enroll':
+      return [
+        `Enroll ${title(step.params.officer.role)} ${step.params.officer.index}'s PIV token: identity document, default PIN/PUK/management key replaced, keys in ${step.params.slots.join(', ')} made on the device, attestation verified, certificates issued by "${step.params.issuer}"`,
+      ];
+    case 'officer.revoke':
+      return [`Recorded by: ${title(step.params.record_by)} (device serial and reason)`];
+    case 'roster.sign':
+      return [`New roster and manifest keyring, signed by the quorum; the next roster needs ${step.params.signing_policy.threshold} × ${title(step.params.signing_policy.role)}`];
+    case 'quorum.approve':
+      return [`Approval: ${step.params.threshold} distinct ${title(step.params.role)}s sign ${approvalSubject(step.params.approve, script)} with their tokens`];
   }
 }
 

@@ -21,6 +21,12 @@ export const Role = z
     title: z.string().min(1).describe('How the role is shown to people, e.g. "Crypto Officer".'),
     people: z.number().int().min(1).max(20).describe('How many distinct people must be present in this role.'),
     description: z.string().optional().describe('Responsibilities of the role, printed in the plan.'),
+    identity: z
+      .enum(['document', 'piv'])
+      .default('document')
+      .describe(
+        'How people of this role prove who they are at check-in. document: an identity document checked by the others, name typed; piv: an officer on the roster signs a fresh challenge with their PIV token (slot 9a), and the evidence names them by certificate.',
+      ),
   })
   .strict();
 
@@ -123,6 +129,67 @@ export const EvidenceKeyParams = z
   })
   .strict();
 
+const PIV_SLOTS = ['9a', '9c'] as const;
+
+export const PivEnrollParams = z
+  .object({
+    officer: z
+      .object({
+        role: roleRef.describe('The role of the checked-in person being enrolled.'),
+        index: z.number().int().min(1).max(20).describe('Which person of that role, in check-in order (1 = first).'),
+      })
+      .strict()
+      .describe('The person this step enrolls.'),
+    roster_roles: z.array(id).min(1).optional().describe('Roles the officer holds on the roster; default: the role above.'),
+    slots: z
+      .array(z.enum(PIV_SLOTS))
+      .min(1)
+      .default(['9a', '9c'])
+      .describe('Slots to generate keys in: 9a (identity and approvals, always) and 9c (manifest signing).'),
+    issuer: z.string().min(1).describe('Label of the enrollment CA key (generated and certified earlier in this ceremony) that issues the slot certificates.'),
+    pin_min_length: z.number().int().min(6).max(8).default(6).describe('Minimum length of the officer\'s new PIN (PIV allows 6 to 8).'),
+    documents: z
+      .array(z.string().min(1))
+      .min(1)
+      .default(['passport', 'national identity card', 'driving licence'])
+      .describe('Identity document types the administrator may record (type and number are recorded, never an image).'),
+    validity_days: z.number().int().min(1).max(3650).default(1095).describe('Validity of the slot certificates.'),
+  })
+  .strict();
+
+export const RosterSignParams = z
+  .object({
+    signing_policy: z
+      .object({
+        role: roleRef.describe('Role whose active officers must sign the next roster.'),
+        threshold: z.number().int().min(2, 'dual control: at least 2 distinct people').describe('How many distinct officers of that role sign the next roster.'),
+      })
+      .strict()
+      .describe('Written into the roster: who must sign the roster that replaces it.'),
+  })
+  .strict();
+
+export const OfficerRevokeParams = z
+  .object({
+    record_by: roleRef.describe('The role whose member types the device serial and the reason.'),
+  })
+  .strict();
+
+export const QuorumApproveParams = z
+  .object({
+    role: roleRef.describe('Approvers must be checked-in officers holding this role on the roster (role identity: piv).'),
+    threshold: z
+      .number()
+      .int()
+      .min(2, 'dual control: at least 2 distinct people must approve')
+      .describe('How many distinct officers must approve before the ceremony goes on.'),
+    approve: z
+      .string()
+      .min(1)
+      .describe('What is approved: the id of a later step (its kind and exact parameters are in the statement), or "record" for the ceremony record so far (the journal head).'),
+  })
+  .strict();
+
 function step<K extends string, P extends z.ZodType>(kind: K, params: P, describe: string) {
   return z.object({ ...stepCommon, kind: z.literal(kind), params }).strict().describe(describe);
 }
@@ -135,6 +202,10 @@ export const Step = z.discriminatedUnion('kind', [
   step('hsm.inspect-key', InspectKeyParams, 'Read back and record a key\'s attributes, public key and the token identity.'),
   step('hsm.self-signed-certificate', SelfSignedCertParams, 'Make the authority root certificate, signed inside the HSM.'),
   step('evidence.init-key', EvidenceKeyParams.prefault({}), 'Create the evidence-signing key (never an authority key) and its certificate; from then on every evidence page is signed in the HSM.'),
+  step('piv.enroll', PivEnrollParams, "Enroll one officer's PIV token: identity check, default credentials replaced, keys generated on the device, attestation verified, certificates issued and imported, a test signature."),
+  step('officer.revoke', OfficerRevokeParams, 'Remove an officer (lost device, departure) from the next roster, with the reason.'),
+  step('roster.sign', RosterSignParams, 'Build the new officer roster and the manifest keyring from this ceremony and the previous roster; a quorum signs both with their tokens.'),
+  step('quorum.approve', QuorumApproveParams, 'Officers approve exactly what comes next: a statement digest read aloud as words, signed with each approver\'s token, counted per distinct person.'),
 ]);
 
 export const STEP_KINDS = Step.options.map((o) => o.shape.kind.value);
@@ -184,6 +255,17 @@ export const SiteProfile = z
           .strict(),
       )
       .default({}),
+    piv: z
+      .object({
+        module: z.string().min(1).describe("PKCS#11 module for officers' PIV tokens, e.g. /usr/lib/x86_64-linux-gnu/libykcs11.so."),
+        attestation_roots: z
+          .array(z.string().min(1))
+          .min(1)
+          .describe("PEM files of the vendors' PIV attestation root certificates (e.g. Yubico's) that device attestations must chain to."),
+      })
+      .strict()
+      .optional()
+      .describe("Officers' PIV tokens (needed by scripts with roles of identity piv, piv.enroll or quorum.approve)."),
   })
   .strict();
 export type SiteProfile = z.output<typeof SiteProfile>;

@@ -7,6 +7,10 @@ import { hsmInspectKey } from './hsm-inspect-key.js';
 import { hsmSelfSignedCertificate } from './hsm-self-signed-certificate.js';
 import { manualConfirm } from './manual-confirm.js';
 import { participantsCheckIn } from './participants-check-in.js';
+import { officerRevoke } from './officer-revoke.js';
+import { pivEnroll } from './piv-enroll.js';
+import { quorumApprove } from './quorum-approve.js';
+import { rosterSign } from './roster-sign.js';
 import type { StepHandler } from './step.types.js';
 
 export const STEP_HANDLERS: { [K in StepKind]: StepHandler<K> } = {
@@ -17,4 +21,8 @@ export const STEP_HANDLERS: { [K in StepKind]: StepHandler<K> } = {
   'hsm.inspect-key': hsmInspectKey,
   'hsm.self-signed-certificate': hsmSelfSignedCertificate,
   'evidence.init-key': evidenceInitKey,
+  'piv.enroll': pivEnroll,
+  'officer.revoke': officerRevoke,
+  'roster.sign': rosterSign,
+  'quorum.approve': quorumApprove,
 };

@@ -1,9 +1,41 @@
 // participants.check-in: records who is present, in which role. Every role listed (default: all roles of the
 // script) must have exactly its declared number of distinct people, and nobody may hold two roles in one
 // ceremony (separation of duties: a witness cannot witness themselves).
+// Roles of identity `piv` check in by token: each person picks their device, types their PIN and the device
+// signs a fresh challenge with its 9a key; the signature must verify with the certificate the roster holds
+// for that device, the officer must be active and hold the role. The evidence names them as the roster does
+// (and by device and certificate), never by a typed name.
+import { randomBytes } from 'node:crypto';
 import { OfficiantError } from '../errors.js';
 import type { Person } from '../engine/ports.js';
-import type { StepHandler } from './step.types.js';
+import { checkOfficerSignature, statementBytes, statementDigest, type CheckInChallenge } from '../engine/quorum.js';
+import { deviceChoices, signWithPin } from './piv-officer.js';
+import type { StepContext, StepHandler } from './step.types.js';
+
+async function checkInByToken(ctx: StepContext<import('../script/schema.js').StepOf<'participants.check-in'>>, roleId: string, index: number, count: number): Promise<Person> {
+  const role = ctx.script.roles[roleId];
+  const roster = ctx.roster();
+  const serial = await ctx.prompter.chooseDevice(
+    { stepId: ctx.step.id, id: `${roleId}-${index}`, message: `${role.title}${count > 1 ? ` ${index} of ${count}` : ''}: prove your presence with your token` },
+    deviceChoices(ctx, roster),
+  );
+  const owner = roster.officers.find((o) => o.device.serial === serial);
+  if (!owner) {
+    ctx.event('check-in-refused', { role: roleId, device: serial, reason: `device ${serial} is not on the roster` });
+    throw new OfficiantError('ceremony.step-failed', `device ${serial} is not on the roster (version ${roster.version}): only enrolled officers check in as ${role.title}`);
+  }
+  const challenge: CheckInChallenge = { type: 'officiant-check-in/1', ceremony: ctx.ceremonyRef(), step: { id: ctx.step.id, number: ctx.number }, role: roleId, nonce: randomBytes(16).toString('hex') };
+  const person: Person = { name: owner.name, role: roleId, officer: owner.id, device: serial };
+  const [signature] = await signWithPin(ctx, person, serial, [statementBytes(challenge)]);
+  const check = checkOfficerSignature(roster, { device_serial: serial, role: roleId, roleTitle: role.title, bytes: statementBytes(challenge), signature });
+  const record = { role: roleId, device: serial, challenge: challenge as never, challenge_sha256: statementDigest(challenge), signature };
+  if (!check.ok) {
+    ctx.event('check-in-refused', { ...record, reason: check.reason });
+    throw new OfficiantError('ceremony.step-failed', check.reason);
+  }
+  ctx.event('check-in', { ...record, officer: owner.id, name: owner.name, certificate_sha256: owner.keys['9a']!.certificate_sha256 }, person);
+  return person;
+}
 
 export const participantsCheckIn: StepHandler<'participants.check-in'> = {
   kind: 'participants.check-in',
@@ -12,20 +44,29 @@ export const participantsCheckIn: StepHandler<'participants.check-in'> = {
     const roles = ctx.step.params.roles ?? Object.keys(ctx.script.roles);
     const people: Person[] = [];
     const seen = new Map<string, string>();
+    const admit = (p: Person, key: string) => {
+      const other = seen.get(key);
+      if (other !== undefined) throw new OfficiantError('ceremony.step-failed', `${p.name} is already checked in as ${other}: one role per person`);
+      seen.set(key, ctx.script.roles[p.role].title);
+      people.push(p);
+    };
     for (const roleId of roles) {
       const role = ctx.script.roles[roleId];
+      if (role.identity === 'piv') {
+        for (let i = 1; i <= role.people; i++) {
+          const p = await checkInByToken(ctx, roleId, i, role.people);
+          admit(p, `officer:${p.officer}`);
+          seen.set(p.name.toLowerCase(), role.title);
+        }
+        continue;
+      }
       const names = (await ctx.prompter.checkIn({ id: roleId, title: role.title }, role.people)).map((n) => n.trim());
       if (new Set(names).size !== names.length || names.length !== role.people) {
         throw new OfficiantError('ceremony.step-failed', `${role.title}: ${role.people} distinct people needed, got ${new Set(names).size}`);
       }
-      for (const name of names) {
-        const other = seen.get(name.toLowerCase());
-        if (other !== undefined) throw new OfficiantError('ceremony.step-failed', `${name} is already checked in as ${other}: one role per person`);
-        seen.set(name.toLowerCase(), role.title);
-        people.push({ name, role: roleId });
-      }
+      for (const name of names) admit({ name, role: roleId }, name.toLowerCase());
     }
     ctx.setParticipants(people);
-    for (const p of people) ctx.result(ctx.script.roles[p.role].title, p.name);
+    for (const p of people) ctx.result(ctx.script.roles[p.role].title, p.device ? `${p.name} (device ${p.device}, token-verified)` : p.name);
   },
 };

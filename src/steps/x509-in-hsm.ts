@@ -58,35 +58,53 @@ export async function selfSignedCertificate(
   key: GeneratedKey,
   opts: { subject: string; serial: Buffer; validityDays: number; ca: boolean; pathLength?: number },
 ): Promise<CertificateRecord> {
-  const spki = pemToDer(key.spkiPem);
+  return hsmCertificate(session, key, { ...opts, issuer: opts.subject, subjectSpki: pemToDer(key.spkiPem) });
+}
+
+/**
+ * A certificate for `subjectSpki` signed in the HSM by `signer`: self-signed when the subject key is the
+ * signer's own, otherwise issued under `issuer` (the signer's certificate subject). Officer certificates
+ * (ca: false) carry digitalSignature, and the extended key usage given.
+ */
+export async function hsmCertificate(
+  session: HsmSession,
+  signer: GeneratedKey,
+  opts: { subject: string; issuer: string; subjectSpki: Buffer; serial: Buffer; validityDays: number; ca: boolean; pathLength?: number; extendedKeyUsage?: string[] },
+): Promise<CertificateRecord> {
+  const spki = opts.subjectSpki;
   const publicKey = new x509.PublicKey(new Uint8Array(spki));
+  const signerKey = new x509.PublicKey(new Uint8Array(pemToDer(signer.spkiPem)));
   const notBefore = new Date();
   notBefore.setUTCMilliseconds(0);
   const notAfter = new Date(notBefore.getTime() + opts.validityDays * 86_400_000);
-  const alg = signingAlgorithm(key.algorithm);
+  const alg = signingAlgorithm(signer.algorithm);
   const usages = opts.ca
     ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature
     : x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation;
+  const crypto = webcrypto as unknown as Crypto;
+  const extensions: x509.Extension[] = [
+    new x509.BasicConstraintsExtension(opts.ca, opts.ca ? opts.pathLength : undefined, true),
+    new x509.KeyUsagesExtension(usages, true),
+    await x509.SubjectKeyIdentifierExtension.create(publicKey, false, crypto),
+  ];
+  if (opts.issuer !== opts.subject) extensions.push(await x509.AuthorityKeyIdentifierExtension.create(signerKey, false, crypto));
+  if (opts.extendedKeyUsage) extensions.push(new x509.ExtendedKeyUsageExtension(opts.extendedKeyUsage, false));
   const c = await x509.X509CertificateGenerator.create(
     {
       serialNumber: opts.serial.toString('hex'),
       subject: opts.subject,
-      issuer: opts.subject,
+      issuer: opts.issuer,
       notBefore,
       notAfter,
       publicKey: new Uint8Array(spki),
       signingKey: { algorithm: alg, type: 'private', extractable: false, usages: ['sign'] } as unknown as CryptoKey,
       signingAlgorithm: alg,
-      extensions: [
-        new x509.BasicConstraintsExtension(opts.ca, opts.ca ? opts.pathLength : undefined, true),
-        new x509.KeyUsagesExtension(usages, true),
-        await x509.SubjectKeyIdentifierExtension.create(publicKey, false, webcrypto as unknown as Crypto),
-      ],
+      extensions,
     },
-    hsmCrypto(session, key),
+    hsmCrypto(session, signer),
   );
-  if (!(await c.verify({ publicKey: c.publicKey, signatureOnly: true }, webcrypto as unknown as Crypto))) {
-    throw new OfficiantError('ceremony.step-failed', `the HSM's signature on the certificate for "${key.label}" does not verify`);
+  if (!(await c.verify({ publicKey: signerKey, signatureOnly: true }, crypto))) {
+    throw new OfficiantError('ceremony.step-failed', `the HSM's signature by "${signer.label}" on the certificate for ${opts.subject} does not verify`);
   }
   return {
     pem: c.toString('pem'),

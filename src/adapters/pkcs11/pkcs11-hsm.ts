@@ -7,6 +7,7 @@ import { createHash, createPublicKey } from 'node:crypto';
 import { OfficiantError, type HsmCode } from '../../errors.js';
 import { failpoint } from '../../failpoints.js';
 import type { Hsm, HsmSession, KeyAttributes, KeyRecord, Secret, TokenIdentity } from '../../engine/ports.js';
+import { acquireModule, type Pkcs11Module } from './module-registry.js';
 import type { KeyAlgorithm } from '../../script/schema.js';
 
 // CKA_COPYABLE (PKCS#11 v2.40) is unknown to graphene's attribute table.
@@ -242,22 +243,16 @@ export class Pkcs11Hsm implements Hsm {
   private constructor(
     private readonly mod: graphene.Module,
     private readonly library: string,
+    private readonly lease: Pkcs11Module,
   ) {}
 
-  /** Loads and initialises the module; a missing or broken module is an environment error (exit 3). */
+  /**
+   * Loads and initialises the module, or shares it when another adapter in this process (the PIV reader in a
+   * rehearsal) already has; a missing or broken module is an environment error (exit 3).
+   */
   static load(library: string): Pkcs11Hsm {
-    let mod: graphene.Module;
-    try {
-      mod = graphene.Module.load(library, 'officiant');
-    } catch (err) {
-      throw new OfficiantError('env.module-load', `cannot load PKCS#11 module ${library}: ${(err as Error).message.split('\n')[0]}`, { cause: err });
-    }
-    try {
-      mod.initialize();
-    } catch (err) {
-      throw new OfficiantError('env.module-load', `PKCS#11 module ${library} failed to initialise: ${pkcs11Error(err, 'C_Initialize').message}`, { cause: err });
-    }
-    return new Pkcs11Hsm(mod, library);
+    const lease = acquireModule(library);
+    return new Pkcs11Hsm(lease.module, library, lease);
   }
 
   describe(): { library: string; manufacturer: string; version: string } {
@@ -391,11 +386,8 @@ export class Pkcs11Hsm implements Hsm {
     }
   }
 
+  /** Gives the module back; it is finalised only when no other adapter in this process still uses it. */
   close(): void {
-    try {
-      this.mod.finalize();
-    } catch {
-      // already finalised
-    }
+    this.lease.release();
   }
 }

@@ -51,15 +51,15 @@ export class SoftHsmSandbox {
   }
 
   /** The simulated people's data (names and PINs); stays inside the sandbox directory. */
-  savePeople(data: unknown): void {
-    writeFileSync(join(this.dir, 'people.json'), JSON.stringify(data, null, 2), { mode: 0o600 });
+  savePeople(data: unknown, file = 'people.json'): void {
+    writeFileSync(join(this.dir, file), JSON.stringify(data, null, 2), { mode: 0o600 });
   }
 
-  loadPeople<T>(): T {
+  loadPeople<T>(file = 'people.json'): T {
     try {
-      return JSON.parse(readFileSync(join(this.dir, 'people.json'), 'utf8')) as T;
+      return JSON.parse(readFileSync(join(this.dir, file), 'utf8')) as T;
     } catch {
-      throw new OfficiantError('env.sandbox-missing', `rehearsal sandbox ${this.dir} has lost its simulated people (people.json)`);
+      throw new OfficiantError('env.sandbox-missing', `rehearsal sandbox ${this.dir} has lost its simulated people (${file})`);
     }
   }
 

@@ -12,7 +12,11 @@ export const AnswersSchema = z
   .object({
     people: z.record(z.string(), z.array(name)).default({}).describe('Names of the people present, per role id, in check-in order.'),
     records: z.record(z.string(), z.record(z.string(), z.string())).default({}).describe('Values typed at manual.confirm steps: step id -> field id -> value.'),
-    secrets: z.record(z.string(), z.record(z.string(), z.string())).default({}).describe('Per person name: purpose id (so-pin-half, user-pin-half) -> value or ${ENV_VAR}.'),
+    secrets: z.record(z.string(), z.record(z.string(), z.string())).default({}).describe('Per person name: purpose id (so-pin-half, user-pin-half, piv-pin, piv-new-pin) -> value or ${ENV_VAR}.'),
+    devices: z
+      .record(z.string(), z.record(z.string(), z.string()))
+      .default({})
+      .describe('PIV device serials people pick: step id -> pick id (crypto-officer-1, approver-1, signer-1, device) -> serial.'),
     // Required, never defaulted: a sign-off is recorded under a person's name, so the file must say it.
     confirm: z.union([z.boolean(), z.record(z.string(), z.boolean())]).describe('Answer to every confirmation and sign-off (true/false), or per step id.'),
     failures: z

@@ -4,7 +4,7 @@
 import { confirm, input, password, select } from '@inquirer/prompts';
 import { OfficiantError } from '../../errors.js';
 import { secretFromString } from '../../engine/secret.js';
-import type { FailureDecision, Person, Prompter, Secret, Turn } from '../../engine/ports.js';
+import type { DeviceChoice, FailureDecision, Person, Prompter, Secret, Turn } from '../../engine/ports.js';
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 
@@ -82,6 +82,17 @@ export class InquirerPrompter implements Prompter {
       if (again === first) return secretFromString(first);
       this.out('  The two entries differ. Please enter it again.');
     }
+  }
+
+  async chooseDevice(pick: { message: string; suggested?: string }, devices: DeviceChoice[]): Promise<string> {
+    if (devices.length === 0) throw new OfficiantError('env.piv-absent', 'no PIV token is inserted');
+    return ask(() =>
+      select<string>({
+        message: `${pick.message} — insert your token and pick it:`,
+        default: pick.suggested,
+        choices: devices.map((d) => ({ name: `device ${d.serial} · ${d.model}${d.owner ? ` · ${d.owner}` : ''}`, value: d.serial })),
+      }),
+    );
   }
 
   async onFailure(_stepId: string, message: string, decider: Person, allowRetry: boolean): Promise<FailureDecision> {

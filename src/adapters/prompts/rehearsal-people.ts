@@ -1,28 +1,80 @@
-// Simulated people for rehearsals: names drawn from the script's roles, PIN halves from the system RNG,
-// recorded values from each field's `example`. The result is an Answers object that the sandbox keeps in its
-// own directory (never under the output directory), so a resumed rehearsal gets the same people and PINs.
-import { randomBytes } from 'node:crypto';
+// Simulated people for rehearsals: names drawn from the script's roles (or, for roles that check in by PIV
+// token, the roster's officers), PIN halves and PIV PINs from the system RNG, recorded values from each
+// field's `example`, and which simulated device each person picks. The result is an Answers object that the
+// sandbox keeps in its own directory (never under the output directory), so a resumed rehearsal gets the
+// same people and PINs.
+import { randomBytes, randomInt } from 'node:crypto';
+import type { RosterBody } from '../../evidence/roster.types.js';
 import type { Script } from '../../script/schema.js';
 import type { Answers } from './answers.js';
 
-export function simulatePeople(script: Script): Answers {
+export interface RehearsalOfficers {
+  roster: RosterBody;
+  /** PIV PINs of the roster's simulated officers, by name (from the enrollment rehearsal's sandbox). */
+  pins: Record<string, string>;
+}
+
+/** A PIN a rehearsal officer "chooses": 8 random digits, never a run or a repeat. */
+function simulatedPin(): string {
+  for (;;) {
+    const pin = String(randomInt(10_000_000, 100_000_000));
+    if (new Set(pin).size > 2) return pin;
+  }
+}
+
+export function simulatePeople(script: Script, opts: { officers?: RehearsalOfficers; newDevices?: string[] } = {}): Answers {
   const people: Answers['people'] = {};
   const secrets: Answers['secrets'] = {};
+  const devices: Answers['devices'] = {};
+  const records: Answers['records'] = {};
+  const checkIn = script.steps.find((s) => s.kind === 'participants.check-in');
   for (const [roleId, role] of Object.entries(script.roles)) {
-    people[roleId] = Array.from({ length: role.people }, (_, i) => `${role.title} ${i + 1} (rehearsal)`);
+    if (role.identity === 'piv' && opts.officers) {
+      const officers = opts.officers.roster.officers.filter((o) => o.status === 'active' && o.roles.includes(roleId)).slice(0, role.people);
+      people[roleId] = officers.map((o) => o.name);
+      officers.forEach((o, i) => {
+        if (checkIn) (devices[checkIn.id] ??= {})[`${roleId}-${i + 1}`] = o.device.serial;
+        const pin = opts.officers!.pins[o.name];
+        if (pin !== undefined) (secrets[o.name] ??= {})['piv-pin'] = pin;
+      });
+    } else {
+      people[roleId] = Array.from({ length: role.people }, (_, i) => `${role.title} ${i + 1} (rehearsal)`);
+    }
   }
   for (const names of Object.values(people)) {
     for (const name of names) {
-      secrets[name] = {
+      Object.assign((secrets[name] ??= {}), {
         'so-pin-half': randomBytes(6).toString('hex'),
         'user-pin-half': randomBytes(6).toString('hex'),
-      };
+      });
     }
   }
-  const records: Answers['records'] = {};
+  let next = 0;
   for (const step of script.steps) {
-    if (step.kind !== 'manual.confirm') continue;
-    records[step.id] = Object.fromEntries(step.params.record.map((f) => [f.id, f.example ?? `REHEARSAL-${f.id.toUpperCase()}`]));
+    if (step.kind === 'manual.confirm') {
+      records[step.id] = Object.fromEntries(step.params.record.map((f) => [f.id, f.example ?? `REHEARSAL-${f.id.toUpperCase()}`]));
+    }
+    if (step.kind === 'piv.enroll') {
+      const name = people[step.params.officer.role]?.[step.params.officer.index - 1];
+      const serial = opts.newDevices?.[next++];
+      if (serial) devices[step.id] = { device: serial };
+      records[step.id] = { 'document-type': step.params.documents[0], 'document-number': `R${randomInt(1_000_000, 10_000_000)}` };
+      if (name) {
+        const pin = simulatedPin();
+        Object.assign((secrets[name] ??= {}), { 'piv-new-pin': pin, 'piv-pin': pin });
+      }
+    }
+    if (step.kind === 'officer.revoke' && opts.officers) {
+      // Rehearse losing the roster's last active officer that is not checked in today.
+      const present = new Set(Object.values(people).flat());
+      const gone = [...opts.officers.roster.officers].reverse().find((o) => o.status === 'active' && !present.has(o.name));
+      records[step.id] = { 'device-serial': gone?.device.serial ?? '0', reason: 'rehearsal: device reported lost' };
+    }
   }
-  return { people, secrets, records, confirm: true, failures: {} };
+  return { people, secrets, records, devices, confirm: true, failures: {} };
+}
+
+/** The PIV PINs the simulated people of an enrollment rehearsal set, by name. */
+export function officerPins(answers: Answers): Record<string, string> {
+  return Object.fromEntries(Object.entries(answers.secrets).flatMap(([name, s]) => (s['piv-pin'] !== undefined ? [[name, s['piv-pin']]] : [])));
 }

@@ -3,7 +3,7 @@
 // names what is missing; secrets are handed out as fresh Secret copies and never printed.
 import { OfficiantError } from '../../errors.js';
 import { secretFromString } from '../../engine/secret.js';
-import type { FailureDecision, Person, Prompter, Secret, Turn } from '../../engine/ports.js';
+import type { DeviceChoice, FailureDecision, Person, Prompter, Secret, Turn } from '../../engine/ports.js';
 import type { Answers } from './answers.js';
 
 export class ScriptedPrompter implements Prompter {
@@ -48,6 +48,14 @@ export class ScriptedPrompter implements Prompter {
     }
     this.out(`  ${person.name} enters ${purpose.label} (hidden)`);
     return secretFromString(value);
+  }
+
+  async chooseDevice(pick: { stepId: string; id: string; message: string; suggested?: string }, devices: DeviceChoice[]): Promise<string> {
+    const serial = this.answers.devices[pick.stepId]?.[pick.id] ?? pick.suggested;
+    if (serial === undefined) throw new OfficiantError('input.missing-answer', `answers: no devices.${pick.stepId}.${pick.id} (${pick.message})`);
+    const d = devices.find((x) => x.serial === serial);
+    this.out(`  ${pick.message}: device ${serial}${d ? ` (${d.model}${d.owner ? `, ${d.owner}` : ''})` : ' (not inserted)'}`);
+    return serial;
   }
 
   async onFailure(stepId: string, message: string, decider: Person, allowRetry: boolean, earlier: number): Promise<FailureDecision> {

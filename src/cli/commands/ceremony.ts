@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isOfficiantError, OfficiantError } from '../../errors.js';
-import { ceremonyMode, resumeCeremony, startCeremony, SCRIPT_COPY, type RunResult } from '../../engine/runner.js';
+import { ceremonyMode, resumeCeremony, sha256Hex, startCeremony, SCRIPT_COPY, type RunResult } from '../../engine/runner.js';
 import { parseJournal } from '../../engine/journal.js';
 import { enableFailpoints } from '../../failpoints.js';
 import type { Prompter } from '../../engine/ports.js';
@@ -10,11 +10,14 @@ import type { HsmSite } from '../../steps/step.types.js';
 import { missingAnswers, parseAnswers, type Answers } from '../../adapters/prompts/answers.js';
 import { InquirerPrompter } from '../../adapters/prompts/inquirer-prompter.js';
 import { ScriptedPrompter } from '../../adapters/prompts/scripted-prompter.js';
-import { simulatePeople } from '../../adapters/prompts/rehearsal-people.js';
+import { officerPins, simulatePeople, type RehearsalOfficers } from '../../adapters/prompts/rehearsal-people.js';
+import { SimulatedPivFleet } from '../../adapters/piv/simulated-piv-fleet.js';
+import { ROSTER_COPY, type LoadedRoster } from '../../engine/runner.js';
+import { randomBytes } from 'node:crypto';
 import { SOFTHSM_MODULE, SoftHsmSandbox } from '../../adapters/pkcs11/softhsm-sandbox.js';
 import { parseScript } from '../../script/rules.js';
 import type { Script } from '../../script/schema.js';
-import { ceremonyDeps, checkTemplates, defaultOut, loadScript, pauseOnSigint, readInput, resolveSite, summary, type SiteFlags } from '../compose.js';
+import { ceremonyDeps, checkTemplates, defaultOut, loadRoster, loadScript, pauseOnSigint, pivSite, readInput, resolvePiv, resolveSite, summary, type SiteFlags } from '../compose.js';
 
 type Print = (l: string) => void;
 
@@ -66,19 +69,44 @@ function siteJson(site: HsmSite | undefined): string {
   return `${JSON.stringify(site ?? null, null, 2)}\n`;
 }
 
-export async function runCommand(file: string, opts: SiteFlags & { out?: string; answers?: string }, print: Print): Promise<number> {
+/** Whether a script works with officers' PIV tokens (check-in by token, enrollment, approvals, roster). */
+function usesPiv(script: Script): boolean {
+  return Object.values(script.roles).some((r) => r.identity === 'piv') || script.steps.some((s) => ['piv.enroll', 'roster.sign', 'quorum.approve', 'officer.revoke'].includes(s.kind));
+}
+
+export async function runCommand(file: string, opts: SiteFlags & { out?: string; answers?: string; roster?: string }, print: Print): Promise<number> {
   const { script, text, warnings } = loadScript(file);
   warnings.forEach(print);
   const site = resolveSite(script, opts);
+  const piv = resolvePiv(opts);
+  const roster = opts.roster ? loadRoster(opts.roster, { production: true, trustedRoots: piv?.attestationRoots ?? [] }) : undefined;
   await checkTemplates();
   const { prompter, problems } = prompterFor(script, opts.answers, print);
   const out = opts.out ?? defaultOut(script);
-  const deps = ceremonyDeps({ script, text, site, rehearsal: false, prompter, out });
+  const deps = ceremonyDeps({ script, text, site, rehearsal: false, prompter, out, roster, piv: piv ? pivSite(piv) : undefined });
   print(`Ceremony: ${script.title} (${script.id} v${script.version}) → ${resolve(out)}`);
   return execute((bind) => startCeremony(deps, { scriptFile: file, extraFiles: { [SITE_COPY]: siteJson(site) }, extra: { answers: problems }, onCeremony: bind }), out, print);
 }
 
-export async function rehearseCommand(file: string, opts: { out?: string }, print: Print): Promise<number> {
+interface RehearsalPointer {
+  sandbox: string;
+  /** The simulated people of this rehearsal (a sandbox can serve several rehearsals); default people.json. */
+  people?: string;
+}
+
+/** The enrollment rehearsal whose roster and virtual tokens a later rehearsal uses. */
+function rehearsalOfficers(dir: string): { sandbox: SoftHsmSandbox; roster: LoadedRoster; officers: RehearsalOfficers } {
+  const pointerFile = join(dir, REHEARSAL_POINTER);
+  if (!existsSync(pointerFile)) throw new OfficiantError('input.not-a-ceremony', `${resolve(dir)} is not a rehearsal output directory (no ${REHEARSAL_POINTER})`);
+  const pointer = readJson<RehearsalPointer>(pointerFile, 'rehearsal pointer');
+  const sandbox = SoftHsmSandbox.open(pointer.sandbox);
+  const rosterFile = join(dir, 'outputs', 'roster.json');
+  if (!existsSync(rosterFile)) throw new OfficiantError('input.not-a-ceremony', `${resolve(dir)} holds no outputs/roster.json: rehearse an enrollment (ceremonies/officer-enrollment.yaml) to the end first`);
+  const roster = loadRoster(rosterFile, { production: false });
+  return { sandbox, roster, officers: { roster: roster.body, pins: officerPins(sandbox.loadPeople<Answers>(pointer.people)) } };
+}
+
+export async function rehearseCommand(file: string, opts: { out?: string; officers?: string }, print: Print): Promise<number> {
   const { script, text, warnings } = loadScript(file);
   warnings.forEach(print);
   await checkTemplates();
@@ -87,28 +115,39 @@ export async function rehearseCommand(file: string, opts: { out?: string }, prin
     throw new OfficiantError('input.out-dir-used', `${resolve(out)} already holds a ceremony journal; resume it with \`officiant resume ${out}\` or choose another --out`);
   }
   enableFailpoints();
-  const sandbox = SoftHsmSandbox.create(out);
+  // With --officers the rehearsal joins the enrollment rehearsal's sandbox: the officers' virtual tokens live
+  // there, and the new HSM token is added next to them under a label of its own.
+  const from = opts.officers ? rehearsalOfficers(opts.officers) : undefined;
+  const sandbox = from?.sandbox ?? SoftHsmSandbox.create(out);
   sandbox.activate();
-  const people = simulatePeople(script);
-  sandbox.savePeople(people);
-  const site: HsmSite | undefined = script.site.hsm ? { profile: script.site.hsm, module: SOFTHSM_MODULE, tokenLabel: `rehearsal-${script.site.hsm}`.slice(0, 32) } : undefined;
-  const deps = ceremonyDeps({ script, text, site, rehearsal: true, prompter: new ScriptedPrompter(people, print), out });
+  const fleet = usesPiv(script) ? SimulatedPivFleet.open(sandbox.dir) : undefined;
+  const newDevices = fleet ? script.steps.filter((s) => s.kind === 'piv.enroll').map(() => fleet.createDevice().serial) : [];
+  const people = simulatePeople(script, { officers: from?.officers, newDevices });
+  const peopleFile = from ? `people-${randomBytes(4).toString('hex')}.json` : undefined;
+  sandbox.savePeople(people, peopleFile);
+  const label = from ? `rehearsal-${script.site.hsm}-${randomBytes(3).toString('hex')}` : `rehearsal-${script.site.hsm}`;
+  const site: HsmSite | undefined = script.site.hsm ? { profile: script.site.hsm, module: SOFTHSM_MODULE, tokenLabel: label.slice(0, 32) } : undefined;
+  const piv = fleet ? pivSite({ module: SOFTHSM_MODULE, attestationRoots: [fleet.attestationRoot().pem] }, fleet) : undefined;
+  const deps = ceremonyDeps({ script, text, site, rehearsal: true, prompter: new ScriptedPrompter(people, print), out, roster: from?.roster, piv });
   print(`Rehearsal: ${script.title} (${script.id} v${script.version}) → ${resolve(out)}`);
   print(`Sandbox HSM: ${sandbox.dir} (throwaway SoftHSM; simulated people and their PINs stay there)`);
+  if (newDevices.length > 0) print(`Simulated PIV tokens: ${newDevices.join(', ')} (attested by the sandbox's SIMULATED attestation CA)`);
+  if (from) print(`Officers: roster version ${from.roster.body.version} from ${resolve(opts.officers!)} (simulated tokens)`);
   let started = false;
+  const pointer: RehearsalPointer = { sandbox: sandbox.dir, ...(peopleFile ? { people: peopleFile } : {}) };
   return execute(
     async (bind) => {
       try {
         return await startCeremony(deps, {
           scriptFile: file,
-          extraFiles: { [SITE_COPY]: siteJson(site), [REHEARSAL_POINTER]: `${JSON.stringify({ sandbox: sandbox.dir }, null, 2)}\n` },
+          extraFiles: { [SITE_COPY]: siteJson(site), [REHEARSAL_POINTER]: `${JSON.stringify(pointer, null, 2)}\n` },
           onCeremony: (c) => {
             started = true;
             bind(c);
           },
         });
       } catch (err) {
-        if (!started) sandbox.remove();
+        if (!started && !from) sandbox.remove();
         throw err;
       }
     },
@@ -141,17 +180,27 @@ export async function resumeCommand(outDir: string, opts: { answers?: string }, 
   }
   let prompter: Prompter;
   const rehearsal = mode === 'rehearsal';
+  const recordedPiv = (entries[0]?.data.piv ?? null) as { module: string; attestationRoots: string[] } | null;
+  const recordedRoster = (entries[0]?.data.roster ?? null) as { file_sha256: string } | null;
+  let fleet: SimulatedPivFleet | undefined;
   if (rehearsal) {
     if (!existsSync(join(out, REHEARSAL_POINTER))) throw new OfficiantError('env.sandbox-missing', `${out} is a rehearsal but ${REHEARSAL_POINTER} (where its sandbox is) is missing`);
-    const { sandbox: dir } = readJson<{ sandbox: string }>(join(out, REHEARSAL_POINTER), 'rehearsal pointer');
-    const sandbox = SoftHsmSandbox.open(dir);
+    const pointer = readJson<RehearsalPointer>(join(out, REHEARSAL_POINTER), 'rehearsal pointer');
+    const sandbox = SoftHsmSandbox.open(pointer.sandbox);
     sandbox.activate();
     enableFailpoints();
-    prompter = new ScriptedPrompter(sandbox.loadPeople<Answers>(), print);
+    prompter = new ScriptedPrompter(sandbox.loadPeople<Answers>(pointer.people), print);
+    if (recordedPiv) fleet = SimulatedPivFleet.open(sandbox.dir);
   } else {
     prompter = prompterFor(script, opts.answers, print).prompter;
   }
-  const deps = ceremonyDeps({ script, text, site: site ?? undefined, rehearsal, prompter, out });
+  let roster: LoadedRoster | undefined;
+  if (recordedRoster) {
+    // The roster the ceremony started with, byte for byte: a changed copy is refused before any token is used.
+    roster = loadRoster(join(out, ROSTER_COPY), { production: !rehearsal, trustedRoots: recordedPiv?.attestationRoots ?? [] });
+    if (sha256Hex(roster.bytes) !== recordedRoster.file_sha256) throw new OfficiantError('env.roster', `${join(out, ROSTER_COPY)} differs from the roster the ceremony started with`);
+  }
+  const deps = ceremonyDeps({ script, text, site: site ?? undefined, rehearsal, prompter, out, roster, piv: recordedPiv ? pivSite(recordedPiv, fleet) : undefined });
   print(`Resuming ${script.title} (${script.id} v${script.version}) in ${out}`);
   return execute((bind) => resumeCeremony(deps, { onCeremony: bind }), out, print);
 }

@@ -1,0 +1,76 @@
+// PIV attestation, checked as an auditor would: the slot's attestation certificate carries the slot's public
+// key and is signed by the device's attestation certificate (slot f9), which is issued by a trusted
+// attestation root (the vendor's, or the sandbox's simulated CA in rehearsals). Yubico's extensions
+// (arc 1.3.6.1.4.1.41482.3) name the firmware (.3), the device serial (.7) and the PIN/touch policy (.8).
+// Pure: certificates in, problems out (empty when it holds).
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
+import { X509Certificate, createHash } from 'node:crypto';
+
+export const YUBICO_SERIAL_OID = '1.3.6.1.4.1.41482.3.7';
+export const YUBICO_FIRMWARE_OID = '1.3.6.1.4.1.41482.3.3';
+
+function cert(pemOrDer: string | Buffer): X509Certificate | undefined {
+  try {
+    return new X509Certificate(pemOrDer);
+  } catch {
+    return undefined;
+  }
+}
+
+export function der(pemOrDer: string | Buffer): Buffer {
+  return typeof pemOrDer === 'string' ? Buffer.from(pemOrDer.replace(/-----[^-]+-----|\s/g, ''), 'base64') : pemOrDer;
+}
+
+export function toPem(d: Buffer): string {
+  return new X509Certificate(d).toString();
+}
+
+export function sha256(d: Buffer): string {
+  return createHash('sha256').update(d).digest('hex');
+}
+
+/** The device serial a Yubico attestation certificate carries, if any. */
+export function attestedSerial(pemOrDer: string | Buffer): string | undefined {
+  try {
+    const c = new x509.X509Certificate(new Uint8Array(der(pemOrDer)));
+    const ext = c.getExtension(YUBICO_SERIAL_OID);
+    if (!ext) return undefined;
+    // The extension value is a DER INTEGER.
+    const v = Buffer.from(ext.value);
+    if (v[0] !== 0x02) return undefined;
+    return BigInt(`0x${v.subarray(2, 2 + v[1]).toString('hex') || '0'}`).toString();
+  } catch {
+    return undefined;
+  }
+}
+
+export interface AttestationInput {
+  slot: string;
+  /** Slot attestation certificate. */
+  attestation: string | Buffer;
+  /** Device (f9) attestation certificate. */
+  device: string | Buffer;
+  /** Trusted roots, PEM. */
+  roots: readonly string[];
+  serial: string;
+  /** The slot's public key (SPKI, DER). */
+  spki: Buffer;
+}
+
+export function attestationProblems(a: AttestationInput): string[] {
+  const where = `slot ${a.slot} of device ${a.serial}`;
+  const slotCert = cert(a.attestation);
+  const deviceCert = cert(a.device);
+  if (!slotCert) return [`${where}: the attestation is not an X.509 certificate`];
+  if (!deviceCert) return [`${where}: the device attestation certificate (f9) is not an X.509 certificate`];
+  const problems: string[] = [];
+  const attestedKey = slotCert.publicKey.export({ type: 'spki', format: 'der' });
+  if (!attestedKey.equals(a.spki)) problems.push(`${where}: the attestation is for another key than the one in the slot`);
+  if (!slotCert.checkIssued(deviceCert) || !slotCert.verify(deviceCert.publicKey)) problems.push(`${where}: the attestation is not signed by the device's attestation certificate`);
+  const root = a.roots.map(cert).find((r) => r !== undefined && deviceCert.checkIssued(r) && deviceCert.verify(r.publicKey));
+  if (!root) problems.push(`${where}: the device attestation certificate does not chain to a trusted attestation root`);
+  const serial = attestedSerial(a.attestation);
+  if (serial !== undefined && serial !== a.serial) problems.push(`${where}: the attestation names device serial ${serial}`);
+  return problems;
+}

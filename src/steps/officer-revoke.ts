@@ -1,0 +1,30 @@
+// officer.revoke: removes an officer from the next roster (lost or stolen device, departure). A person of
+// `record_by` types the device serial and the reason; the device must belong to an active officer of the
+// roster the ceremony started with. The revocation is journaled here and applied by the roster.sign step,
+// which a quorum of the remaining officers signs.
+import { OfficiantError } from '../errors.js';
+import type { StepHandler } from './step.types.js';
+
+export const OFFICER_REVOKED = 'officer-revoked';
+
+export const officerRevoke: StepHandler<'officer.revoke'> = {
+  kind: 'officer.revoke',
+  usesHsm: false,
+  async run(ctx) {
+    const roster = ctx.roster();
+    const [person] = ctx.people(ctx.step.params.record_by);
+    if (!person) throw new OfficiantError('ceremony.step-failed', `nobody is checked in as ${ctx.script.roles[ctx.step.params.record_by]?.title ?? ctx.step.params.record_by}`);
+    const serial = (await ctx.prompter.record(person, { stepId: ctx.step.id, id: 'device-serial', label: 'serial of the device to revoke', pattern: '[0-9]{1,12}' })).trim();
+    const officer = roster.officers.find((o) => o.device.serial === serial);
+    if (!officer) throw new OfficiantError('ceremony.step-failed', `device ${serial} is not on the roster (version ${roster.version})`);
+    if (officer.status !== 'active') throw new OfficiantError('ceremony.step-failed', `device ${serial} of ${officer.name} is already revoked`);
+    const reason = (await ctx.prompter.record(person, { stepId: ctx.step.id, id: 'reason', label: 'reason for the revocation (lost device, departure, ...)' })).trim();
+    if (reason.length < 5) throw new OfficiantError('ceremony.step-failed', 'a revocation needs a stated reason (at least 5 characters)');
+    const ok = await ctx.prompter.confirm(person, `Revoke ${officer.name} (device ${serial}): "${reason}"?`, { stepId: ctx.step.id });
+    if (!ok) throw new OfficiantError('ceremony.step-failed', `${person.name} did not confirm the revocation`);
+    ctx.event(OFFICER_REVOKED, { officer: officer.id, name: officer.name, device: serial, reason }, person);
+    ctx.result('Revoked officer', `${officer.name} (${officer.id})`);
+    ctx.result('Device', serial);
+    ctx.result('Reason', reason);
+  },
+};

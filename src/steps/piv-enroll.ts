@@ -1,0 +1,238 @@
+// piv.enroll: enrolls one officer's PIV token, witnessed. In order:
+// 1. identity: the performing role (Ceremony Administrator) records the document type and number (never an
+//    image); every witness confirms they saw the document match the person;
+// 2. device: the officer picks their new token (never one already on the roster or enrolled today); serial,
+//    model and firmware are recorded; a simulated device is refused outside rehearsals;
+// 3. the officer types a new PIN twice, privately (6-8 characters, not a default, not one repeated or
+//    sequential run); the default PIN is replaced;
+// 4. keys are generated on the device in each slot (9a always: identity and approvals; 9c: manifest signing);
+// 5. each slot's attestation is read and verified to a trusted root (the vendor's; the sandbox's simulated CA
+//    in rehearsals) and must attest exactly the slot's key and this device's serial;
+// 6. the enrollment CA key in the HSM issues a certificate per slot, imported into the slot;
+// 7. the officer signs a fresh test challenge with 9a, proving the new PIN works;
+// 8. the PUK and the management key are replaced by random values that are never shown or stored: nobody can
+//    reset the PIN or replace the keys later; a blocked or lost token is revoked and a new one enrolled.
+// Every device operation is journaled (intent, result); a crash is reconciled by reading the device where the
+// device can tell (a key or certificate in the slot) and refused with instructions where it cannot (a PIN
+// change that may or may not have happened).
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { OfficiantError } from '../errors.js';
+import type { JsonObject } from '../engine/journal.js';
+import type { Person, PivAdmin, PivSlot, PivToken, Secret } from '../engine/ports.js';
+import { secretFromString } from '../engine/secret.js';
+import { attestationProblems, sha256 as sha256Of, toPem } from '../evidence/piv-attestation.js';
+import type { RosterOfficer } from '../evidence/roster.types.js';
+import { signatureValid } from '../evidence/signed-document.js';
+import { spkiPem, spkiSha256 } from './hsm-generate-key.js';
+import { deviceChoices, signWithPin, withToken } from './piv-officer.js';
+import type { GeneratedKey, StepContext, StepHandler } from './step.types.js';
+import { certificateSerial, dnString, hsmCertificate, pemToDer, type CertificateRecord } from './x509-in-hsm.js';
+
+/** What every PIV device ships with (NIST SP 800-73 / Yubico defaults): replaced at enrollment. */
+export const PIV_DEFAULTS = { pin: '123456', puk: '12345678', managementKey: '010203040506070801020304050607080102030405060708' } as const;
+
+export const OFFICER_ENROLLED = 'officer-enrolled';
+
+const SLOT_PURPOSE: Record<'9a' | '9c', { title: string; eku: string }> = {
+  '9a': { title: 'identity and approvals (9a)', eku: '1.3.6.1.5.5.7.3.2' },
+  '9c': { title: 'manifest signing (9c)', eku: '1.3.6.1.5.5.7.3.3' },
+};
+
+/** Why a new PIN is refused, or undefined. Never includes the PIN. */
+export function pinProblem(pin: Buffer, minLength: number): string | undefined {
+  const s = pin.toString('latin1');
+  if (s.length < minLength || s.length > 8) return `the PIN must be ${minLength} to 8 characters`;
+  if (/[^\x21-\x7e]/.test(s)) return 'the PIN may hold only printable ASCII characters without spaces';
+  if (s === PIV_DEFAULTS.pin || s === PIV_DEFAULTS.puk) return 'the PIN must not be a factory default';
+  if (new Set(s).size === 1) return 'the PIN must not be one character repeated';
+  const steps = [...s].slice(1).map((c, i) => c.charCodeAt(0) - s.charCodeAt(i));
+  if (steps.every((d) => d === 1) || steps.every((d) => d === -1)) return 'the PIN must not be a sequential run';
+  return undefined;
+}
+
+export function officerId(name: string, taken: ReadonlySet<string>): string {
+  const base = name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48) || 'officer';
+  let id = base;
+  for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
+  return id;
+}
+
+/** Officers enrolled earlier in this ceremony (from the journal). */
+export function enrolledOfficers(ctx: StepContext): RosterOfficer[] {
+  return ctx
+    .entries()
+    .filter((e) => e.type === 'step.event' && e.data.what === OFFICER_ENROLLED)
+    .map((e) => e.data.officer as unknown as RosterOfficer);
+}
+
+export function issuerCertificate(ctx: StepContext, label: string): CertificateRecord {
+  const entries = ctx.entries();
+  const intent = entries.find((e) => e.type === 'intent' && e.data.op === 'hsm.sign-certificate' && (e.data.params as JsonObject).key === label);
+  const result = intent && entries.find((e) => e.type === 'result' && e.data.intent === intent.seq && e.data.ok === true);
+  if (!result) throw new OfficiantError('ceremony.step-failed', `the enrollment CA "${label}" has no certificate in this ceremony: certify it with hsm.self-signed-certificate first`);
+  return result.data.output as unknown as CertificateRecord;
+}
+
+function randomSecret(make: () => string): Secret {
+  return secretFromString(make());
+}
+
+export const pivEnroll: StepHandler<'piv.enroll'> = {
+  kind: 'piv.enroll',
+  usesHsm: true,
+  async run(ctx) {
+    const p = ctx.step.params;
+    const roleTitle = (r: string) => ctx.script.roles[r]?.title ?? r;
+    const person = ctx.people(p.officer.role)[p.officer.index - 1];
+    if (!person) throw new OfficiantError('ceremony.step-failed', `no ${roleTitle(p.officer.role)} ${p.officer.index} is checked in`);
+    const [admin] = ctx.people(ctx.step.perform);
+    if (!admin) throw new OfficiantError('ceremony.step-failed', `nobody is checked in as ${roleTitle(ctx.step.perform)}`);
+    const issuerKey: GeneratedKey | undefined = ctx.generatedKey(p.issuer);
+    if (!issuerKey) throw new OfficiantError('ceremony.step-failed', `the enrollment CA key "${p.issuer}" was not generated in this ceremony`);
+    const issuerCert = issuerCertificate(ctx, p.issuer);
+
+    // 1. identity
+    const docPattern = p.documents.map((d) => d.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+    const documentType = (await ctx.prompter.record(admin, { stepId: ctx.step.id, id: 'document-type', label: `${person.name}'s identity document type (${p.documents.join(', ')})`, pattern: docPattern })).trim();
+    if (!p.documents.includes(documentType)) throw new OfficiantError('ceremony.step-failed', `identity document type "${documentType}" is not one of: ${p.documents.join(', ')}`);
+    const documentNumber = (await ctx.prompter.record(admin, { stepId: ctx.step.id, id: 'document-number', label: `${person.name}'s ${documentType} number`, pattern: '[A-Za-z0-9 -]{4,30}' })).trim();
+    const witnesses = ctx.people().filter((w) => ctx.step.witness.includes(w.role));
+    for (const w of witnesses) {
+      const ok = await ctx.prompter.confirm(w, `${person.name}'s ${documentType} ${documentNumber} matches the person in front of you?`, { stepId: ctx.step.id });
+      ctx.event('identity-witnessed', { officer: person.name, answer: ok }, w);
+      if (!ok) throw new OfficiantError('ceremony.step-failed', `${w.name} did not confirm ${person.name}'s identity`);
+    }
+    ctx.event('identity-checked', { officer: person.name, document_type: documentType, document_number: documentNumber }, admin);
+
+    // 2. device
+    const previous = ctx.rosterIfAny()?.body;
+    const earlier = enrolledOfficers(ctx);
+    const known = new Map<string, string>([...(previous?.officers ?? []).map((o) => [o.device.serial, `${o.name} on the roster`] as const), ...earlier.map((o) => [o.device.serial, `${o.name}, enrolled earlier in this ceremony`] as const)]);
+    const serial = await ctx.prompter.chooseDevice({ stepId: ctx.step.id, id: 'device', message: `${person.name}: insert your new token` }, deviceChoices(ctx, previous).filter((d) => !known.has(d.serial)));
+    const holder = known.get(serial);
+    if (holder) throw new OfficiantError('ceremony.step-failed', `device ${serial} already belongs to ${holder}`);
+    const device = ctx.piv().devices().find((d) => d.serial === serial);
+    if (!device) throw new OfficiantError('env.piv-absent', `device ${serial} is not inserted`);
+    if (device.simulated && !ctx.rehearsal) throw new OfficiantError('ceremony.step-failed', `device ${serial} is a simulated device: production enrollment needs a real token`);
+    ctx.event('piv-device', { officer: person.name, serial, model: device.model, firmware: device.firmware, simulated: device.simulated });
+    ctx.result('Officer', `${person.name} (roster roles: ${(p.roster_roles ?? [p.officer.role]).join(', ')})`);
+    ctx.result('Identity document', `${documentType} ${documentNumber}, checked by ${admin.name}, witnessed by ${witnesses.map((w) => w.name).join(', ')}`);
+    ctx.result('Device', `${device.model} serial ${serial}, firmware ${device.firmware}${device.simulated ? ' (SIMULATED: rehearsal only)' : ''}`);
+
+    // 3. new PIN
+    const newPin = await ctx.prompter.secret(person, { stepId: ctx.step.id, id: 'piv-new-pin', label: `new PIV PIN (${p.pin_min_length} to 8 characters)`, minLength: p.pin_min_length, repeat: true });
+    const defaults = { pin: secretFromString(PIV_DEFAULTS.pin), puk: secretFromString(PIV_DEFAULTS.puk), mgmt: secretFromString(PIV_DEFAULTS.managementKey) };
+    try {
+      const problem = newPin.use((b) => pinProblem(b, p.pin_min_length));
+      if (problem) throw new OfficiantError('ceremony.step-failed', `${person.name}'s new PIN refused: ${problem}`);
+      const unknownState = (what: string) => () => {
+        throw new OfficiantError('ceremony.reconcile', `device ${serial}: interrupted while its ${what} was being changed, and a device cannot tell whether it was without spending a PIN try; reset its PIV application (ykman piv reset) and enroll it again`);
+      };
+      await ctx.effect('piv.change-pin', { device: serial }, { run: () => (withToken(ctx, serial, (t) => t.changePin(defaults.pin, newPin)), { changed: true }), reconcile: unknownState('PIN') }, person);
+      const admin1: PivAdmin = { managementKey: defaults.mgmt, pin: newPin };
+
+      // 4-5. keys on the device, attestation
+      const keys: RosterOfficer['keys'] = {};
+      const spkis = new Map<PivSlot, Buffer>();
+      for (const slot of p.slots) {
+        const readBack = (t: PivToken) => t.publicKey(slot);
+        const gen = await ctx.effect(
+          `piv.generate-key:${slot}`,
+          { device: serial, slot },
+          {
+            run: () => {
+              const spki = withToken(ctx, serial, (t) => t.generateKey(slot, admin1));
+              return { spkiPem: spkiPem(spki), spkiSha256: spkiSha256(spki) };
+            },
+            reconcile: () => {
+              const spki = withToken(ctx, serial, readBack);
+              return spki ? { spkiPem: spkiPem(spki), spkiSha256: spkiSha256(spki) } : undefined;
+            },
+          },
+          person,
+        );
+        const spki = pemToDer(gen.spkiPem);
+        spkis.set(slot, spki);
+        const att = withToken(ctx, serial, (t) => t.attestation(slot));
+        const problems = attestationProblems({ slot, attestation: att.certificate, device: att.deviceCertificate, roots: ctx.attestationRoots(), serial, spki });
+        ctx.event('piv-attestation', { slot, device: serial, attestation: toPem(att.certificate), device_certificate: toPem(att.deviceCertificate), attestation_sha256: sha256Of(att.certificate), problems });
+        if (problems.length > 0) throw new OfficiantError('ceremony.step-failed', `attestation refused: ${problems.join('; ')}`);
+        keys[slot] = { certificate: '', certificate_sha256: '', spki_sha256: gen.spkiSha256, attestation: toPem(att.certificate), attestation_sha256: sha256Of(att.certificate) };
+        ctx.result(`Slot ${slot} key`, `EC P-256 generated on the device, public key SHA-256 ${gen.spkiSha256}`);
+        ctx.result(`Slot ${slot} attestation`, `verified to ${device.simulated ? 'the SIMULATED attestation CA' : 'a trusted vendor root'}, SHA-256 ${sha256Of(att.certificate)}`);
+      }
+      const deviceCertificate = (ctx.entries().filter((e) => e.type === 'step.event' && e.data.what === 'piv-attestation' && e.data.device === serial).pop()?.data.device_certificate as string) ?? '';
+
+      // 6. certificates from the enrollment CA, imported into the slots
+      const taken = new Set([...(previous?.officers ?? []).map((o) => o.id), ...earlier.map((o) => o.id)]);
+      const id = officerId(person.name, taken);
+      const session = await ctx.session();
+      for (const slot of p.slots) {
+        const certSerial = certificateSerial(session);
+        const subject = dnString({ CN: person.name, OU: `Officiant officer ${id}, ${SLOT_PURPOSE[slot].title}`, O: `device ${serial}` });
+        const cert = await ctx.effect(
+          `piv.issue-certificate:${slot}`,
+          { device: serial, slot, subject, serial: certSerial.toString('hex') },
+          { run: () => hsmCertificate(session, issuerKey, { subject, issuer: issuerCert.subject, subjectSpki: spkis.get(slot)!, serial: certSerial, validityDays: p.validity_days, ca: false, extendedKeyUsage: [SLOT_PURPOSE[slot].eku] }) },
+          admin,
+        );
+        const certDer = pemToDer(cert.pem);
+        await ctx.effect(
+          `piv.import-certificate:${slot}`,
+          { device: serial, slot, sha256: cert.sha256 },
+          {
+            run: () => (withToken(ctx, serial, (t) => t.importCertificate(slot, certDer, admin1)), { imported: cert.sha256 }),
+            reconcile: () => {
+              const onDevice = withToken(ctx, serial, (t) => t.certificate(slot));
+              return onDevice && createHash('sha256').update(onDevice).digest('hex') === cert.sha256 ? { imported: cert.sha256 } : undefined;
+            },
+          },
+          person,
+        );
+        keys[slot] = { ...keys[slot]!, certificate: cert.pem, certificate_sha256: cert.sha256 };
+        ctx.result(`Slot ${slot} certificate`, `issued by ${issuerCert.subject}, SHA-256 ${cert.sha256}`);
+        await ctx.writeOutput(`outputs/officer-${id}-${slot}.cert.pem`, cert.pem);
+      }
+
+      // 7. test signature with the new PIN
+      const challenge = randomBytes(32);
+      const signer: Person = { ...person, device: serial };
+      const [signature] = await signWithPin(ctx, signer, serial, [challenge]);
+      const verified = signatureValid(keys['9a']!.certificate, challenge, signature);
+      ctx.event('piv-test-signature', { device: serial, challenge: challenge.toString('hex'), signature, verified }, person);
+      if (!verified) throw new OfficiantError('ceremony.step-failed', `the test signature from device ${serial} does not verify with its new 9a certificate`);
+      ctx.result('Test signature', `challenge signed with slot 9a after PIN entry, verified`);
+
+      // 8. PUK and management key: random, never shown, never stored
+      const puk = randomSecret(() => String(randomInt(10_000_000, 100_000_000)));
+      const mgmt = randomSecret(() => randomBytes(24).toString('hex'));
+      try {
+        await ctx.effect('piv.change-puk', { device: serial }, { run: () => (withToken(ctx, serial, (t) => t.changePuk(defaults.puk, puk)), { changed: true }), reconcile: unknownState('PUK') }, admin);
+        await ctx.effect('piv.change-management-key', { device: serial }, { run: () => (withToken(ctx, serial, (t) => t.changeManagementKey(defaults.mgmt, mgmt)), { changed: true }), reconcile: unknownState('management key') }, admin);
+      } finally {
+        puk.wipe();
+        mgmt.wipe();
+      }
+      ctx.result('PIN', 'replaced by the officer (typed twice, privately)');
+      ctx.result('PUK and management key', 'replaced by random values that were never shown or stored');
+
+      const officer: RosterOfficer = {
+        id,
+        name: person.name,
+        roles: p.roster_roles ?? [p.officer.role],
+        status: 'active',
+        revoked: null,
+        enrolled: { at: new Date().toISOString(), ceremony_id: ctx.ceremonyRef().ceremony_id },
+        device: { serial, model: device.model, firmware: device.firmware, simulated: device.simulated, attestation_certificate: deviceCertificate },
+        keys,
+      };
+      ctx.event(OFFICER_ENROLLED, { officer: officer as never }, person);
+      ctx.result('Roster id', id);
+    } finally {
+      newPin.wipe();
+      defaults.pin.wipe();
+      defaults.puk.wipe();
+      defaults.mgmt.wipe();
+    }
+  },
+};

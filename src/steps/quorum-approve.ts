@@ -1,0 +1,96 @@
+// quorum.approve: officers approve exactly what comes next. Officiant builds a statement (ceremony, step,
+// script hash, the approved step's kind and exact parameters or the journal head, a fresh nonce), journals
+// it, and shows its SHA-256 and six words everyone reads aloud. Each checked-in officer of the role in turn
+// picks their token, says yes or no, and signs the statement with their PIN. Every approval is checked
+// (engine/quorum.ts: roster, revocation, role, duplicate, nonce, digest, signature) and journaled, accepted or
+// refused; the step completes only when `threshold` distinct officers approved. A retry after a failure makes
+// a new statement with a new nonce: approvals of the old one no longer count.
+import { randomBytes } from 'node:crypto';
+import { OfficiantError } from '../errors.js';
+import type { Person } from '../engine/ports.js';
+import { checkApproval, quorumReached, statementBytes, statementDigest, statementWords, subjectOfStep, type ApprovalRecord, type ApprovalStatement } from '../engine/quorum.js';
+import { approvalSubject } from '../script/plan.js';
+import { deviceChoices, signWithPin } from './piv-officer.js';
+import type { StepHandler } from './step.types.js';
+
+export const APPROVAL_STATEMENT = 'approval-statement';
+
+export const quorumApprove: StepHandler<'quorum.approve'> = {
+  kind: 'quorum.approve',
+  usesHsm: false,
+  async run(ctx) {
+    const { role, threshold, approve } = ctx.step.params;
+    const roleTitle = ctx.script.roles[role].title;
+    const roster = ctx.roster();
+    const mine = ctx.entries().filter((e) => e.step === ctx.step.id);
+    const current = mine.slice(mine.map((e) => e.type).lastIndexOf('deviation') + 1);
+    // The statement of this attempt, if it was made before an interruption; a retry gets a fresh one.
+    let statement = current.find((e) => e.type === 'step.event' && e.data.what === APPROVAL_STATEMENT)?.data.statement as unknown as ApprovalStatement | undefined;
+    if (!statement) {
+      const all = ctx.entries();
+      const head = all[all.length - 1];
+      const target = ctx.script.steps.find((s) => s.id === approve);
+      statement = {
+        type: 'officiant-approval/1',
+        ceremony: ctx.ceremonyRef(),
+        step: { id: ctx.step.id, number: ctx.number },
+        role,
+        threshold,
+        approve: target ? subjectOfStep(target) : { what: 'record', journal_head: head.hash, entries: all.length },
+        nonce: randomBytes(16).toString('hex'),
+      };
+      ctx.event(APPROVAL_STATEMENT, { statement: statement as never, sha256: statementDigest(statement), words: statementWords(statementDigest(statement)) });
+    }
+    const digest = statementDigest(statement);
+    const words = statementWords(digest);
+    ctx.prompter.say(`  Approving ${approvalSubject(approve, ctx.script)}.`);
+    ctx.prompter.say(`  Statement SHA-256: ${digest}`);
+    ctx.prompter.say(`  Everyone reads these words aloud and compares them with the screen: ${words.map((w, i) => `${i + 1}. ${w}`).join('  ')}`);
+
+    const approvedBy = current.filter((e) => e.type === 'step.event' && e.data.what === 'approval' && e.data.nonce === statement.nonce).map((e) => String(e.data.officer));
+    const asked = new Set(current.filter((e) => e.type === 'step.event' && ['approval', 'approval-refused', 'approval-declined'].includes(String(e.data.what))).map((e) => String(e.data.for)));
+    const candidates = ctx.people(role).filter((p) => !asked.has(p.name));
+    let k = approvedBy.length;
+    for (const person of candidates) {
+      if (quorumReached(approvedBy, threshold).met) break;
+      k += 1;
+      const serial = await ctx.prompter.chooseDevice(
+        { stepId: ctx.step.id, id: `approver-${k}`, message: `Approval ${k} of ${threshold}: ${person.name} (${roleTitle})`, suggested: person.device },
+        deviceChoices(ctx, roster),
+      );
+      const owner = roster.officers.find((o) => o.device.serial === serial);
+      const signer: Person = owner ? { name: owner.name, role, officer: owner.id, device: serial } : person;
+      const base = { for: person.name, device: serial, nonce: statement.nonce, statement_sha256: digest };
+      if (owner && !ctx.people().some((p) => p.officer === owner.id)) {
+        const reason = `${owner.name} (device ${serial}) is not checked in to this ceremony: approvers must be present`;
+        ctx.event('approval-refused', { ...base, reason }, person);
+        ctx.prompter.say(`  refused: ${reason}`);
+        continue;
+      }
+      const yes = await ctx.prompter.confirm(signer, `Approve ${approvalSubject(approve, ctx.script)}, statement words "${words.join(' ')}"?`, { stepId: ctx.step.id });
+      if (!yes) {
+        ctx.event('approval-declined', base, signer);
+        ctx.prompter.say(`  ${signer.name} declined to approve`);
+        continue;
+      }
+      const [signature] = await signWithPin(ctx, signer, serial, [statementBytes(statement)]);
+      const record: ApprovalRecord = { device_serial: serial, nonce: statement.nonce, statement_sha256: digest, signature };
+      const check = checkApproval(roster, statement, record, { roleTitle, approvedBy });
+      if (!check.ok) {
+        ctx.event('approval-refused', { ...base, signature, reason: check.reason }, signer);
+        ctx.prompter.say(`  refused: ${check.reason}`);
+        continue;
+      }
+      approvedBy.push(check.officer.id);
+      ctx.event('approval', { ...base, signature, officer: check.officer.id, name: check.officer.name, certificate_sha256: check.officer.keys['9a']!.certificate_sha256 }, signer);
+      ctx.prompter.say(`  approval ${approvedBy.length} of ${threshold}: ${check.officer.name}, device ${serial}, signature verified`);
+    }
+    const q = quorumReached(approvedBy, threshold);
+    if (!q.met) throw new OfficiantError('ceremony.quorum-not-met', `quorum not met: ${q.count}/${threshold} ${roleTitle} approvals`);
+    ctx.result('Approved', approvalSubject(approve, ctx.script));
+    ctx.result('Statement SHA-256', digest);
+    ctx.result('Statement words', words.join(' '));
+    const approvals = ctx.entries().filter((e) => e.step === ctx.step.id && e.type === 'step.event' && e.data.what === 'approval' && e.data.nonce === statement.nonce);
+    approvals.forEach((e, i) => ctx.result(`Approval ${i + 1} of ${threshold}`, `${String(e.data.name)}, device ${String(e.data.device)}, signature verified`));
+  },
+};

@@ -1,0 +1,118 @@
+// roster.sign: builds the next officer roster from the roster the ceremony started with (if any), the
+// officers enrolled and the revocations journaled in this ceremony, and the manifest keyring derived from it
+// (the 9c keys of the active officers). Signers: for a first roster, every officer it lists (each with the
+// token just enrolled); afterwards, `signing_policy.threshold` distinct active officers of the previous
+// roster's signing role who checked in by token. Each signer types their PIN once; the token signs both
+// documents. The result is verified as an auditor would (evidence/roster.ts) before it is written to
+// outputs/roster.json and outputs/keyring.json.
+import { OfficiantError } from '../errors.js';
+import type { Person } from '../engine/ports.js';
+import { keyringBody, verifyRosterFile } from '../evidence/roster.js';
+import { KEYRING_TYPE, ROSTER_FILE_FORMAT, ROSTER_TYPE, type AttestationRoot, type RosterBody, type RosterFile, type RosterOfficer } from '../evidence/roster.types.js';
+import { certificateSha256, payloadBytes, unsignedDocument, type DocumentSignature } from '../evidence/signed-document.js';
+import { sha256 as sha256Of } from '../evidence/piv-attestation.js';
+import { X509Certificate } from 'node:crypto';
+import { OFFICER_REVOKED } from './officer-revoke.js';
+import { enrolledOfficers, issuerCertificate } from './piv-enroll.js';
+import { deviceChoices, signWithPin } from './piv-officer.js';
+import type { StepContext, StepHandler } from './step.types.js';
+
+export const ROSTER_PATH = 'outputs/roster.json';
+export const KEYRING_PATH = 'outputs/keyring.json';
+
+export const rosterSign: StepHandler<'roster.sign'> = {
+  kind: 'roster.sign',
+  usesHsm: false,
+  async run(ctx) {
+    const policy = ctx.step.params.signing_policy;
+    const previous = ctx.rosterIfAny();
+    const enrolled = enrolledOfficers(ctx);
+    const revocations = ctx.entries().filter((e) => e.type === 'step.event' && e.data.what === OFFICER_REVOKED);
+    const ref = ctx.ceremonyRef();
+    const now = new Date().toISOString();
+    const officers: RosterOfficer[] = (previous?.body.officers ?? []).map((o) => {
+      const r = revocations.find((e) => e.data.officer === o.id);
+      return r ? { ...o, status: 'revoked' as const, revoked: { at: r.time, reason: String(r.data.reason), ceremony_id: ref.ceremony_id } } : o;
+    });
+    officers.push(...enrolled);
+    if (officers.filter((o) => o.status === 'active').length === 0) throw new OfficiantError('ceremony.step-failed', 'the new roster would have no active officer');
+
+    const caPem = enrolled.length > 0 ? enrollmentCa(ctx) : previous?.body.enrollment_ca.pem;
+    if (!caPem) throw new OfficiantError('ceremony.step-failed', 'no enrollment CA: nothing was enrolled and there is no previous roster');
+    const ca = new X509Certificate(caPem);
+    if (previous && previous.body.enrollment_ca.sha256 !== sha256Of(ca.raw)) {
+      throw new OfficiantError('ceremony.step-failed', `officers enrolled today were certified by another enrollment CA than the roster's (${previous.body.enrollment_ca.subject}); enroll with the roster's CA`);
+    }
+    const roots: AttestationRoot[] = ctx.attestationRoots().map((pem) => {
+      const c = new X509Certificate(pem);
+      return { subject: c.subject.replace(/\n/g, ', '), sha256: sha256Of(c.raw), pem: c.toString(), simulated: ctx.rehearsal };
+    });
+    const body: RosterBody = {
+      format: ROSTER_TYPE,
+      authority: ctx.script.authority,
+      version: previous ? previous.body.version + 1 : 1,
+      previous_sha256: previous?.sha256 ?? null,
+      issued_at: now,
+      issued_by: { script_id: ref.script_id, ceremony_id: ref.ceremony_id },
+      rehearsal: officers.some((o) => o.device.simulated) || roots.some((r) => r.simulated),
+      attestation_roots: roots,
+      enrollment_ca: { pem: ca.toString(), sha256: sha256Of(ca.raw), subject: ca.subject.replace(/\n/g, ', ') },
+      signing_policy: { role: policy.role, threshold: policy.threshold },
+      officers,
+    };
+    const roster = unsignedDocument(ROSTER_TYPE, body);
+    const keyring = unsignedDocument(KEYRING_TYPE, keyringBody(body, roster.payload_sha256));
+
+    // Who signs, and with which certificate.
+    const signers: Array<{ person: Person; officer: RosterOfficer }> = [];
+    if (!previous) {
+      for (const o of enrolled) {
+        const person = ctx.people().find((p) => p.name === o.name);
+        signers.push({ person: { name: o.name, role: person?.role ?? o.roles[0], officer: o.id, device: o.device.serial }, officer: o });
+      }
+    } else {
+      const rule = previous.body.signing_policy;
+      for (const p of ctx.people(rule.role)) {
+        const o = previous.body.officers.find((x) => x.id === p.officer && x.status === 'active');
+        if (o) signers.push({ person: p, officer: o });
+      }
+      if (signers.length < rule.threshold) {
+        throw new OfficiantError('ceremony.quorum-not-met', `quorum not met: ${signers.length}/${rule.threshold} active ${rule.role} officers of roster version ${previous.body.version} checked in to sign the next one`);
+      }
+      signers.splice(rule.threshold);
+    }
+    const payloads = [payloadBytes(body), Buffer.from(keyring.payload, 'base64')];
+    for (const [i, s] of signers.entries()) {
+      const serial = await ctx.prompter.chooseDevice(
+        { stepId: ctx.step.id, id: `signer-${i + 1}`, message: `Roster signature ${i + 1} of ${signers.length}: ${s.person.name}`, suggested: s.officer.device.serial },
+        deviceChoices(ctx, previous?.body ?? body),
+      );
+      if (serial !== s.officer.device.serial) throw new OfficiantError('ceremony.step-failed', `device ${serial} is not ${s.person.name}'s enrolled device ${s.officer.device.serial}`);
+      const [onRoster, onKeyring] = await signWithPin(ctx, s.person, serial, payloads);
+      const cert = s.officer.keys['9a']!.certificate;
+      const sig = (signature: string): DocumentSignature => ({ officer: s.officer.id, device_serial: serial, slot: '9a', certificate: cert, signature });
+      roster.signatures.push(sig(onRoster));
+      keyring.signatures.push(sig(onKeyring));
+      ctx.event('roster-signature', { officer: s.officer.id, device: serial, certificate_sha256: certificateSha256(cert), roster_sha256: roster.payload_sha256, keyring_sha256: keyring.payload_sha256 }, s.person);
+    }
+    const file: RosterFile = { format: ROSTER_FILE_FORMAT, roster, keyring };
+    const check = verifyRosterFile(file, { previous: previous ? { body: previous.body, sha256: previous.sha256 } : undefined, production: !ctx.rehearsal, trustedAttestationRoots: roots.map((r) => r.sha256) });
+    if (!check.ok) throw new OfficiantError('ceremony.step-failed', `the new roster does not verify: ${check.problems.join('; ')}`);
+    await ctx.writeOutput(ROSTER_PATH, `${JSON.stringify(file, null, 2)}\n`);
+    await ctx.writeOutput(KEYRING_PATH, `${JSON.stringify(keyring, null, 2)}\n`);
+    ctx.event('roster-signed', { version: body.version, roster_sha256: roster.payload_sha256, keyring_sha256: keyring.payload_sha256, officers: officers.length, signers: signers.map((s) => s.officer.id) });
+    ctx.result('Roster version', `${body.version}${previous ? ` (replaces version ${previous.body.version}, ${previous.sha256})` : ' (first roster)'}`);
+    ctx.result('Roster SHA-256', roster.payload_sha256);
+    ctx.result('Keyring SHA-256', keyring.payload_sha256);
+    for (const o of officers) ctx.result(`Officer ${o.id}`, `${o.name}, ${o.roles.join(', ')}, device ${o.device.serial}${o.status === 'revoked' ? `, REVOKED (${o.revoked?.reason})` : ''}`);
+    ctx.result('Signed by', signers.map((s) => `${s.officer.name} (device ${s.officer.device.serial})`).join('; '));
+    ctx.result('Next roster needs', `${policy.threshold} × ${ctx.script.roles[policy.role]?.title ?? policy.role}`);
+    if (body.rehearsal) ctx.result('Rehearsal', 'simulated devices: this roster is refused in production');
+  },
+};
+
+function enrollmentCa(ctx: StepContext): string {
+  const issuers = new Set(ctx.script.steps.flatMap((s) => (s.kind === 'piv.enroll' ? [s.params.issuer] : [])));
+  if (issuers.size !== 1) throw new OfficiantError('ceremony.step-failed', `a roster names one enrollment CA; this ceremony enrolls with ${issuers.size}`);
+  return issuerCertificate(ctx, [...issuers][0]).pem;
+}
