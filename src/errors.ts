@@ -11,7 +11,8 @@ export type InputCode =
   | 'input.not-a-ceremony'
   | 'input.script-changed'
   | 'input.missing-answer'
-  | 'input.roster-missing';
+  | 'input.roster-missing'
+  | 'input.roster-invalid';
 
 export type EnvironmentCode =
   | 'env.module-load'

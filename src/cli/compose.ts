@@ -111,11 +111,11 @@ export function loadRoster(path: string, opts: { production: boolean; trustedRoo
   try {
     file = JSON.parse(bytes.toString('utf8'));
   } catch {
-    throw new OfficiantError('env.roster', `${path}: the roster is not valid JSON`);
+    throw new OfficiantError('input.roster-invalid', `${path}: the roster is not valid JSON`);
   }
   const check = verifyRosterFile(file, { production: opts.production, trustedAttestationRoots: opts.trustedRoots?.map((pem) => certSha256(der(pem))) });
   if (!check.ok || !check.roster || !check.rosterSha256) {
-    throw new OfficiantError('env.roster', `${path}: the roster does not verify (${check.problems.length} problem(s))`, { details: check.problems });
+    throw new OfficiantError('input.roster-invalid', `${path}: the roster does not verify (${check.problems.length} problem(s))`, { details: check.problems });
   }
   return { bytes, body: check.roster, sha256: check.rosterSha256 };
 }

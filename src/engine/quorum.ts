@@ -11,6 +11,7 @@ import { canonicalJson } from '../evidence/canonical-json.js';
 import { headWords } from '../evidence/digest-words.js';
 import type { RosterBody, RosterOfficer } from '../evidence/roster.types.js';
 import { signatureValid } from '../evidence/signed-document.js';
+import { officerByDevice } from '../evidence/roster.js';
 import type { Step } from '../script/schema.js';
 
 export interface CeremonyRef {
@@ -67,10 +68,6 @@ export function statementWords(digest: string): string[] {
   return headWords(digest, 6);
 }
 
-export function officerOfDevice(roster: RosterBody, serial: string): RosterOfficer | undefined {
-  return roster.officers.find((o) => o.device.serial === serial);
-}
-
 export type OfficerCheck = { ok: true; officer: RosterOfficer } | { ok: false; reason: string };
 
 /**
@@ -78,7 +75,7 @@ export type OfficerCheck = { ok: true; officer: RosterOfficer } | { ok: false; r
  * check-in challenges and approvals alike.
  */
 export function checkOfficerSignature(roster: RosterBody, input: { device_serial: string; role: string; roleTitle: string; bytes: Buffer; signature: string }): OfficerCheck {
-  const officer = officerOfDevice(roster, input.device_serial);
+  const officer = officerByDevice(roster, input.device_serial);
   if (!officer) return { ok: false, reason: `device ${input.device_serial} is not on the roster (version ${roster.version})` };
   if (officer.status !== 'active') {
     return { ok: false, reason: `device ${input.device_serial} of ${officer.name} is revoked${officer.revoked ? ` (${officer.revoked.reason})` : ''}` };
@@ -101,7 +98,7 @@ export function checkApproval(
   ctx: { roleTitle: string; approvedBy: readonly string[] },
 ): OfficerCheck {
   const digest = statementDigest(statement);
-  const who = officerOfDevice(roster, approval.device_serial);
+  const who = officerByDevice(roster, approval.device_serial);
   if (who && ctx.approvedBy.includes(who.id)) return { ok: false, reason: `${who.name} has already approved this statement: approvals count distinct people` };
   if (approval.nonce !== statement.nonce) return { ok: false, reason: `stale nonce: the approval from device ${approval.device_serial} carries nonce ${approval.nonce.slice(0, 12)}…, this statement's is ${statement.nonce.slice(0, 12)}…` };
   if (approval.statement_sha256 !== digest) {

@@ -364,7 +364,7 @@ class Ceremony {
         if (!r) throw new OfficiantError('input.missing-answer', 'this ceremony needs the officer roster: give --roster <roster.json> (rehearsals: --officers <enrollment rehearsal dir>)');
         return r.body;
       },
-      rosterIfAny: () => (this.deps.roster ? { body: this.deps.roster.body, sha256: this.deps.roster.sha256 } : undefined),
+      rosterIfAny: () => this.deps.roster,
       piv: () => this.piv(),
       attestationRoots: () => this.deps.piv?.attestationRoots ?? [],
       entries: () => this.entries,

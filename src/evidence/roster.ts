@@ -100,7 +100,9 @@ export const SignedDocumentSchema = z
   })
   .strict();
 
-const RosterFileSchema = z.object({ format: z.literal(ROSTER_FILE_FORMAT), roster: z.looseObject({}), keyring: z.looseObject({}) }).strict();
+const RosterFileSchema = z
+  .object({ format: z.literal(ROSTER_FILE_FORMAT), roster: z.looseObject({}), keyring: z.looseObject({}), previous: z.looseObject({}).nullable().optional() })
+  .strict();
 
 // Compile-time: the schemas produce exactly the lead's types.
 const _roster: z.ZodType<RosterBody> = RosterBodySchema;
@@ -198,6 +200,15 @@ export function verifyRosterFile(file: unknown, opts: RosterVerifyOptions): Rost
   if (!outer.success) {
     problems.push(...zodProblems('roster file', outer.error, file));
     return { ok: false, problems, notes };
+  }
+  if (!opts.previous && outer.data.previous) {
+    // The file carries the roster it replaces (and that one its own, back to version 1): verify the chain
+    // from the first roster, whose officers all signed it, and take the verified previous roster as given.
+    const prior = verifyRosterFile(outer.data.previous, { ...opts, previous: undefined });
+    problems.push(...prior.problems.map((p) => `previous roster: ${p}`));
+    if (!prior.ok || !prior.roster || !prior.rosterSha256) return { ok: false, problems, notes };
+    notes.push(...prior.notes.map((n) => `previous roster: ${n}`));
+    return verifyRosterFile({ ...outer.data, previous: undefined }, { ...opts, previous: { body: prior.roster, sha256: prior.rosterSha256 } });
   }
   const roster = openDocument('roster', outer.data.roster, ROSTER_TYPE, RosterBodySchema, problems);
   const keyring = openDocument('keyring', outer.data.keyring, KEYRING_TYPE, KeyringBodySchema, problems);

@@ -94,4 +94,6 @@ export interface RosterFile {
   format: typeof ROSTER_FILE_FORMAT;
   roster: SignedDocument;
   keyring: SignedDocument;
+  /** The roster file this one replaces, whole (and so on back to version 1), so the chain can be checked. */
+  previous?: RosterFile | null;
 }

@@ -95,8 +95,8 @@ export const rosterSign: StepHandler<'roster.sign'> = {
       keyring.signatures.push(sig(onKeyring));
       ctx.event('roster-signature', { officer: s.officer.id, device: serial, certificate_sha256: certificateSha256(cert), roster_sha256: roster.payload_sha256, keyring_sha256: keyring.payload_sha256 }, s.person);
     }
-    const file: RosterFile = { format: ROSTER_FILE_FORMAT, roster, keyring };
-    const check = verifyRosterFile(file, { previous: previous ? { body: previous.body, sha256: previous.sha256 } : undefined, production: !ctx.rehearsal, trustedAttestationRoots: roots.map((r) => r.sha256) });
+    const file: RosterFile = { format: ROSTER_FILE_FORMAT, roster, keyring, previous: previous ? (JSON.parse(previous.bytes.toString('utf8')) as RosterFile) : null };
+    const check = verifyRosterFile(file, { production: !ctx.rehearsal, trustedAttestationRoots: roots.map((r) => r.sha256) });
     if (!check.ok) throw new OfficiantError('ceremony.step-failed', `the new roster does not verify: ${check.problems.join('; ')}`);
     await ctx.writeOutput(ROSTER_PATH, `${JSON.stringify(file, null, 2)}\n`);
     await ctx.writeOutput(KEYRING_PATH, `${JSON.stringify(keyring, null, 2)}\n`);

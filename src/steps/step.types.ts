@@ -65,7 +65,7 @@ export interface StepContext<S extends Step = Step> {
   /** The officer roster this ceremony was started with; env.roster if it has none. */
   roster(): RosterBody;
   /** The roster, if the ceremony was started with one (enrollment may start without). */
-  rosterIfAny(): { body: RosterBody; sha256: string } | undefined;
+  rosterIfAny(): { body: RosterBody; sha256: string; bytes: Buffer } | undefined;
   /** Officers' PIV tokens (the reader is opened on first use). */
   piv(): PivReader;
   /** PEM certificates that device attestations must chain to (vendor roots; the sandbox CA in rehearsals). */

@@ -380,22 +380,26 @@ export class SimulatedPivFleet {
    */
   createDevice(opts: { serial?: string; model?: string; firmware?: string } = {}): PivDevice {
     const file = this.load();
-    const serial = opts.serial ?? nextSerial(file);
-    if (!/^[1-9][0-9]{0,9}$/.test(serial) || Number(serial) > 0xffffffff) {
-      throw new OfficiantError('env.hsm', `simulated device serial "${serial}" is not a decimal number a YubiKey could carry`);
+    if (opts.serial !== undefined && (!/^[1-9][0-9]{0,9}$/.test(opts.serial) || Number(opts.serial) > 0xffffffff)) {
+      throw new OfficiantError('env.hsm', `simulated device serial "${opts.serial}" is not a decimal number a YubiKey could carry`);
     }
-    if (file.devices.some((d) => d.serial === serial)) throw new OfficiantError('env.token-label-used', `simulated device ${serial} already exists in sandbox ${this.dir}`);
+    if (opts.serial !== undefined && file.devices.some((d) => d.serial === opts.serial)) {
+      throw new OfficiantError('env.token-label-used', `simulated device ${opts.serial} already exists in sandbox ${this.dir}`);
+    }
     const firmware = opts.firmware ?? '5.4.3';
     if (!/^\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(firmware) || firmware.split('.').some((p) => Number(p) > 255)) {
       throw new OfficiantError('env.hsm', `simulated device firmware "${firmware}" is not major.minor.patch`);
     }
     const model = opts.model ?? 'YubiKey 5 NFC';
-    const label = simulatedTokenLabel(serial);
     const ca = this.attestationCa();
 
+    let serial = opts.serial ?? nextSerial(file);
     const lease = acquireModule(this.module);
     try {
       const mod = lease.module;
+      // A token left by a device whose making was cut short keeps its serial: skip it rather than reuse it.
+      while (opts.serial === undefined && initialisedSlotWithLabel(mod, simulatedTokenLabel(serial))) serial = String(Number(serial) + 1);
+      const label = simulatedTokenLabel(serial);
       if (initialisedSlotWithLabel(mod, label)) throw new OfficiantError('env.token-label-used', `a token labelled "${label}" already exists`);
       const slots = mod.getSlots(true);
       let free: graphene.Slot | undefined;

@@ -10,8 +10,11 @@ import type { Answers } from './answers.js';
 
 export interface RehearsalOfficers {
   roster: RosterBody;
-  /** PIV PINs of the roster's simulated officers, by name (from the enrollment rehearsal's sandbox). */
-  pins: Record<string, string>;
+  /**
+   * The secrets the roster's simulated officers hold, by name (from the enrollment rehearsal's sandbox): their
+   * PIV PIN, and their halves of the enrollment token's user PIN.
+   */
+  secrets: Answers['secrets'];
 }
 
 /** A PIN a rehearsal officer "chooses": 8 random digits, never a run or a repeat. */
@@ -34,8 +37,6 @@ export function simulatePeople(script: Script, opts: { officers?: RehearsalOffic
       people[roleId] = officers.map((o) => o.name);
       officers.forEach((o, i) => {
         if (checkIn) (devices[checkIn.id] ??= {})[`${roleId}-${i + 1}`] = o.device.serial;
-        const pin = opts.officers!.pins[o.name];
-        if (pin !== undefined) (secrets[o.name] ??= {})['piv-pin'] = pin;
       });
     } else {
       people[roleId] = Array.from({ length: role.people }, (_, i) => `${role.title} ${i + 1} (rehearsal)`);
@@ -48,6 +49,10 @@ export function simulatePeople(script: Script, opts: { officers?: RehearsalOffic
         'user-pin-half': randomBytes(6).toString('hex'),
       });
     }
+  }
+  // What officers carried over from earlier rehearsals know replaces what was just drawn for them.
+  for (const [name, held] of Object.entries(opts.officers?.secrets ?? {})) {
+    Object.assign((secrets[name] ??= {}), held);
   }
   let next = 0;
   for (const step of script.steps) {
@@ -74,7 +79,11 @@ export function simulatePeople(script: Script, opts: { officers?: RehearsalOffic
   return { people, secrets, records, devices, confirm: true, failures: {} };
 }
 
-/** The PIV PINs the simulated people of an enrollment rehearsal set, by name. */
-export function officerPins(answers: Answers): Record<string, string> {
-  return Object.fromEntries(Object.entries(answers.secrets).flatMap(([name, s]) => (s['piv-pin'] !== undefined ? [[name, s['piv-pin']]] : [])));
+/** What the simulated officers of an earlier rehearsal hold: their PIV PIN and user PIN halves, by name. */
+export function officerSecrets(answers: Answers): Answers['secrets'] {
+  return Object.fromEntries(
+    Object.entries(answers.secrets)
+      .filter(([, s]) => s['piv-pin'] !== undefined)
+      .map(([name, s]) => [name, Object.fromEntries(Object.entries(s).filter(([k]) => k === 'piv-pin' || k === 'user-pin-half'))]),
+  );
 }

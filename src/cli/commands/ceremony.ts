@@ -10,7 +10,7 @@ import type { HsmSite } from '../../steps/step.types.js';
 import { missingAnswers, parseAnswers, type Answers } from '../../adapters/prompts/answers.js';
 import { InquirerPrompter } from '../../adapters/prompts/inquirer-prompter.js';
 import { ScriptedPrompter } from '../../adapters/prompts/scripted-prompter.js';
-import { officerPins, simulatePeople, type RehearsalOfficers } from '../../adapters/prompts/rehearsal-people.js';
+import { officerSecrets, simulatePeople, type RehearsalOfficers } from '../../adapters/prompts/rehearsal-people.js';
 import { SimulatedPivFleet } from '../../adapters/piv/simulated-piv-fleet.js';
 import { ROSTER_COPY, type LoadedRoster } from '../../engine/runner.js';
 import { randomBytes } from 'node:crypto';
@@ -103,7 +103,7 @@ function rehearsalOfficers(dir: string): { sandbox: SoftHsmSandbox; roster: Load
   const rosterFile = join(dir, 'outputs', 'roster.json');
   if (!existsSync(rosterFile)) throw new OfficiantError('input.not-a-ceremony', `${resolve(dir)} holds no outputs/roster.json: rehearse an enrollment (ceremonies/officer-enrollment.yaml) to the end first`);
   const roster = loadRoster(rosterFile, { production: false });
-  return { sandbox, roster, officers: { roster: roster.body, pins: officerPins(sandbox.loadPeople<Answers>(pointer.people)) } };
+  return { sandbox, roster, officers: { roster: roster.body, secrets: officerSecrets(sandbox.loadPeople<Answers>(pointer.people)) } };
 }
 
 export async function rehearseCommand(file: string, opts: { out?: string; officers?: string }, print: Print): Promise<number> {
@@ -125,7 +125,10 @@ export async function rehearseCommand(file: string, opts: { out?: string; office
   const people = simulatePeople(script, { officers: from?.officers, newDevices });
   const peopleFile = from ? `people-${randomBytes(4).toString('hex')}.json` : undefined;
   sandbox.savePeople(people, peopleFile);
-  const label = from ? `rehearsal-${script.site.hsm}-${randomBytes(3).toString('hex')}` : `rehearsal-${script.site.hsm}`;
+  // A shared sandbox may already hold a token of this profile (another rehearsal from the same officers): a
+  // ceremony that initialises its token gets a label of its own; one that uses an existing token finds it.
+  const initialises = script.steps.some((s) => s.kind === 'hsm.init-token');
+  const label = from && initialises ? `rehearsal-${script.site.hsm}-${randomBytes(3).toString('hex')}` : `rehearsal-${script.site.hsm}`;
   const site: HsmSite | undefined = script.site.hsm ? { profile: script.site.hsm, module: SOFTHSM_MODULE, tokenLabel: label.slice(0, 32) } : undefined;
   const piv = fleet ? pivSite({ module: SOFTHSM_MODULE, attestationRoots: [fleet.attestationRoot().pem] }, fleet) : undefined;
   const deps = ceremonyDeps({ script, text, site, rehearsal: true, prompter: new ScriptedPrompter(people, print), out, roster: from?.roster, piv });

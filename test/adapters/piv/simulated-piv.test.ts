@@ -356,10 +356,10 @@ describe('PIN tries', () => {
 });
 
 describe('a device that is not inserted', () => {
-  it('is not listed, cannot be opened, and every method of an open token says so', () => {
+  it('is not listed, cannot be opened, and every method of an open token says so', async () => {
     const { serial } = fleet.createDevice();
     const t = reader.open(serial);
-    t.generateKey('9a', admin());
+    const cert = await certificateFor(t.generateKey('9a', admin()), 'Officer Absent');
     fleet.setInserted(serial, false);
     expect(reader.devices().map((d) => d.serial)).not.toContain(serial);
     const message = `device ${serial} is not inserted`;
@@ -371,7 +371,7 @@ describe('a device that is not inserted', () => {
       ['changeManagementKey', () => t.changeManagementKey(s(PIV_DEFAULTS.managementKey), s(PIV_DEFAULTS.managementKey))],
       ['generateKey', () => t.generateKey('9c', admin())],
       ['attestation', () => t.attestation('9a')],
-      ['importCertificate', () => t.importCertificate('9a', Buffer.from(t.constructor.name), admin())],
+      ['importCertificate', () => t.importCertificate('9a', cert, admin())],
       ['certificate', () => t.certificate('9a')],
       ['publicKey', () => t.publicKey('9a')],
       ['sign', () => t.sign('9a', s(PIV_DEFAULTS.pin), Buffer.from('x'))],
