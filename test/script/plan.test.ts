@@ -31,10 +31,12 @@ const STEPS = [
   { header: ' 3. HSM tamper bag inspected and opened  [manual.confirm, id hsm-tamper-bag]', perform: CA, witness: [IW, AU], signOff: [IW] },
   { header: ' 4. Initialise the HSM token under dual control  [hsm.init-token, id init-token]', perform: CO, witness: [IW, AU], signOff: [IW] },
   { header: ' 5. Create the evidence-signing key  [evidence.init-key, id evidence-key]', perform: CO, witness: [IW, AU], signOff: [IW] },
-  { header: ' 6. Generate the release root key  [hsm.generate-key, id generate-root-key]', perform: CO, witness: [IW, AU], signOff: [IW] },
-  { header: ' 7. Inspect the release root key  [hsm.inspect-key, id inspect-root-key]', perform: CA, witness: [IW, AU], signOff: [IW] },
-  { header: ' 8. Issue the self-signed release root certificate  [hsm.self-signed-certificate, id root-certificate]', perform: CO, witness: [IW, AU], signOff: [IW] },
-  { header: ' 9. Closing sign-off  [manual.confirm, id close]', perform: CA, witness: [IW, AU], signOff: [IW, AU, CO] },
+  { header: ' 6. Crypto officers approve the root key generation  [quorum.approve, id approve-root-key]', perform: CO, witness: [IW, AU], signOff: [IW] },
+  { header: ' 7. Generate the release root key  [hsm.generate-key, id generate-root-key]', perform: CO, witness: [IW, AU], signOff: [IW] },
+  { header: ' 8. Inspect the release root key  [hsm.inspect-key, id inspect-root-key]', perform: CA, witness: [IW, AU], signOff: [IW] },
+  { header: ' 9. Issue the self-signed release root certificate  [hsm.self-signed-certificate, id root-certificate]', perform: CO, witness: [IW, AU], signOff: [IW] },
+  { header: '10. Crypto officers approve the ceremony record  [quorum.approve, id approve-record]', perform: CO, witness: [IW, AU], signOff: [IW] },
+  { header: '11. Closing sign-off  [manual.confirm, id close]', perform: CA, witness: [IW, AU], signOff: [IW, AU, CO] },
 ];
 
 /** The plan's lines from each numbered step header up to the next one. */
@@ -51,7 +53,7 @@ describe('renderPlan on the flagship ceremony', () => {
   const plan = renderPlan(flagship(), sha256);
   const blocks = stepBlocks(plan);
 
-  it('lists all 9 steps numbered 1..9 in script order', () => {
+  it('lists all 11 steps numbered 1..11 in script order', () => {
     expect(blocks.map((b) => b[0])).toEqual(STEPS.map((s) => s.header));
   });
 

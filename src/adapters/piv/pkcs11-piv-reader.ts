@@ -60,6 +60,11 @@ export const F9_LABELS = {
   publicKey: 'Public key for PIV Attestation',
 } as const;
 
+/** The SoftHSM token label of a simulated device. */
+export function simulatedTokenLabel(serial: string): string {
+  return `piv-${serial}`;
+}
+
 /** PIN and PUK tries a PIV device allows by default. */
 export const PIV_TRIES = 3;
 
@@ -229,7 +234,7 @@ export class YkcsPivToken implements PivToken {
     try {
       if (this.fleet) {
         this.fleet.assertInserted(this.serial);
-        const slot = initialisedSlotWithLabel(mod, `piv-${this.serial}`);
+        const slot = initialisedSlotWithLabel(mod, simulatedTokenLabel(this.serial));
         if (!slot) throw this.absent();
         return slot;
       }
@@ -600,7 +605,7 @@ export class Pkcs11PivReader implements PivReader {
       if (this.fleet) {
         return this.fleet
           .devices()
-          .filter((d) => d.inserted && initialisedSlotWithLabel(mod, `piv-${d.serial}`))
+          .filter((d) => d.inserted && initialisedSlotWithLabel(mod, simulatedTokenLabel(d.serial)))
           .map(({ serial, model, firmware }) => ({ serial, model, firmware, simulated: true }));
       }
       const out: PivDevice[] = [];

@@ -26,7 +26,7 @@ import type { PivDevice, PivSlot, Secret } from '../../engine/ports.js';
 import { acquireModule, moduleUsers } from '../pkcs11/module-registry.js';
 import { pkcs11Error } from '../pkcs11/pkcs11-hsm.js';
 import { SOFTHSM_MODULE, SoftHsmSandbox } from '../pkcs11/softhsm-sandbox.js';
-import { ATTESTATION_CKA_ID, F9_LABELS, initialisedSlotWithLabel, PIV_TRIES, triesLeft } from './pkcs11-piv-reader.js';
+import { ATTESTATION_CKA_ID, F9_LABELS, initialisedSlotWithLabel, PIV_TRIES, simulatedTokenLabel, triesLeft } from './pkcs11-piv-reader.js';
 
 /** What every PIV device ships with (NIST SP 800-73 practice; YubiKey defaults). */
 export const PIV_DEFAULTS = {
@@ -72,10 +72,6 @@ export interface SimulatedDeviceRecord {
 interface FleetFile {
   version: 1;
   devices: SimulatedDeviceRecord[];
-}
-
-export function simulatedTokenLabel(serial: string): string {
-  return `piv-${serial}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------
