@@ -51,11 +51,19 @@ describe('answers file', () => {
     expect(missingAnswers(script, answers)).toEqual([
       'people.ceremony-administrator: 0 of 1 distinct names',
       'people.internal-witness: 0 of 1 distinct names',
-      'people.crypto-officer: 1 of 2 distinct names',
+      'devices.check-in.crypto-officer-1: missing (token serial of Crypto Officer 1)',
+      'devices.check-in.crypto-officer-2: missing (token serial of Crypto Officer 2)',
+      'devices.check-in.crypto-officer-3: missing (token serial of Crypto Officer 3)',
       'people.auditor: 0 of 1 distinct names',
       'records.hsm-tamper-bag.hsm-bag-serial: missing (tamper-bag serial of the HSM)',
       'records.close.hsm-new-bag-serial: missing (tamper-bag serial the HSM is sealed in)',
-      'secrets["Carol"].user-pin-half: missing',
     ]);
+  });
+
+  it('asks the document-identity flagship for names and PIN halves', () => {
+    const script = parseScript('f.yaml', readFileSync('test/fixtures/release-init-by-document.yaml', 'utf8')).script!;
+    const { answers } = parseAnswers('a.yaml', 'confirm: true\npeople:\n  crypto-officer: [Carol]\nsecrets:\n  Carol: { so-pin-half: "${X}" }\n', { X: 'xxxxxx' });
+    expect(missingAnswers(script, answers)).toContain('people.crypto-officer: 1 of 2 distinct names');
+    expect(missingAnswers(script, answers)).toContain('secrets["Carol"].user-pin-half: missing');
   });
 });

@@ -1,8 +1,9 @@
-// The main job, as README's first command runs it: a full rehearsal of the flagship ceremony on a throwaway
-// SoftHSM, checked with outside tools (openssl, pdftotext, pdffonts) and the journal command.
+// The main job, as README's first command runs it: the officers' enrollment rehearsed on simulated PIV tokens,
+// then a full rehearsal of the flagship ceremony in which those tokens check in and approve (3 of 5), all on a
+// throwaway SoftHSM, checked with outside tools (openssl, pdftotext, pdffonts, pdfsig) and the journal command.
 import { execFileSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,30 +12,84 @@ import { officiant, ROOT, type CliResult } from '../helpers/cli.js';
 
 const base = mkdtempSync(join(tmpdir(), 'officiant-flagship-'));
 const out = join(base, 'out');
+const officers = join(base, 'officers');
 const env = { ...process.env, OFFICIANT_SANDBOX_ROOT: join(base, 'sandboxes') };
+let enrollment: CliResult;
 let run: CliResult;
 
+const STEPS = [
+  '01-check-in.pdf',
+  '02-room-and-hardware.pdf',
+  '03-hsm-tamper-bag.pdf',
+  '04-init-token.pdf',
+  '05-evidence-key.pdf',
+  '06-approve-root-key.pdf',
+  '07-generate-root-key.pdf',
+  '08-inspect-root-key.pdf',
+  '09-root-certificate.pdf',
+  '10-approve-record.pdf',
+  '11-close.pdf',
+];
+
 beforeAll(async () => {
-  run = await officiant(['rehearse', join(ROOT, 'ceremonies/release-authority-init.yaml'), '--out', out], { env });
-}, 120_000);
+  enrollment = await officiant(['rehearse', join(ROOT, 'ceremonies/officer-enrollment.yaml'), '--out', officers], { env });
+  run = await officiant(['rehearse', join(ROOT, 'ceremonies/release-authority-init.yaml'), '--officers', officers, '--out', out], { env });
+}, 240_000);
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
+describe('rehearsal of officer-enrollment', () => {
+  it('enrolls 5 officers on simulated PIV tokens into a roster every one of them signed', () => {
+    expect(enrollment.code, enrollment.stderr).toBe(0);
+    const file = JSON.parse(readFileSync(join(officers, 'outputs/roster.json'), 'utf8'));
+    const roster = JSON.parse(Buffer.from(file.roster.payload, 'base64').toString('utf8'));
+    expect(roster.officers).toHaveLength(5);
+    expect(roster.rehearsal).toBe(true);
+    expect(new Set(roster.officers.map((o: { device: { serial: string } }) => o.device.serial)).size).toBe(5);
+    expect(file.roster.signatures.map((s: { officer: string }) => s.officer).sort()).toEqual(roster.officers.map((o: { id: string }) => o.id).sort());
+  });
+
+  it('has each token attested by the simulated attestation CA, as openssl checks it', () => {
+    const file = JSON.parse(readFileSync(join(officers, 'outputs/roster.json'), 'utf8'));
+    const roster = JSON.parse(Buffer.from(file.roster.payload, 'base64').toString('utf8'));
+    const dir = mkdtempSync(join(base, 'att-'));
+    const root = join(dir, 'root.pem');
+    writeFileSync(root, roster.attestation_roots[0].pem);
+    expect(roster.attestation_roots[0].subject).toContain('SIMULATED');
+    for (const o of roster.officers) {
+      writeFileSync(join(dir, 'f9.pem'), o.device.attestation_certificate);
+      for (const slot of ['9a', '9c']) {
+        writeFileSync(join(dir, 'slot.pem'), o.keys[slot].attestation);
+        expect(execFileSync('openssl', ['verify', '-CAfile', root, '-untrusted', join(dir, 'f9.pem'), join(dir, 'slot.pem')], { encoding: 'utf8' })).toContain(': OK');
+      }
+    }
+  });
+});
+
 describe('rehearsal of release-authority-init', () => {
-  it('completes all 9 steps and says where the evidence is', () => {
+  it('completes all 11 steps and says where the evidence is', () => {
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/\[step 9 of 9\] Closing sign-off/);
+    expect(run.stdout).toMatch(/\[step 11 of 11\] Closing sign-off/);
     expect(run.stdout).toContain(`Evidence:      ${out}/steps/`);
-    expect(readdirSync(join(out, 'steps'))).toEqual([
-      '01-check-in.pdf',
-      '02-room-and-hardware.pdf',
-      '03-hsm-tamper-bag.pdf',
-      '04-init-token.pdf',
-      '05-evidence-key.pdf',
-      '06-generate-root-key.pdf',
-      '07-inspect-root-key.pdf',
-      '08-root-certificate.pdf',
-      '09-close.pdf',
-    ]);
+    expect(readdirSync(join(out, 'steps'))).toEqual(STEPS);
+  });
+
+  it('requires and records 3 of 5 approvals by the enrolled tokens, before the key and before the close', () => {
+    const entries = parseJournal(readFileSync(join(out, 'journal.jsonl'), 'utf8')).entries;
+    for (const step of ['approve-root-key', 'approve-record']) {
+      const statement = entries.find((e) => e.step === step && e.data.what === 'approval-statement')!;
+      const approvals = entries.filter((e) => e.step === step && e.data.what === 'approval');
+      expect(approvals.map((a) => a.data.nonce)).toEqual(Array(3).fill((statement.data.statement as { nonce: string }).nonce));
+      expect(new Set(approvals.map((a) => a.data.officer)).size).toBe(3);
+      const page = execFileSync('pdftotext', ['-raw', join(out, 'steps', STEPS.find((p) => p.includes(step))!), '-'], { encoding: 'utf8' });
+      expect(page).toContain((statement.data.words as string[]).join(' '));
+      expect(page).toContain('Approval 3 of 3');
+    }
+    const approved = entries.findIndex((e) => e.step === 'approve-root-key' && e.type === 'step.completed');
+    const generated = entries.findIndex((e) => e.step === 'generate-root-key' && e.type === 'step.started');
+    expect(approved).toBeGreaterThan(0);
+    expect(generated).toBeGreaterThan(approved);
+    const checkIns = entries.filter((e) => e.data.what === 'check-in');
+    expect(checkIns.map((e) => e.data.role)).toEqual(['crypto-officer', 'crypto-officer', 'crypto-officer']);
   });
 
   it('makes an RSA-4096 root certificate that openssl verifies, for the key the journal recorded', () => {
@@ -57,9 +112,9 @@ describe('rehearsal of release-authority-init', () => {
       for (const row of fonts) expect(row.split(/\s+/).slice(-5)[0], `${page}: ${row}`).toBe('yes');
       expect(execFileSync('pdftotext', ['-raw', file, '-'], { encoding: 'utf8' })).toContain('REHEARSAL — not production evidence');
     }
-    const keyPage = execFileSync('pdftotext', ['-raw', join(out, 'steps/06-generate-root-key.pdf'), '-'], { encoding: 'utf8' });
+    const keyPage = execFileSync('pdftotext', ['-raw', join(out, 'steps/07-generate-root-key.pdf'), '-'], { encoding: 'utf8' });
     const inspection = JSON.parse(readFileSync(join(out, 'outputs/release-root-2026.inspection.json'), 'utf8'));
-    expect(keyPage).toContain('Step 6 of 9: Generate the release root key');
+    expect(keyPage).toContain('Step 7 of 11: Generate the release root key');
     expect(keyPage).toContain(inspection.spkiSha256);
     expect(keyPage).toContain('Crypto Officer 1 (rehearsal)');
   });
@@ -93,9 +148,25 @@ describe('rehearsal of release-authority-init', () => {
   });
 
   it('keeps the sandbox (and its simulated PINs) outside the output directory', () => {
-    const { sandbox } = JSON.parse(readFileSync(join(out, 'rehearsal.json'), 'utf8'));
+    const { sandbox, people } = JSON.parse(readFileSync(join(out, 'rehearsal.json'), 'utf8'));
     expect(sandbox.startsWith(join(base, 'sandboxes'))).toBe(true);
-    expect(existsSync(join(sandbox, 'people.json'))).toBe(true);
-    expect(existsSync(join(out, 'people.json'))).toBe(false);
+    expect(existsSync(join(sandbox, people))).toBe(true);
+    for (const dir of [out, officers]) expect(readdirSync(dir).filter((f) => f.startsWith('people'))).toEqual([]);
+  });
+
+  it('leaves no PIV PIN of any officer in either packet', () => {
+    const { sandbox } = JSON.parse(readFileSync(join(officers, 'rehearsal.json'), 'utf8'));
+    const people = JSON.parse(readFileSync(join(sandbox, 'people.json'), 'utf8'));
+    const pins = Object.values(people.secrets as Record<string, Record<string, string>>).flatMap((s) => Object.values(s));
+    expect(pins.length).toBeGreaterThan(10);
+    for (const dir of [out, officers]) {
+      const files = execFileSync('find', [dir, '-type', 'f'], { encoding: 'utf8' }).trim().split('\n');
+      for (const f of files) {
+        const text = readFileSync(f, 'latin1');
+        const shown = f.endsWith('.pdf') ? execFileSync('pdftotext', [f, '-'], { encoding: 'utf8' }) : '';
+        for (const pin of pins) expect(text.includes(pin) || shown.includes(pin), `${pin.length}-character secret in ${f}`).toBe(false);
+      }
+    }
+    expect(run.stdout + enrollment.stdout).not.toMatch(new RegExp(pins.join('|')));
   });
 });

@@ -12,7 +12,8 @@ import { officiant, ROOT, type CliResult } from '../helpers/cli.js';
 import { createTestHsm, listObjects, SOFTHSM_MODULE, type TestHsm } from '../helpers/softhsm.js';
 
 const TIMEOUT = 120_000;
-const FLAGSHIP = join(ROOT, 'ceremonies', 'release-authority-init.yaml');
+// The flagship minus officers' tokens: production runs refuse simulated PIV tokens, and this machine has no real ones.
+const FLAGSHIP = join(ROOT, 'test', 'fixtures', 'release-init-by-document.yaml');
 const KEY_LABEL = 'release-root-2026';
 
 const STEP_PAGES = [

@@ -68,9 +68,16 @@ export function missingAnswers(script: import('../../script/schema.js').Script, 
   const checkIn = script.steps.find((s) => s.kind === 'participants.check-in');
   const roles = checkIn?.kind === 'participants.check-in' ? (checkIn.params.roles ?? Object.keys(script.roles)) : [];
   for (const roleId of roles) {
-    const need = script.roles[roleId].people;
+    const role = script.roles[roleId];
+    if (role.identity === 'piv' && checkIn) {
+      // Officers are named by the roster entry of the token they check in with, not by a typed name.
+      for (let i = 1; i <= role.people; i++) {
+        if (answers.devices[checkIn.id]?.[`${roleId}-${i}`] === undefined) problems.push(`devices.${checkIn.id}.${roleId}-${i}: missing (token serial of ${role.title} ${i})`);
+      }
+      continue;
+    }
     const have = new Set(answers.people[roleId] ?? []).size;
-    if (have < need) problems.push(`people.${roleId}: ${have} of ${need} distinct names`);
+    if (have < role.people) problems.push(`people.${roleId}: ${have} of ${role.people} distinct names`);
   }
   for (const step of script.steps) {
     if (step.kind === 'manual.confirm') {
@@ -83,7 +90,8 @@ export function missingAnswers(script: import('../../script/schema.js').Script, 
   const needSecret = (name: string | undefined, purpose: string) => {
     if (name !== undefined && answers.secrets[name]?.[purpose] === undefined) problems.push(`secrets["${name}"].${purpose}: missing`);
   };
-  const holdersOf = (h: { role: string; people: number }) => (answers.people[h.role] ?? []).slice(0, h.people);
+  // Holders who check in by token are known by name only once the roster names them.
+  const holdersOf = (h: { role: string; people: number }) => (script.roles[h.role]?.identity === 'piv' ? [] : (answers.people[h.role] ?? []).slice(0, h.people));
   if (init?.kind === 'hsm.init-token') {
     for (const h of holdersOf(init.params.pin_holders)) {
       needSecret(h, 'so-pin-half');
