@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# The main job: a full rehearsal of the flagship ceremony on a throwaway SoftHSM, then a look at its evidence.
+# The main job: the officers' enrollment rehearsed on simulated PIV tokens, then a full rehearsal of the flagship
+# ceremony in which 3 of those 5 officers check in and approve with their tokens, on a throwaway SoftHSM, then a
+# look at the evidence of both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 npm run --silent build
-out="evidence/demo-$(date -u +%Y%m%dT%H%M%SZ)"
-node bin/officiant.js rehearse ceremonies/release-authority-init.yaml --out "$out"
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+officers="evidence/demo-$stamp-officers"
+out="evidence/demo-$stamp"
+node bin/officiant.js rehearse ceremonies/officer-enrollment.yaml --out "$officers"
+echo
+node bin/officiant.js rehearse ceremonies/release-authority-init.yaml --officers "$officers" --out "$out"
 
 echo
 echo "== What to look at =="
@@ -24,8 +30,13 @@ done
 echo "Manifest signature, checked by openssl:"
 openssl cms -verify -binary -inform DER -in "$out/manifest.json.p7s" -content "$out/manifest.json" \
   -certfile "$out/outputs/evidence-key.cert.pem" -noverify -out /dev/null 2>&1 | sed 's/^/  /'
+echo "Officer roster (signed by all 5 new officers) and the manifest keyring, checked and exported:"
+node bin/officiant.js keyring export --roster "$officers/outputs/roster.json" --out "evidence/demo-$stamp-keyring.json" | sed 's/^/  /'
+echo "Approvals recorded (3 of 5 crypto officers, each signature by the officer's token):"
+node -e 'for (const l of require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n")) { const e = JSON.parse(l); if (e.data.what === "approval") console.log(`  ${e.step}: ${e.data.name}, device ${e.data.device}`); }' "$out/journal.jsonl"
 echo
-echo "== Verification of the whole packet, as an auditor runs it (offline) =="
+echo "== Verification of both packets, as an auditor runs it (offline) =="
+node bin/officiant.js verify "$officers" | tail -n 1
 node bin/officiant.js verify "$out"
 echo "Key attributes read back from the HSM:"
 node -e 'const j=require(process.argv[1]); for (const [k,v] of Object.entries(j.attributes)) console.log(`  ${k}: ${v}`)' "$(realpath "$out/outputs/release-root-2026.inspection.json")"
