@@ -66,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
     .description('run the whole ceremony automatically on a throwaway SoftHSM with simulated people')
     .option('--out <dir>', 'output directory (default evidence/<id>-<time>)')
     .option('--officers <dir>', "an enrollment rehearsal's output directory: its roster and its simulated officers' tokens take part")
+    .option('--interactive', 'people answer at the keyboard (a dry run for them), on simulated hardware')
     .action(async (script: string, opts) => {
       const { rehearseCommand } = await import('./commands/ceremony.js');
       code = await rehearseCommand(script, opts, print);

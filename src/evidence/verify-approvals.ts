@@ -108,7 +108,7 @@ function verifyCheckIns(ctx: Ctx, pivRoles: string[]): Map<string, string> {
   const inLastRun = (i: number) => i > lastStart && (completed < 0 || i < completed);
 
   // Every accepted check-in, of any run, must be what the runner says it was; only the last run's count.
-  const current: Array<{ device: string; role: string; valid: boolean; officer?: RosterOfficer; label: string }> = [];
+  const current: Array<{ device: string; role: string; valid: boolean; label: string }> = [];
   for (const { e, i } of mine) {
     if (e.type !== 'step.event') continue;
     if (e.data.what === 'check-in-refused') {
@@ -121,7 +121,7 @@ function verifyCheckIns(ctx: Ctx, pivRoles: string[]): Map<string, string> {
     const role = str(d.role) ?? '(none)';
     const label = personLabel(roster, device, str(d.name));
     const valid = checkOneCheckIn(ctx, step, index, e, roles, label);
-    if (inLastRun(i)) current.push({ device, role, valid: valid !== undefined, officer: valid, label });
+    if (inLastRun(i)) current.push({ device, role, valid: valid !== undefined, label });
   }
   if (completed < 0) return checkedIn;
 
@@ -241,12 +241,18 @@ function verifyApprovalStep(ctx: Ctx, step: StepOf<'quorum.approve'>, index: num
   const event = (what: string) => (a: At) => a.e.type === 'step.event' && a.e.data.what === what;
 
   const statements = attempt.filter(event('approval-statement'));
-  if (statements.length === 0) return void problems.push(`${id}: completed without an approval statement in its last attempt`);
+  if (statements.length === 0) {
+    problems.push(`${id}: completed without an approval statement in its last attempt`);
+    return;
+  }
   if (statements.length > 1) problems.push(`${id}: ${statements.length} approval statements in its last attempt, expected one`);
   const made = statements[0];
   const recorded = made.e.data.statement;
   const nonce = isObject(recorded) ? str(recorded.nonce) : undefined;
-  if (!nonce) return void problems.push(`${id}: the approval statement records no nonce`);
+  if (!nonce) {
+    problems.push(`${id}: the approval statement records no nonce`);
+    return;
+  }
   const earlierNonces = earlier.filter(event('approval-statement')).map((a) => (isObject(a.e.data.statement) ? str(a.e.data.statement.nonce) : undefined));
   if (earlierNonces.includes(nonce)) problems.push(`${id}: the statement of its last attempt reuses the nonce of an earlier attempt`);
 

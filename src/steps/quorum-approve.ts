@@ -43,14 +43,22 @@ export const quorumApprove: StepHandler<'quorum.approve'> = {
     }
     const digest = statementDigest(statement);
     const words = statementWords(digest);
-    ctx.prompter.say(`  Approving ${approvalSubject(approve, ctx.script)}.`);
+    ctx.prompter.say(`  Approving ${approvalSubject(approve, ctx.script)}:`);
+    const subject = statement.approve;
+    if (subject.what === 'step') {
+      ctx.prompter.say(`    kind: ${subject.step.kind}`);
+      for (const [k, v] of Object.entries(subject.step.params as Record<string, unknown>)) ctx.prompter.say(`    ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    } else {
+      ctx.prompter.say(`    the ceremony record: ${subject.entries} journal entries, head ${subject.journal_head}`);
+    }
     ctx.prompter.say(`  Statement SHA-256: ${digest}`);
     ctx.prompter.say(`  Everyone reads these words aloud and compares them with the screen: ${words.map((w, i) => `${i + 1}. ${w}`).join('  ')}`);
 
     const approvedBy = current.filter((e) => e.type === 'step.event' && e.data.what === 'approval' && e.data.nonce === statement.nonce).map((e) => String(e.data.officer));
     const asked = new Set(current.filter((e) => e.type === 'step.event' && ['approval', 'approval-refused', 'approval-declined'].includes(String(e.data.what))).map((e) => String(e.data.for)));
     const candidates = ctx.people(role).filter((p) => !asked.has(p.name));
-    let k = approvedBy.length;
+    // Everyone already asked for this statement (approved, refused or declined) keeps their number on resume.
+    let k = asked.size;
     for (const person of candidates) {
       if (quorumReached(approvedBy, threshold).met) break;
       k += 1;
@@ -59,12 +67,21 @@ export const quorumApprove: StepHandler<'quorum.approve'> = {
         deviceChoices(ctx, roster),
       );
       const owner = roster.officers.find((o) => o.device.serial === serial);
-      const signer: Person = owner ? { name: owner.name, role, officer: owner.id, device: serial } : person;
+      // The token decides who signs: its owner as they checked in (their own role), whoever holds it.
+      const present = owner ? ctx.people().find((p) => p.officer === owner.id) : undefined;
+      const signer: Person = present ?? person;
       const base = { for: person.name, device: serial, nonce: statement.nonce, statement_sha256: digest };
-      if (owner && !ctx.people().some((p) => p.officer === owner.id)) {
-        const reason = `${owner.name} (device ${serial}) is not checked in to this ceremony: approvers must be present`;
-        ctx.event('approval-refused', { ...base, reason }, person);
-        ctx.prompter.say(`  refused: ${reason}`);
+      // Refusals that need no signature are made before anyone types a PIN.
+      const early = !owner
+        ? undefined
+        : !present
+          ? `${owner.name} (device ${serial}) is not checked in to this ceremony: approvers must be present`
+          : approvedBy.includes(owner.id)
+            ? `${owner.name} has already approved this statement: approvals count distinct people`
+            : undefined;
+      if (early) {
+        ctx.event('approval-refused', { ...base, reason: early }, signer);
+        ctx.prompter.say(`  refused: ${early}`);
         continue;
       }
       const yes = await ctx.prompter.confirm(signer, `Approve ${approvalSubject(approve, ctx.script)}, statement words "${words.join(' ')}"?`, { stepId: ctx.step.id });

@@ -92,6 +92,8 @@ interface RehearsalPointer {
   sandbox: string;
   /** The simulated people of this rehearsal (a sandbox can serve several rehearsals); default people.json. */
   people?: string;
+  /** People answer at the keyboard (rehearse --interactive); resume asks them again. */
+  interactive?: boolean;
 }
 
 /** The enrollment rehearsal whose roster and virtual tokens a later rehearsal uses. */
@@ -106,7 +108,7 @@ function rehearsalOfficers(dir: string): { sandbox: SoftHsmSandbox; roster: Load
   return { sandbox, roster, officers: { roster: roster.body, secrets: officerSecrets(sandbox.loadPeople<Answers>(pointer.people)) } };
 }
 
-export async function rehearseCommand(file: string, opts: { out?: string; officers?: string }, print: Print): Promise<number> {
+export async function rehearseCommand(file: string, opts: { out?: string; officers?: string; interactive?: boolean }, print: Print): Promise<number> {
   const { script, text, warnings } = loadScript(file);
   warnings.forEach(print);
   await checkTemplates();
@@ -131,13 +133,16 @@ export async function rehearseCommand(file: string, opts: { out?: string; office
   const label = from && initialises ? `rehearsal-${script.site.hsm}-${randomBytes(3).toString('hex')}` : `rehearsal-${script.site.hsm}`;
   const site: HsmSite | undefined = script.site.hsm ? { profile: script.site.hsm, module: SOFTHSM_MODULE, tokenLabel: label.slice(0, 32) } : undefined;
   const piv = fleet ? pivSite({ module: SOFTHSM_MODULE, attestationRoots: [fleet.attestationRoot().pem] }, fleet) : undefined;
-  const deps = ceremonyDeps({ script, text, site, rehearsal: true, prompter: new ScriptedPrompter(people, print), out, roster: from?.roster, piv });
+  // An interactive rehearsal is a dry run for the people: they type names, PINs and answers themselves on
+  // simulated hardware; the sandbox still holds the devices, and the evidence is still marked REHEARSAL.
+  const prompter = opts.interactive ? prompterFor(script, undefined, print).prompter : new ScriptedPrompter(people, print);
+  const deps = ceremonyDeps({ script, text, site, rehearsal: true, prompter, out, roster: from?.roster, piv });
   print(`Rehearsal: ${script.title} (${script.id} v${script.version}) → ${resolve(out)}`);
   print(`Sandbox HSM: ${sandbox.dir} (throwaway SoftHSM; simulated people and their PINs stay there)`);
   if (newDevices.length > 0) print(`Simulated PIV tokens: ${newDevices.join(', ')} (attested by the sandbox's SIMULATED attestation CA)`);
   if (from) print(`Officers: roster version ${from.roster.body.version} from ${resolve(opts.officers!)} (simulated tokens)`);
   let started = false;
-  const pointer: RehearsalPointer = { sandbox: sandbox.dir, ...(peopleFile ? { people: peopleFile } : {}) };
+  const pointer: RehearsalPointer = { sandbox: sandbox.dir, ...(peopleFile ? { people: peopleFile } : {}), ...(opts.interactive ? { interactive: true } : {}) };
   return execute(
     async (bind) => {
       try {
@@ -192,7 +197,7 @@ export async function resumeCommand(outDir: string, opts: { answers?: string }, 
     const sandbox = SoftHsmSandbox.open(pointer.sandbox);
     sandbox.activate();
     enableFailpoints();
-    prompter = new ScriptedPrompter(sandbox.loadPeople<Answers>(pointer.people), print);
+    prompter = pointer.interactive ? prompterFor(script, undefined, print).prompter : new ScriptedPrompter(sandbox.loadPeople<Answers>(pointer.people), print);
     if (recordedPiv) fleet = SimulatedPivFleet.open(sandbox.dir);
   } else {
     prompter = prompterFor(script, opts.answers, print).prompter;
