@@ -76,7 +76,11 @@ export const quorumApprove: StepHandler<'quorum.approve'> = {
         ? undefined
         : !present
           ? `${owner.name} (device ${serial}) is not checked in to this ceremony: approvers must be present`
-          : approvedBy.includes(owner.id)
+          : !owner.roles.includes(role)
+            ? `${owner.name} (device ${serial}) is not a ${roleTitle} on the roster (roles: ${owner.roles.join(', ')})`
+            : present.role !== role
+            ? `${owner.name} (device ${serial}) checked in as ${ctx.script.roles[present.role]?.title ?? present.role}, not as ${roleTitle}: one role per person`
+            : approvedBy.includes(owner.id)
             ? `${owner.name} has already approved this statement: approvals count distinct people`
             : undefined;
       if (early) {
