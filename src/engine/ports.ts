@@ -177,6 +177,14 @@ export interface EvidenceRenderer {
 // PUKs and management keys arrive as Secrets and are never kept, logged or put in a message.
 export type PivSlot = '9a' | '9c' | '9d' | '9e';
 
+/** What every PIV device ships with (NIST SP 800-73 practice; YubiKey defaults), and its PIN/PUK tries. */
+export const PIV_DEFAULTS = {
+  pin: '123456',
+  puk: '12345678',
+  managementKey: '010203040506070801020304050607080102030405060708',
+  tries: 3,
+} as const;
+
 export const PIV_SLOT_CKA_ID: Readonly<Record<PivSlot, number>> = { '9a': 1, '9c': 2, '9d': 3, '9e': 4 };
 
 export interface PivDevice {

@@ -7,8 +7,13 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { X509Certificate, createHash } from 'node:crypto';
 
-export const YUBICO_SERIAL_OID = '1.3.6.1.4.1.41482.3.7';
-export const YUBICO_FIRMWARE_OID = '1.3.6.1.4.1.41482.3.3';
+/** Yubico's attestation extensions (arc 1.3.6.1.4.1.41482.3). */
+export const YUBICO_OID = {
+  firmware: '1.3.6.1.4.1.41482.3.3',
+  serial: '1.3.6.1.4.1.41482.3.7',
+  policy: '1.3.6.1.4.1.41482.3.8',
+  formFactor: '1.3.6.1.4.1.41482.3.9',
+} as const;
 
 function cert(pemOrDer: string | Buffer): X509Certificate | undefined {
   try {
@@ -34,7 +39,7 @@ export function sha256(d: Buffer): string {
 export function attestedSerial(pemOrDer: string | Buffer): string | undefined {
   try {
     const c = new x509.X509Certificate(new Uint8Array(der(pemOrDer)));
-    const ext = c.getExtension(YUBICO_SERIAL_OID);
+    const ext = c.getExtension(YUBICO_OID.serial);
     if (!ext) return undefined;
     // The extension value is a DER INTEGER.
     const v = Buffer.from(ext.value);

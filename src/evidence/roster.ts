@@ -10,6 +10,8 @@
 // - Every slot key is certified by the enrollment CA and attested by its device, whose attestation
 //   certificate chains to one of the roster's attestation roots. In production nothing simulated passes, and
 //   every attestation root must be one the caller trusts (by SHA-256 of its DER).
+import { YUBICO_OID } from './piv-attestation.js';
+import { article, valueAt } from '../script/parse.js';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import * as asn1js from 'asn1js';
@@ -28,7 +30,6 @@ import {
 import { certificateSha256, signatureValid, type SignedDocument } from './signed-document.js';
 
 /** Yubico PIV attestation extension carrying the device serial as a DER INTEGER. */
-export const YUBICO_SERIAL_OID = '1.3.6.1.4.1.41482.3.7';
 
 const SLOTS = ['9a', '9c', '9d', '9e'] as const;
 
@@ -497,7 +498,7 @@ function issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
 /** The device serial a Yubico slot attestation carries, undefined if it has none. */
 function attestedSerial(cert: X509Certificate): bigint | undefined | 'malformed' {
   try {
-    const ext = new x509.X509Certificate(cert.raw).getExtension(YUBICO_SERIAL_OID);
+    const ext = new x509.X509Certificate(cert.raw).getExtension(YUBICO_OID.serial);
     if (!ext) return undefined;
     const asn = asn1js.fromBER(ext.value);
     if (asn.offset === -1 || asn.offset !== ext.value.byteLength || !(asn.result instanceof asn1js.Integer)) return 'malformed';
@@ -536,20 +537,6 @@ function formatPath(path: Array<string | number>): string {
     else out += `[${JSON.stringify(seg)}]`;
   }
   return out === '' ? '(root)' : out;
-}
-
-function valueAt(raw: unknown, path: Array<string | number>): unknown {
-  let v: unknown = raw;
-  for (const seg of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<string | number, unknown>)[seg];
-  }
-  return v;
-}
-
-function article(expected: string): string {
-  if (expected === 'int') return 'a whole number';
-  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
 }
 
 function describeValue(v: unknown): string {

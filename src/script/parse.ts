@@ -209,7 +209,7 @@ export function valueAt(raw: unknown, path: readonly PathSegment[]): unknown {
   return v;
 }
 
-function article(expected: string): string {
+export function article(expected: string): string {
   if (expected === 'int') return 'a whole number';
   return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
 }

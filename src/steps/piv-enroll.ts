@@ -18,7 +18,7 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { OfficiantError } from '../errors.js';
 import type { JsonObject } from '../engine/journal.js';
-import type { Person, PivAdmin, PivSlot, PivToken, Secret } from '../engine/ports.js';
+import { PIV_DEFAULTS, type Person, type PivAdmin, type PivSlot, type PivToken, type Secret } from '../engine/ports.js';
 import { secretFromString } from '../engine/secret.js';
 import { attestationProblems, sha256 as sha256Of, toPem } from '../evidence/piv-attestation.js';
 import type { RosterOfficer } from '../evidence/roster.types.js';
@@ -27,9 +27,6 @@ import { spkiPem, spkiSha256 } from './hsm-generate-key.js';
 import { deviceChoices, signWithPin, withToken } from './piv-officer.js';
 import type { GeneratedKey, StepContext, StepHandler } from './step.types.js';
 import { certificateSerial, dnString, hsmCertificate, pemToDer, type CertificateRecord } from './x509-in-hsm.js';
-
-/** What every PIV device ships with (NIST SP 800-73 / Yubico defaults): replaced at enrollment. */
-export const PIV_DEFAULTS = { pin: '123456', puk: '12345678', managementKey: '010203040506070801020304050607080102030405060708' } as const;
 
 export const OFFICER_ENROLLED = 'officer-enrolled';
 

@@ -8,7 +8,8 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { createHash, KeyObject, sign, webcrypto } from 'node:crypto';
 import type { PivSlot } from '../../src/engine/ports.js';
-import { keyringBody, YUBICO_SERIAL_OID } from '../../src/evidence/roster.js';
+import { keyringBody } from '../../src/evidence/roster.js';
+import { YUBICO_OID } from '../../src/evidence/piv-attestation.js';
 import { KEYRING_TYPE, ROSTER_FILE_FORMAT, ROSTER_TYPE, type KeyringBody, type RosterBody, type RosterFile, type RosterOfficer } from '../../src/evidence/roster.types.js';
 import { unsignedDocument, type DocumentSignature, type SignedDocument } from '../../src/evidence/signed-document.js';
 
@@ -119,7 +120,7 @@ export async function createOfficer(spec: OfficerSpec, ctx: { ca: TestIssuer; ro
     keys[slot] = KeyObject.from(pair.privateKey);
     const cert = await certificate({ subject: `CN=${spec.id} ${slot}, O=Example Org`, issuer: spec.certIssuer ?? ctx.ca, publicKey: pair.publicKey, ca: false });
     const attestedKey = spec.attestOtherKey?.includes(slot) ? (await keyPair()).publicKey : pair.publicKey;
-    const extensions = attested === null ? [] : [new x509.Extension(YUBICO_SERIAL_OID, false, derInteger(BigInt(attested)))];
+    const extensions = attested === null ? [] : [new x509.Extension(YUBICO_OID.serial, false, derInteger(BigInt(attested)))];
     const attestation = await certificate({ subject: `CN=YubiKey PIV Attestation ${slot}`, issuer: device, publicKey: attestedKey, ca: false, extensions });
     officer.keys[slot] = {
       certificate: cert.toString('pem'),

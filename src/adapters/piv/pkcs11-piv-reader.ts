@@ -15,10 +15,10 @@
 import graphene from 'graphene-pk11';
 import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
 import { OfficiantError } from '../../errors.js';
-import { PIV_SLOT_CKA_ID, type PivAdmin, type PivAttestation, type PivDevice, type PivReader, type PivSlot, type PivToken, type Secret } from '../../engine/ports.js';
+import { PIV_DEFAULTS, PIV_SLOT_CKA_ID, type PivAdmin, type PivAttestation, type PivDevice, type PivReader, type PivSlot, type PivToken, type Secret } from '../../engine/ports.js';
 import { p1363ToDer } from '../../evidence/cms.js';
 import { acquireModule, type Pkcs11Module } from '../pkcs11/module-registry.js';
-import { pkcs11Error } from '../pkcs11/pkcs11-hsm.js';
+import { endSession, pkcs11Error, unwrapEcPoint } from '../pkcs11/pkcs11-hsm.js';
 import type { SimulatedPivFleet } from './simulated-piv-fleet.js';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -66,7 +66,6 @@ export function simulatedTokenLabel(serial: string): string {
 }
 
 /** PIN and PUK tries a PIV device allows by default. */
-export const PIV_TRIES = 3;
 
 export function triesLeft(n: number): string {
   return `${n} ${n === 1 ? 'try' : 'tries'} left`;
@@ -110,21 +109,6 @@ export function initialisedSlotWithLabel(mod: graphene.Module, label: string): g
   });
 }
 
-/** Logs out and closes, each on its own: a failed logout (never logged in, token gone) must not leak the session. */
-function endSession(session: graphene.Session | undefined): void {
-  if (!session) return;
-  try {
-    session.logout();
-  } catch {
-    // not logged in, or the token is gone
-  }
-  try {
-    session.close();
-  } catch {
-    // token removed: the session went with it
-  }
-}
-
 function secretText(s: Secret): string {
   return s.use((b) => b.toString('utf8'));
 }
@@ -155,13 +139,6 @@ const CURVES = [
   { name: 'secp256r1', jwk: 'P-256' },
   { name: 'secp384r1', jwk: 'P-384' },
 ] as const;
-
-/** CKA_EC_POINT arrives as a DER OCTET STRING around the uncompressed point (or, from some modules, bare). */
-function unwrapEcPoint(attr: Buffer): Buffer {
-  if (attr[0] === 0x04 && attr[1] === attr.length - 2) return attr.subarray(2);
-  if (attr[0] === 0x04 && attr[1] === 0x81 && attr[2] === attr.length - 3) return attr.subarray(3);
-  return attr;
-}
 
 function spkiOfPublicKey(obj: graphene.SessionObject): Buffer {
   const pub = obj.toType<graphene.PublicKey>();
@@ -276,7 +253,7 @@ export class YkcsPivToken implements PivToken {
 
   private pinBlocked(): OfficiantError {
     return this.fleet
-      ? new OfficiantError('hsm.pin-locked', `device ${this.serial}: PIN blocked after ${PIV_TRIES} wrong entries`)
+      ? new OfficiantError('hsm.pin-locked', `device ${this.serial}: PIN blocked after ${PIV_DEFAULTS.tries} wrong entries`)
       : new OfficiantError('hsm.pin-locked', `device ${this.serial}: PIN blocked after too many wrong entries`);
   }
 

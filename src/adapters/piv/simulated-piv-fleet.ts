@@ -22,19 +22,13 @@ import {
 import { chmodSync, closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { OfficiantError } from '../../errors.js';
-import type { PivDevice, PivSlot, Secret } from '../../engine/ports.js';
+import { YUBICO_OID } from '../../evidence/piv-attestation.js';
+import { PIV_DEFAULTS, type PivDevice, type PivSlot, type Secret } from '../../engine/ports.js';
 import { acquireModule, moduleUsers } from '../pkcs11/module-registry.js';
 import { pkcs11Error } from '../pkcs11/pkcs11-hsm.js';
 import { SOFTHSM_MODULE, SoftHsmSandbox } from '../pkcs11/softhsm-sandbox.js';
-import { ATTESTATION_CKA_ID, F9_LABELS, initialisedSlotWithLabel, PIV_TRIES, simulatedTokenLabel, triesLeft } from './pkcs11-piv-reader.js';
+import { ATTESTATION_CKA_ID, F9_LABELS, initialisedSlotWithLabel, simulatedTokenLabel, triesLeft } from './pkcs11-piv-reader.js';
 
-/** What every PIV device ships with (NIST SP 800-73 practice; YubiKey defaults). */
-export const PIV_DEFAULTS = {
-  pin: '123456',
-  puk: '12345678',
-  managementKey: '010203040506070801020304050607080102030405060708',
-  tries: PIV_TRIES,
-} as const;
 
 export const SIMULATED_ATTESTATION_CA_SUBJECT = 'CN=Officiant SIMULATED PIV Attestation CA (rehearsal only)';
 
@@ -44,13 +38,6 @@ const FILES = {
   caKey: 'piv-attestation-ca.key',
 };
 
-/** Yubico's attestation extensions (arc 1.3.6.1.4.1.41482.3). */
-export const YUBICO_OID = {
-  firmware: '1.3.6.1.4.1.41482.3.3',
-  serial: '1.3.6.1.4.1.41482.3.7',
-  policy: '1.3.6.1.4.1.41482.3.8',
-  formFactor: '1.3.6.1.4.1.41482.3.9',
-} as const;
 
 // PIN policy (01 never, 02 once, 03 always) and touch policy (01 never) a YubiKey applies by default per slot.
 const DEFAULT_POLICY: Record<PivSlot, [number, number]> = { '9a': [0x02, 0x01], '9c': [0x03, 0x01], '9d': [0x02, 0x01], '9e': [0x01, 0x01] };

@@ -82,7 +82,7 @@ const CURVES: Record<string, { name: string; jwk: 'P-256' | 'P-384' }> = {
 };
 
 /** CKA_EC_POINT arrives as a DER OCTET STRING around the uncompressed point. */
-function unwrapEcPoint(attr: Buffer): Buffer {
+export function unwrapEcPoint(attr: Buffer): Buffer {
   if (attr[0] === 0x04 && attr[1] === attr.length - 2) return attr.subarray(2);
   if (attr[0] === 0x04 && attr[1] === 0x81 && attr[2] === attr.length - 3) return attr.subarray(3);
   return attr;
@@ -118,7 +118,7 @@ function algorithmOf(priv: graphene.PrivateKey, pub: graphene.PublicKey): KeyAlg
 }
 
 /** Logs out and closes, each on its own: a failed logout (never logged in, token gone) must not leak the session. */
-function endSession(session: graphene.Session | undefined): void {
+export function endSession(session: graphene.Session | undefined): void {
   if (!session) return;
   try {
     session.logout();

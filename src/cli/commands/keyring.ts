@@ -5,10 +5,12 @@
 // from version 1, in order. A roster that does not verify is bad input (exit 2): every problem listed, nothing
 // written. A roster file that cannot be read is env.roster (exit 3). An existing --out is refused first.
 import { createHash, X509Certificate } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { OfficiantError } from '../../errors.js';
 import { verifyRosterFile, type RosterVerification, type RosterVerifyOptions } from '../../evidence/roster.js';
 import type { RosterBody, RosterFile } from '../../evidence/roster.types.js';
+import { normalizeFingerprint } from '../../evidence/verify-packet.js';
+import { readTrust } from '../read-packet.js';
 import { writeNewFile } from '../write-new-file.js';
 
 export interface KeyringExportFlags {
@@ -87,21 +89,12 @@ function verifyRosterText(path: string, opts: RosterVerifyOptions): RosterVerifi
   return result.ok ? { ...result, file: file as RosterFile } : result;
 }
 
-/** A certificate file when one exists at that path, else a SHA-256 fingerprint; undefined when neither. */
+/** A certificate file when one exists at that path, else a SHA-256 fingerprint (as --trust reads it); undefined when neither. */
 function rootFingerprint(value: string): string | undefined {
-  let isFile = false;
   try {
-    isFile = statSync(value).isFile();
+    const trust = readTrust(value)!;
+    return trust.certificatePem !== undefined ? createHash('sha256').update(new X509Certificate(trust.certificatePem).raw).digest('hex') : normalizeFingerprint(trust.sha256 ?? '');
   } catch {
-    isFile = false;
+    return undefined;
   }
-  if (isFile) {
-    try {
-      return createHash('sha256').update(new X509Certificate(readFileSync(value)).raw).digest('hex');
-    } catch {
-      return undefined;
-    }
-  }
-  const hex = value.toLowerCase().replace(/:/g, '');
-  return /^[0-9a-f]{64}$/.test(hex) ? hex : undefined;
 }
