@@ -213,6 +213,10 @@ export interface PivToken {
   device(): PivDevice;
   /** C_SetPIN in a user session. */
   changePin(current: Secret, next: Secret): void;
+  /** Whether `pin` is the user PIN (C_Login); a wrong one spends a try, so only crash recovery asks. */
+  verifyPin(pin: Secret): boolean;
+  /** Whether `key` is the management key (SO login; no tries to spend). */
+  verifyManagementKey(key: Secret): boolean;
   /** Replaces the PUK (used to unblock the PIN). */
   changePuk(current: Secret, next: Secret): void;
   /** Replaces the management key (C_Login as SO with the current key, C_SetPIN). */

@@ -16,7 +16,7 @@
 // device can tell (a key or certificate in the slot) and refused with instructions where it cannot (a PIN
 // change that may or may not have happened).
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import { OfficiantError } from '../errors.js';
+import { isOfficiantError, OfficiantError } from '../errors.js';
 import type { JsonObject } from '../engine/journal.js';
 import { PIV_DEFAULTS, type Person, type PivAdmin, type PivSlot, type PivToken, type Secret } from '../engine/ports.js';
 import { secretFromString } from '../engine/secret.js';
@@ -122,10 +122,16 @@ export const pivEnroll: StepHandler<'piv.enroll'> = {
     try {
       const problem = newPin.use((b) => pinProblem(b, p.pin_min_length));
       if (problem) throw new OfficiantError('ceremony.step-failed', `${person.name}'s new PIN refused: ${problem}`);
-      const unknownState = (what: string) => () => {
-        throw new OfficiantError('ceremony.reconcile', `device ${serial}: interrupted while its ${what} was being changed, and a device cannot tell whether it was without spending a PIN try; reset its PIV application (ykman piv reset) and enroll it again`);
-      };
-      await ctx.effect('piv.change-pin', { device: serial }, { run: () => (withToken(ctx, serial, (t) => t.changePin(defaults.pin, newPin)), { changed: true }), reconcile: unknownState('PIN') }, person);
+      // After an interruption the device is asked: the default PIN still works (one try spent if it does not).
+      await ctx.effect(
+        'piv.change-pin',
+        { device: serial },
+        {
+          run: () => (withToken(ctx, serial, (t) => t.changePin(defaults.pin, newPin)), { changed: true }),
+          reconcile: () => (withToken(ctx, serial, (t) => t.verifyPin(defaults.pin)) ? undefined : { changed: true }),
+        },
+        person,
+      );
       const admin1: PivAdmin = { managementKey: defaults.mgmt, pin: newPin };
 
       // 4-5. keys on the device, attestation
@@ -203,9 +209,38 @@ export const pivEnroll: StepHandler<'piv.enroll'> = {
       // 8. PUK and management key: random, never shown, never stored
       const puk = randomSecret(() => String(randomInt(10_000_000, 100_000_000)));
       const mgmt = randomSecret(() => randomBytes(24).toString('hex'));
+      // A PUK cannot be checked without using it: after an interruption the change is made again, and a device
+      // that refuses the default PUK had already taken the new one (lost with the crash, as intended).
+      const interrupted = (op: string) => ctx.entries().some((e) => e.type === 'intent' && e.step === ctx.step.id && e.data.op === op);
       try {
-        await ctx.effect('piv.change-puk', { device: serial }, { run: () => (withToken(ctx, serial, (t) => t.changePuk(defaults.puk, puk)), { changed: true }), reconcile: unknownState('PUK') }, admin);
-        await ctx.effect('piv.change-management-key', { device: serial }, { run: () => (withToken(ctx, serial, (t) => t.changeManagementKey(defaults.mgmt, mgmt)), { changed: true }), reconcile: unknownState('management key') }, admin);
+        const pukOp = 'piv.change-puk';
+        const again = interrupted(pukOp);
+        await ctx.effect(
+          pukOp,
+          { device: serial },
+          {
+            run: () => {
+              try {
+                withToken(ctx, serial, (t) => t.changePuk(defaults.puk, puk));
+                return { changed: true, note: '' };
+              } catch (err) {
+                if (again && isOfficiantError(err, 'hsm.pin-incorrect')) return { changed: true, note: 'the default PUK was already replaced before the interruption' };
+                throw err;
+              }
+            },
+            reconcile: () => undefined,
+          },
+          admin,
+        );
+        await ctx.effect(
+          'piv.change-management-key',
+          { device: serial },
+          {
+            run: () => (withToken(ctx, serial, (t) => t.changeManagementKey(defaults.mgmt, mgmt)), { changed: true }),
+            reconcile: () => (withToken(ctx, serial, (t) => t.verifyManagementKey(defaults.mgmt)) ? undefined : { changed: true }),
+          },
+          admin,
+        );
       } finally {
         puk.wipe();
         mgmt.wipe();

@@ -89,6 +89,8 @@ function misbehaving(hook: SignHook): (reader: PivReader) => PivReader {
       return {
         device: () => t.device(),
         changePin: (a, b) => t.changePin(a, b),
+        verifyPin: (p) => t.verifyPin(p),
+        verifyManagementKey: (k) => t.verifyManagementKey(k),
         changePuk: (a, b) => t.changePuk(a, b),
         changeManagementKey: (a, b) => t.changeManagementKey(a, b),
         generateKey: (slot, admin) => t.generateKey(slot, admin),

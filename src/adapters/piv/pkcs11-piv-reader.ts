@@ -18,6 +18,7 @@ import { OfficiantError } from '../../errors.js';
 import { PIV_DEFAULTS, PIV_SLOT_CKA_ID, type PivAdmin, type PivAttestation, type PivDevice, type PivReader, type PivSlot, type PivToken, type Secret } from '../../engine/ports.js';
 import { p1363ToDer } from '../../evidence/cms.js';
 import { acquireModule, type Pkcs11Module } from '../pkcs11/module-registry.js';
+import { failpoint } from '../../failpoints.js';
 import { endSession, pkcs11Error, unwrapEcPoint } from '../pkcs11/pkcs11-hsm.js';
 import type { SimulatedPivFleet } from './simulated-piv-fleet.js';
 
@@ -330,7 +331,32 @@ export class YkcsPivToken implements PivToken {
     const cur = pivPin(current, 'PIN');
     const nxt = pivPin(next, 'new PIN');
     // C_SetPIN in a session nobody is logged in to changes the user PIN (ykcs11: ykpiv_change_pin).
-    this.withSession('changing the PIN', (session, slot) => this.checkPin(slot, () => session.setPin(cur, nxt)));
+    this.withSession('changing the PIN', (session, slot) => {
+      failpoint('piv.changePin');
+      this.checkPin(slot, () => session.setPin(cur, nxt));
+    });
+  }
+
+  verifyPin(pin: Secret): boolean {
+    const p = pivPin(pin, 'PIN');
+    try {
+      this.withSession('checking the PIN', (session, slot) => this.loginUser(session, slot, p));
+      return true;
+    } catch (err) {
+      if (err instanceof OfficiantError && err.code === 'hsm.pin-incorrect') return false;
+      throw err;
+    }
+  }
+
+  verifyManagementKey(key: Secret): boolean {
+    const k = managementKey(key, 'management key');
+    try {
+      this.withSession('checking the management key', (session) => this.loginSo(session, k));
+      return true;
+    } catch (err) {
+      if (err instanceof OfficiantError && err.code === 'hsm.pin-incorrect') return false;
+      throw err;
+    }
   }
 
   changePuk(current: Secret, next: Secret): void {
@@ -339,6 +365,7 @@ export class YkcsPivToken implements PivToken {
     const fleet = this.fleet;
     if (fleet) {
       this.slot();
+      failpoint('piv.changePuk');
       fleet.changePuk(this.serial, current, next);
       return;
     }
@@ -359,6 +386,7 @@ export class YkcsPivToken implements PivToken {
     const nxt = managementKey(next, 'new management key');
     this.withSession('changing the management key', (session) => {
       this.loginSo(session, cur);
+      failpoint('piv.changeManagementKey');
       // ykcs11 sets the new key with the old one's algorithm; SoftHSM checks the old SO PIN and sets the new.
       session.setPin(cur, nxt);
     });
@@ -394,6 +422,7 @@ export class YkcsPivToken implements PivToken {
       for (const cls of [graphene.ObjectClass.PRIVATE_KEY, graphene.ObjectClass.PUBLIC_KEY, graphene.ObjectClass.CERTIFICATE]) {
         for (const obj of objects(session, { class: cls, id })) session.destroy(obj);
       }
+      failpoint('piv.generateKey');
       const keys = session.generateKeyPair(
         graphene.KeyGenMechanism.EC,
         { keyType: graphene.KeyType.EC, id, token: true, private: false, verify: true, label: labels.publicKey, paramsEC },
@@ -478,6 +507,7 @@ export class YkcsPivToken implements PivToken {
       const spki = this.publicKeyIn(session, slot);
       // A certificate for another key would make the slot claim an identity its key cannot prove.
       if (spki && !spki.equals(certSpki)) throw new OfficiantError('hsm.general', `the certificate is not for the key in slot ${slot} of device ${this.serial}`);
+      failpoint('piv.importCertificate');
       this.storeCertificate(session, slot, certificate);
     });
   }
@@ -506,6 +536,7 @@ export class YkcsPivToken implements PivToken {
       if (found.length === 0) throw new OfficiantError('hsm.key-not-found', `device ${this.serial} has no key in slot ${slot}`);
       const key = found[0].toType<graphene.PrivateKey>();
       if (key.type !== graphene.KeyType.EC) throw new OfficiantError('hsm.mechanism', `slot ${slot} of device ${this.serial} does not hold an EC key`);
+      failpoint('piv.sign');
       const signer = session.createSign('ECDSA', key);
       // Slot 9c's PIN policy is "always": ykcs11 marks such keys CKA_ALWAYS_AUTHENTICATE and wants the PIN again
       // between C_SignInit and C_Sign.
