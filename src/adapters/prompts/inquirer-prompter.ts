@@ -96,7 +96,6 @@ export class InquirerPrompter implements Prompter {
   }
 
   async onFailure(_stepId: string, message: string, decider: Person, allowRetry: boolean): Promise<FailureDecision> {
-    this.out(`  The step failed: ${message}`);
     const action = allowRetry
       ? await ask(() =>
           select<'retry' | 'abort'>({
