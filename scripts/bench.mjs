@@ -3,7 +3,8 @@
 //   2. one evidence page (render, fonts embedded) against a bare pdfkit page with the same embedded font
 //   3. signing: one raw HSM signature (P-256, SoftHSM through graphene), one signed step PDF, sealing a
 //      30-step packet, verifying it — each also as a multiple of the raw HSM signature
-//   4. a full rehearsal of the flagship ceremony (and of the EC crash-drill ceremony), with per-page share
+//   4. full rehearsals: the officers' enrollment (5 simulated PIV tokens), the flagship ceremony with those
+//      officers (token check-in, 3-of-5 approvals twice) and the EC crash-drill ceremony, with per-page share
 // Usage: node scripts/bench.mjs [rounds]   (run `npm run build` first; scripts/bench.sh does)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -139,7 +140,9 @@ console.log(`evidence page: ${fmt(median(pageTimes))} per page, bare pdfkit page
   // Verification of a real 30-step-sized packet: a rehearsal's packet, read into memory once.
   const vbase = mkdtempSync(join(tmpdir(), 'officiant-bench-verify-'));
   const out = join(vbase, 'out');
-  execFileSync(process.execPath, [join(root, 'bin/officiant.js'), 'rehearse', join(root, 'ceremonies/release-authority-init.yaml'), '--out', out], { env: { ...process.env, OFFICIANT_SANDBOX_ROOT: join(vbase, 'sb') }, stdio: 'ignore' });
+  const venv = { env: { ...process.env, OFFICIANT_SANDBOX_ROOT: join(vbase, 'sb') }, stdio: 'ignore' };
+  execFileSync(process.execPath, [join(root, 'bin/officiant.js'), 'rehearse', join(root, 'ceremonies/officer-enrollment.yaml'), '--out', join(vbase, 'officers')], venv);
+  execFileSync(process.execPath, [join(root, 'bin/officiant.js'), 'rehearse', join(root, 'ceremonies/release-authority-init.yaml'), '--officers', join(vbase, 'officers'), '--out', out], venv);
   const files = new Map();
   const walk = (rel) => {
     for (const d of readdirSync(join(out, rel), { withFileTypes: true })) {
@@ -156,18 +159,22 @@ console.log(`evidence page: ${fmt(median(pageTimes))} per page, bare pdfkit page
   rmSync(vbase, { recursive: true, force: true });
 }
 
-// 4. full rehearsals
-for (const script of ['ceremonies/release-authority-init.yaml', 'test/fixtures/crash-drill.yaml']) {
-  const base = mkdtempSync(join(tmpdir(), 'officiant-bench-'));
-  const env = { ...process.env, OFFICIANT_SANDBOX_ROOT: join(base, 'sandboxes') };
+// 4. full rehearsals (the flagship with the officers of the first enrollment run)
+const rbase = mkdtempSync(join(tmpdir(), 'officiant-bench-'));
+const renv = { ...process.env, OFFICIANT_SANDBOX_ROOT: join(rbase, 'sandboxes') };
+for (const [script, extra] of [
+  ['ceremonies/officer-enrollment.yaml', []],
+  ['ceremonies/release-authority-init.yaml', ['--officers', join(rbase, 'ceremonies-officer-enrollment.yaml-0')]],
+  ['test/fixtures/crash-drill.yaml', []],
+]) {
   const runs = [];
   let pages = 0;
   for (let i = 0; i < 3; i++) {
-    const out = join(base, `out-${i}`);
-    runs.push(time(() => execFileSync(process.execPath, [join(root, 'bin/officiant.js'), 'rehearse', join(root, script), '--out', out], { env, stdio: 'ignore' })));
+    const out = join(rbase, `${script.replace(/\//g, '-')}-${i}`);
+    runs.push(time(() => execFileSync(process.execPath, [join(root, 'bin/officiant.js'), 'rehearse', join(root, script), ...extra, '--out', out], { env: renv, stdio: 'ignore' })));
     pages = readdirSync(join(out, 'steps')).length;
   }
-  rmSync(base, { recursive: true, force: true });
   const m = median(runs);
   console.log(`rehearsal ${script}: ${fmt(m)} (median of 3), ${pages} evidence pages, start-up ${((median(help) / m) * 100).toFixed(0)}% and pages ~${(((median(pageTimes) * pages) / m) * 100).toFixed(0)}% of it`);
 }
+rmSync(rbase, { recursive: true, force: true });

@@ -67,6 +67,9 @@ export const participantsCheckIn: StepHandler<'participants.check-in'> = {
       for (const name of names) admit({ name, role: roleId }, name.toLowerCase());
     }
     ctx.setParticipants(people);
-    for (const p of people) ctx.result(ctx.script.roles[p.role].title, p.device ? `${p.name} (device ${p.device}, token-verified)` : p.name);
+    const simulated = (serial: string) => ctx.rosterIfAny()?.body.officers.find((o) => o.device.serial === serial)?.device.simulated === true;
+    for (const p of people) {
+      ctx.result(ctx.script.roles[p.role].title, p.device ? `${p.name} (device ${p.device}${simulated(p.device) ? ', SIMULATED: rehearsal only' : ''}, token-verified)` : p.name);
+    }
   },
 };

@@ -112,6 +112,8 @@ export const quorumApprove: StepHandler<'quorum.approve'> = {
     ctx.result('Statement SHA-256', digest);
     ctx.result('Statement words', words.join(' '));
     const approvals = ctx.entries().filter((e) => e.step === ctx.step.id && e.type === 'step.event' && e.data.what === 'approval' && e.data.nonce === statement.nonce);
-    approvals.forEach((e, i) => ctx.result(`Approval ${i + 1} of ${threshold}`, `${String(e.data.name)}, device ${String(e.data.device)}, signature verified`));
+    approvals.forEach((e, i) =>
+      ctx.result(`Approval ${i + 1} of ${threshold}`, `${String(e.data.name)}, device ${String(e.data.device)}, 9a certificate ${String(e.data.certificate_sha256).slice(0, 16)}…; ECDSA signature over the statement (verified): ${String(e.data.signature)}`),
+    );
   },
 };
