@@ -312,9 +312,11 @@ function checkView(script: ScriptView, src: YamlSource): { errors: Problem[]; wa
   // hsm.init-token that is the init step (it sets the PINs); without it, the script's site.pin_holders.
   const initIndex = kinds.indexOf('hsm.init-token');
   const usesHsm = kinds.some(usesToken);
-  if (site && usesHsm && evidenceKeyAt === undefined && !kinds.includes(undefined)) {
-    const first = kinds.findIndex(usesToken);
-    warnings.push(src.problem(['steps', first, 'kind'], 'no evidence.init-key step: the evidence will not be signed and `officiant verify` will refuse the packet'));
+  if (evidenceKeyAt === undefined && steps.length > 0 && !kinds.includes(undefined)) {
+    // Without an evidence key nothing signs the packet; with no HSM step at all there is nowhere to make one.
+    const first = usesHsm ? kinds.findIndex(usesToken) : 0;
+    const why = usesHsm ? '' : ' (the script uses no HSM, where the key would live)';
+    warnings.push(src.problem(['steps', first, 'kind'], `no evidence.init-key step: the evidence will not be signed and \`officiant verify\` will refuse the packet${why}`));
   }
 
   if (site?.pin_holders && initIndex >= 0) {

@@ -54,12 +54,18 @@ export function officerId(name: string, taken: ReadonlySet<string>): string {
   return id;
 }
 
-/** Officers enrolled earlier in this ceremony (from the journal). */
+/**
+ * Officers enrolled by completed steps of this ceremony (from the journal), one per step: the last record of
+ * each. A step that is running again after a crash or a retry never counts its own earlier attempt.
+ */
 export function enrolledOfficers(ctx: StepContext): RosterOfficer[] {
-  return ctx
-    .entries()
-    .filter((e) => e.type === 'step.event' && e.data.what === OFFICER_ENROLLED)
-    .map((e) => e.data.officer as unknown as RosterOfficer);
+  const entries = ctx.entries();
+  const completed = new Set(entries.filter((e) => e.type === 'step.completed').map((e) => e.step));
+  const byStep = new Map<string, RosterOfficer>();
+  for (const e of entries) {
+    if (e.type === 'step.event' && e.data.what === OFFICER_ENROLLED && e.step !== undefined && completed.has(e.step)) byStep.set(e.step, e.data.officer as unknown as RosterOfficer);
+  }
+  return [...byStep.values()];
 }
 
 export function issuerCertificate(ctx: StepContext, label: string): CertificateRecord {

@@ -541,7 +541,10 @@ const pinHolderRows: Row[] = [
     name: 'no hsm steps: no token, no pin holders needed',
     yaml: edit(removeLines(37, 78)),
     errors: [],
-    warnings: [at(11, 3, 'roles.officer', 'role "officer" (Crypto Officer) takes part in no step')],
+    warnings: [
+      at(11, 3, 'roles.officer', 'role "officer" (Crypto Officer) takes part in no step'),
+      at(19, 11, 'steps[0].kind', 'no evidence.init-key step: the evidence will not be signed and `officiant verify` will refuse the packet (the script uses no HSM, where the key would live)'),
+    ],
   },
   {
     name: 'site.pin_holders beside an hsm.init-token step',
