@@ -75,14 +75,14 @@ export function resolveSite(script: Script, flags: SiteFlags): HsmSite | undefin
 }
 
 /** The site file's piv section: the PIV module and the attestation roots (PEM files read now). */
-export function resolvePiv(flags: SiteFlags): { module: string; attestationRoots: string[] } | undefined {
+export function resolvePiv(flags: SiteFlags): { module: string; attestationRoots: string[]; rosterSha256?: string } | undefined {
   if (!flags.site) return undefined;
   const parsed = parseWithSchema(flags.site, readInput(flags.site, 'site file'), SiteProfile);
   if (!parsed.value) throw new OfficiantError('input.site-invalid', `${flags.site}: ${parsed.errors.length} problem(s)`, { details: parsed.errors.map(formatProblem) });
   const piv = parsed.value.piv;
   if (!piv) return undefined;
   const base = resolve(flags.site, '..');
-  return { module: piv.module, attestationRoots: piv.attestation_roots.map((f) => readInput(resolve(base, f), 'attestation root certificate')) };
+  return { module: piv.module, attestationRoots: piv.attestation_roots.map((f) => readInput(resolve(base, f), 'attestation root certificate')), rosterSha256: piv.roster_sha256 };
 }
 
 export function pivSite(piv: { module: string; attestationRoots: string[] }, simulated?: SimulatedPivFleet): PivSite {

@@ -848,6 +848,7 @@ export async function startCeremony(deps: CeremonyDeps, opts: StartOptions): Pro
       scriptSha256: sha256Hex(deps.scriptText),
       authority: deps.script.authority,
       mode: deps.rehearsal ? 'rehearsal' : 'production',
+      people: deps.prompter.interactive ? 'at the keyboard' : deps.rehearsal ? 'simulated (rehearsal)' : 'answers file',
       site: deps.site ? { profile: deps.site.profile, module: deps.site.module, tokenLabel: deps.site.tokenLabel, slot: deps.site.slot ?? null } : null,
       piv: deps.piv ? { module: deps.piv.module, attestationRoots: deps.piv.attestationRoots } : null,
       roster: deps.roster ? { file_sha256: sha256Hex(deps.roster.bytes), sha256: deps.roster.sha256, version: deps.roster.body.version, rehearsal: deps.roster.body.rehearsal } : null,

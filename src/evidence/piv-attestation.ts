@@ -50,6 +50,19 @@ export function attestedSerial(pemOrDer: string | Buffer): string | undefined {
   }
 }
 
+/** The PIN policy a Yubico attestation states for the slot (1 never, 2 once per session, 3 always), if any. */
+export function attestedPinPolicy(pemOrDer: string | Buffer): number | undefined {
+  try {
+    const ext = new x509.X509Certificate(new Uint8Array(der(pemOrDer))).getExtension(YUBICO_OID.policy);
+    return ext ? Buffer.from(ext.value)[0] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The sandbox's attestation CA names itself so; production refuses any root or device certificate saying so. */
+export const SIMULATED_MARK = /SIMULATED/;
+
 export interface AttestationInput {
   slot: string;
   /** Slot attestation certificate. */
@@ -77,5 +90,7 @@ export function attestationProblems(a: AttestationInput): string[] {
   if (!root) problems.push(`${where}: the device attestation certificate does not chain to a trusted attestation root`);
   const serial = attestedSerial(a.attestation);
   if (serial !== undefined && serial !== a.serial) problems.push(`${where}: the attestation names device serial ${serial}`);
+  // A key usable without the PIN would let whoever holds the token approve: refuse PIN policy "never".
+  if (attestedPinPolicy(a.attestation) === 1) problems.push(`${where}: the key's PIN policy is "never": it signs without the officer's PIN`);
   return problems;
 }

@@ -10,7 +10,7 @@
 // - Every slot key is certified by the enrollment CA and attested by its device, whose attestation
 //   certificate chains to one of the roster's attestation roots. In production nothing simulated passes, and
 //   every attestation root must be one the caller trusts (by SHA-256 of its DER).
-import { YUBICO_OID } from './piv-attestation.js';
+import { SIMULATED_MARK, YUBICO_OID } from './piv-attestation.js';
 import { article, valueAt } from '../script/parse.js';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
@@ -320,7 +320,9 @@ function checkRosterBody(roster: RosterBody, opts: RosterVerifyOptions, problems
     const trusted = new Set((opts.trustedAttestationRoots ?? []).map((s) => s.toLowerCase().replace(/:/g, '')));
     if (trusted.size === 0) problems.push('production needs the trusted vendor attestation roots: none given');
     for (const r of roster.attestation_roots) {
-      if (r.simulated) problems.push(`attestation root "${r.subject}" is simulated: a rehearsal roster is not valid in production`);
+      // The flag is the roster's own word; the sandbox CA's name is checked as well, whatever the flag says.
+      const named = SIMULATED_MARK.test(parseCertificate(r.pem)?.subject ?? '') || SIMULATED_MARK.test(r.subject);
+      if (r.simulated || named) problems.push(`attestation root "${r.subject}" is simulated: a rehearsal roster is not valid in production`);
       else if (trusted.size > 0 && !trusted.has(r.sha256)) problems.push(`attestation root "${r.subject}" (sha256 ${r.sha256}) is not a trusted vendor root`);
     }
   }

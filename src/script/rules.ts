@@ -277,6 +277,12 @@ function checkView(script: ScriptView, src: YamlSource): { errors: Problem[]; wa
           const t = firstIndex.get(target);
           if (t === undefined) errors.push(src.problem(at(i, ['params', 'approve']), `no step "${target}" to approve (a later step id, or "record")`));
           else if (t <= i) errors.push(src.problem(at(i, ['params', 'approve']), `approves steps[${t}], which comes before it; approvals precede what they approve`));
+          else {
+            // An approval binds the step's parameters; a step whose effect is typed in later would not be bound.
+            const s = steps[t];
+            const typedLater = s?.kind === 'officer.revoke' || s?.kind === 'participants.check-in' || (s?.kind === 'manual.confirm' && s.params.record.length > 0);
+            if (typedLater) errors.push(src.problem(at(i, ['params', 'approve']), `steps[${t}] (${s!.kind}) takes values typed in at the time, which an approval cannot bind; approve "record" after it instead`));
+          }
         }
         break;
       }

@@ -262,6 +262,11 @@ export const SiteProfile = z
           .array(z.string().min(1))
           .min(1)
           .describe("PEM files of the vendors' PIV attestation root certificates (e.g. Yubico's) that device attestations must chain to."),
+        roster_sha256: z
+          .string()
+          .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits')
+          .optional()
+          .describe('SHA-256 of the current officer roster (printed on the roster.sign evidence page): run --roster refuses any other roster, so an older roster (before a revocation) or a made-up one cannot be used.'),
       })
       .strict()
       .optional()

@@ -44,10 +44,13 @@ export const participantsCheckIn: StepHandler<'participants.check-in'> = {
     const roles = ctx.step.params.roles ?? Object.keys(ctx.script.roles);
     const people: Person[] = [];
     const seen = new Map<string, string>();
-    const admit = (p: Person, key: string) => {
-      const other = seen.get(key);
-      if (other !== undefined) throw new OfficiantError('ceremony.step-failed', `${p.name} is already checked in as ${other}: one role per person`);
-      seen.set(key, ctx.script.roles[p.role].title);
+    // One role per person, whether they are named by a typed name or by their roster entry.
+    const admit = (p: Person, keys: string[]) => {
+      for (const key of keys) {
+        const other = seen.get(key);
+        if (other !== undefined) throw new OfficiantError('ceremony.step-failed', `${p.name} is already checked in as ${other}: one role per person`);
+      }
+      for (const key of keys) seen.set(key, ctx.script.roles[p.role].title);
       people.push(p);
     };
     for (const roleId of roles) {
@@ -55,8 +58,7 @@ export const participantsCheckIn: StepHandler<'participants.check-in'> = {
       if (role.identity === 'piv') {
         for (let i = 1; i <= role.people; i++) {
           const p = await checkInByToken(ctx, roleId, i, role.people);
-          admit(p, `officer:${p.officer}`);
-          seen.set(p.name.toLowerCase(), role.title);
+          admit(p, [`officer:${p.officer}`, p.name.toLowerCase()]);
         }
         continue;
       }
@@ -64,7 +66,7 @@ export const participantsCheckIn: StepHandler<'participants.check-in'> = {
       if (new Set(names).size !== names.length || names.length !== role.people) {
         throw new OfficiantError('ceremony.step-failed', `${role.title}: ${role.people} distinct people needed, got ${new Set(names).size}`);
       }
-      for (const name of names) admit({ name, role: roleId }, name.toLowerCase());
+      for (const name of names) admit({ name, role: roleId }, [name.toLowerCase()]);
     }
     ctx.setParticipants(people);
     const simulated = (serial: string) => ctx.rosterIfAny()?.body.officers.find((o) => o.device.serial === serial)?.device.simulated === true;

@@ -15,12 +15,12 @@
 // Every device operation is journaled (intent, result); a crash is reconciled by reading the device where the
 // device can tell (a key or certificate in the slot) and refused with instructions where it cannot (a PIN
 // change that may or may not have happened).
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { createHash, randomBytes, randomInt, X509Certificate } from 'node:crypto';
 import { isOfficiantError, OfficiantError } from '../errors.js';
 import type { JsonObject } from '../engine/journal.js';
 import { PIV_DEFAULTS, type Person, type PivAdmin, type PivSlot, type PivToken, type Secret } from '../engine/ports.js';
-import { secretFromString } from '../engine/secret.js';
-import { attestationProblems, sha256 as sha256Of, toPem } from '../evidence/piv-attestation.js';
+import { secretFromBytes, secretFromString } from '../engine/secret.js';
+import { attestationProblems, sha256 as sha256Of, SIMULATED_MARK, toPem } from '../evidence/piv-attestation.js';
 import type { RosterOfficer } from '../evidence/roster.types.js';
 import { signatureValid } from '../evidence/signed-document.js';
 import { spkiPem, spkiSha256 } from './hsm-generate-key.js';
@@ -76,8 +76,24 @@ export function issuerCertificate(ctx: StepContext, label: string): CertificateR
   return result.data.output as unknown as CertificateRecord;
 }
 
-function randomSecret(make: () => string): Secret {
-  return secretFromString(make());
+/** Random decimal digits, made in a Buffer (never a string) so they can be wiped. */
+function randomDigits(n: number): Secret {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = 0x30 + randomInt(10);
+  return secretFromBytes(b);
+}
+
+/** `bytes` random bytes as lowercase hex, made in a Buffer (never a string) so they can be wiped. */
+function randomHex(bytes: number): Secret {
+  const raw = randomBytes(bytes);
+  const b = Buffer.alloc(bytes * 2);
+  const digits = '0123456789abcdef';
+  for (let i = 0; i < bytes; i++) {
+    b[2 * i] = digits.charCodeAt(raw[i] >> 4);
+    b[2 * i + 1] = digits.charCodeAt(raw[i] & 15);
+  }
+  raw.fill(0);
+  return secretFromBytes(b);
 }
 
 export const pivEnroll: StepHandler<'piv.enroll'> = {
@@ -122,19 +138,36 @@ export const pivEnroll: StepHandler<'piv.enroll'> = {
     ctx.result('Identity document', `${documentType} ${documentNumber}, checked by ${admin.name}, witnessed by ${witnesses.map((w) => w.name).join(', ')}`);
     ctx.result('Device', `${device.model} serial ${serial}, firmware ${device.firmware}${device.simulated ? ' (SIMULATED: rehearsal only)' : ''}`);
 
-    // 3. new PIN
-    const newPin = await ctx.prompter.secret(person, { stepId: ctx.step.id, id: 'piv-new-pin', label: `new PIV PIN (${p.pin_min_length} to 8 characters)`, minLength: p.pin_min_length, repeat: true });
+    // Device operations are named per device, so a retry with another token starts that token from scratch.
+    const op = (name: string) => `${name}:${serial}`;
+    const touched = ctx.entries().some((e) => e.type === 'intent' && e.step === ctx.step.id && String(e.data.op).endsWith(`:${serial}`));
+    const pinChanged = ctx.entries().some((e) => e.type === 'result' && e.step === ctx.step.id && e.data.op === op('piv.change-pin') && e.data.ok === true);
     const defaults = { pin: secretFromString(PIV_DEFAULTS.pin), puk: secretFromString(PIV_DEFAULTS.puk), mgmt: secretFromString(PIV_DEFAULTS.managementKey) };
+    // 3. new PIN: typed twice; once the journal says the device took it, the officer types it once to go on.
+    const newPin = pinChanged
+      ? await ctx.prompter.secret(person, { stepId: ctx.step.id, id: 'piv-pin', label: 'PIV PIN (the one you set on this token)', minLength: p.pin_min_length, repeat: false })
+      : await ctx.prompter.secret(person, { stepId: ctx.step.id, id: 'piv-new-pin', label: `new PIV PIN (${p.pin_min_length} to 8 characters)`, minLength: p.pin_min_length, repeat: true });
     try {
       const problem = newPin.use((b) => pinProblem(b, p.pin_min_length));
       if (problem) throw new OfficiantError('ceremony.step-failed', `${person.name}'s new PIN refused: ${problem}`);
-      // After an interruption the device is asked: the default PIN still works (one try spent if it does not).
+      // Only a factory-fresh token is enrolled: its management key must be the default (a check that spends no
+      // try). Skipped when this step already worked on the device before an interruption.
+      if (!touched && !withToken(ctx, serial, (t) => t.verifyManagementKey(defaults.mgmt))) {
+        throw new OfficiantError('ceremony.step-failed', `device ${serial} does not have the factory management key: it is not a new token; reset its PIV application (ykman piv reset) in front of the witness, then retry`);
+      }
+      // After an interruption the device is asked which PIN it holds: the factory one (not changed) or the new
+      // one (changed); each wrong guess spends a try, and a device that takes neither is refused.
       await ctx.effect(
-        'piv.change-pin',
+        op('piv.change-pin'),
         { device: serial },
         {
           run: () => (withToken(ctx, serial, (t) => t.changePin(defaults.pin, newPin)), { changed: true }),
-          reconcile: () => (withToken(ctx, serial, (t) => t.verifyPin(defaults.pin)) ? undefined : { changed: true }),
+          reconcile: () =>
+            withToken(ctx, serial, (t) => {
+              if (t.verifyPin(defaults.pin)) return undefined;
+              if (t.verifyPin(newPin)) return { changed: true };
+              throw new OfficiantError('ceremony.reconcile', `device ${serial} accepts neither the factory PIN nor ${person.name}'s new one: reset its PIV application (ykman piv reset) and enroll it again`);
+            }),
         },
         person,
       );
@@ -146,7 +179,7 @@ export const pivEnroll: StepHandler<'piv.enroll'> = {
       for (const slot of p.slots) {
         const readBack = (t: PivToken) => t.publicKey(slot);
         const gen = await ctx.effect(
-          `piv.generate-key:${slot}`,
+          op(`piv.generate-key:${slot}`),
           { device: serial, slot },
           {
             run: () => {
@@ -164,6 +197,9 @@ export const pivEnroll: StepHandler<'piv.enroll'> = {
         spkis.set(slot, spki);
         const att = withToken(ctx, serial, (t) => t.attestation(slot));
         const problems = attestationProblems({ slot, attestation: att.certificate, device: att.deviceCertificate, roots: ctx.attestationRoots(), serial, spki });
+        if (!ctx.rehearsal && ctx.attestationRoots().some((pem) => SIMULATED_MARK.test(new X509Certificate(pem).subject))) {
+          problems.push('a simulated attestation root is configured: production enrollment trusts only vendor roots');
+        }
         ctx.event('piv-attestation', { slot, device: serial, attestation: toPem(att.certificate), device_certificate: toPem(att.deviceCertificate), attestation_sha256: sha256Of(att.certificate), problems });
         if (problems.length > 0) throw new OfficiantError('ceremony.step-failed', `attestation refused: ${problems.join('; ')}`);
         keys[slot] = { certificate: '', certificate_sha256: '', spki_sha256: gen.spkiSha256, attestation: toPem(att.certificate), attestation_sha256: sha256Of(att.certificate) };
@@ -180,14 +216,14 @@ export const pivEnroll: StepHandler<'piv.enroll'> = {
         const certSerial = certificateSerial(session);
         const subject = dnString({ CN: person.name, OU: `Officiant officer ${id}, ${SLOT_PURPOSE[slot].title}`, O: `device ${serial}` });
         const cert = await ctx.effect(
-          `piv.issue-certificate:${slot}`,
+          op(`piv.issue-certificate:${slot}`),
           { device: serial, slot, subject, serial: certSerial.toString('hex') },
           { run: () => hsmCertificate(session, issuerKey, { subject, issuer: issuerCert.subject, subjectSpki: spkis.get(slot)!, serial: certSerial, validityDays: p.validity_days, ca: false, extendedKeyUsage: [SLOT_PURPOSE[slot].eku] }) },
           admin,
         );
         const certDer = pemToDer(cert.pem);
         await ctx.effect(
-          `piv.import-certificate:${slot}`,
+          op(`piv.import-certificate:${slot}`),
           { device: serial, slot, sha256: cert.sha256 },
           {
             run: () => (withToken(ctx, serial, (t) => t.importCertificate(slot, certDer, admin1)), { imported: cert.sha256 }),
@@ -213,13 +249,13 @@ export const pivEnroll: StepHandler<'piv.enroll'> = {
       ctx.result('Test signature', `challenge signed with slot 9a after PIN entry, verified`);
 
       // 8. PUK and management key: random, never shown, never stored
-      const puk = randomSecret(() => String(randomInt(10_000_000, 100_000_000)));
-      const mgmt = randomSecret(() => randomBytes(24).toString('hex'));
+      const puk = randomDigits(8);
+      const mgmt = randomHex(24);
       // A PUK cannot be checked without using it: after an interruption the change is made again, and a device
       // that refuses the default PUK had already taken the new one (lost with the crash, as intended).
-      const interrupted = (op: string) => ctx.entries().some((e) => e.type === 'intent' && e.step === ctx.step.id && e.data.op === op);
+      const interrupted = (name: string) => ctx.entries().some((e) => e.type === 'intent' && e.step === ctx.step.id && e.data.op === name);
       try {
-        const pukOp = 'piv.change-puk';
+        const pukOp = op('piv.change-puk');
         const again = interrupted(pukOp);
         await ctx.effect(
           pukOp,
@@ -239,7 +275,7 @@ export const pivEnroll: StepHandler<'piv.enroll'> = {
           admin,
         );
         await ctx.effect(
-          'piv.change-management-key',
+          op('piv.change-management-key'),
           { device: serial },
           {
             run: () => (withToken(ctx, serial, (t) => t.changeManagementKey(defaults.mgmt, mgmt)), { changed: true }),

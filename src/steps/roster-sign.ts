@@ -13,6 +13,7 @@ import { certificateSha256, payloadBytes, unsignedDocument, type DocumentSignatu
 import { sha256 as sha256Of } from '../evidence/piv-attestation.js';
 import { X509Certificate } from 'node:crypto';
 import { OFFICER_REVOKED } from './officer-revoke.js';
+import { statementWords } from '../engine/quorum.js';
 import { enrolledOfficers, issuerCertificate } from './piv-enroll.js';
 import { deviceChoices, signWithPin } from './piv-officer.js';
 import type { StepContext, StepHandler } from './step.types.js';
@@ -47,7 +48,12 @@ export const rosterSign: StepHandler<'roster.sign'> = {
       const c = new X509Certificate(pem);
       return { subject: c.subject.replace(/\n/g, ', '), sha256: sha256Of(c.raw), pem: c.toString(), simulated: ctx.rehearsal };
     });
-    const body: RosterBody = {
+    // The roster of this attempt, if it was drafted before an interruption: the same bytes are signed and
+    // written, so files, journal and the SHA-256 people wrote down agree. A retry drafts afresh.
+    const mine = ctx.entries().filter((e) => e.step === ctx.step.id);
+    const attempt = mine.slice(mine.map((e) => e.type).lastIndexOf('deviation') + 1);
+    const draft = attempt.find((e) => e.type === 'step.event' && e.data.what === 'roster-draft');
+    const built: RosterBody = {
       format: ROSTER_TYPE,
       authority: ctx.script.authority,
       version: previous ? previous.body.version + 1 : 1,
@@ -60,8 +66,20 @@ export const rosterSign: StepHandler<'roster.sign'> = {
       signing_policy: { role: policy.role, threshold: policy.threshold },
       officers,
     };
+    const body: RosterBody = draft ? (JSON.parse(Buffer.from(String(draft.data.roster_payload), 'base64').toString('utf8')) as RosterBody) : built;
     const roster = unsignedDocument(ROSTER_TYPE, body);
     const keyring = unsignedDocument(KEYRING_TYPE, keyringBody(body, roster.payload_sha256));
+    if (!draft) ctx.event('roster-draft', { version: body.version, roster_payload: roster.payload, roster_sha256: roster.payload_sha256, keyring_sha256: keyring.payload_sha256 });
+    // What the signers sign, shown before anyone types a PIN.
+    const words = statementWords(roster.payload_sha256);
+    const added = enrolled.map((o) => o.name);
+    const revokedNow = body.officers.filter((o) => o.status === 'revoked' && o.revoked?.ceremony_id === ref.ceremony_id).map((o) => `${o.name} (${o.revoked?.reason})`);
+    ctx.prompter.say(`  Roster version ${body.version}${previous ? ` replacing version ${previous.body.version}` : ' (first roster)'}: ${body.officers.filter((o) => o.status === 'active').length} active officers`);
+    if (added.length > 0) ctx.prompter.say(`    enrolled today: ${added.join(', ')}`);
+    if (revokedNow.length > 0) ctx.prompter.say(`    revoked today: ${revokedNow.join(', ')}`);
+    ctx.prompter.say(`    the next roster needs ${policy.threshold} × ${ctx.script.roles[policy.role]?.title ?? policy.role}`);
+    ctx.prompter.say(`  Roster SHA-256: ${roster.payload_sha256}`);
+    ctx.prompter.say(`  Everyone reads these words aloud and compares them with the screen: ${words.map((w, i) => `${i + 1}. ${w}`).join('  ')}`);
 
     // Who signs, and with which certificate.
     const signers: Array<{ person: Person; officer: RosterOfficer }> = [];
@@ -82,18 +100,32 @@ export const rosterSign: StepHandler<'roster.sign'> = {
       signers.splice(rule.threshold);
     }
     const payloads = [payloadBytes(body), Buffer.from(keyring.payload, 'base64')];
+    const signedBefore = attempt.filter((e) => e.type === 'step.event' && e.data.what === 'roster-signature' && e.data.roster_sha256 === roster.payload_sha256);
     for (const [i, s] of signers.entries()) {
+      const earlier = signedBefore.find((e) => e.data.officer === s.officer.id);
+      const sig = (signature: string): DocumentSignature => ({ officer: s.officer.id, device_serial: s.officer.device.serial, slot: '9a', certificate: s.officer.keys['9a']!.certificate, signature });
+      if (earlier) {
+        // Signed before an interruption: the signature is in the journal; the officer is not asked again.
+        roster.signatures.push(sig(String(earlier.data.roster_signature)));
+        keyring.signatures.push(sig(String(earlier.data.keyring_signature)));
+        continue;
+      }
       const serial = await ctx.prompter.chooseDevice(
         { stepId: ctx.step.id, id: `signer-${i + 1}`, message: `Roster signature ${i + 1} of ${signers.length}: ${s.person.name}`, suggested: s.officer.device.serial },
         deviceChoices(ctx, previous?.body ?? body),
       );
       if (serial !== s.officer.device.serial) throw new OfficiantError('ceremony.step-failed', `device ${serial} is not ${s.person.name}'s enrolled device ${s.officer.device.serial}`);
+      const yes = await ctx.prompter.confirm(s.person, `Sign roster version ${body.version}, words "${words.join(' ')}"?`, { stepId: ctx.step.id });
+      if (!yes) throw new OfficiantError('ceremony.step-failed', `${s.person.name} declined to sign roster version ${body.version}`);
       const [onRoster, onKeyring] = await signWithPin(ctx, s.person, serial, payloads);
       const cert = s.officer.keys['9a']!.certificate;
-      const sig = (signature: string): DocumentSignature => ({ officer: s.officer.id, device_serial: serial, slot: '9a', certificate: cert, signature });
       roster.signatures.push(sig(onRoster));
       keyring.signatures.push(sig(onKeyring));
-      ctx.event('roster-signature', { officer: s.officer.id, device: serial, certificate_sha256: certificateSha256(cert), roster_sha256: roster.payload_sha256, keyring_sha256: keyring.payload_sha256 }, s.person);
+      ctx.event(
+        'roster-signature',
+        { officer: s.officer.id, device: serial, certificate_sha256: certificateSha256(cert), roster_sha256: roster.payload_sha256, keyring_sha256: keyring.payload_sha256, roster_signature: onRoster, keyring_signature: onKeyring },
+        s.person,
+      );
     }
     const file: RosterFile = { format: ROSTER_FILE_FORMAT, roster, keyring, previous: previous ? (JSON.parse(previous.bytes.toString('utf8')) as RosterFile) : null };
     const check = verifyRosterFile(file, { production: !ctx.rehearsal, trustedAttestationRoots: roots.map((r) => r.sha256) });

@@ -144,3 +144,22 @@ describe('rules for officers, approvals and enrollment', () => {
     expect(problems(edit(BASE))).toEqual(want);
   });
 });
+
+describe('what an approval may bind', () => {
+  it('refuses approving a step whose values are typed in later', () => {
+    const text = BASE.replace(
+      'params: { role: officer, threshold: 2, approve: enroll-1 }',
+      'params: { role: officer, threshold: 2, approve: revoke }',
+    ).replace(
+      '  - id: enroll-1',
+      `  - id: revoke
+    kind: officer.revoke
+    title: Revoke
+    instructions: Type the serial.
+    perform: admin
+    params: { record_by: admin }
+  - id: enroll-1`,
+    );
+    expect(problems(text)).toEqual(['steps[5].params.approve: steps[6] (officer.revoke) takes values typed in at the time, which an approval cannot bind; approve "record" after it instead']);
+  });
+});

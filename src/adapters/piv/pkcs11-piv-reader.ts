@@ -90,6 +90,11 @@ const CKR_PIN_LOCKED = 0xa4;
 /** CKR_* a pulled-out token causes: slot id invalid, device removed, session closed/invalid, token gone. */
 const CKR_REMOVED = new Set([0x03, 0x32, 0xb0, 0xb3, 0xe0, 0xe1]);
 
+/** A token made in software (SoftHSM) is never a hardware PIV device, whatever a site file says. */
+function softwareToken(manufacturer: string): boolean {
+  return /softhsm/i.test(manufacturer);
+}
+
 function ckr(err: unknown): number | undefined {
   const code = (err as { code?: unknown })?.code;
   return typeof code === 'number' ? code : undefined;
@@ -321,7 +326,7 @@ export class YkcsPivToken implements PivToken {
     }
     try {
       const t = slot.getToken();
-      return { serial: this.serial, model: t.model.trim(), firmware: firmwareOf(t.firmwareVersion), simulated: false };
+      return { serial: this.serial, model: t.model.trim(), firmware: firmwareOf(t.firmwareVersion), simulated: softwareToken(t.manufacturerID) };
     } catch (err) {
       throw this.error(err, 'reading the device description');
     }
@@ -620,7 +625,7 @@ export class Pkcs11PivReader implements PivReader {
       for (const slot of slotsOf(mod)) {
         try {
           const t = slot.getToken();
-          out.push({ serial: t.serialNumber.trim(), model: t.model.trim(), firmware: firmwareOf(t.firmwareVersion), simulated: false });
+          out.push({ serial: t.serialNumber.trim(), model: t.model.trim(), firmware: firmwareOf(t.firmwareVersion), simulated: softwareToken(t.manufacturerID) });
         } catch (err) {
           // pulled out between listing and asking: not inserted now
           if (!CKR_REMOVED.has(ckr(err) ?? -1)) throw err;

@@ -30,6 +30,11 @@ function exitFor(result: RunResult): number {
 
 function prompterFor(script: Script, answersFile: string | undefined, print: Print): { prompter: Prompter; problems: string[] } {
   if (answersFile) {
+    // An answers file would let one operator type every officer's PIN and approval: officers' tokens are used
+    // by the officers at the keyboard, in person. Rehearsals automate them on simulated tokens instead.
+    if (usesPiv(script)) {
+      throw new OfficiantError('input.answers-invalid', `${script.id} uses officers' PIV tokens (check-in, approvals or enrollment): officers type their own PINs and approvals, so it runs only at the keyboard; use officiant rehearse to automate it on simulated tokens`);
+    }
     const { answers, warnings } = parseAnswers(answersFile, readInput(answersFile, 'answers file'));
     for (const w of warnings) print(`warning: ${w}`);
     return { prompter: new ScriptedPrompter(answers, print), problems: missingAnswers(script, answers) };
@@ -80,6 +85,14 @@ export async function runCommand(file: string, opts: SiteFlags & { out?: string;
   const site = resolveSite(script, opts);
   const piv = resolvePiv(opts);
   const roster = opts.roster ? loadRoster(opts.roster, { production: true, trustedRoots: piv?.attestationRoots ?? [] }) : undefined;
+  if (roster) {
+    // A roster that verifies on its own may still be an old one (before a revocation) or someone else's: the
+    // site pins the current one.
+    if (!piv?.rosterSha256) throw new OfficiantError('input.roster-invalid', `the site file must pin the current roster: add piv.roster_sha256 (the roster SHA-256 on the evidence page of the ceremony that signed it)`);
+    if (roster.sha256 !== piv.rosterSha256) {
+      throw new OfficiantError('input.roster-invalid', `${opts.roster} is roster version ${roster.body.version} (${roster.sha256}), not the one the site file pins (${piv.rosterSha256}): use the current roster, or update the site file after the ceremony that replaced it`);
+    }
+  }
   await checkTemplates();
   const { prompter, problems } = prompterFor(script, opts.answers, print);
   const out = opts.out ?? defaultOut(script);
