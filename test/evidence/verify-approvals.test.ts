@@ -40,13 +40,10 @@ steps:
   - id: seal
     kind: manual.confirm
     title: Seal the bag
-    instructions: The witness seals the bag and reads its serial.
+    instructions: The witness seals the bag.
     perform: witness
     params:
       confirm_by: witness
-      record:
-        - id: bag-serial
-          label: Serial of the tamper-evident bag
   - id: approve-record
     kind: quorum.approve
     title: Approve the record
@@ -275,7 +272,7 @@ const cases: Case[] = [
       const honest = recomputedDigest(m, 'approve-seal', (s) => ({ ...s, approve: subjectOfStep(script.steps[2]) }));
       const changed = journaled(m, 'approve-seal');
       return [
-        'approve-seal: the approval statement is not the one recomputed from the script and journal (differs at approve.step.params.confirm_by, approve.step.params.record)',
+        'approve-seal: the approval statement is not the one recomputed from the script and journal (differs at approve.step.params.confirm_by)',
         `approve-seal: approval by Alice Adams (device 20000001): the approval from device 20000001 is over a different statement (${short(changed)}, expected ${short(honest)})`,
         `approve-seal: approval by Bob Brown (device 20000002): the approval from device 20000002 is over a different statement (${short(changed)}, expected ${short(honest)})`,
         'approve-seal: quorum not met: 0/2 crypto officer approvals verified before the step completed',
