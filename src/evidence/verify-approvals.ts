@@ -74,6 +74,10 @@ export function verifyCeremonyIdentity(input: CeremonyIdentityInput): CeremonyId
     problems.push('no ceremony.started entry: check-in challenges and approval statements cannot be recomputed');
     return { problems, notes };
   }
+  // Officers type their own PINs and approvals: a token ceremony run from an answers file is refused by
+  // `run`, so a record that says otherwise was not made by people at the keyboard.
+  if (started.data.people === 'answers file') problems.push('the ceremony was run from an answers file: officers\' PINs and approvals were not typed by the officers');
+  else if (typeof started.data.people === 'string') notes.push(`people answered ${started.data.people}`);
   const ctx: Ctx = {
     entries,
     script,

@@ -440,3 +440,13 @@ describe('verifyPacket: the officers group', () => {
     });
   });
 });
+
+describe('how people answered', () => {
+  it('fails a token ceremony recorded as run from an answers file, and notes the keyboard otherwise', () => {
+    const fromFile = verify(ceremony({ started: { people: 'answers file' } }));
+    expect(fromFile.problems).toContain("the ceremony was run from an answers file: officers' PINs and approvals were not typed by the officers");
+    const atKeyboard = verify(ceremony({ started: { people: 'at the keyboard' } }));
+    expect(atKeyboard.problems).toEqual([]);
+    expect(atKeyboard.notes).toContain('people answered at the keyboard');
+  });
+});
