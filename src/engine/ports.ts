@@ -62,6 +62,36 @@ export interface Hsm {
   close(): void;
 }
 
+/**
+ * A wrap key as the token reports it after import (read back, not the template asked for). It is an AES-256
+ * secret key that can only wrap and unwrap; `checkValue` is the token's CKA_CHECK_VALUE (lowercase hex, the
+ * first 3 bytes of AES-ECB over a zero block) so people can confirm a recombined key before it is used.
+ */
+export interface WrapKeyRecord {
+  label: string;
+  /** CKA_ID as lowercase hex. */
+  id: string;
+  checkValue: string;
+  attributes: {
+    sensitive: boolean;
+    extractable: boolean;
+    neverExtractable: boolean;
+    alwaysSensitive: boolean;
+    local: boolean;
+    wrap: boolean;
+    unwrap: boolean;
+    encrypt: boolean;
+    decrypt: boolean;
+    sign: boolean;
+    verify: boolean;
+    derive: boolean;
+    modifiable: boolean;
+    copyable: boolean;
+    /** CKA_TRUSTED: SoftHSM lets only the SO set it, so a key imported in a user session reads false. */
+    trusted: boolean;
+  };
+}
+
 export interface HsmSession {
   token(): TokenIdentity;
   random(bytes: number): Buffer;
@@ -69,8 +99,27 @@ export interface HsmSession {
   labelInUse(label: string): boolean;
   /** Private keys with this label (normally 0 or 1). */
   findKeys(label: string): KeyRecord[];
-  /** Generates a sensitive, non-extractable key pair with the given CKA_LABEL and CKA_ID. */
-  generateKeyPair(spec: { label: string; id: string; algorithm: KeyAlgorithm }): KeyRecord;
+  /**
+   * Generates a sensitive, non-extractable key pair with the given CKA_LABEL and CKA_ID. With `backup`, the
+   * private key is sensitive but extractable (so wrapKey can export it) and the named wrap key must already be
+   * on the token; the record reports extractable=true. SoftHSM's CKA_WRAP_WITH_TRUSTED is not set: it would
+   * need a CKA_TRUSTED wrap key, which only the SO can create.
+   */
+  generateKeyPair(spec: { label: string; id: string; algorithm: KeyAlgorithm; backup?: { wrapKey: { label: string; id: string } } }): KeyRecord;
+  /**
+   * Creates an AES-256 wrap key on the token from `key` (32 bytes): private, sensitive, non-extractable, able
+   * only to wrap and unwrap, not modifiable or copyable. The caller keeps and wipes `key`.
+   */
+  importWrapKey(spec: { label: string; id: string }, key: Secret): WrapKeyRecord;
+  /** Exports `key` encrypted under the wrap key with CKM_AES_KEY_WRAP_PAD (RFC 5649). Only backup keys wrap. */
+  wrapKey(wrapping: { label: string; id: string }, key: { label: string; id: string }): Buffer;
+  /**
+   * Unwraps a blob from wrapKey into a sensitive, non-extractable private key with the given label and id, and
+   * creates its public key object (RSA: from the private key's modulus and exponent; EC: from `spki`, which is
+   * required because the token keeps no EC point on a private key). The new pair must sign something `spki`
+   * verifies, or nothing is left on the token. A wrong wrap key or a damaged blob: hsm.general.
+   */
+  unwrapKey(wrapping: { label: string; id: string }, wrapped: Buffer, spec: { label: string; id: string; algorithm: KeyAlgorithm; spki?: Buffer }): KeyRecord;
   /**
    * Signs inside the token. RSA: PKCS#1 v1.5 over SHA-256 of `data`; EC: ECDSA over the SHA-256 (or the
    * given hash) of `data`, returned as raw r||s (IEEE P1363).
@@ -233,6 +282,11 @@ export interface PivToken {
   publicKey(slot: PivSlot): Buffer | undefined;
   /** ECDSA over SHA-256 of `data` with the slot's key after PIN entry; DER-encoded signature. */
   sign(slot: PivSlot, pin: Secret, data: Buffer): Buffer;
+  /**
+   * ECDH (CKM_ECDH1_DERIVE) with the key-management key of slot 9d after PIN entry and the peer's P-256 public
+   * key (SPKI, DER); returns the raw 32-byte shared secret (the x-coordinate). The caller wipes it after use.
+   */
+  deriveSharedSecret(slot: '9d', pin: Secret, peerSpki: Buffer): Buffer;
   close(): void;
 }
 

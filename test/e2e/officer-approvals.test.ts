@@ -99,6 +99,7 @@ function misbehaving(hook: SignHook): (reader: PivReader) => PivReader {
         certificate: (slot) => t.certificate(slot),
         publicKey: (slot) => t.publicKey(slot),
         sign: (slot, pin, data) => hook({ serial, data, sign: (d) => t.sign(slot, pin, d) }),
+        deriveSharedSecret: (slot, pin, peer) => t.deriveSharedSecret(slot, pin, peer),
         close: () => t.close(),
       };
     },

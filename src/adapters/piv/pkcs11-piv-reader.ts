@@ -438,9 +438,10 @@ export class YkcsPivToken implements PivToken {
           private: true,
           sensitive: true,
           extractable: false,
-          sign: true,
+          // Slot 9d is the key-management slot: it agrees keys (ECDH) and never signs, as on a YubiKey.
+          sign: slot !== '9d',
           decrypt: false,
-          derive: false,
+          derive: slot === '9d',
           modifiable: false,
           copyable: false,
           label: labels.privateKey,
@@ -551,9 +552,66 @@ export class YkcsPivToken implements PivToken {
     });
   }
 
+  deriveSharedSecret(slot: '9d', pin: Secret, peerSpki: Buffer): Buffer {
+    if (slot !== '9d') throw new OfficiantError('hsm.mechanism', `key agreement uses slot 9d, not "${String(slot)}"`);
+    const point = uncompressedP256Point(peerSpki);
+    const p = pivPin(pin, 'PIN');
+    return this.withSession(`deriving a shared secret with slot ${slot}`, (session, tokenSlot) => {
+      this.loginUser(session, tokenSlot, p);
+      const found = objects(session, { class: graphene.ObjectClass.PRIVATE_KEY, id: ckaId(slot) });
+      if (found.length === 0) throw new OfficiantError('hsm.key-not-found', `device ${this.serial} has no key in slot ${slot}`);
+      const key = found[0].toType<graphene.PrivateKey>();
+      if (key.type !== graphene.KeyType.EC) throw new OfficiantError('hsm.mechanism', `slot ${slot} of device ${this.serial} does not hold an EC key`);
+      failpoint('piv.deriveSharedSecret');
+      // CKM_ECDH1_DERIVE without a KDF (CKD_NULL) gives the raw x-coordinate. The result has to leave the device
+      // (it keys the HKDF that opens a sealed share), so it is a session object, extractable and not sensitive,
+      // destroyed as soon as its value is read.
+      const derived = session.deriveKey(
+        { name: 'ECDH1_DERIVE', params: new graphene.EcdhParams(graphene.EcKdf.NULL, null, point) },
+        key,
+        {
+          class: graphene.ObjectClass.SECRET_KEY,
+          keyType: graphene.KeyType.GENERIC_SECRET,
+          token: false,
+          sensitive: false,
+          extractable: true,
+          valueLen: 32,
+        },
+      );
+      try {
+        const value = derived.getAttribute({ value: null }).value as Buffer;
+        const out = Buffer.from(value);
+        value.fill(0);
+        if (out.length !== 32) {
+          out.fill(0);
+          throw new OfficiantError('hsm.mechanism', `device ${this.serial} returned a ${out.length}-byte shared secret, expected 32`);
+        }
+        return out;
+      } finally {
+        try {
+          session.destroy(derived);
+        } catch {
+          // a session object dies with the session, which withSession closes next
+        }
+      }
+    });
+  }
+
   close(): void {
     this.closed = true;
   }
+}
+
+/** The uncompressed point (04 || x || y) of a P-256 SPKI, as CKM_ECDH1_DERIVE takes the peer's key. */
+function uncompressedP256Point(spki: Buffer): Buffer {
+  let jwk: { crv?: string; x?: string; y?: string };
+  try {
+    jwk = createPublicKey({ key: spki, format: 'der', type: 'spki' }).export({ format: 'jwk' });
+  } catch (err) {
+    throw new OfficiantError('hsm.general', 'the peer key for key agreement is not a DER public key', { cause: err });
+  }
+  if (jwk.crv !== 'P-256' || !jwk.x || !jwk.y) throw new OfficiantError('hsm.general', 'the peer key for key agreement is not an EC P-256 public key');
+  return Buffer.concat([Buffer.from([0x04]), Buffer.from(jwk.x, 'base64url'), Buffer.from(jwk.y, 'base64url')]);
 }
 
 interface Tlv {

@@ -3,10 +3,10 @@
 // hsm.* codes whose messages name the token, never a PIN. PINs cross into pkcs11js as short-lived strings
 // (its API takes strings); our Buffers are wiped by their owners.
 import graphene from 'graphene-pk11';
-import { createHash, createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes, verify as verifySignature } from 'node:crypto';
 import { OfficiantError, type HsmCode } from '../../errors.js';
 import { failpoint } from '../../failpoints.js';
-import type { Hsm, HsmSession, KeyAttributes, KeyRecord, Secret, TokenIdentity } from '../../engine/ports.js';
+import type { Hsm, HsmSession, KeyAttributes, KeyRecord, Secret, TokenIdentity, WrapKeyRecord } from '../../engine/ports.js';
 import { acquireModule, type Pkcs11Module } from './module-registry.js';
 import type { KeyAlgorithm } from '../../script/schema.js';
 
@@ -117,6 +117,28 @@ function algorithmOf(priv: graphene.PrivateKey, pub: graphene.PublicKey): KeyAlg
   throw new OfficiantError('hsm.general', `key "${priv.label}" is on a curve Officiant does not generate`);
 }
 
+// What SoftHSM answers when RFC 5649 unwrapping fails its integrity check (wrong key, altered or cut blob):
+// CKR_GENERAL_ERROR in 2.6.1; the others are what the standard names for the same failure.
+const UNWRAP_INTEGRITY_CKR = new Set([0x05, 0x40, 0x41, 0x110, 0x112]);
+const CKR_KEY_UNEXTRACTABLE = 0x6a;
+const CKR_KEY_NOT_WRAPPABLE = 0x69;
+
+function ckrOf(err: unknown): number | undefined {
+  return typeof (err as { code?: unknown })?.code === 'number' ? (err as { code: number }).code : undefined;
+}
+
+/** CKA_EC_POINT for an uncompressed point: a DER OCTET STRING around it (points here are < 128 bytes). */
+function ecPointAttribute(spki: Buffer): Buffer {
+  const jwk = createPublicKey({ key: spki, format: 'der', type: 'spki' }).export({ format: 'jwk' });
+  const point = Buffer.concat([Buffer.from([0x04]), Buffer.from(jwk.x as string, 'base64url'), Buffer.from(jwk.y as string, 'base64url')]);
+  return Buffer.concat([Buffer.from([0x04, point.length]), point]);
+}
+
+function curveOfSpki(spki: Buffer): string | undefined {
+  const key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
+  return key.asymmetricKeyType === 'ec' ? (key.export({ format: 'jwk' }).crv as string) : undefined;
+}
+
 /** Logs out and closes, each on its own: a failed logout (never logged in, token gone) must not leak the session. */
 export function endSession(session: graphene.Session | undefined): void {
   if (!session) return;
@@ -190,13 +212,18 @@ class Pkcs11Session implements HsmSession {
     }
   }
 
-  generateKeyPair(spec: { label: string; id: string; algorithm: KeyAlgorithm }): KeyRecord {
+  generateKeyPair(spec: { label: string; id: string; algorithm: KeyAlgorithm; backup?: { wrapKey: { label: string; id: string } } }): KeyRecord {
     const id = Buffer.from(spec.id, 'hex');
     const common = { token: true, label: spec.label, id };
     // Sensitive and non-extractable: the private key never leaves the token. Not copyable and not modifiable:
-    // nobody holding the user PIN can clone it or relabel it afterwards.
-    const priv = { ...common, private: true, sign: true, sensitive: true, extractable: false, decrypt: false, unwrap: false, derive: false, copyable: false, modifiable: false };
+    // nobody holding the user PIN can clone it or relabel it afterwards. A backup key is extractable, and only
+    // that: it can leave the token only wrapped (sensitive keys are never revealed in plaintext). SoftHSM
+    // honours CKA_WRAP_WITH_TRUSTED, but then refuses our wrap key (CKR_KEY_NOT_WRAPPABLE) because only the SO
+    // may set CKA_TRUSTED; so any wrap-capable key on the token could wrap a backup key.
+    const priv = { ...common, private: true, sign: true, sensitive: true, extractable: spec.backup !== undefined, decrypt: false, unwrap: false, derive: false, copyable: false, modifiable: false };
     try {
+      // Refuse before generating: an extractable key with no wrap key to back it up would be a key at risk for nothing.
+      if (spec.backup) this.wrapKeyObject(spec.backup.wrapKey);
       failpoint('hsm.generateKeyPair');
       let keys: graphene.IKeyPair;
       if (spec.algorithm.startsWith('RSA')) {
@@ -216,6 +243,155 @@ class Pkcs11Session implements HsmSession {
       return this.record(keys.privateKey);
     } catch (err) {
       throw pkcs11Error(err, `generating key "${spec.label}"`);
+    }
+  }
+
+  private wrapKeyObject(ref: { label: string; id: string }): graphene.SecretKey {
+    const found = this.session.find({ class: graphene.ObjectClass.SECRET_KEY, label: ref.label, id: Buffer.from(ref.id, 'hex') });
+    if (found.length !== 1) throw new OfficiantError('hsm.key-not-found', `expected one wrap key "${ref.label}" with CKA_ID ${ref.id}, found ${found.length}`);
+    return found.items(0).toType<graphene.SecretKey>();
+  }
+
+  private privateKeyObject(ref: { label: string; id: string }): graphene.PrivateKey {
+    const found = this.session.find({ class: graphene.ObjectClass.PRIVATE_KEY, label: ref.label, id: Buffer.from(ref.id, 'hex') });
+    if (found.length !== 1) throw new OfficiantError('hsm.key-not-found', `expected one private key "${ref.label}" with CKA_ID ${ref.id}, found ${found.length}`);
+    return found.items(0).toType<graphene.PrivateKey>();
+  }
+
+  importWrapKey(spec: { label: string; id: string }, key: Secret): WrapKeyRecord {
+    if (key.length !== 32) throw new OfficiantError('hsm.general', `importing wrap key "${spec.label}": expected 32 bytes, got ${key.length}`);
+    try {
+      if (this.session.find({ label: spec.label }).length > 0) throw new OfficiantError('env.key-label-used', `importing wrap key "${spec.label}": the label is already in use on the token`);
+      failpoint('hsm.importWrapKey');
+      // Wrap and unwrap only: a key that could also encrypt or decrypt would let anyone with the user PIN
+      // decrypt a backup blob's bytes outside the unwrap path. CKA_TRUSTED is left out: SoftHSM answers
+      // CKR_ATTRIBUTE_READ_ONLY to it in a user session (only the SO may set it).
+      const obj = key.use((value) =>
+        this.session.create({
+          class: graphene.ObjectClass.SECRET_KEY,
+          keyType: graphene.KeyType.AES,
+          token: true,
+          private: true,
+          label: spec.label,
+          id: Buffer.from(spec.id, 'hex'),
+          value,
+          sensitive: true,
+          extractable: false,
+          wrap: true,
+          unwrap: true,
+          encrypt: false,
+          decrypt: false,
+          sign: false,
+          verify: false,
+          derive: false,
+          modifiable: false,
+          copyable: false,
+        }),
+      );
+      const a = obj.getAttribute({
+        label: null, id: null, checkValue: null, sensitive: null, extractable: null, neverExtractable: null, alwaysSensitive: null, local: null,
+        wrap: null, unwrap: null, encrypt: null, decrypt: null, sign: null, verify: null, derive: null, modifiable: null, copyable: null, trusted: null,
+      });
+      return {
+        label: a.label as string,
+        id: (a.id as Buffer).toString('hex'),
+        checkValue: (a.checkValue as Buffer).toString('hex'),
+        attributes: {
+          sensitive: !!a.sensitive,
+          extractable: !!a.extractable,
+          neverExtractable: !!a.neverExtractable,
+          alwaysSensitive: !!a.alwaysSensitive,
+          local: !!a.local,
+          wrap: !!a.wrap,
+          unwrap: !!a.unwrap,
+          encrypt: !!a.encrypt,
+          decrypt: !!a.decrypt,
+          sign: !!a.sign,
+          verify: !!a.verify,
+          derive: !!a.derive,
+          modifiable: !!a.modifiable,
+          copyable: !!a.copyable,
+          trusted: !!a.trusted,
+        },
+      };
+    } catch (err) {
+      // Messages carry the label only: pkcs11Error takes the first line of the binding's message, which names
+      // the function and CKR code, never the template's values.
+      throw pkcs11Error(err, `importing wrap key "${spec.label}"`);
+    }
+  }
+
+  wrapKey(wrapping: { label: string; id: string }, ref: { label: string; id: string }): Buffer {
+    try {
+      const wk = this.wrapKeyObject(wrapping);
+      const key = this.privateKeyObject(ref);
+      failpoint('hsm.wrapKey');
+      return this.session.wrapKey(graphene.MechanismEnum.AES_KEY_WRAP_PAD, wk, key);
+    } catch (err) {
+      const ckr = ckrOf(err);
+      if (ckr === CKR_KEY_UNEXTRACTABLE || ckr === CKR_KEY_NOT_WRAPPABLE) {
+        throw new OfficiantError('hsm.general', `wrapping key "${ref.label}" refused by the token: it was not generated for backup`, { cause: err });
+      }
+      throw pkcs11Error(err, `wrapping key "${ref.label}" with "${wrapping.label}"`);
+    }
+  }
+
+  unwrapKey(wrapping: { label: string; id: string }, wrapped: Buffer, spec: { label: string; id: string; algorithm: KeyAlgorithm; spki?: Buffer }): KeyRecord {
+    const what = `unwrapping "${spec.label}"`;
+    const rsa = spec.algorithm.startsWith('RSA');
+    if (!rsa && !spec.spki) throw new OfficiantError('hsm.general', `${what}: the public key (spki) is required for ${spec.algorithm}`);
+    if (!rsa && curveOfSpki(spec.spki!) !== CURVES[spec.algorithm].jwk) throw new OfficiantError('hsm.general', `${what}: the given public key is not ${spec.algorithm}`);
+    const id = Buffer.from(spec.id, 'hex');
+    const created: graphene.SessionObject[] = [];
+    try {
+      if (this.session.find({ label: spec.label }).length > 0) throw new OfficiantError('env.key-label-used', `${what}: the label is already in use on the token`);
+      const wk = this.wrapKeyObject(wrapping);
+      failpoint('hsm.unwrapKey');
+      const keyType = rsa ? graphene.KeyType.RSA : graphene.KeyType.EC;
+      let priv: graphene.PrivateKey;
+      try {
+        priv = this.session
+          .unwrapKey(graphene.MechanismEnum.AES_KEY_WRAP_PAD, wk, wrapped, {
+            class: graphene.ObjectClass.PRIVATE_KEY, keyType, token: true, private: true, label: spec.label, id,
+            sign: true, sensitive: true, extractable: false, decrypt: false, unwrap: false, derive: false, copyable: false, modifiable: false,
+          })
+          .toType<graphene.PrivateKey>();
+      } catch (err) {
+        const ckr = ckrOf(err);
+        if (ckr !== undefined && UNWRAP_INTEGRITY_CKR.has(ckr)) throw new OfficiantError('hsm.general', `unwrapping ${spec.label} failed: wrong wrap key or damaged blob`, { cause: err });
+        throw err;
+      }
+      created.push(priv);
+      const pubCommon = { class: graphene.ObjectClass.PUBLIC_KEY, token: true, private: false, label: spec.label, id, verify: true, encrypt: false, wrap: false, modifiable: false };
+      if (rsa) {
+        const a = priv.getAttribute({ modulus: null, publicExponent: null });
+        created.push(this.session.create({ ...pubCommon, keyType, modulus: a.modulus as Buffer, publicExponent: a.publicExponent as Buffer }));
+      } else {
+        const paramsEC = graphene.NamedCurve.getByName(CURVES[spec.algorithm].name).value;
+        created.push(this.session.create({ ...pubCommon, keyType, paramsEC, pointEC: ecPointAttribute(spec.spki!) }));
+      }
+      const record = this.record(priv);
+      if (record.algorithm !== spec.algorithm) throw new OfficiantError('hsm.general', `${what}: the blob holds a ${record.algorithm} key, not ${spec.algorithm}`);
+      const expected = spec.spki ? createPublicKey({ key: spec.spki, format: 'der', type: 'spki' }) : createPublicKey({ key: record.spki, format: 'der', type: 'spki' });
+      if (!expected.export({ type: 'spki', format: 'der' }).equals(record.spki)) throw new OfficiantError('hsm.general', `${what}: the unwrapped key does not match the given public key`);
+      // Why a test signature: for EC the public key object is built from the caller's spki, so only a
+      // signature proves the private key inside the token belongs to it.
+      const challenge = randomBytes(32);
+      const sig = this.sign(spec, challenge);
+      if (!verifySignature('sha256', challenge, { key: expected, dsaEncoding: 'ieee-p1363' }, sig)) {
+        throw new OfficiantError('hsm.general', `${what}: the unwrapped key does not match the given public key`);
+      }
+      return record;
+    } catch (err) {
+      // Nothing half-done: a private key without its public key, or a pair that fails the check, is removed.
+      for (const obj of created.reverse()) {
+        try {
+          this.session.destroy(obj);
+        } catch {
+          // the token is gone or refuses: the error below is what matters
+        }
+      }
+      throw pkcs11Error(err, what);
     }
   }
 
