@@ -287,9 +287,10 @@ function checkView(script: ScriptView, src: YamlSource): { errors: Problem[]; wa
         break;
       }
       case 'roster.sign': {
-        const later = steps.findIndex((s, j) => j > i && (s?.kind === 'piv.enroll' || s?.kind === 'officer.revoke'));
+        // By kind, so an enrollment step that fails the schema still counts as one.
+        const later = kinds.findIndex((k, j) => j > i && (k === 'piv.enroll' || k === 'officer.revoke'));
         if (later >= 0) errors.push(src.problem(at(i, ['kind']), `steps[${later}] changes the officers after the roster is signed`));
-        if (!steps.slice(0, i).some((s) => s?.kind === 'piv.enroll' || s?.kind === 'officer.revoke')) {
+        if (!kinds.slice(0, i).some((k) => k === 'piv.enroll' || k === 'officer.revoke')) {
           errors.push(src.problem(at(i, ['kind']), 'no earlier piv.enroll or officer.revoke step: the roster would not change'));
         }
         break;

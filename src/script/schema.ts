@@ -129,7 +129,7 @@ export const EvidenceKeyParams = z
   })
   .strict();
 
-const PIV_SLOTS = ['9a', '9c'] as const;
+const PIV_SLOTS = ['9a', '9c', '9d'] as const;
 
 export const PivEnrollParams = z
   .object({
@@ -145,7 +145,9 @@ export const PivEnrollParams = z
       .array(z.enum(PIV_SLOTS))
       .min(1)
       .default(['9a', '9c'])
-      .describe('Slots to generate keys in: 9a (identity and approvals, always) and 9c (manifest signing).'),
+      .refine((s) => s.includes('9a'), 'must include 9a: the key officers prove their presence and approve with')
+      .refine((s) => new Set(s).size === s.length, 'lists a slot twice')
+      .describe('Slots to generate keys in: 9a (identity and approvals, always), 9c (manifest signing), 9d (key management: opens backup shares sealed to the officer).'),
     issuer: z.string().min(1).describe('Label of the enrollment CA key (generated and certified earlier in this ceremony) that issues the slot certificates.'),
     pin_min_length: z.number().int().min(6).max(8).default(6).describe('Minimum length of the officer\'s new PIN (PIV allows 6 to 8).'),
     documents: z

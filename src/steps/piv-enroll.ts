@@ -15,7 +15,7 @@
 // Every device operation is journaled (intent, result); a crash is reconciled by reading the device where the
 // device can tell (a key or certificate in the slot) and refused with instructions where it cannot (a PIN
 // change that may or may not have happened).
-import { createHash, randomBytes, randomInt, X509Certificate } from 'node:crypto';
+import { createHash, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes, randomInt, timingSafeEqual, X509Certificate } from 'node:crypto';
 import { isOfficiantError, OfficiantError } from '../errors.js';
 import type { JsonObject } from '../engine/journal.js';
 import { PIV_DEFAULTS, type Person, type PivAdmin, type PivSlot, type PivToken, type Secret } from '../engine/ports.js';
@@ -30,9 +30,10 @@ import { certificateSerial, dnString, hsmCertificate, pemToDer, type Certificate
 
 export const OFFICER_ENROLLED = 'officer-enrolled';
 
-const SLOT_PURPOSE: Record<'9a' | '9c', { title: string; eku: string }> = {
+const SLOT_PURPOSE: Record<'9a' | '9c' | '9d', { title: string; eku?: string }> = {
   '9a': { title: 'identity and approvals (9a)', eku: '1.3.6.1.5.5.7.3.2' },
   '9c': { title: 'manifest signing (9c)', eku: '1.3.6.1.5.5.7.3.3' },
+  '9d': { title: 'key management (9d)' },
 };
 
 /** Why a new PIN is refused, or undefined. Never includes the PIN. */
@@ -218,7 +219,19 @@ export const pivEnroll: StepHandler<'piv.enroll'> = {
         const cert = await ctx.effect(
           op(`piv.issue-certificate:${slot}`),
           { device: serial, slot, subject, serial: certSerial.toString('hex') },
-          { run: () => hsmCertificate(session, issuerKey, { subject, issuer: issuerCert.subject, subjectSpki: spkis.get(slot)!, serial: certSerial, validityDays: p.validity_days, ca: false, extendedKeyUsage: [SLOT_PURPOSE[slot].eku] }) },
+          {
+            run: () =>
+              hsmCertificate(session, issuerKey, {
+                subject,
+                issuer: issuerCert.subject,
+                subjectSpki: spkis.get(slot)!,
+                serial: certSerial,
+                validityDays: p.validity_days,
+                ca: false,
+                extendedKeyUsage: SLOT_PURPOSE[slot].eku ? [SLOT_PURPOSE[slot].eku] : undefined,
+                keyAgreement: slot === '9d',
+              }),
+          },
           admin,
         );
         const certDer = pemToDer(cert.pem);
@@ -247,6 +260,19 @@ export const pivEnroll: StepHandler<'piv.enroll'> = {
       ctx.event('piv-test-signature', { device: serial, challenge: challenge.toString('hex'), signature, verified }, person);
       if (!verified) throw new OfficiantError('ceremony.step-failed', `the test signature from device ${serial} does not verify with its new 9a certificate`);
       ctx.result('Test signature', `challenge signed with slot 9a after PIN entry, verified`);
+      if (spkis.has('9d')) {
+        // The 9d key opens backup shares sealed to the officer: prove it agrees on a key with a fresh ephemeral
+        // key exactly as Officiant computes it, before any share depends on it.
+        const ephemeral = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+        const onDevice = withToken(ctx, serial, (t) => t.deriveSharedSecret('9d', newPin, ephemeral.publicKey.export({ type: 'spki', format: 'der' })));
+        const expected = diffieHellman({ privateKey: ephemeral.privateKey, publicKey: createPublicKey({ key: spkis.get('9d')!, format: 'der', type: 'spki' }) });
+        const agreed = onDevice.length === expected.length && timingSafeEqual(onDevice, expected);
+        onDevice.fill(0);
+        expected.fill(0);
+        ctx.event('piv-test-key-agreement', { device: serial, agreed }, person);
+        if (!agreed) throw new OfficiantError('ceremony.step-failed', `slot 9d of device ${serial} does not agree on a key with Officiant: it could not open a backup share`);
+        ctx.result('Test key agreement', 'slot 9d agreed on a key with a fresh ephemeral key (ECDH), as backup shares need');
+      }
 
       // 8. PUK and management key: random, never shown, never stored
       const puk = randomDigits(8);

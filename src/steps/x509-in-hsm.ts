@@ -69,7 +69,7 @@ export async function selfSignedCertificate(
 export async function hsmCertificate(
   session: HsmSession,
   signer: GeneratedKey,
-  opts: { subject: string; issuer: string; subjectSpki: Buffer; serial: Buffer; validityDays: number; ca: boolean; pathLength?: number; extendedKeyUsage?: string[] },
+  opts: { subject: string; issuer: string; subjectSpki: Buffer; serial: Buffer; validityDays: number; ca: boolean; pathLength?: number; extendedKeyUsage?: string[]; keyAgreement?: boolean },
 ): Promise<CertificateRecord> {
   const spki = opts.subjectSpki;
   const publicKey = new x509.PublicKey(new Uint8Array(spki));
@@ -80,7 +80,9 @@ export async function hsmCertificate(
   const alg = signingAlgorithm(signer.algorithm);
   const usages = opts.ca
     ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature
-    : x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation;
+    : opts.keyAgreement
+      ? x509.KeyUsageFlags.keyAgreement
+      : x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation;
   const crypto = webcrypto as unknown as Crypto;
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(opts.ca, opts.ca ? opts.pathLength : undefined, true),

@@ -48,6 +48,17 @@ describe('rehearsal of officer-enrollment', () => {
     expect(file.roster.signatures.map((s: { officer: string }) => s.officer).sort()).toEqual(roster.officers.map((o: { id: string }) => o.id).sort());
   });
 
+  it('gives every officer a key-management key (9d) that agreed on a key with Officiant, certified for key agreement only', () => {
+    const entries = parseJournal(readFileSync(join(officers, 'journal.jsonl'), 'utf8')).entries;
+    expect(entries.filter((e) => e.data.what === 'piv-test-key-agreement').map((e) => e.data.agreed)).toEqual([true, true, true, true, true]);
+    const file = JSON.parse(readFileSync(join(officers, 'outputs/roster.json'), 'utf8'));
+    const roster = JSON.parse(Buffer.from(file.roster.payload, 'base64').toString('utf8'));
+    for (const o of roster.officers) {
+      const text = execFileSync('openssl', ['x509', '-noout', '-text'], { input: o.keys['9d'].certificate, encoding: 'utf8' });
+      expect(text).toMatch(/X509v3 Key Usage: critical\s+Key Agreement\s/);
+    }
+  });
+
   it('has each token attested by the simulated attestation CA, as openssl checks it', () => {
     const file = JSON.parse(readFileSync(join(officers, 'outputs/roster.json'), 'utf8'));
     const roster = JSON.parse(Buffer.from(file.roster.payload, 'base64').toString('utf8'));
@@ -57,7 +68,7 @@ describe('rehearsal of officer-enrollment', () => {
     expect(roster.attestation_roots[0].subject).toContain('SIMULATED');
     for (const o of roster.officers) {
       writeFileSync(join(dir, 'f9.pem'), o.device.attestation_certificate);
-      for (const slot of ['9a', '9c']) {
+      for (const slot of ['9a', '9c', '9d']) {
         writeFileSync(join(dir, 'slot.pem'), o.keys[slot].attestation);
         expect(execFileSync('openssl', ['verify', '-CAfile', root, '-untrusted', join(dir, 'f9.pem'), join(dir, 'slot.pem')], { encoding: 'utf8' })).toContain(': OK');
       }

@@ -136,6 +136,11 @@ describe('rules for officers, approvals and enrollment', () => {
       want: ['steps[7].kind: steps[8] changes the officers after the roster is signed'],
     },
     {
+      name: 'enrollment without the identity slot 9a',
+      edit: (s: string) => s.replace('params: { officer: { role: candidate, index: 1 }, issuer: ca }', 'params: { officer: { role: candidate, index: 1 }, issuer: ca, slots: [9c, 9d] }'),
+      want: ['steps[6].params.slots: must include 9a: the key officers prove their presence and approve with'],
+    },
+    {
       name: 'a roster policy of one signer',
       edit: (s: string) => s.replace('signing_policy: { role: officer, threshold: 2 }', 'signing_policy: { role: officer, threshold: 1 }'),
       want: ['steps[7].params.signing_policy.threshold: dual control: at least 2 distinct people'],
