@@ -16,6 +16,7 @@ import {
   type ShareContext,
 } from '../../src/engine/shares.js';
 import { OfficiantError } from '../../src/errors.js';
+import { caught } from '../helpers/caught.js';
 
 const bytes = (s: Secret) => s.use((b) => Buffer.from(b));
 const key256 = () => secretFromBytes(randomBytes(32));
@@ -39,15 +40,6 @@ async function caughtAsync(fn: () => Promise<unknown>): Promise<OfficiantError> 
   throw new Error('expected an OfficiantError');
 }
 
-function caught(fn: () => unknown): OfficiantError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof OfficiantError) return err;
-    throw err;
-  }
-  throw new Error('expected an OfficiantError');
-}
 
 /** All k-element subsets of [0, n). */
 function subsets(n: number, k: number): number[][] {

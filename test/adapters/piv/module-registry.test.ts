@@ -13,8 +13,8 @@ import { acquireModule, moduleUsers } from '../../../src/adapters/pkcs11/module-
 import { Pkcs11Hsm } from '../../../src/adapters/pkcs11/pkcs11-hsm.js';
 import { p1363ToDer } from '../../../src/evidence/cms.js';
 import { secretFromString } from '../../../src/engine/secret.js';
-import { OfficiantError } from '../../../src/errors.js';
 import { createTestHsm, SOFTHSM_MODULE } from '../../helpers/softhsm.js';
+import { caught } from '../../helpers/caught.js';
 
 const hsm = createTestHsm('officiant-piv-registry-');
 process.env.SOFTHSM2_CONF = hsm.conf;
@@ -24,15 +24,6 @@ const USER_PIN = '5566778899';
 
 let fleet: SimulatedPivFleet;
 
-function caught(fn: () => unknown): OfficiantError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof OfficiantError) return err;
-    throw err;
-  }
-  throw new Error('expected an OfficiantError');
-}
 
 /** The ceremony HSM still works: find the token, log in, sign, and the signature verifies. */
 function hsmWorks(h: Pkcs11Hsm): void {

@@ -8,8 +8,8 @@ import { SimulatedPivFleet } from '../../../src/adapters/piv/simulated-piv-fleet
 import { PIV_DEFAULTS, type PivAdmin, type PivToken } from '../../../src/engine/ports.js';
 import { secretFromBytes, secretFromString } from '../../../src/engine/secret.js';
 import { keyCheckValue, openShare, sealShare, splitSecret, combineShares } from '../../../src/engine/shares.js';
-import { OfficiantError } from '../../../src/errors.js';
 import { createTestHsm, SOFTHSM_MODULE } from '../../helpers/softhsm.js';
+import { caught } from '../../helpers/caught.js';
 
 const hsm = createTestHsm('officiant-piv-derive-');
 // SoftHSM reads SOFTHSM2_CONF at C_Initialize: set before the one module load of this file.
@@ -22,15 +22,6 @@ const s = secretFromString;
 const admin = (): PivAdmin => ({ managementKey: s(PIV_DEFAULTS.managementKey), pin: s(PIV_DEFAULTS.pin) });
 const bytes = (x: { use<T>(fn: (b: Buffer) => T): T }) => x.use((b) => Buffer.from(b));
 
-function caught(fn: () => unknown): OfficiantError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof OfficiantError) return err;
-    throw err;
-  }
-  throw new Error('expected an OfficiantError');
-}
 
 /** A fresh simulated device with a key generated in slot 9d. */
 function custodianDevice(): { serial: string; token: PivToken; spki: Buffer } {

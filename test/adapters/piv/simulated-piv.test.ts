@@ -14,8 +14,9 @@ import { PIV_DEFAULTS } from '../../../src/engine/ports.js';
 import { YUBICO_OID } from '../../../src/evidence/piv-attestation.js';
 import type { PivAdmin, PivSlot, PivToken } from '../../../src/engine/ports.js';
 import { secretFromString } from '../../../src/engine/secret.js';
-import { isOfficiantError, OfficiantError } from '../../../src/errors.js';
+import { isOfficiantError } from '../../../src/errors.js';
 import { createTestHsm, SOFTHSM_MODULE } from '../../helpers/softhsm.js';
+import { caught } from '../../helpers/caught.js';
 
 const hsm = createTestHsm('officiant-piv-');
 // SoftHSM reads SOFTHSM2_CONF at C_Initialize: set before the one module load of this file.
@@ -27,15 +28,6 @@ let reader: Pkcs11PivReader;
 const s = secretFromString;
 const admin = (managementKey: string = PIV_DEFAULTS.managementKey, pin: string = PIV_DEFAULTS.pin): PivAdmin => ({ managementKey: s(managementKey), pin: s(pin) });
 
-function caught(fn: () => unknown): OfficiantError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof OfficiantError) return err;
-    throw err;
-  }
-  throw new Error('expected an OfficiantError');
-}
 
 function file(name: string, bytes: Buffer | string): string {
   const path = join(hsm.dir, name);
