@@ -12,7 +12,9 @@ export type InputCode =
   | 'input.script-changed'
   | 'input.missing-answer'
   | 'input.roster-missing'
-  | 'input.roster-invalid';
+  | 'input.roster-invalid'
+  | 'input.backup-missing'
+  | 'input.backup-invalid';
 
 export type EnvironmentCode =
   | 'env.module-load'

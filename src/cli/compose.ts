@@ -1,5 +1,6 @@
 // Composition root shared by run, rehearse and resume: reads the files people hand us, builds the adapters
 // (PKCS#11 module, output directory, journal file, prompter, PDF renderer) and hands them to the engine.
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +8,8 @@ import { OfficiantError } from '../errors.js';
 import { formatProblem, parseWithSchema } from '../script/parse.js';
 import { parseScript } from '../script/rules.js';
 import { SiteProfile, type Script } from '../script/schema.js';
-import type { CeremonyDeps, LoadedRoster, PivSite, RunResult } from '../engine/runner.js';
+import type { CeremonyDeps, LoadedBackup, LoadedRoster, PivSite, RunResult } from '../engine/runner.js';
+import { MANIFEST_FILE, manifestProblems, type BackupManifest } from '../engine/backup.js';
 import { verifyRosterFile } from '../evidence/roster.js';
 import { sha256 as certSha256, der } from '../evidence/piv-attestation.js';
 import { Pkcs11PivReader } from '../adapters/piv/pkcs11-piv-reader.js';
@@ -120,6 +122,33 @@ export function loadRoster(path: string, opts: { production: boolean; trustedRoo
   return { bytes, body: check.roster, sha256: check.rosterSha256 };
 }
 
+/** A backup set (backup/manifest.json and the files it names, under `dir`), checked for shape. */
+export function loadBackup(dir: string): LoadedBackup {
+  const root = resolve(dir);
+  const file = join(root, MANIFEST_FILE);
+  if (!existsSync(file)) throw new OfficiantError('input.backup-invalid', `${root} holds no ${MANIFEST_FILE}: give the directory a backup step wrote (its outputs/ directory), with the custodians' share files in shares/`);
+  const bytes = readFileSync(file);
+  let manifest: BackupManifest;
+  try {
+    manifest = JSON.parse(bytes.toString('utf8')) as BackupManifest;
+  } catch {
+    throw new OfficiantError('input.backup-invalid', `${file}: not valid JSON`);
+  }
+  const problems = manifestProblems(manifest);
+  if (problems.length > 0) throw new OfficiantError('input.backup-invalid', `${file}: not a usable backup manifest (${problems.length} problem(s))`, { details: problems });
+  return {
+    dir: root,
+    bytes,
+    manifest,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    read: (rel) => {
+      const path = resolve(root, rel);
+      if (!path.startsWith(`${root}/`)) throw new OfficiantError('input.backup-invalid', `${rel}: outside the backup directory`);
+      return readFileSync(path);
+    },
+  };
+}
+
 /** Every template a ceremony will need, loaded before it starts: a bad one is an error now, not at sealing. */
 export async function checkTemplates(): Promise<void> {
   await loadPageTemplate(TEMPLATE_DIR);
@@ -131,10 +160,21 @@ export function defaultOut(script: Script): string {
   return join('evidence', `${script.id}-${stamp}`);
 }
 
-export function ceremonyDeps(args: { script: Script; text: string; site: HsmSite | undefined; rehearsal: boolean; prompter: Prompter; out: string; roster?: LoadedRoster; piv?: PivSite }): CeremonyDeps {
+export function ceremonyDeps(args: {
+  script: Script;
+  text: string;
+  site: HsmSite | undefined;
+  rehearsal: boolean;
+  prompter: Prompter;
+  out: string;
+  roster?: LoadedRoster;
+  piv?: PivSite;
+  backup?: LoadedBackup;
+}): CeremonyDeps {
   const out = resolve(args.out);
   return {
     roster: args.roster,
+    backup: args.backup,
     piv: args.piv,
     script: args.script,
     scriptText: args.text,

@@ -55,7 +55,8 @@ async function main(argv: string[]): Promise<number> {
       .description('run a ceremony, guided at the keyboard (or from --answers)')
       .option('--out <dir>', 'output directory for journal, outputs and evidence (default evidence/<id>-<time>)')
       .option('--answers <file>', 'non-interactive: answers file (secrets as ${ENV_VAR} references)')
-      .option('--roster <file>', 'the officer roster (roster.json from an enrollment ceremony), for scripts whose officers check in or approve by token'),
+      .option('--roster <file>', 'the officer roster (roster.json from an enrollment ceremony), for scripts whose officers check in or approve by token')
+      .option('--backup <dir>', 'for restore and re-share: the backup set (the directory holding backup/manifest.json, backup/*.wrapped and shares/)'),
   ).action(async (script: string, opts) => {
     const { runCommand } = await import('./commands/ceremony.js');
     code = await runCommand(script, opts, print);
@@ -67,6 +68,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--out <dir>', 'output directory (default evidence/<id>-<time>)')
     .option('--officers <dir>', "an enrollment rehearsal's output directory: its roster and its simulated officers' tokens take part")
     .option('--interactive', 'people answer at the keyboard (a dry run for them), on simulated hardware')
+    .option('--from <dir>', "a rehearsed ceremony's output directory that made a backup (init or re-share): restore or re-share its backup with its officers' simulated tokens")
     .action(async (script: string, opts) => {
       const { rehearseCommand } = await import('./commands/ceremony.js');
       code = await rehearseCommand(script, opts, print);

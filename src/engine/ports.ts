@@ -30,6 +30,8 @@ export interface KeyAttributes {
   alwaysSensitive: boolean;
   extractable: boolean;
   sensitive: boolean;
+  /** CKA_WRAP_WITH_TRUSTED: the key can be wrapped only by a key the SO marked CKA_TRUSTED. */
+  wrapWithTrusted: boolean;
 }
 
 export interface KeyRecord {
@@ -59,6 +61,11 @@ export interface Hsm {
   labelsInUse(tokenLabel: string, labels: readonly string[]): string[];
   /** Opens a logged-in user session on the token. */
   openSession(label: string, userPin: Secret): HsmSession;
+  /**
+   * Opens a security-officer session (no user session of this process may be logged in to the token). Only
+   * random() and importWrapKey(…, { trusted: true }) are meant for it: an SO sees public objects only.
+   */
+  openSoSession(label: string, soPin: Secret): HsmSession;
   close(): void;
 }
 
@@ -101,25 +108,30 @@ export interface HsmSession {
   findKeys(label: string): KeyRecord[];
   /**
    * Generates a sensitive, non-extractable key pair with the given CKA_LABEL and CKA_ID. With `backup`, the
-   * private key is sensitive but extractable (so wrapKey can export it) and the named wrap key must already be
-   * on the token; the record reports extractable=true. SoftHSM's CKA_WRAP_WITH_TRUSTED is not set: it would
-   * need a CKA_TRUSTED wrap key, which only the SO can create.
+   * private key is sensitive but extractable and CKA_WRAP_WITH_TRUSTED: it can leave the token only wrapped
+   * under a wrap key the SO imported as trusted. It is therefore not NEVER_EXTRACTABLE.
    */
-  generateKeyPair(spec: { label: string; id: string; algorithm: KeyAlgorithm; backup?: { wrapKey: { label: string; id: string } } }): KeyRecord;
+  generateKeyPair(spec: { label: string; id: string; algorithm: KeyAlgorithm; backup?: boolean }): KeyRecord;
   /**
-   * Creates an AES-256 wrap key on the token from `key` (32 bytes): private, sensitive, non-extractable, able
-   * only to wrap and unwrap, not modifiable or copyable. The caller keeps and wipes `key`.
+   * Creates an AES-256 wrap key from `key` (32 bytes): sensitive, non-extractable, not modifiable or copyable.
+   * Default: a private token object that wraps and unwraps. `trusted` (SO session only): a public token
+   * object with CKA_TRUSTED that can only wrap, the one kind of key a backup key accepts. `session`: a
+   * session object, gone when the session closes. The caller keeps and wipes `key`.
    */
-  importWrapKey(spec: { label: string; id: string }, key: Secret): WrapKeyRecord;
+  importWrapKey(spec: { label: string; id: string }, key: Secret, opts?: { trusted?: boolean; session?: boolean }): WrapKeyRecord;
+  /** Destroys every object (keys of any class) with this label and CKA_ID; returns how many there were. */
+  destroyObjects(ref: { label: string; id: string }): number;
   /** Exports `key` encrypted under the wrap key with CKM_AES_KEY_WRAP_PAD (RFC 5649). Only backup keys wrap. */
   wrapKey(wrapping: { label: string; id: string }, key: { label: string; id: string }): Buffer;
   /**
    * Unwraps a blob from wrapKey into a sensitive, non-extractable private key with the given label and id, and
    * creates its public key object (RSA: from the private key's modulus and exponent; EC: from `spki`, which is
    * required because the token keeps no EC point on a private key). The new pair must sign something `spki`
-   * verifies, or nothing is left on the token. A wrong wrap key or a damaged blob: hsm.general.
+   * verifies, or nothing is left on the token. A wrong wrap key or a damaged blob: hsm.general. With
+   * `session`, the pair are session objects and the private key is extractable and CKA_WRAP_WITH_TRUSTED, to
+   * be wrapped again under a new trusted wrap key (re-share).
    */
-  unwrapKey(wrapping: { label: string; id: string }, wrapped: Buffer, spec: { label: string; id: string; algorithm: KeyAlgorithm; spki?: Buffer }): KeyRecord;
+  unwrapKey(wrapping: { label: string; id: string }, wrapped: Buffer, spec: { label: string; id: string; algorithm: KeyAlgorithm; spki?: Buffer; session?: boolean }): KeyRecord;
   /**
    * Signs inside the token. RSA: PKCS#1 v1.5 over SHA-256 of `data`; EC: ECDSA over the SHA-256 (or the
    * given hash) of `data`, returned as raw r||s (IEEE P1363).

@@ -21,6 +21,7 @@ import { detachedCms, p1363ToDer } from '../evidence/cms.js';
 import { headWords } from '../evidence/digest-words.js';
 import { EVIDENCE_CERT_OP, EVIDENCE_CERT_PATH } from '../steps/evidence-init-key.js';
 import { pemToDer } from '../steps/x509-in-hsm.js';
+import type { BackupManifest } from './backup.js';
 import { Journal, parseJournal, type Json, type JournalEntry, type JsonObject } from './journal.js';
 import {
   CEREMONY_STEP,
@@ -57,7 +58,23 @@ export interface CeremonyDeps {
   roster?: LoadedRoster;
   /** Officers' PIV tokens: the module, the attestation roots devices must chain to, and how to open them. */
   piv?: PivSite;
+  /** The backup a restore or re-share works from (verified for shape by the caller). */
+  backup?: LoadedBackup;
 }
+
+export interface LoadedBackup {
+  /** The directory holding backup/manifest.json, backup/*.wrapped and shares/*.share.json. */
+  dir: string;
+  bytes: Buffer;
+  manifest: BackupManifest;
+  /** SHA-256 of the manifest file's bytes. */
+  sha256: string;
+  /** A file of the backup set by its path relative to dir (as the manifest names it). */
+  read(rel: string): Buffer;
+}
+
+/** Where a restore or re-share keeps the copy of the backup manifest it works from. */
+export const BACKUP_COPY = 'backup-source.json';
 
 export interface PivSite {
   module: string;
@@ -368,7 +385,51 @@ class Ceremony {
       piv: () => this.piv(),
       attestationRoots: () => this.deps.piv?.attestationRoots ?? [],
       entries: () => this.entries,
+      securityOfficer: (fn) => this.securityOfficer(step.id, fn),
+      backup: () => {
+        if (!this.deps.backup) throw new OfficiantError('input.backup-missing', 'this step needs the backup: give --backup <dir>');
+        return this.deps.backup;
+      },
     };
+  }
+
+  /**
+   * Runs fn in a security-officer session: the user session (if open) is closed first, because a token has
+   * one login state per application; the PIN holders type their halves of the SO PIN; the SO session is
+   * closed afterwards and the next session() asks for the user PIN halves again.
+   */
+  async securityOfficer<T>(stepId: string, fn: (so: HsmSession) => Promise<T> | T): Promise<T> {
+    this.sessionInstance?.close();
+    this.sessionInstance = undefined;
+    const site = this.deps.site!;
+    const holders = this.pinHolders();
+    const halves = [];
+    let so: HsmSession;
+    try {
+      for (const h of holders) halves.push(await this.deps.prompter.secret(h, { stepId, id: 'so-pin-half', label: 'half of the SO PIN', minLength: 1, repeat: false }));
+      const pin = joinSecrets(halves);
+      try {
+        so = this.hsm().openSoSession(site.tokenLabel, pin);
+      } catch (err) {
+        if (isOfficiantError(err, 'hsm.pin-incorrect')) this.record('step.event', stepId, { what: 'hsm-so-login-refused', token: site.tokenLabel, by: holders.map((h) => h.name), message: err.message }, holders[0]);
+        throw err;
+      } finally {
+        pin.wipe();
+      }
+    } finally {
+      for (const h of halves) h.wipe();
+    }
+    const known = knownTokenSerial(this.entries);
+    if (known !== undefined && known !== so.token().serial) {
+      so.close();
+      throw new OfficiantError('env.token-mismatch', `token "${site.tokenLabel}" has serial ${so.token().serial}, but this ceremony used serial ${known}`);
+    }
+    this.record('step.event', stepId, { what: 'hsm-so-login', token: site.tokenLabel, serial: so.token().serial, by: holders.map((h) => h.name) }, holders[0]);
+    try {
+      return await fn(so);
+    } finally {
+      so.close();
+    }
   }
 
   async runStep(index: number): Promise<void> {
@@ -646,6 +707,7 @@ class Ceremony {
     const files = new Set([JOURNAL, SCRIPT_COPY, 'site.json', PACKET]);
     if (this.deps.rehearsal) files.add('rehearsal.json');
     if (this.deps.roster) files.add(ROSTER_COPY);
+    if (this.deps.backup) files.add(BACKUP_COPY);
     for (const e of this.entries) {
       if (e.type === 'result' && e.data.ok === true) {
         const out = e.data.output as { path?: unknown } | null;
@@ -781,9 +843,13 @@ export function preflight(deps: CeremonyDeps, extra: Preflight): void {
   if (extra.answers.length > 0) throw new OfficiantError('input.missing-answer', `answers incomplete: ${extra.answers.length} problem(s)`, { details: extra.answers });
   const { script } = deps;
   const pivRoles = Object.entries(script.roles).filter(([, r]) => r.identity === 'piv').map(([id]) => id);
-  const needsRoster = pivRoles.length > 0 || script.steps.some((s) => s.kind === 'quorum.approve' || s.kind === 'officer.revoke');
+  const needsRoster = pivRoles.length > 0 || script.steps.some((s) => s.kind === 'quorum.approve' || s.kind === 'officer.revoke' || s.kind.startsWith('backup.'));
   if (needsRoster && !deps.roster) {
-    throw new OfficiantError('input.roster-missing', `this ceremony needs the officer roster (${pivRoles.length > 0 ? `role ${pivRoles.join(', ')} checks in by PIV token` : 'it approves or revokes by token'}): give --roster <roster.json>, or --officers <enrollment rehearsal dir> to rehearse`);
+    throw new OfficiantError('input.roster-missing', `this ceremony needs the officer roster (${pivRoles.length > 0 ? `role ${pivRoles.join(', ')} checks in by PIV token` : 'it approves, revokes or backs up by token'}): give --roster <roster.json>, or --officers <enrollment rehearsal dir> to rehearse`);
+  }
+  const restores = script.steps.filter((s) => s.kind === 'backup.restore' || s.kind === 'backup.reshare');
+  if (restores.length > 0 && !deps.backup) {
+    throw new OfficiantError('input.backup-missing', `step ${restores[0].id} works from an existing backup: give --backup <dir> (the directory holding backup/manifest.json and shares/), or rehearse with --from <rehearsed ceremony dir>`);
   }
   const needsPiv = needsRoster || script.steps.some((s) => s.kind === 'piv.enroll' || s.kind === 'roster.sign');
   if (needsPiv && !deps.piv) throw new OfficiantError('input.site-invalid', "this ceremony uses officers' PIV tokens: the site file needs a piv section (module, attestation_roots)");
@@ -837,6 +903,7 @@ export async function startCeremony(deps: CeremonyDeps, opts: StartOptions): Pro
     preflight(deps, opts.extra ?? { answers: [] });
     deps.store.write(SCRIPT_COPY, deps.scriptText);
     if (deps.roster) deps.store.write(ROSTER_COPY, deps.roster.bytes);
+    if (deps.backup) deps.store.write(BACKUP_COPY, deps.backup.bytes);
     for (const [rel, content] of Object.entries(opts.extraFiles ?? {})) deps.store.write(rel, content);
     const journal = Journal.open(deps.journalFile, deps.clock);
     const ceremony = new Ceremony(deps, journal);
@@ -852,6 +919,9 @@ export async function startCeremony(deps: CeremonyDeps, opts: StartOptions): Pro
       site: deps.site ? { profile: deps.site.profile, module: deps.site.module, tokenLabel: deps.site.tokenLabel, slot: deps.site.slot ?? null } : null,
       piv: deps.piv ? { module: deps.piv.module, attestationRoots: deps.piv.attestationRoots } : null,
       roster: deps.roster ? { file_sha256: sha256Hex(deps.roster.bytes), sha256: deps.roster.sha256, version: deps.roster.body.version, rehearsal: deps.roster.body.rehearsal } : null,
+      ...(deps.backup
+        ? { backup: { dir: deps.backup.dir, manifest_sha256: deps.backup.sha256, ceremony_id: deps.backup.manifest.ceremony.ceremony_id, kcv: deps.backup.manifest.wrap_key.kcv } }
+        : {}),
     });
     return await drive(ceremony, deps, opts.onCeremony);
   } finally {

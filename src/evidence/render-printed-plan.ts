@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import PDFDocument from 'pdfkit';
 import { z } from 'zod';
 import { approvalSubject } from '../script/plan.js';
-import type { Script, Step, StepKind } from '../script/schema.js';
+import { custodianCount, custodianNames, type Script, type Step, type StepKind } from '../script/schema.js';
 import { collect, FONT, loadPageTemplate, readTemplateFile, text, type FontRole, type PageTemplate } from './page-template.js';
 
 export const PRINTED_PLAN_TEMPLATE_FILE = 'printed-plan.yaml';
@@ -25,7 +25,7 @@ const KIND_TEXTS = {
   'participants.check-in': text('people'),
   'manual.confirm': text('role'),
   'hsm.init-token': text('people', 'role'),
-  'hsm.generate-key': text('algorithm', 'label', 'authority', 'purpose'),
+  'hsm.generate-key': text('algorithm', 'label', 'authority', 'purpose', 'protection'),
   'hsm.inspect-key': text('key'),
   'hsm.self-signed-certificate': text('key', 'subject', 'days'),
   'evidence.init-key': text('label', 'algorithm'),
@@ -33,6 +33,9 @@ const KIND_TEXTS = {
   'officer.revoke': text('role'),
   'roster.sign': text('threshold', 'role'),
   'quorum.approve': text('threshold', 'role', 'what'),
+  'backup.split': text('keys', 'threshold', 'count', 'custodians'),
+  'backup.restore': text('keys'),
+  'backup.reshare': text('threshold', 'count', 'custodians'),
 } satisfies Record<StepKind, z.ZodType>;
 
 // Steps at which a value is read aloud for people to copy onto their plan (see writeIns).
@@ -41,6 +44,9 @@ const WRITE_IN_TEXTS = {
   'hsm.self-signed-certificate': text(),
   'evidence.init-key': text(),
   'quorum.approve': text(),
+  'backup.split': text(),
+  'backup.restore': text(),
+  'backup.reshare': text(),
 } satisfies Partial<Record<StepKind, z.ZodType>>;
 
 const PrintedPlanTemplateSchema = z
@@ -561,7 +567,13 @@ class PlanWriter {
       case 'hsm.init-token':
         return fill(k[step.kind], { people: step.params.pin_holders.people, role: title(step.params.pin_holders.role) });
       case 'hsm.generate-key':
-        return fill(k[step.kind], { algorithm: step.params.algorithm, label: step.params.label, authority: step.params.authority, purpose: step.params.purpose });
+        return fill(k[step.kind], {
+          algorithm: step.params.algorithm,
+          label: step.params.label,
+          authority: step.params.authority,
+          purpose: step.params.purpose,
+          protection: step.params.backup ? 'sensitive; for backup it can leave the HSM only wrapped under the SO-trusted wrap key of a later backup step' : 'sensitive, never extractable',
+        });
       case 'hsm.inspect-key':
         return fill(k[step.kind], { key: step.params.key });
       case 'hsm.self-signed-certificate': {
@@ -581,6 +593,12 @@ class PlanWriter {
         return fill(k[step.kind], { threshold: step.params.signing_policy.threshold, role: title(step.params.signing_policy.role) });
       case 'quorum.approve':
         return fill(k[step.kind], { threshold: step.params.threshold, role: title(step.params.role), what: approvalSubject(step.params.approve, this.script) });
+      case 'backup.split':
+        return fill(k[step.kind], { keys: step.params.keys.join(', '), threshold: step.params.threshold, count: custodianCount(step.params.custodians), custodians: custodianNames(step.params.custodians) });
+      case 'backup.restore':
+        return fill(k[step.kind], { keys: step.params.keys?.join(', ') ?? 'every backed-up key' });
+      case 'backup.reshare':
+        return fill(k[step.kind], { threshold: step.params.threshold, count: custodianCount(step.params.custodians), custodians: custodianNames(step.params.custodians) });
     }
   }
 
@@ -599,6 +617,10 @@ class PlanWriter {
       case 'evidence.init-key':
         return [{ label: w[step.kind], form: 'pairs' }];
       case 'quorum.approve':
+        return [{ label: w[step.kind], form: 'line' }];
+      case 'backup.split':
+      case 'backup.restore':
+      case 'backup.reshare':
         return [{ label: w[step.kind], form: 'line' }];
       default:
         return [];

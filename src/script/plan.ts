@@ -1,6 +1,6 @@
 // A ceremony script as a readable numbered plan: roles, materials, then every step with who performs,
 // witnesses and signs off, what happens on failure and the instructions. Pure: text in, text out.
-import type { Script, Step } from './schema.js';
+import { custodianCount, custodianNames, type Script, type Step } from './schema.js';
 
 /** What a quorum.approve step approves, in words. */
 export function approvalSubject(approve: string, script: Script): string {
@@ -22,7 +22,11 @@ function stepDetail(step: Step, script: Script): string[] {
     case 'hsm.init-token':
       return [`Initialise the site HSM token; SO PIN and user PIN each split in halves between ${step.params.pin_holders.people} × ${title(step.params.pin_holders.role)}`];
     case 'hsm.generate-key':
-      return [`Generate ${step.params.algorithm} key "${step.params.label}" (${step.params.authority} authority, ${step.params.purpose}); sensitive, non-extractable`];
+      return [
+        step.params.backup
+          ? `Generate ${step.params.algorithm} key "${step.params.label}" (${step.params.authority} authority, ${step.params.purpose}); sensitive, for backup: extractable only wrapped under an SO-trusted wrap key`
+          : `Generate ${step.params.algorithm} key "${step.params.label}" (${step.params.authority} authority, ${step.params.purpose}); sensitive, non-extractable`,
+      ];
     case 'hsm.inspect-key':
       return [`Read back key "${step.params.key}": origin attributes, public key fingerprint, token identity`];
     case 'evidence.init-key':
@@ -39,6 +43,14 @@ function stepDetail(step: Step, script: Script): string[] {
       return [`New roster and manifest keyring, signed by the quorum; the next roster needs ${step.params.signing_policy.threshold} × ${title(step.params.signing_policy.role)}`];
     case 'quorum.approve':
       return [`Approval: ${step.params.threshold} distinct ${title(step.params.role)}s sign ${approvalSubject(step.params.approve, script)} with their tokens`];
+    case 'backup.split':
+      return [
+        `Back up ${step.params.keys.join(', ')} under a new wrap key, split ${step.params.threshold} of ${custodianCount(step.params.custodians)} among ${custodianNames(step.params.custodians)}; shares sealed to each custodian's 9d key and opened by them at once (${step.params.absent_allowed} may be recorded absent)`,
+      ];
+    case 'backup.restore':
+      return [`Restore ${step.params.keys?.join(', ') ?? 'every backed-up key'} from the backup (--backup): custodians open their shares, the wrap key is rebuilt and its check value compared, each key unwrapped and proven`];
+    case 'backup.reshare':
+      return [`Re-share the backup (--backup): its custodians rebuild the wrap key; a new wrap key split ${step.params.threshold} of ${custodianCount(step.params.custodians)} among ${custodianNames(step.params.custodians)}; the old backup is superseded`];
   }
 }
 

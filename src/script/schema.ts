@@ -93,6 +93,10 @@ export const GenerateKeyParams = z
     algorithm: KeyAlgorithm.describe('Key type and size.'),
     authority: Authority.describe('The authority the key belongs to; must be the script authority.'),
     purpose: z.string().min(1).describe('What the key is for, recorded in the evidence, e.g. "release root".'),
+    backup: z
+      .boolean()
+      .default(false)
+      .describe('Back the key up in a later backup.split step: the private key is then extractable, but only wrapped under a wrap key the SO marked trusted (CKA_WRAP_WITH_TRUSTED), so it is not NEVER_EXTRACTABLE.'),
   })
   .strict();
 
@@ -192,6 +196,53 @@ export const QuorumApproveParams = z
   })
   .strict();
 
+const officerId = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a roster officer id: lowercase letters, digits and dashes');
+
+const Custodians = z
+  .union([
+    z.array(officerId).min(2).describe('Roster ids of the custodians.'),
+    z
+      .object({
+        roster: z.literal('custodian').describe('Every active officer holding the role custodian on the roster.'),
+        count: z.number().int().min(2).max(255).describe('How many there must be: a roster with another number of custodians is refused at the step.'),
+      })
+      .strict(),
+  ])
+  .describe('The custodians (officers holding the role custodian on the roster, each with a 9d key): each gets one share, sealed to their token.');
+
+/** The custodians a backup step names, in words. */
+export function custodianNames(c: z.output<typeof Custodians>): string {
+  return Array.isArray(c) ? c.join(', ') : `the roster's ${c.count} custodians`;
+}
+
+/** How many custodians a backup step names. */
+export function custodianCount(c: z.output<typeof Custodians>): number {
+  return Array.isArray(c) ? new Set(c).size : c.count;
+}
+
+export const BackupSplitParams = z
+  .object({
+    keys: z.array(z.string().min(1)).min(1).describe('Labels of keys generated earlier in this ceremony with backup: true.'),
+    custodians: Custodians,
+    threshold: z.number().int().min(2, 'dual control: at least 2 custodians must be needed to restore').describe('How many custodians\' shares rebuild the wrap key (m of n).'),
+    absent_allowed: z
+      .number()
+      .int()
+      .min(0)
+      .max(1)
+      .default(1)
+      .describe('How many custodians may be recorded absent (a deviation: they verify their share in a later ceremony) instead of opening their share today.'),
+  })
+  .strict();
+
+export const BackupRestoreParams = z
+  .object({
+    keys: z.array(z.string().min(1)).min(1).optional().describe('Labels of the backed-up keys to restore; default: every key in the backup.'),
+  })
+  .strict();
+
+export const BackupReshareParams = BackupSplitParams.omit({ keys: true });
+
 function step<K extends string, P extends z.ZodType>(kind: K, params: P, describe: string) {
   return z.object({ ...stepCommon, kind: z.literal(kind), params }).strict().describe(describe);
 }
@@ -208,6 +259,9 @@ export const Step = z.discriminatedUnion('kind', [
   step('officer.revoke', OfficerRevokeParams, 'Remove an officer (lost device, departure) from the next roster, with the reason.'),
   step('roster.sign', RosterSignParams, 'Build the new officer roster and the manifest keyring from this ceremony and the previous roster; a quorum signs both with their tokens.'),
   step('quorum.approve', QuorumApproveParams, 'Officers approve exactly what comes next: a statement digest read aloud as words, signed with each approver\'s token, counted per distinct person.'),
+  step('backup.split', BackupSplitParams, 'Back up keys under a new wrap key split m-of-n among custodians; each share is sealed to a custodian\'s token and opened by them at once.'),
+  step('backup.restore', BackupRestoreParams.prefault({}), 'Restore backed-up keys into this token: custodians open their shares, the wrap key is rebuilt and checked, each key is unwrapped and proven to be the original.'),
+  step('backup.reshare', BackupReshareParams, 'Custodians of a backup rebuild its wrap key; the keys are wrapped again under a new wrap key split among a new set of custodians.'),
 ]);
 
 export const STEP_KINDS = Step.options.map((o) => o.shape.kind.value);

@@ -1,4 +1,5 @@
-// hsm.generate-key: generates a key pair inside the token: sensitive and non-extractable, CKA_ID drawn from
+// hsm.generate-key: generates a key pair inside the token: sensitive and non-extractable (with backup: true,
+// extractable only wrapped under an SO-trusted key, for a later backup.split), CKA_ID drawn from
 // the token's RNG and journaled in the intent before the call. A crash after the call is reconciled by
 // looking for exactly that label and CKA_ID, so resume never makes a second key; an existing key with the
 // label is refused. Writes the public key as PEM.
@@ -27,17 +28,17 @@ export const hsmGenerateKey: StepHandler<'hsm.generate-key'> = {
   kind: 'hsm.generate-key',
   usesHsm: true,
   async run(ctx) {
-    const { label, algorithm, purpose } = ctx.step.params;
+    const { label, algorithm, purpose, backup } = ctx.step.params;
     const session = await ctx.session();
     const id = session.random(16).toString('hex');
     const key = await ctx.effect(
       'hsm.generate-key',
-      { label, algorithm, id },
+      { label, algorithm, id, ...(backup ? { backup: true } : {}) },
       {
         run: () => {
           // Logged in, so private objects count too (the pre-flight check before any PIN sees only public ones).
           if (session.labelInUse(label)) throw new OfficiantError('env.key-label-used', `a key labelled "${label}" already exists on token "${ctx.site!.tokenLabel}"`);
-          return keyRecordJson(session.generateKeyPair({ label, id, algorithm }), purpose);
+          return keyRecordJson(session.generateKeyPair({ label, id, algorithm, backup }), purpose);
         },
         reconcile: (intent) => {
           const found = session.findKeys(label);
@@ -54,6 +55,9 @@ export const hsmGenerateKey: StepHandler<'hsm.generate-key'> = {
     ctx.result('Algorithm', key.algorithm);
     ctx.result('CKA_ID', key.id);
     ctx.result('Purpose', key.purpose);
+    if (backup) {
+      ctx.result('Backup', 'marked for backup: sensitive, CKA_EXTRACTABLE true and CKA_WRAP_WITH_TRUSTED true. It can leave the HSM only wrapped under a wrap key the SO marked trusted, and it is NOT NEVER_EXTRACTABLE.');
+    }
     ctx.result('Public key SHA-256 (SPKI)', key.spkiSha256);
     await ctx.writeOutput(publicKeyPath(label), key.spkiPem);
   },

@@ -11,6 +11,9 @@ import { officerRevoke } from './officer-revoke.js';
 import { pivEnroll } from './piv-enroll.js';
 import { quorumApprove } from './quorum-approve.js';
 import { rosterSign } from './roster-sign.js';
+import { backupReshare } from './backup-reshare.js';
+import { backupRestore } from './backup-restore.js';
+import { backupSplit } from './backup-split.js';
 import type { StepHandler } from './step.types.js';
 
 export const STEP_HANDLERS: { [K in StepKind]: StepHandler<K> } = {
@@ -25,4 +28,7 @@ export const STEP_HANDLERS: { [K in StepKind]: StepHandler<K> } = {
   'officer.revoke': officerRevoke,
   'roster.sign': rosterSign,
   'quorum.approve': quorumApprove,
+  'backup.split': backupSplit,
+  'backup.restore': backupRestore,
+  'backup.reshare': backupReshare,
 };

@@ -2,7 +2,7 @@
 // signature. Contract: the person picks their device, types their PIN (masked, by them), the device signs
 // with its 9a key; a wrong PIN is journaled with the tries the device reports left and may be re-entered once
 // by a person at the keyboard (scripted answers would only spend another try); the PIN is wiped after use.
-import type { DeviceChoice, Person, PivToken } from '../engine/ports.js';
+import type { DeviceChoice, Person, PivToken, Secret } from '../engine/ports.js';
 import { isOfficiantError } from '../errors.js';
 import type { RosterBody } from '../evidence/roster.types.js';
 import type { StepContext } from './step.types.js';
@@ -30,13 +30,16 @@ export function withToken<T>(ctx: StepContext, serial: string, fn: (token: PivTo
   }
 }
 
-/** `person` enters their PIN and the device signs each of `payloads` with its 9a key; signatures are base64 DER. */
-export async function signWithPin(ctx: StepContext, person: Person, serial: string, payloads: Buffer[]): Promise<string[]> {
+/**
+ * `person` enters their PIN and fn runs with their device and that PIN (which fn must not keep); a wrong PIN
+ * is journaled and, at the keyboard, may be entered once more. The PIN is wiped afterwards.
+ */
+export async function withPivPin<T>(ctx: StepContext, person: Person, serial: string, fn: (token: PivToken, pin: Secret) => T): Promise<T> {
   const attempts = ctx.prompter.interactive ? 2 : 1;
   for (let attempt = 1; ; attempt++) {
     const pin = await ctx.prompter.secret(person, { stepId: ctx.step.id, ...PIV_PIN });
     try {
-      return withToken(ctx, serial, (token) => payloads.map((p) => token.sign('9a', pin, p).toString('base64')));
+      return withToken(ctx, serial, (token) => fn(token, pin));
     } catch (err) {
       if (!isOfficiantError(err, 'hsm.pin-incorrect')) throw err;
       ctx.event('piv-pin-refused', { device: serial, attempt, message: err.message }, person);
@@ -46,4 +49,9 @@ export async function signWithPin(ctx: StepContext, person: Person, serial: stri
       pin.wipe();
     }
   }
+}
+
+/** `person` enters their PIN and the device signs each of `payloads` with its 9a key; signatures are base64 DER. */
+export function signWithPin(ctx: StepContext, person: Person, serial: string, payloads: Buffer[]): Promise<string[]> {
+  return withPivPin(ctx, person, serial, (token, pin) => payloads.map((p) => token.sign('9a', pin, p).toString('base64')));
 }

@@ -7,6 +7,7 @@
 import type { Json, JsonObject } from '../engine/journal.js';
 import type { Hsm, HsmSession, Person, PivReader, Prompter, TokenIdentity } from '../engine/ports.js';
 import type { CeremonyRef } from '../engine/quorum.js';
+import type { LoadedBackup } from '../engine/runner.js';
 import type { RosterBody } from '../evidence/roster.types.js';
 import type { Script, Step, StepKind, StepOf } from '../script/schema.js';
 
@@ -72,6 +73,13 @@ export interface StepContext<S extends Step = Step> {
   attestationRoots(): string[];
   /** Journal entries of this ceremony so far (read-only), for steps that build on earlier steps' events. */
   entries(): readonly import('../engine/journal.js').JournalEntry[];
+  /**
+   * Runs fn in a security-officer session of the site token (the PIN holders type their SO PIN halves); the
+   * user session is closed first and asked for again by the next session().
+   */
+  securityOfficer<T>(fn: (so: HsmSession) => Promise<T> | T): Promise<T>;
+  /** The backup a restore or re-share works from (--backup). */
+  backup(): LoadedBackup;
 }
 
 export interface StepHandler<K extends StepKind = StepKind> {

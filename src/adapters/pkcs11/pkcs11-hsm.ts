@@ -64,12 +64,15 @@ function identity(slot: graphene.Slot): TokenIdentity {
 }
 
 /** What the token says about the user PIN's remaining tries (PKCS#11 leaves the exact count to the token). */
-function pinCounter(slot: graphene.Slot): string {
+function pinCounter(slot: graphene.Slot, who: 'user' | 'so' = 'user'): string {
+  const F = graphene.TokenFlag;
+  const [locked, final, low] = who === 'so' ? [F.SO_PIN_LOCKED, F.SO_PIN_FINAL_TRY, F.SO_PIN_COUNT_LOW] : [F.USER_PIN_LOCKED, F.USER_PIN_FINAL_TRY, F.USER_PIN_COUNT_LOW];
+  const pin = who === 'so' ? 'SO PIN' : 'PIN';
   try {
     const flags = slot.getToken().flags;
-    if (flags & graphene.TokenFlag.USER_PIN_LOCKED) return ' (the token has now locked the user PIN)';
-    if (flags & graphene.TokenFlag.USER_PIN_FINAL_TRY) return ' (the token reports: one try left before the PIN locks)';
-    if (flags & graphene.TokenFlag.USER_PIN_COUNT_LOW) return ' (the token reports: few tries left before the PIN locks)';
+    if (flags & locked) return ` (the token has now locked the ${who === 'so' ? 'SO PIN' : 'user PIN'})`;
+    if (flags & final) return ` (the token reports: one try left before the ${pin} locks)`;
+    if (flags & low) return ` (the token reports: few tries left before the ${pin} locks)`;
     return ' (the token reports no retry limit reached)';
   } catch {
     return '';
@@ -180,13 +183,14 @@ class Pkcs11Session implements HsmSession {
     if (pubs.length === 0) throw new OfficiantError('hsm.key-not-found', `private key "${label}" has no public key object on the token`);
     const pub = pubs.items(0).toType<graphene.PublicKey>();
     const algorithm = algorithmOf(priv, pub);
-    const a = priv.getAttribute({ local: null, neverExtractable: null, alwaysSensitive: null, extractable: null, sensitive: null });
+    const a = priv.getAttribute({ local: null, neverExtractable: null, alwaysSensitive: null, extractable: null, sensitive: null, wrapWithTrusted: null });
     const attributes: KeyAttributes = {
       local: !!a.local,
       neverExtractable: !!a.neverExtractable,
       alwaysSensitive: !!a.alwaysSensitive,
       extractable: !!a.extractable,
       sensitive: !!a.sensitive,
+      wrapWithTrusted: !!a.wrapWithTrusted,
     };
     return { label, id: id.toString('hex'), algorithm, spki: spkiOf(pub, algorithm), attributes };
   }
@@ -212,18 +216,16 @@ class Pkcs11Session implements HsmSession {
     }
   }
 
-  generateKeyPair(spec: { label: string; id: string; algorithm: KeyAlgorithm; backup?: { wrapKey: { label: string; id: string } } }): KeyRecord {
+  generateKeyPair(spec: { label: string; id: string; algorithm: KeyAlgorithm; backup?: boolean }): KeyRecord {
     const id = Buffer.from(spec.id, 'hex');
     const common = { token: true, label: spec.label, id };
     // Sensitive and non-extractable: the private key never leaves the token. Not copyable and not modifiable:
-    // nobody holding the user PIN can clone it or relabel it afterwards. A backup key is extractable, and only
-    // that: it can leave the token only wrapped (sensitive keys are never revealed in plaintext). SoftHSM
-    // honours CKA_WRAP_WITH_TRUSTED, but then refuses our wrap key (CKR_KEY_NOT_WRAPPABLE) because only the SO
-    // may set CKA_TRUSTED; so any wrap-capable key on the token could wrap a backup key.
-    const priv = { ...common, private: true, sign: true, sensitive: true, extractable: spec.backup !== undefined, decrypt: false, unwrap: false, derive: false, copyable: false, modifiable: false };
+    // nobody holding the user PIN can clone it or relabel it afterwards. A backup key is extractable, and
+    // CKA_WRAP_WITH_TRUSTED: it leaves the token only wrapped, and only under a key the SO marked trusted
+    // (importWrapKey with trusted, in an SO session); a wrap key made with the user PIN is refused.
+    const backup = spec.backup === true;
+    const priv = { ...common, private: true, sign: true, sensitive: true, extractable: backup, wrapWithTrusted: backup, decrypt: false, unwrap: false, derive: false, copyable: false, modifiable: false };
     try {
-      // Refuse before generating: an extractable key with no wrap key to back it up would be a key at risk for nothing.
-      if (spec.backup) this.wrapKeyObject(spec.backup.wrapKey);
       failpoint('hsm.generateKeyPair');
       let keys: graphene.IKeyPair;
       if (spec.algorithm.startsWith('RSA')) {
@@ -258,7 +260,7 @@ class Pkcs11Session implements HsmSession {
     return found.items(0).toType<graphene.PrivateKey>();
   }
 
-  importWrapKey(spec: { label: string; id: string }, key: Secret): WrapKeyRecord {
+  importWrapKey(spec: { label: string; id: string }, key: Secret, opts: { trusted?: boolean; session?: boolean } = {}): WrapKeyRecord {
     if (key.length !== 32) throw new OfficiantError('hsm.general', `importing wrap key "${spec.label}": expected 32 bytes, got ${key.length}`);
     try {
       if (this.session.find({ label: spec.label }).length > 0) throw new OfficiantError('env.key-label-used', `importing wrap key "${spec.label}": the label is already in use on the token`);
@@ -266,19 +268,20 @@ class Pkcs11Session implements HsmSession {
       // Wrap and unwrap only: a key that could also encrypt or decrypt would let anyone with the user PIN
       // decrypt a backup blob's bytes outside the unwrap path. CKA_TRUSTED is left out: SoftHSM answers
       // CKR_ATTRIBUTE_READ_ONLY to it in a user session (only the SO may set it).
+      // A trusted key is made in an SO session, where only public objects can be created: it is a token object
+      // (it must outlive the SO login), wrap-only, and the caller destroys it when the wrapping is done.
+      const usage = opts.trusted ? { private: false, trusted: true, wrap: true, unwrap: false } : { private: true, wrap: true, unwrap: true };
       const obj = key.use((value) =>
         this.session.create({
           class: graphene.ObjectClass.SECRET_KEY,
           keyType: graphene.KeyType.AES,
-          token: true,
-          private: true,
+          token: !opts.session,
+          ...usage,
           label: spec.label,
           id: Buffer.from(spec.id, 'hex'),
           value,
           sensitive: true,
           extractable: false,
-          wrap: true,
-          unwrap: true,
           encrypt: false,
           decrypt: false,
           sign: false,
@@ -321,6 +324,17 @@ class Pkcs11Session implements HsmSession {
     }
   }
 
+  destroyObjects(ref: { label: string; id: string }): number {
+    try {
+      const found = this.session.find({ label: ref.label, id: Buffer.from(ref.id, 'hex') });
+      const n = found.length;
+      for (let i = n - 1; i >= 0; i--) this.session.destroy(found.items(i));
+      return n;
+    } catch (err) {
+      throw pkcs11Error(err, `destroying objects labelled "${ref.label}"`);
+    }
+  }
+
   wrapKey(wrapping: { label: string; id: string }, ref: { label: string; id: string }): Buffer {
     try {
       const wk = this.wrapKeyObject(wrapping);
@@ -336,7 +350,7 @@ class Pkcs11Session implements HsmSession {
     }
   }
 
-  unwrapKey(wrapping: { label: string; id: string }, wrapped: Buffer, spec: { label: string; id: string; algorithm: KeyAlgorithm; spki?: Buffer }): KeyRecord {
+  unwrapKey(wrapping: { label: string; id: string }, wrapped: Buffer, spec: { label: string; id: string; algorithm: KeyAlgorithm; spki?: Buffer; session?: boolean }): KeyRecord {
     const what = `unwrapping "${spec.label}"`;
     const rsa = spec.algorithm.startsWith('RSA');
     if (!rsa && !spec.spki) throw new OfficiantError('hsm.general', `${what}: the public key (spki) is required for ${spec.algorithm}`);
@@ -352,8 +366,10 @@ class Pkcs11Session implements HsmSession {
       try {
         priv = this.session
           .unwrapKey(graphene.MechanismEnum.AES_KEY_WRAP_PAD, wk, wrapped, {
-            class: graphene.ObjectClass.PRIVATE_KEY, keyType, token: true, private: true, label: spec.label, id,
-            sign: true, sensitive: true, extractable: false, decrypt: false, unwrap: false, derive: false, copyable: false, modifiable: false,
+            class: graphene.ObjectClass.PRIVATE_KEY, keyType, token: !spec.session, private: true, label: spec.label, id,
+            sign: true, sensitive: true, decrypt: false, unwrap: false, derive: false, copyable: false, modifiable: false,
+            // A session copy exists only to be wrapped again (re-share): extractable, under a trusted key only.
+            ...(spec.session ? { extractable: true, wrapWithTrusted: true } : { extractable: false }),
           })
           .toType<graphene.PrivateKey>();
       } catch (err) {
@@ -362,7 +378,7 @@ class Pkcs11Session implements HsmSession {
         throw err;
       }
       created.push(priv);
-      const pubCommon = { class: graphene.ObjectClass.PUBLIC_KEY, token: true, private: false, label: spec.label, id, verify: true, encrypt: false, wrap: false, modifiable: false };
+      const pubCommon = { class: graphene.ObjectClass.PUBLIC_KEY, token: !spec.session, private: false, label: spec.label, id, verify: true, encrypt: false, wrap: false, modifiable: false };
       if (rsa) {
         const a = priv.getAttribute({ modulus: null, publicExponent: null });
         created.push(this.session.create({ ...pubCommon, keyType, modulus: a.modulus as Buffer, publicExponent: a.publicExponent as Buffer }));
@@ -545,6 +561,22 @@ export class Pkcs11Hsm implements Hsm {
       const e = pkcs11Error(err, `logging in to token "${label}"`);
       if (e.code !== 'hsm.pin-incorrect' && e.code !== 'hsm.pin-locked') throw e;
       throw new OfficiantError(e.code, `${e.message}${pinCounter(slot)}`, { cause: err });
+    }
+  }
+
+  openSoSession(label: string, soPin: Secret): HsmSession {
+    const slot = this.requireSlot(label);
+    let session: graphene.Session | undefined;
+    try {
+      session = slot.open(graphene.SessionFlag.SERIAL_SESSION | graphene.SessionFlag.RW_SESSION);
+      failpoint('hsm.soLogin');
+      session.login(pinString(soPin), graphene.UserType.SO);
+      return new Pkcs11Session(slot, session);
+    } catch (err) {
+      endSession(session);
+      const e = pkcs11Error(err, `logging in to token "${label}" as security officer`);
+      if (e.code !== 'hsm.pin-incorrect' && e.code !== 'hsm.pin-locked') throw e;
+      throw new OfficiantError(e.code, `${e.message}${pinCounter(slot, 'so')}`, { cause: err });
     }
   }
 

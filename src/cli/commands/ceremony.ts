@@ -12,12 +12,12 @@ import { InquirerPrompter } from '../../adapters/prompts/inquirer-prompter.js';
 import { ScriptedPrompter } from '../../adapters/prompts/scripted-prompter.js';
 import { officerSecrets, simulatePeople, type RehearsalOfficers } from '../../adapters/prompts/rehearsal-people.js';
 import { SimulatedPivFleet } from '../../adapters/piv/simulated-piv-fleet.js';
-import { ROSTER_COPY, type LoadedRoster } from '../../engine/runner.js';
+import { ROSTER_COPY, type LoadedBackup, type LoadedRoster } from '../../engine/runner.js';
 import { randomBytes } from 'node:crypto';
 import { SOFTHSM_MODULE, SoftHsmSandbox } from '../../adapters/pkcs11/softhsm-sandbox.js';
 import { parseScript } from '../../script/rules.js';
 import type { Script } from '../../script/schema.js';
-import { ceremonyDeps, checkTemplates, defaultOut, loadRoster, loadScript, pauseOnSigint, pivSite, readInput, resolvePiv, resolveSite, summary, type SiteFlags } from '../compose.js';
+import { ceremonyDeps, checkTemplates, defaultOut, loadBackup, loadRoster, loadScript, pauseOnSigint, pivSite, readInput, resolvePiv, resolveSite, summary, type SiteFlags } from '../compose.js';
 
 type Print = (l: string) => void;
 
@@ -76,10 +76,10 @@ function siteJson(site: HsmSite | undefined): string {
 
 /** Whether a script works with officers' PIV tokens (check-in by token, enrollment, approvals, roster). */
 function usesPiv(script: Script): boolean {
-  return Object.values(script.roles).some((r) => r.identity === 'piv') || script.steps.some((s) => ['piv.enroll', 'roster.sign', 'quorum.approve', 'officer.revoke'].includes(s.kind));
+  return Object.values(script.roles).some((r) => r.identity === 'piv') || script.steps.some((s) => ['piv.enroll', 'roster.sign', 'quorum.approve', 'officer.revoke', 'backup.split', 'backup.restore', 'backup.reshare'].includes(s.kind));
 }
 
-export async function runCommand(file: string, opts: SiteFlags & { out?: string; answers?: string; roster?: string }, print: Print): Promise<number> {
+export async function runCommand(file: string, opts: SiteFlags & { out?: string; answers?: string; roster?: string; backup?: string }, print: Print): Promise<number> {
   const { script, text, warnings } = loadScript(file);
   warnings.forEach(print);
   const site = resolveSite(script, opts);
@@ -96,7 +96,8 @@ export async function runCommand(file: string, opts: SiteFlags & { out?: string;
   await checkTemplates();
   const { prompter, problems } = prompterFor(script, opts.answers, print);
   const out = opts.out ?? defaultOut(script);
-  const deps = ceremonyDeps({ script, text, site, rehearsal: false, prompter, out, roster, piv: piv ? pivSite(piv) : undefined });
+  const backup = opts.backup ? loadBackup(opts.backup) : undefined;
+  const deps = ceremonyDeps({ script, text, site, rehearsal: false, prompter, out, roster, piv: piv ? pivSite(piv) : undefined, backup });
   print(`Ceremony: ${script.title} (${script.id} v${script.version}) → ${resolve(out)}`);
   return execute((bind) => startCeremony(deps, { scriptFile: file, extraFiles: { [SITE_COPY]: siteJson(site) }, extra: { answers: problems }, onCeremony: bind }), out, print);
 }
@@ -109,19 +110,27 @@ interface RehearsalPointer {
   interactive?: boolean;
 }
 
-/** The enrollment rehearsal whose roster and virtual tokens a later rehearsal uses. */
-function rehearsalOfficers(dir: string): { sandbox: SoftHsmSandbox; roster: LoadedRoster; officers: RehearsalOfficers } {
+/**
+ * The rehearsal whose roster and virtual tokens a later rehearsal uses: an enrollment (its outputs/roster.json),
+ * or with `from`, any rehearsal started with officers (the roster copy it ran with).
+ */
+function rehearsalOfficers(dir: string, from = false): { sandbox: SoftHsmSandbox; roster: LoadedRoster; officers: RehearsalOfficers } {
   const pointerFile = join(dir, REHEARSAL_POINTER);
   if (!existsSync(pointerFile)) throw new OfficiantError('input.not-a-ceremony', `${resolve(dir)} is not a rehearsal output directory (no ${REHEARSAL_POINTER})`);
   const pointer = readJson<RehearsalPointer>(pointerFile, 'rehearsal pointer');
   const sandbox = SoftHsmSandbox.open(pointer.sandbox);
-  const rosterFile = join(dir, 'outputs', 'roster.json');
-  if (!existsSync(rosterFile)) throw new OfficiantError('input.not-a-ceremony', `${resolve(dir)} holds no outputs/roster.json: rehearse an enrollment (ceremonies/officer-enrollment.yaml) to the end first`);
+  const rosterFile = from ? join(dir, ROSTER_COPY) : join(dir, 'outputs', 'roster.json');
+  if (!existsSync(rosterFile)) {
+    throw new OfficiantError(
+      'input.not-a-ceremony',
+      from ? `${resolve(dir)} holds no ${ROSTER_COPY}: --from takes a rehearsal run with officers (rehearse … --officers)` : `${resolve(dir)} holds no outputs/roster.json: rehearse an enrollment (ceremonies/officer-enrollment.yaml) to the end first`,
+    );
+  }
   const roster = loadRoster(rosterFile, { production: false });
   return { sandbox, roster, officers: { roster: roster.body, secrets: officerSecrets(sandbox.loadPeople<Answers>(pointer.people)) } };
 }
 
-export async function rehearseCommand(file: string, opts: { out?: string; officers?: string; interactive?: boolean }, print: Print): Promise<number> {
+export async function rehearseCommand(file: string, opts: { out?: string; officers?: string; interactive?: boolean; from?: string }, print: Print): Promise<number> {
   const { script, text, warnings } = loadScript(file);
   warnings.forEach(print);
   await checkTemplates();
@@ -132,7 +141,11 @@ export async function rehearseCommand(file: string, opts: { out?: string; office
   enableFailpoints();
   // With --officers the rehearsal joins the enrollment rehearsal's sandbox: the officers' virtual tokens live
   // there, and the new HSM token is added next to them under a label of its own.
-  const from = opts.officers ? rehearsalOfficers(opts.officers) : undefined;
+  if (opts.from && opts.officers) throw new OfficiantError('input.not-a-ceremony', '--from already brings the officers of that rehearsal: give --from or --officers, not both');
+  // With --from the rehearsal restores or re-shares the backup a rehearsed ceremony made, with its officers.
+  const backup = opts.from ? loadBackup(join(opts.from, 'outputs')) : undefined;
+  const officersDir = opts.from ?? opts.officers;
+  const from = officersDir ? rehearsalOfficers(officersDir, opts.from !== undefined) : undefined;
   const sandbox = from?.sandbox ?? SoftHsmSandbox.create(out);
   sandbox.activate();
   const fleet = usesPiv(script) ? SimulatedPivFleet.open(sandbox.dir) : undefined;
@@ -149,11 +162,12 @@ export async function rehearseCommand(file: string, opts: { out?: string; office
   // An interactive rehearsal is a dry run for the people: they type names, PINs and answers themselves on
   // simulated hardware; the sandbox still holds the devices, and the evidence is still marked REHEARSAL.
   const prompter = opts.interactive ? prompterFor(script, undefined, print).prompter : new ScriptedPrompter(people, print);
-  const deps = ceremonyDeps({ script, text, site, rehearsal: true, prompter, out, roster: from?.roster, piv });
+  const deps = ceremonyDeps({ script, text, site, rehearsal: true, prompter, out, roster: from?.roster, piv, backup });
   print(`Rehearsal: ${script.title} (${script.id} v${script.version}) → ${resolve(out)}`);
   print(`Sandbox HSM: ${sandbox.dir} (throwaway SoftHSM; simulated people and their PINs stay there)`);
   if (newDevices.length > 0) print(`Simulated PIV tokens: ${newDevices.join(', ')} (attested by the sandbox's SIMULATED attestation CA)`);
-  if (from) print(`Officers: roster version ${from.roster.body.version} from ${resolve(opts.officers!)} (simulated tokens)`);
+  if (from) print(`Officers: roster version ${from.roster.body.version} from ${resolve(officersDir!)} (simulated tokens)`);
+  if (backup) print(`Backup: ${backup.dir} (ceremony ${backup.manifest.ceremony.ceremony_id}, check value ${backup.manifest.wrap_key.kcv})`);
   let started = false;
   const pointer: RehearsalPointer = { sandbox: sandbox.dir, ...(peopleFile ? { people: peopleFile } : {}), ...(opts.interactive ? { interactive: true } : {}) };
   return execute(
@@ -221,7 +235,14 @@ export async function resumeCommand(outDir: string, opts: { answers?: string }, 
     roster = loadRoster(join(out, ROSTER_COPY), { production: !rehearsal, trustedRoots: recordedPiv?.attestationRoots ?? [] });
     if (sha256Hex(roster.bytes) !== recordedRoster.file_sha256) throw new OfficiantError('env.roster', `${join(out, ROSTER_COPY)} differs from the roster the ceremony started with`);
   }
-  const deps = ceremonyDeps({ script, text, site: site ?? undefined, rehearsal, prompter, out, roster, piv: recordedPiv ? pivSite(recordedPiv, fleet) : undefined });
+  const recordedBackup = (entries[0]?.data.backup ?? null) as { dir: string; manifest_sha256: string } | null;
+  let backup: LoadedBackup | undefined;
+  if (recordedBackup) {
+    // The backup the ceremony started with, from where it was: a changed manifest is refused before any token is used.
+    backup = loadBackup(recordedBackup.dir);
+    if (backup.sha256 !== recordedBackup.manifest_sha256) throw new OfficiantError('input.backup-invalid', `${recordedBackup.dir}: the backup manifest differs from the one the ceremony started with`);
+  }
+  const deps = ceremonyDeps({ script, text, site: site ?? undefined, rehearsal, prompter, out, roster, piv: recordedPiv ? pivSite(recordedPiv, fleet) : undefined, backup });
   print(`Resuming ${script.title} (${script.id} v${script.version}) in ${out}`);
   return execute((bind) => resumeCeremony(deps, { onCeremony: bind }), out, print);
 }
