@@ -649,7 +649,7 @@ function checkOfficers(g: Group, ctx: Context): void {
  * carry the fingerprint to compare out of band.
  */
 /** Every path a ceremony may write: the fixed files, its step pages and its outputs. */
-const PACKET_PATH = /^(journal\.jsonl|script\.yaml|site\.json|rehearsal\.json|roster\.json|packet\.pdf|manifest\.json|manifest\.json\.p7s|steps\/\d{2,}-[a-z][a-z0-9-]*\.pdf|outputs\/[A-Za-z0-9._-]+)$/;
+const PACKET_PATH = /^(journal\.jsonl|script\.yaml|site\.json|rehearsal\.json|roster\.json|backup-source\.json|packet\.pdf|manifest\.json|manifest\.json\.p7s|steps\/\d{2,}-[a-z][a-z0-9-]*\.pdf|outputs\/(backup\/|shares\/|restore\/)?[A-Za-z0-9._-]+)$/;
 
 export function verifyPacket(files: ReadonlyMap<string, Buffer>, options: { trust?: PacketTrust } = {}): PacketReport {
   const journalBytes = files.get(JOURNAL);

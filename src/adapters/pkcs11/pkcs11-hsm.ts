@@ -367,9 +367,11 @@ class Pkcs11Session implements HsmSession {
         priv = this.session
           .unwrapKey(graphene.MechanismEnum.AES_KEY_WRAP_PAD, wk, wrapped, {
             class: graphene.ObjectClass.PRIVATE_KEY, keyType, token: !spec.session, private: true, label: spec.label, id,
-            sign: true, sensitive: true, decrypt: false, unwrap: false, derive: false, copyable: false, modifiable: false,
+            sign: true, sensitive: true, decrypt: false, unwrap: false, derive: false,
             // A session copy exists only to be wrapped again (re-share): extractable, under a trusted key only.
             ...(spec.session ? { extractable: true, wrapWithTrusted: true } : { extractable: false }),
+            // Last: SoftHSM applies a template in order and refuses any attribute after CKA_MODIFIABLE=false.
+            copyable: false, modifiable: false,
           })
           .toType<graphene.PrivateKey>();
       } catch (err) {
