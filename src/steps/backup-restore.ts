@@ -196,7 +196,7 @@ export const backupRestore: StepHandler<'backup.restore'> = {
       const p = proof as { statement: string; signature: string; against: string };
       await ctx.writeOutput(`outputs/restore/${k.label}.statement.json`, p.statement);
       await ctx.writeOutput(`outputs/restore/${k.label}.statement.sig`, Buffer.from(p.signature, 'base64'));
-      if (k.certificate) await ctx.writeOutput(`outputs/restore/${k.label}.cert.pem`, k.certificate);
+      if (k.certificate) await ctx.writeOutput(`outputs/restore/${k.label}.cert.pem`, k.certificate.endsWith('\n') ? k.certificate : `${k.certificate}\n`);
       ctx.result(`Proof by ${k.label}`, `signed a statement naming this ceremony; the signature verifies with ${p.against} (openssl dgst -sha256 -verify: see outputs/restore/)`);
     }
   },
