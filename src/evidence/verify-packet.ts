@@ -15,7 +15,9 @@ import { formatProblem } from '../script/parse.js';
 import { parseScript } from '../script/rules.js';
 import { verifyRosterFile } from './roster.js';
 import type { RosterBody } from './roster.types.js';
+import type { Script } from '../script/schema.js';
 import { verifyCeremonyIdentity } from './verify-approvals.js';
+import { BACKUP_SOURCE, verifyBackupEvidence } from './verify-backup.js';
 
 // The packet's fixed names, as the runner writes them (evidence/README.md).
 const JOURNAL = 'journal.jsonl';
@@ -65,7 +67,7 @@ export interface PacketReport {
   rehearsal: boolean;
 }
 
-export const CHECK_GROUPS = ['manifest', 'journal', 'script', 'pdf signatures', 'chain', 'outputs', 'evidence key', 'officers', 'rehearsal'] as const;
+export const CHECK_GROUPS = ['manifest', 'journal', 'script', 'pdf signatures', 'chain', 'outputs', 'evidence key', 'officers', 'backup', 'rehearsal'] as const;
 
 function sha256Hex(...parts: Buffer[]): string {
   const h = createHash('sha256');
@@ -281,6 +283,9 @@ interface Context {
   manifest?: Record<string, unknown>;
   cert?: EvidenceCert;
   steps?: string[];
+  /** Set by the officers check: the parsed script and the roster the ceremony started with. */
+  script?: Script;
+  roster?: RosterBody;
 }
 
 class Group {
@@ -640,6 +645,18 @@ function checkOfficers(g: Group, ctx: Context): void {
   const identity = verifyCeremonyIdentity({ entries: ctx.entries, script: parsed.script, roster: roster?.body });
   for (const p of identity.problems) g.fail(`${JOURNAL}: ${p}`);
   for (const n of identity.notes) g.note(`${JOURNAL}: ${n}`);
+  ctx.roster = roster?.body;
+  ctx.script = parsed.script;
+}
+
+/** Backups, restores and re-shares (verify-backup.ts), against the roster the officers check established. */
+function checkBackups(g: Group, ctx: Context): void {
+  if (!ctx.script) return;
+  const hasBackup = ctx.script.steps.some((s) => s.kind.startsWith('backup.')) || ctx.files.has(BACKUP_SOURCE);
+  if (!hasBackup) return;
+  const report = verifyBackupEvidence({ entries: ctx.entries, script: ctx.script, roster: ctx.roster, files: ctx.files });
+  for (const p of report.problems) g.fail(`${JOURNAL}: ${p}`);
+  for (const n of report.notes) g.note(`${JOURNAL}: ${n}`);
 }
 
 /**
@@ -680,6 +697,7 @@ export function verifyPacket(files: ReadonlyMap<string, Buffer>, options: { trus
   run(groups.outputs, () => checkOutputs(groups.outputs, ctx));
   run(groups['evidence key'], () => checkEvidenceKey(groups['evidence key'], ctx, options.trust));
   run(groups.officers, () => checkOfficers(groups.officers, ctx));
+  run(groups.backup, () => checkBackups(groups.backup, ctx));
   const rehearsal = ctx.started?.data.mode === 'rehearsal';
   if (rehearsal) groups.rehearsal.note('rehearsal: made on a throwaway SoftHSM with simulated people; not production evidence');
   else if (ctx.started?.data.mode === 'production') groups.rehearsal.note('production ceremony (not a rehearsal)');

@@ -1,0 +1,219 @@
+// Backup evidence, recomputed from the journal, the packet's files and the roster. Pure: it is handed the data
+// and believes none of the journal's own verdicts. Contract:
+// - a backup (backup.split or backup.reshare) is its journaled 'backup.split' result: the manifest and every
+//   file of the set; each file must be in the packet byte for byte, the manifest's blob, public key and share
+//   hashes must match those bytes, and each share file must be the custodian's, sealed to their roster 9d key;
+// - every receipt is rebuilt from the manifest (only the signature is taken as recorded) and checked against
+//   the custodian's enrolled 9a certificate with engine/backup.ts, the function the runner used; a completed
+//   step needs a receipt or a recorded absence for every custodian, and no more absences than the script allows;
+// - a restore or re-share names its source manifest (backup-source.json, its SHA-256 recorded at the start);
+//   its custodians' receipts are checked the same way, and each restored key's proof signature is checked
+//   against the original certificate (or public key) the source manifest holds;
+// - problems are short lowercase facts naming the step, file and custodian; notes summarise what verified.
+import { createPublicKey, verify, X509Certificate } from 'node:crypto';
+import { checkReceipt, manifestProblems, receiptFor, sha256, type BackupManifest, type ShareFile, type ShareReceipt } from '../engine/backup.js';
+import type { JournalEntry, JsonObject } from '../engine/journal.js';
+import type { CeremonyRef } from '../engine/quorum.js';
+import type { Script } from '../script/schema.js';
+import { canonicalJson } from './canonical-json.js';
+import type { RosterBody } from './roster.types.js';
+
+export interface BackupEvidenceInput {
+  entries: JournalEntry[];
+  script: Script;
+  roster: RosterBody | undefined;
+  /** Packet files by packet-relative path. */
+  files: ReadonlyMap<string, Buffer>;
+}
+
+export const BACKUP_SOURCE = 'backup-source.json';
+
+function okResults(entries: JournalEntry[], stepId: string, op: (o: string) => boolean): { intent: JournalEntry; output: JsonObject }[] {
+  const intents = new Map(entries.filter((e) => e.type === 'intent' && e.step === stepId && op(String(e.data.op))).map((e) => [e.seq, e]));
+  return entries
+    .filter((e) => e.type === 'result' && e.step === stepId && e.data.ok === true && intents.has(e.data.intent as number))
+    .map((e) => ({ intent: intents.get(e.data.intent as number)!, output: e.data.output as JsonObject }));
+}
+
+function events(entries: JournalEntry[], stepId: string, what: string, kcv: string): JsonObject[] {
+  return entries.filter((e) => e.type === 'step.event' && e.step === stepId && e.data.what === what && e.data.kcv === kcv).map((e) => e.data as JsonObject);
+}
+
+function spkiSha256OfCertificate(pem: string): string | undefined {
+  try {
+    return sha256(new X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' }));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Receipts of `manifest` journaled at step `stepId`: each rebuilt and checked; returns the officers with a valid one. */
+function checkReceipts(
+  out: { problems: string[]; notes: string[] },
+  input: BackupEvidenceInput,
+  ref: CeremonyRef,
+  stepId: string,
+  manifest: BackupManifest,
+  purpose: ShareReceipt['purpose'],
+): Set<string> {
+  const valid = new Set<string>();
+  for (const r of events(input.entries, stepId, 'share-receipt', manifest.wrap_key.kcv)) {
+    const c = manifest.custodians.find((x) => x.officer === r.officer);
+    if (!c) {
+      out.problems.push(`${stepId}: a receipt names ${String(r.officer)}, who holds no share of this backup`);
+      continue;
+    }
+    const rebuilt = receiptFor(manifest, c, purpose, ref, stepId);
+    if (canonicalJson(rebuilt) !== canonicalJson(r.receipt)) {
+      out.problems.push(`${stepId}: the receipt of ${c.name} (share ${c.index}) is not the statement the backup implies`);
+      continue;
+    }
+    if (!input.roster) {
+      out.problems.push(`${stepId}: receipts cannot be checked without the roster`);
+      return valid;
+    }
+    const check = checkReceipt(input.roster, rebuilt, String(r.signature));
+    if (!check.ok) out.problems.push(`${stepId}: receipt of ${c.name} (share ${c.index}): ${check.reason}`);
+    else if (valid.has(c.officer)) out.problems.push(`${stepId}: ${c.name} has two receipts for share ${c.index}`);
+    else valid.add(c.officer);
+  }
+  return valid;
+}
+
+function checkMadeBackup(out: { problems: string[]; notes: string[] }, input: BackupEvidenceInput, ref: CeremonyRef, stepId: string, kind: string, made: { manifest: BackupManifest; files: Record<string, string> }, completed: boolean): void {
+  const m = made.manifest;
+  const where = `${stepId}`;
+  for (const p of manifestProblems(m)) out.problems.push(`${where}: backup manifest: ${p}`);
+  if (m.ceremony?.ceremony_id !== ref.ceremony_id || m.step_id !== stepId) out.problems.push(`${where}: the backup manifest names another ceremony or step`);
+  // Every file of the set is in the packet, byte for byte, and the manifest's hashes are of those bytes.
+  const bytesOf = (rel: string): Buffer | undefined => {
+    const recorded = made.files[rel];
+    const inPacket = input.files.get(`outputs/${rel}`);
+    if (recorded === undefined) {
+      out.problems.push(`${where}: ${rel} is named by the manifest but not in the journaled backup`);
+      return undefined;
+    }
+    const b = Buffer.from(recorded, 'base64');
+    if (!inPacket) out.problems.push(`${where}: outputs/${rel} is missing from the packet`);
+    else if (!inPacket.equals(b)) out.problems.push(`${where}: outputs/${rel} differs from the backup the journal recorded`);
+    return b;
+  };
+  const manifestFile = input.files.get('outputs/backup/manifest.json');
+  if (!manifestFile) out.problems.push(`${where}: outputs/backup/manifest.json is missing from the packet`);
+  else {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(manifestFile.toString('utf8'));
+    } catch {
+      parsed = undefined;
+    }
+    if (canonicalJson(parsed) !== canonicalJson(m)) out.problems.push(`${where}: outputs/backup/manifest.json differs from the manifest the journal recorded`);
+  }
+  for (const k of m.keys ?? []) {
+    const blob = bytesOf(k.blob_file);
+    if (blob && sha256(blob) !== k.blob_sha256) out.problems.push(`${where}: ${k.blob_file}: SHA-256 is not the one the manifest records`);
+    try {
+      if (sha256(createPublicKey(k.public_key).export({ type: 'spki', format: 'der' })) !== k.spki_sha256) out.problems.push(`${where}: the public key of ${k.label} does not have the recorded SHA-256`);
+    } catch {
+      out.problems.push(`${where}: the public key of ${k.label} is not a public key`);
+    }
+  }
+  for (const c of m.custodians ?? []) {
+    const bytes = bytesOf(c.share_file);
+    if (!bytes) continue;
+    if (sha256(bytes) !== c.share_sha256) out.problems.push(`${where}: ${c.share_file}: SHA-256 is not the one the manifest records for ${c.name}`);
+    let file: ShareFile | undefined;
+    try {
+      file = JSON.parse(bytes.toString('utf8')) as ShareFile;
+    } catch {
+      out.problems.push(`${where}: ${c.share_file} is not valid JSON`);
+    }
+    if (file && (file.custodian !== c.officer || file.index !== c.index || file.commitment !== c.commitment || file.backup_kcv !== m.wrap_key.kcv || file.recipient_spki_sha256 !== c.recipient_spki_sha256)) {
+      out.problems.push(`${where}: ${c.share_file} does not carry ${c.name}'s share ${c.index} of this backup`);
+    }
+    const officer = input.roster?.officers.find((o) => o.id === c.officer);
+    if (!officer) out.problems.push(`${where}: custodian ${c.name} (${c.officer}) is not on the roster`);
+    else if (officer.device.serial !== c.device_serial || !officer.keys['9d'] || spkiSha256OfCertificate(officer.keys['9d'].certificate) !== c.recipient_spki_sha256) {
+      out.problems.push(`${where}: share ${c.index} is not sealed to ${c.name}'s enrolled device and 9d key`);
+    }
+  }
+  const valid = checkReceipts(out, input, ref, stepId, m, kind === 'backup.reshare' ? 'reshare' : 'split');
+  const absent = new Set(events(input.entries, stepId, 'custodian-absent', m.wrap_key.kcv).map((e) => String(e.officer)));
+  const step = input.script.steps.find((s) => s.id === stepId);
+  const allowed = step && (step.kind === 'backup.split' || step.kind === 'backup.reshare') ? step.params.absent_allowed : 0;
+  if (absent.size > allowed) out.problems.push(`${where}: ${absent.size} custodians recorded absent, the script allows ${allowed}`);
+  const unverified = (m.custodians ?? []).filter((c) => !valid.has(c.officer) && !absent.has(c.officer));
+  if (completed && unverified.length > 0) out.problems.push(`${where}: completed with share(s) nobody verified: ${unverified.map((c) => `${c.name} (share ${c.index})`).join(', ')}`);
+  out.notes.push(
+    `${where}: backup of ${(m.keys ?? []).map((k) => k.label).join(', ')}, ${m.threshold} of ${m.custodians?.length ?? 0}, wrap key check value ${m.wrap_key?.kcv}; ${valid.size} receipt(s) verified${absent.size > 0 ? `, ${absent.size} custodian(s) absent (deviation: to verify later)` : ''}`,
+  );
+  if (m.supersedes) out.notes.push(`${where}: supersedes the backup with check value ${m.supersedes.kcv} (manifest ${m.supersedes.manifest_sha256})`);
+}
+
+export function verifyBackupEvidence(input: BackupEvidenceInput): { problems: string[]; notes: string[] } {
+  const out = { problems: [] as string[], notes: [] as string[] };
+  const started = input.entries[0];
+  if (!started || started.type !== 'ceremony.started') return out;
+  const ref: CeremonyRef = { script_id: String(started.data.scriptId), ceremony_id: String(started.data.ceremonyId), script_sha256: String(started.data.scriptSha256) };
+  const completedSteps = new Set(input.entries.filter((e) => e.type === 'step.completed').map((e) => e.step));
+  const backupSteps = input.script.steps.filter((s) => s.kind.startsWith('backup.'));
+
+  // The source of a restore or re-share.
+  let source: BackupManifest | undefined;
+  const recorded = (started.data.backup ?? null) as { manifest_sha256?: string } | null;
+  const copy = input.files.get(BACKUP_SOURCE);
+  if (recorded) {
+    if (!copy) out.problems.push(`${BACKUP_SOURCE}: missing (the ceremony started from a backup)`);
+    else if (sha256(copy) !== recorded.manifest_sha256) out.problems.push(`${BACKUP_SOURCE}: SHA-256 is not the one recorded when the ceremony started`);
+    else {
+      source = JSON.parse(copy.toString('utf8')) as BackupManifest;
+      for (const p of manifestProblems(source)) out.problems.push(`${BACKUP_SOURCE}: ${p}`);
+    }
+  } else if (copy) out.problems.push(`${BACKUP_SOURCE}: the ceremony started without a backup, yet the packet holds one`);
+
+  for (const step of backupSteps) {
+    const completed = completedSteps.has(step.id);
+    if (step.kind === 'backup.split' || step.kind === 'backup.reshare') {
+      const made = okResults(input.entries, step.id, (o) => o === 'backup.split');
+      if (made.length > 1) out.problems.push(`${step.id}: ${made.length} backups recorded; one step makes one`);
+      if (made.length === 0) {
+        if (completed) out.problems.push(`${step.id}: completed without a recorded backup`);
+        continue;
+      }
+      checkMadeBackup(out, input, ref, step.id, step.kind, made[0].output as unknown as { manifest: BackupManifest; files: Record<string, string> }, completed);
+    }
+    if ((step.kind === 'backup.restore' || step.kind === 'backup.reshare') && source) {
+      const opened = checkReceipts(out, input, ref, step.id, source, step.kind === 'backup.restore' ? 'restore' : 'reshare');
+      if (completed && opened.size < source.threshold && okResults(input.entries, step.id, (o) => o === 'backup.split' || o === 'backup.restore').length > 0) {
+        out.problems.push(`${step.id}: ${opened.size} custodian receipts for the source backup, its threshold is ${source.threshold}`);
+      }
+      out.notes.push(`${step.id}: ${opened.size} custodian(s) opened shares of the backup with check value ${source.wrap_key.kcv}`);
+    }
+    if (step.kind === 'backup.restore' && source) {
+      for (const { intent, output } of okResults(input.entries, step.id, (o) => o.startsWith('backup.prove:'))) {
+        const label = String((intent.data.params as JsonObject).key);
+        const k = source.keys.find((x) => x.label === label);
+        if (!k) {
+          out.problems.push(`${step.id}: a proof names key ${label}, which the backup does not hold`);
+          continue;
+        }
+        const statement = Buffer.from(String(output.statement), 'utf8');
+        const sig = Buffer.from(String(output.signature), 'base64');
+        const key = k.certificate ? new X509Certificate(k.certificate).publicKey : createPublicKey(k.public_key);
+        let parsed: { ceremony?: CeremonyRef; key?: { label?: string } } = {};
+        try {
+          parsed = JSON.parse(statement.toString('utf8'));
+        } catch {
+          // reported below
+        }
+        if (parsed.ceremony?.ceremony_id !== ref.ceremony_id || parsed.key?.label !== label) out.problems.push(`${step.id}: the proof statement of ${label} does not name this ceremony and key`);
+        else if (!verify('sha256', statement, key, sig)) out.problems.push(`${step.id}: the proof signature of ${label} does not verify with ${k.certificate ? 'the original certificate' : 'the recorded public key'}`);
+        else out.notes.push(`${step.id}: restored ${label} signed a statement naming this ceremony; verified with ${k.certificate ? 'the original certificate' : 'the recorded public key'}`);
+        const written = input.files.get(`outputs/restore/${label}.statement.sig`);
+        if (written && !written.equals(sig)) out.problems.push(`${step.id}: outputs/restore/${label}.statement.sig differs from the journaled proof`);
+      }
+      if (completed && okResults(input.entries, step.id, (o) => o.startsWith('backup.prove:')).length === 0) out.problems.push(`${step.id}: completed without a proof by the restored key`);
+    }
+  }
+  return out;
+}
