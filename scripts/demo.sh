@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: the officers' enrollment rehearsed on simulated PIV tokens, then a full rehearsal of the flagship
-# ceremony in which 3 of those 5 officers check in and approve with their tokens, on a throwaway SoftHSM, then a
-# look at the evidence of both.
+# ceremony in which 3 of those 5 officers check in and approve with their tokens and the root key is backed up
+# 3 of 5 to their tokens, on a throwaway SoftHSM; then a restore drill of that backup into a fresh token, and a
+# look at the evidence of all three.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -12,6 +13,8 @@ out="evidence/demo-$stamp"
 node bin/officiant.js rehearse ceremonies/officer-enrollment.yaml --out "$officers"
 echo
 node bin/officiant.js rehearse ceremonies/release-authority-init.yaml --officers "$officers" --out "$out"
+echo
+node bin/officiant.js rehearse ceremonies/release-authority-restore.yaml --from "$out" --out "$out-restore"
 
 echo
 echo "== What to look at =="
@@ -34,9 +37,17 @@ echo "Officer roster (signed by all 5 new officers) and the manifest keyring, ch
 node bin/officiant.js keyring export --roster "$officers/outputs/roster.json" --out "evidence/demo-$stamp-keyring.json" | sed 's/^/  /'
 echo "Approvals recorded (3 of 5 crypto officers, each signature by the officer's token):"
 node -e 'for (const l of require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n")) { const e = JSON.parse(l); if (e.data.what === "approval") console.log(`  ${e.step}: ${e.data.name}, device ${e.data.device}`); }' "$out/journal.jsonl"
+echo "Backup of the root key (3 of 5 custodians; public-safe files, shares sealed to each custodian's token):"
+ls -1 "$out"/outputs/backup/ "$out"/outputs/shares/ | sed 's/^/  /'
+echo "Restore drill: the restored key's signature over a statement naming the drill, checked by openssl"
+echo "against the ORIGINAL root certificate:"
+openssl x509 -in "$out/outputs/release-root-2026.cert.pem" -pubkey -noout > "$out-restore.root.pub.pem"
+openssl dgst -sha256 -verify "$out-restore.root.pub.pem" -signature "$out-restore/outputs/restore/release-root-2026.statement.sig" \
+  "$out-restore/outputs/restore/release-root-2026.statement.json" | sed 's/^/  /'
 echo
-echo "== Verification of both packets, as an auditor runs it (offline) =="
+echo "== Verification of the packets, as an auditor runs it (offline) =="
 node bin/officiant.js verify "$officers" | tail -n 1
+node bin/officiant.js verify "$out-restore" | tail -n 1
 node bin/officiant.js verify "$out"
 echo "Key attributes read back from the HSM:"
 node -e 'const j=require(process.argv[1]); for (const [k,v] of Object.entries(j.attributes)) console.log(`  ${k}: ${v}`)' "$(realpath "$out/outputs/release-root-2026.inspection.json")"

@@ -136,6 +136,16 @@ export function loadBackup(dir: string): LoadedBackup {
   }
   const problems = manifestProblems(manifest);
   if (problems.length > 0) throw new OfficiantError('input.backup-invalid', `${file}: not a usable backup manifest (${problems.length} problem(s))`, { details: problems });
+  // The wrapped keys must be the recorded ones before anyone is asked for anything. (Share files are checked per
+  // custodian at the step: a damaged one is refused by name and another custodian can stand in.)
+  for (const k of manifest.keys) {
+    const blob = join(root, k.blob_file);
+    if (!existsSync(blob)) throw new OfficiantError('input.backup-invalid', `the wrapped key ${k.blob_file} of "${k.label}" is missing from ${root}`);
+    const actual = createHash('sha256').update(readFileSync(blob)).digest('hex');
+    if (actual !== k.blob_sha256) {
+      throw new OfficiantError('input.backup-invalid', `the wrapped key ${k.blob_file} of "${k.label}" is not the one the backup recorded (SHA-256 ${actual.slice(0, 16)}…, recorded ${k.blob_sha256.slice(0, 16)}…): tampered or damaged`);
+    }
+  }
   return {
     dir: root,
     bytes,

@@ -147,6 +147,7 @@ export function resolveCustodians(roster: RosterBody, ids: readonly string[]): R
 
 /** m-of-n rules every split and re-share obeys (validate checks them on the script too). */
 export function checkQuorumShape(n: number, m: number): void {
+  if (!Number.isInteger(n) || !Number.isInteger(m)) throw failed(`backup: m and n must be whole numbers, got m=${m} n=${n}`);
   if (m < 2) throw failed(`backup: a threshold of ${m} lets one person restore; at least 2`);
   if (m > n) throw failed(`backup: a threshold of ${m} with ${n} custodians can never be met`);
   if (n - m < 1) throw failed(`backup: ${m} of ${n} leaves no spare: losing one custodian would lose the keys (need n - m >= 1)`);

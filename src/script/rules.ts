@@ -300,8 +300,8 @@ function checkView(script: ScriptView, src: YamlSource): { errors: Problem[]; wa
         const n = custodianCount(custodians);
         if (threshold > n) errors.push(src.problem(at(i, ['params', 'threshold']), `${threshold} shares needed but only ${n} distinct custodians: the backup could never be restored`));
         else if (n - threshold < 1) errors.push(src.problem(at(i, ['params', 'threshold']), `${threshold} of ${n} leaves no spare share: losing one custodian or token would lose the keys (need at least ${threshold + 1} custodians)`));
+        // absent_allowed (at most 1, by the schema) never exceeds the spare shares of a valid shape.
         else if (n < 5 || n - threshold < 2) warnings.push(src.problem(at(i, ['params', 'custodians']), `${threshold} of ${n}: ${n - threshold} lost share(s) are survivable; consider more custodians`));
-        if (step.params.absent_allowed > n - threshold) errors.push(src.problem(at(i, ['params', 'absent_allowed']), `more absences allowed than spare shares (${n - threshold})`));
         if (step.kind === 'backup.split') {
           step.params.keys.forEach((label, j) => {
             if (i > keysKnownBefore) return;
@@ -354,7 +354,8 @@ function checkView(script: ScriptView, src: YamlSource): { errors: Problem[]; wa
   }
 
   steps.forEach((step, i) => {
-    if (step?.kind !== 'hsm.generate-key' || !step.params.backup || kinds.includes(undefined)) return;
+    // Only when every backup.split could be read: one that failed the schema may well name the key.
+    if (step?.kind !== 'hsm.generate-key' || !step.params.backup || kinds.some((k, j) => (k === undefined || k === 'backup.split') && steps[j] === undefined)) return;
     const label = step.params.label;
     if (!steps.some((s, j) => j > i && s?.kind === 'backup.split' && s.params.keys.includes(label))) {
       warnings.push(src.problem(at(i, ['params', 'backup']), `key "${label}" is made extractable for backup, but no later backup.split backs it up`));

@@ -212,7 +212,7 @@ const Custodians = z
 
 /** The custodians a backup step names, in words. */
 export function custodianNames(c: z.output<typeof Custodians>): string {
-  return Array.isArray(c) ? c.join(', ') : `the roster's ${c.count} custodians`;
+  return Array.isArray(c) ? `custodians ${c.join(', ')}` : `the roster's ${c.count} custodians`;
 }
 
 /** How many custodians a backup step names. */

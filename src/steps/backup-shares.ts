@@ -147,12 +147,18 @@ export async function openCustodianShare(
   } catch (err) {
     return refuse(err instanceof Error ? err.message : String(err), serial);
   }
+  // Before anyone types a PIN: the share must be sealed to the 9d key the roster has for this custodian.
+  const enrolled = roster.officers.find((o) => o.id === c.officer)?.keys['9d']?.certificate;
+  const recipientSpki = enrolled ? spkiOfCertificate(enrolled) : undefined;
+  if (!recipientSpki || sha256(recipientSpki) !== file.recipient_spki_sha256 || file.recipient_spki_sha256 !== c.recipient_spki_sha256) {
+    return refuse(`share ${c.index} in ${c.share_file} is not sealed to ${c.name}'s enrolled key-management key (slot 9d)`, serial);
+  }
   const receipt = receiptFor(manifest, c, purpose, ctx.ceremonyRef(), ctx.step.id);
   let share: Secret | undefined;
   let signature: string;
   try {
     signature = await withPivPin(ctx, person, serial, (token, pin) => {
-      const opened = openShare(file, (ephemeral) => token.deriveSharedSecret('9d', pin, ephemeral), { custodian: c.officer, index: c.index, ceremonyId: manifest.ceremony.ceremony_id });
+      const opened = openShare(file, (ephemeral) => token.deriveSharedSecret('9d', pin, ephemeral), { custodian: c.officer, index: c.index, ceremonyId: manifest.ceremony.ceremony_id, recipientSpki });
       if (!checkShare(opened, Buffer.from(c.commitment_salt, 'hex'), c.commitment)) {
         opened.wipe();
         throw new OfficiantError('ceremony.step-failed', `share ${c.index} of ${c.name} opened but does not match the commitment recorded at the backup`);
@@ -187,9 +193,12 @@ export function backupEvents(ctx: StepContext, what: string, kcv: string): JsonO
     .map((e) => e.data as JsonObject);
 }
 
-/** Whether custodian c says they are here (the administrator confirms); answers files may say per custodian. */
+/**
+ * Whether custodian c is here: the person who checked everyone in (the check-in step's performer) confirms.
+ * Scripted answers may say no per custodian: confirm["<step id>#present:<officer id>"] = false.
+ */
 export async function custodianPresent(ctx: StepContext, c: BackupCustodian): Promise<boolean> {
-  const admin = ctx.people(ctx.step.perform)[0] ?? ctx.people()[0];
+  const admin = ctx.people(ctx.script.steps[0].perform)[0] ?? ctx.people()[0];
   return ctx.prompter.confirm(admin, `Is ${c.name} (custodian of share ${c.index}) here to open their share with their token?`, { stepId: `${ctx.step.id}#present:${c.officer}` });
 }
 

@@ -125,6 +125,9 @@ export async function newBackup(
           wrapKey?.wipe();
         }
       },
+      // An interrupted split never took effect: its wrap key lived only in memory, so nothing it may have left
+      // (a token copy of the wrap key, which run() destroys first) can restore anything. It is made again.
+      reconcile: () => undefined,
     },
     ctx.people(ctx.step.perform)[0],
   );

@@ -27,8 +27,10 @@ const STEPS = [
   '07-generate-root-key.pdf',
   '08-inspect-root-key.pdf',
   '09-root-certificate.pdf',
-  '10-approve-record.pdf',
-  '11-close.pdf',
+  '10-approve-backup.pdf',
+  '11-backup-root-key.pdf',
+  '12-approve-record.pdf',
+  '13-close.pdf',
 ];
 
 beforeAll(async () => {
@@ -77,16 +79,16 @@ describe('rehearsal of officer-enrollment', () => {
 });
 
 describe('rehearsal of release-authority-init', () => {
-  it('completes all 11 steps and says where the evidence is', () => {
+  it('completes all 13 steps and says where the evidence is', () => {
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/\[step 11 of 11\] Closing sign-off/);
+    expect(run.stdout).toMatch(/\[step 13 of 13\] Closing sign-off/);
     expect(run.stdout).toContain(`Evidence:      ${out}/steps/`);
     expect(readdirSync(join(out, 'steps'))).toEqual(STEPS);
   });
 
   it('requires and records 3 of 5 approvals by the enrolled tokens, before the key and before the close', () => {
     const entries = parseJournal(readFileSync(join(out, 'journal.jsonl'), 'utf8')).entries;
-    for (const step of ['approve-root-key', 'approve-record']) {
+    for (const step of ['approve-root-key', 'approve-backup', 'approve-record']) {
       const statement = entries.find((e) => e.step === step && e.data.what === 'approval-statement')!;
       const approvals = entries.filter((e) => e.step === step && e.data.what === 'approval');
       expect(approvals.map((a) => a.data.nonce)).toEqual(Array(3).fill((statement.data.statement as { nonce: string }).nonce));
@@ -112,7 +114,24 @@ describe('rehearsal of release-authority-init', () => {
     const pub = execFileSync('openssl', ['x509', '-in', cert, '-noout', '-pubkey'], { encoding: 'utf8' });
     expect(pub).toBe(readFileSync(join(out, 'outputs/release-root-2026.pub.pem'), 'utf8'));
     const inspection = JSON.parse(readFileSync(join(out, 'outputs/release-root-2026.inspection.json'), 'utf8'));
-    expect(inspection.attributes).toEqual({ local: true, neverExtractable: true, alwaysSensitive: true, extractable: false, sensitive: true });
+    // Marked for backup: born in the HSM and always sensitive, but extractable under an SO-trusted key only,
+    // so not never-extractable (the page says so).
+    expect(inspection.attributes).toEqual({ local: true, neverExtractable: false, alwaysSensitive: true, extractable: true, sensitive: true, wrapWithTrusted: true });
+    const inspectPage = execFileSync('pdftotext', ['-raw', join(out, 'steps/08-inspect-root-key.pdf'), '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+    expect(inspectPage).toContain('it is NOT NEVER_EXTRACTABLE');
+  });
+
+  it('backs the root key up 3 of 5: every custodian opened their share and signed a receipt, and the page says so', () => {
+    const manifest = JSON.parse(readFileSync(join(out, 'outputs/backup/manifest.json'), 'utf8'));
+    expect([manifest.threshold, manifest.custodians.length, manifest.keys.map((k: { label: string }) => k.label)]).toEqual([3, 5, ['release-root-2026']]);
+    const entries = parseJournal(readFileSync(join(out, 'journal.jsonl'), 'utf8')).entries;
+    const receipts = entries.filter((e) => e.step === 'backup-root-key' && e.data.what === 'share-receipt');
+    expect(receipts.map((e) => e.data.index)).toEqual([1, 2, 3, 4, 5]);
+    const page = execFileSync('pdftotext', ['-raw', join(out, 'steps/11-backup-root-key.pdf'), '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+    expect(page).toContain(`Wrap key check value ${manifest.wrap_key.kcv}`);
+    expect(page).toContain('Threshold 3 of 5 custodians');
+    expect(page.match(/opened and receipt signed \(verified\)/g)).toHaveLength(5);
+    expect(page).toContain('a backed-up key is NOT NEVER_EXTRACTABLE');
   });
 
   it('marks every page REHEARSAL, embeds every font, and prints what the step did', () => {
@@ -125,7 +144,7 @@ describe('rehearsal of release-authority-init', () => {
     }
     const keyPage = execFileSync('pdftotext', ['-raw', join(out, 'steps/07-generate-root-key.pdf'), '-'], { encoding: 'utf8' });
     const inspection = JSON.parse(readFileSync(join(out, 'outputs/release-root-2026.inspection.json'), 'utf8'));
-    expect(keyPage).toContain('Step 7 of 11: Generate the release root key');
+    expect(keyPage).toContain('Step 7 of 13: Generate the release root key');
     expect(keyPage).toContain(inspection.spkiSha256);
     expect(keyPage).toContain('Crypto Officer 1 (rehearsal)');
   });

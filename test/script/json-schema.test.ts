@@ -18,6 +18,7 @@ interface JsonSchema {
   propertyNames?: JsonSchema;
   items?: JsonSchema;
   oneOf?: JsonSchema[];
+  anyOf?: JsonSchema[];
   enum?: unknown[];
   const?: unknown;
   pattern?: string;
@@ -32,7 +33,7 @@ interface JsonSchema {
 // being skipped, so a schema that grows a keyword cannot pass here by being half-checked.
 const ANNOTATIONS = new Set(['$schema', '$id', 'title', 'description', 'default']);
 const ASSERTIONS = new Set([
-  'type', 'properties', 'required', 'additionalProperties', 'propertyNames', 'items', 'oneOf', 'enum', 'const',
+  'type', 'properties', 'required', 'additionalProperties', 'propertyNames', 'items', 'oneOf', 'anyOf', 'enum', 'const',
   'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'minItems',
 ]);
 
@@ -83,6 +84,7 @@ function validate(schema: JsonSchema, value: unknown, at = '$'): string[] {
     const matching = schema.oneOf.filter((s) => validate(s, value, at).length === 0).length;
     if (matching !== 1) errors.push(`${at}: matches ${matching} of the oneOf alternatives, not exactly 1`);
   }
+  if (schema.anyOf && !schema.anyOf.some((s) => validate(s, value, at).length === 0)) errors.push(`${at}: matches none of the anyOf alternatives`);
   return errors;
 }
 

@@ -35,8 +35,10 @@ const STEPS = [
   { header: ' 7. Generate the release root key  [hsm.generate-key, id generate-root-key]', perform: CO, witness: [IW, AU], signOff: [IW] },
   { header: ' 8. Inspect the release root key  [hsm.inspect-key, id inspect-root-key]', perform: CA, witness: [IW, AU], signOff: [IW] },
   { header: ' 9. Issue the self-signed release root certificate  [hsm.self-signed-certificate, id root-certificate]', perform: CO, witness: [IW, AU], signOff: [IW] },
-  { header: '10. Crypto officers approve the ceremony record  [quorum.approve, id approve-record]', perform: CO, witness: [IW, AU], signOff: [IW] },
-  { header: '11. Closing sign-off  [manual.confirm, id close]', perform: CA, witness: [IW, AU], signOff: [IW, AU, CO] },
+  { header: '10. Crypto officers approve the backup of the root key  [quorum.approve, id approve-backup]', perform: CO, witness: [IW, AU], signOff: [IW] },
+  { header: '11. Back up the root key, 3 of 5 custodians  [backup.split, id backup-root-key]', perform: CO, witness: [IW, AU], signOff: [IW] },
+  { header: '12. Crypto officers approve the ceremony record  [quorum.approve, id approve-record]', perform: CO, witness: [IW, AU], signOff: [IW] },
+  { header: '13. Closing sign-off  [manual.confirm, id close]', perform: CA, witness: [IW, AU], signOff: [IW, AU, CO] },
 ];
 
 /** The plan's lines from each numbered step header up to the next one. */
@@ -53,7 +55,7 @@ describe('renderPlan on the flagship ceremony', () => {
   const plan = renderPlan(flagship(), sha256);
   const blocks = stepBlocks(plan);
 
-  it('lists all 11 steps numbered 1..11 in script order', () => {
+  it('lists all 13 steps numbered 1..13 in script order', () => {
     expect(blocks.map((b) => b[0])).toEqual(STEPS.map((s) => s.header));
   });
 

@@ -343,8 +343,11 @@ class Pkcs11Session implements HsmSession {
       return this.session.wrapKey(graphene.MechanismEnum.AES_KEY_WRAP_PAD, wk, key);
     } catch (err) {
       const ckr = ckrOf(err);
-      if (ckr === CKR_KEY_UNEXTRACTABLE || ckr === CKR_KEY_NOT_WRAPPABLE) {
+      if (ckr === CKR_KEY_UNEXTRACTABLE) {
         throw new OfficiantError('hsm.general', `wrapping key "${ref.label}" refused by the token: it was not generated for backup`, { cause: err });
+      }
+      if (ckr === CKR_KEY_NOT_WRAPPABLE) {
+        throw new OfficiantError('hsm.general', `wrapping key "${ref.label}" refused by the token: wrap key "${wrapping.label}" is not one the SO marked trusted`, { cause: err });
       }
       throw pkcs11Error(err, `wrapping key "${ref.label}" with "${wrapping.label}"`);
     }
@@ -376,7 +379,7 @@ class Pkcs11Session implements HsmSession {
           .toType<graphene.PrivateKey>();
       } catch (err) {
         const ckr = ckrOf(err);
-        if (ckr !== undefined && UNWRAP_INTEGRITY_CKR.has(ckr)) throw new OfficiantError('hsm.general', `unwrapping ${spec.label} failed: wrong wrap key or damaged blob`, { cause: err });
+        if (ckr !== undefined && UNWRAP_INTEGRITY_CKR.has(ckr)) throw new OfficiantError('hsm.general', `unwrapping "${spec.label}" failed: wrong wrap key or damaged blob`, { cause: err });
         throw err;
       }
       created.push(priv);
@@ -575,7 +578,12 @@ export class Pkcs11Hsm implements Hsm {
       session.login(pinString(soPin), graphene.UserType.SO);
       return new Pkcs11Session(slot, session);
     } catch (err) {
-      endSession(session);
+      // Close without C_Logout: the login state is the token's, and a user session of this process may hold it.
+      try {
+        session?.close();
+      } catch {
+        // the token is gone: the login error matters
+      }
       const e = pkcs11Error(err, `logging in to token "${label}" as security officer`);
       if (e.code !== 'hsm.pin-incorrect' && e.code !== 'hsm.pin-locked') throw e;
       throw new OfficiantError(e.code, `${e.message}${pinCounter(slot, 'so')}`, { cause: err });

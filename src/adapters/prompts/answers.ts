@@ -18,7 +18,7 @@ export const AnswersSchema = z
       .default({})
       .describe('PIV device serials people pick: step id -> pick id (crypto-officer-1, approver-1, signer-1, device) -> serial.'),
     // Required, never defaulted: a sign-off is recorded under a person's name, so the file must say it.
-    confirm: z.union([z.boolean(), z.record(z.string(), z.boolean())]).describe('Answer to every confirmation and sign-off (true/false), or per step id.'),
+    confirm: z.union([z.boolean(), z.record(z.string(), z.boolean())]).describe('Answer to every confirmation and sign-off (true/false), or per step id (a custodian present at a backup step: "<step id>#present:<officer id>").'),
     failures: z
       .record(z.string(), z.array(z.object({ action: z.enum(['retry', 'abort']), reason: z.string().min(1) }).strict()))
       .default({})
