@@ -165,6 +165,9 @@ const renv = { ...process.env, OFFICIANT_SANDBOX_ROOT: join(rbase, 'sandboxes') 
 for (const [script, extra] of [
   ['ceremonies/officer-enrollment.yaml', []],
   ['ceremonies/release-authority-init.yaml', ['--officers', join(rbase, 'ceremonies-officer-enrollment.yaml-0')]],
+  // The flagship's backup restored into a new token, and moved to a new wrap key (both from init run 0).
+  ['ceremonies/release-authority-restore.yaml', ['--from', join(rbase, 'ceremonies-release-authority-init.yaml-0')]],
+  ['ceremonies/backup-reshare.yaml', ['--from', join(rbase, 'ceremonies-release-authority-init.yaml-0')]],
   ['test/fixtures/crash-drill.yaml', []],
 ]) {
   const runs = [];

@@ -122,8 +122,11 @@ export function loadRoster(path: string, opts: { production: boolean; trustedRoo
   return { bytes, body: check.roster, sha256: check.rosterSha256 };
 }
 
-/** A backup set (backup/manifest.json and the files it names, under `dir`), checked for shape. */
-export function loadBackup(dir: string): LoadedBackup {
+/**
+ * A backup set (backup/manifest.json and the files it names, under `dir`), checked for shape; with `blobs` (a
+ * restore or re-share needs the wrapped keys) every wrapped key must be there with its recorded SHA-256.
+ */
+export function loadBackup(dir: string, opts: { blobs: boolean }): LoadedBackup {
   const root = resolve(dir);
   const file = join(root, MANIFEST_FILE);
   if (!existsSync(file)) throw new OfficiantError('input.backup-invalid', `${root} holds no ${MANIFEST_FILE}: give the directory a backup step wrote (its outputs/ directory), with the custodians' share files in shares/`);
@@ -138,7 +141,7 @@ export function loadBackup(dir: string): LoadedBackup {
   if (problems.length > 0) throw new OfficiantError('input.backup-invalid', `${file}: not a usable backup manifest (${problems.length} problem(s))`, { details: problems });
   // The wrapped keys must be the recorded ones before anyone is asked for anything. (Share files are checked per
   // custodian at the step: a damaged one is refused by name and another custodian can stand in.)
-  for (const k of manifest.keys) {
+  for (const k of opts.blobs ? manifest.keys : []) {
     const blob = join(root, k.blob_file);
     if (!existsSync(blob)) throw new OfficiantError('input.backup-invalid', `the wrapped key ${k.blob_file} of "${k.label}" is missing from ${root}`);
     const actual = createHash('sha256').update(readFileSync(blob)).digest('hex');
@@ -163,6 +166,11 @@ export function loadBackup(dir: string): LoadedBackup {
 export async function checkTemplates(): Promise<void> {
   await loadPageTemplate(TEMPLATE_DIR);
   await loadPacketTemplate(TEMPLATE_DIR);
+}
+
+/** Whether a script needs the wrapped keys of its backup (restore, re-share), not only the shares (verify). */
+export function needsBlobs(script: Script): boolean {
+  return script.steps.some((s) => s.kind === 'backup.restore' || s.kind === 'backup.reshare');
 }
 
 export function defaultOut(script: Script): string {

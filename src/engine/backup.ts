@@ -87,8 +87,8 @@ export interface ShareFile extends SealedShare {
 /** What a custodian's 9a key signs when their share opened and matched its commitment. */
 export interface ShareReceipt {
   type: typeof RECEIPT_TYPE;
-  /** split/reshare: proven readable the day it was made; restore: released for a restore. */
-  purpose: 'split' | 'reshare' | 'restore';
+  /** split/reshare: proven readable the day it was made; verify: proven readable later; restore: released for a restore. */
+  purpose: 'split' | 'reshare' | 'verify' | 'restore';
   ceremony: CeremonyRef;
   step: { id: string };
   backup: { ceremony_id: string; kcv: string };

@@ -20,8 +20,15 @@ export interface CeremonyRef {
   script_sha256: string;
 }
 
+/** The backup a restore or re-share works from, as ceremony.started records it. */
+export interface BackupSource {
+  manifest_sha256: string;
+  ceremony_id: string;
+  kcv: string;
+}
+
 export type ApprovedSubject =
-  | { what: 'step'; step: { id: string; kind: string; title: string; params: unknown } }
+  | { what: 'step'; step: { id: string; kind: string; title: string; params: unknown }; backup?: BackupSource }
   | { what: 'record'; journal_head: string; entries: number };
 
 export interface ApprovalStatement {
@@ -51,8 +58,16 @@ export interface ApprovalRecord {
   signature: string;
 }
 
-export function subjectOfStep(step: Step): ApprovedSubject {
-  return { what: 'step', step: { id: step.id, kind: step.kind, title: step.title, params: step.params } };
+/**
+ * What an approval of `step` binds. A restore or re-share also binds the backup it works from (its manifest's
+ * SHA-256, ceremony and check value): approvers approve that backup, not whichever one is given later.
+ */
+export function subjectOfStep(step: Step, backup?: BackupSource | null): ApprovedSubject {
+  const subject: ApprovedSubject = { what: 'step', step: { id: step.id, kind: step.kind, title: step.title, params: step.params } };
+  if ((step.kind === 'backup.restore' || step.kind === 'backup.reshare') && backup) {
+    subject.backup = { manifest_sha256: backup.manifest_sha256, ceremony_id: backup.ceremony_id, kcv: backup.kcv };
+  }
+  return subject;
 }
 
 export function statementBytes(statement: ApprovalStatement | CheckInChallenge): Buffer {

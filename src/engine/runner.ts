@@ -555,7 +555,10 @@ class Ceremony {
       token: token ?? undefined,
       results,
       outputs: ((completed?.data.outputs as unknown as StepPage['outputs']) ?? []).map((o) => ({ path: o.path, sha256: o.sha256, bytes: o.bytes })),
-      deviations: entries.filter((e) => e.type === 'deviation').map((e) => ({ time: e.time, by: e.actor, reason: String(e.data.reason) })),
+      // Retries, and facts a step records as deviations from the script (e.g. a custodian absent at a backup).
+      deviations: entries
+        .filter((e) => e.type === 'deviation' || (e.type === 'step.event' && typeof e.data.deviation === 'string'))
+        .map((e) => ({ time: e.time, by: e.actor, reason: String(e.type === 'deviation' ? e.data.reason : e.data.deviation) })),
       journal: entries.map((e) => ({ seq: e.seq, time: e.time, type: e.type, actor: e.actor, summary: summarize(e), hash: e.hash })),
       footer: this.deps.footer,
     };
@@ -847,7 +850,7 @@ export function preflight(deps: CeremonyDeps, extra: Preflight): void {
   if (needsRoster && !deps.roster) {
     throw new OfficiantError('input.roster-missing', `this ceremony needs the officer roster (${pivRoles.length > 0 ? `role ${pivRoles.join(', ')} checks in by PIV token` : 'it approves, revokes or backs up by token'}): give --roster <roster.json>, or --officers <enrollment rehearsal dir> to rehearse`);
   }
-  const restores = script.steps.filter((s) => s.kind === 'backup.restore' || s.kind === 'backup.reshare');
+  const restores = script.steps.filter((s) => s.kind === 'backup.restore' || s.kind === 'backup.reshare' || s.kind === 'backup.verify');
   if (restores.length > 0 && !deps.backup) {
     throw new OfficiantError('input.backup-missing', `step ${restores[0].id} works from an existing backup: give --backup <dir> (the directory holding backup/manifest.json and shares/), or rehearse with --from <rehearsed ceremony dir>`);
   }

@@ -36,6 +36,7 @@ const KIND_TEXTS = {
   'backup.split': text('keys', 'threshold', 'count', 'custodians'),
   'backup.restore': text('keys'),
   'backup.reshare': text('threshold', 'count', 'custodians'),
+  'backup.verify': text('custodians'),
 } satisfies Record<StepKind, z.ZodType>;
 
 // Steps at which a value is read aloud for people to copy onto their plan (see writeIns).
@@ -597,6 +598,8 @@ class PlanWriter {
         return fill(k[step.kind], { keys: step.params.keys.join(', '), threshold: step.params.threshold, count: custodianCount(step.params.custodians), custodians: custodianNames(step.params.custodians) });
       case 'backup.restore':
         return fill(k[step.kind], { keys: step.params.keys?.join(', ') ?? 'every backed-up key' });
+      case 'backup.verify':
+        return fill(k[step.kind], { custodians: step.params.custodians?.join(', ') ?? 'every custodian' });
       case 'backup.reshare':
         return fill(k[step.kind], { threshold: step.params.threshold, count: custodianCount(step.params.custodians), custodians: custodianNames(step.params.custodians) });
     }

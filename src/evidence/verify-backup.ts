@@ -189,6 +189,12 @@ export function verifyBackupEvidence(input: BackupEvidenceInput): { problems: st
       }
       out.notes.push(`${step.id}: ${opened.size} custodian(s) opened shares of the backup with check value ${source.wrap_key.kcv}`);
     }
+    if (step.kind === 'backup.verify' && source) {
+      const verified = checkReceipts(out, input, ref, step.id, source, 'verify');
+      if (completed && verified.size === 0) out.problems.push(`${step.id}: completed without a verified receipt`);
+      const names = source.custodians.filter((c) => verified.has(c.officer)).map((c) => `${c.name} (share ${c.index})`);
+      out.notes.push(`${step.id}: ${verified.size} custodian(s) verified their share of the backup with check value ${source.wrap_key.kcv}${names.length > 0 ? `: ${names.join(', ')}` : ''}`);
+    }
     if (step.kind === 'backup.restore' && source) {
       for (const { intent, output } of okResults(input.entries, step.id, (o) => o.startsWith('backup.prove:'))) {
         const label = String((intent.data.params as JsonObject).key);

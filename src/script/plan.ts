@@ -49,6 +49,8 @@ function stepDetail(step: Step, script: Script): string[] {
       ];
     case 'backup.restore':
       return [`Restore ${step.params.keys?.join(', ') ?? 'every backed-up key'} from the backup (--backup): custodians open their shares, the wrap key is rebuilt and its check value compared, each key unwrapped and proven`];
+    case 'backup.verify':
+      return [`Custodians of the backup (--backup) open their shares and sign receipts: ${step.params.custodians?.join(', ') ?? 'every custodian'}`];
     case 'backup.reshare':
       return [`Re-share the backup (--backup): its custodians rebuild the wrap key; a new wrap key split ${step.params.threshold} of ${custodianCount(step.params.custodians)} among ${custodianNames(step.params.custodians)}; the old backup is superseded`];
   }

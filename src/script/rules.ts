@@ -125,7 +125,7 @@ function roleRefs(step: Step): Array<{ path: PathSegment[]; role: string }> {
 /** The cross-field rules of a script that passed the schema. */
 /** Step kinds that work on the site token. */
 function usesToken(kind: string | undefined): boolean {
-  return kind !== undefined && (kind.startsWith('hsm.') || kind.startsWith('evidence.') || kind.startsWith('backup.') || kind === 'piv.enroll');
+  return kind !== undefined && (kind.startsWith('hsm.') || kind.startsWith('evidence.') || (kind.startsWith('backup.') && kind !== 'backup.verify') || kind === 'piv.enroll');
 }
 
 export function checkRules(script: Script, src: YamlSource): { errors: Problem[]; warnings: Problem[] } {

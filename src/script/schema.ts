@@ -243,6 +243,12 @@ export const BackupRestoreParams = z
 
 export const BackupReshareParams = BackupSplitParams.omit({ keys: true });
 
+export const BackupVerifyParams = z
+  .object({
+    custodians: z.array(officerId).min(1).optional().describe('Roster ids of the custodians expected to open their shares (e.g. one recorded absent at the backup); default: every custodian of the backup.'),
+  })
+  .strict();
+
 function step<K extends string, P extends z.ZodType>(kind: K, params: P, describe: string) {
   return z.object({ ...stepCommon, kind: z.literal(kind), params }).strict().describe(describe);
 }
@@ -261,6 +267,7 @@ export const Step = z.discriminatedUnion('kind', [
   step('quorum.approve', QuorumApproveParams, 'Officers approve exactly what comes next: a statement digest read aloud as words, signed with each approver\'s token, counted per distinct person.'),
   step('backup.split', BackupSplitParams, 'Back up keys under a new wrap key split m-of-n among custodians; each share is sealed to a custodian\'s token and opened by them at once.'),
   step('backup.restore', BackupRestoreParams.prefault({}), 'Restore backed-up keys into this token: custodians open their shares, the wrap key is rebuilt and checked, each key is unwrapped and proven to be the original.'),
+  step('backup.verify', BackupVerifyParams.prefault({}), 'Custodians of a backup (--backup) open their shares with their tokens and sign receipts: a later check that the shares still open, or the verification of a custodian recorded absent at the backup.'),
   step('backup.reshare', BackupReshareParams, 'Custodians of a backup rebuild its wrap key; the keys are wrapped again under a new wrap key split among a new set of custodians.'),
 ]);
 

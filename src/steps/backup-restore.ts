@@ -61,6 +61,7 @@ export async function collectShares(ctx: StepContext, backup: LoadedBackup, purp
       if (shares.length >= m.threshold) break;
       if (!(await custodianPresent(ctx, c))) {
         ctx.event('custodian-not-present', { officer: c.officer, name: c.name, index: c.index, kcv: m.wrap_key.kcv });
+        ctx.prompter.say(`  ${c.name} is not here: the next custodian is asked`);
         missing.push(`${c.name}: not present`);
         continue;
       }
@@ -178,6 +179,11 @@ export const backupRestore: StepHandler<'backup.restore'> = {
     for (const [i, k] of keys.entries()) {
       const r = restored[i]!;
       const a = r.attributes as unknown as Record<string, boolean>;
+      if (k.certificate) {
+        const fingerprint = new X509Certificate(k.certificate).fingerprint256;
+        ctx.prompter.say(`  Original certificate of ${k.label}, SHA-256 (read aloud, compare with the published one): ${fingerprint}`);
+        ctx.result(`Original certificate of ${k.label}`, `SHA-256 ${fingerprint}`);
+      }
       ctx.result(`Restored ${k.label}`, `${k.algorithm}, CKA_ID ${k.id}, public key SHA-256 ${String(r.spki_sha256)} (same as recorded at the backup)`);
       ctx.result(`Attributes of ${k.label}`, `sensitive=${a.sensitive}, extractable=${a.extractable}, local=${a.local}, never-extractable=${a.neverExtractable}: a restored key was not generated here (LOCAL false) and was once extractable`);
       // The proof: the restored key signs a statement that names this ceremony; checked against the original.

@@ -133,13 +133,20 @@ export async function openCustodianShare(
     ctx.prompter.say(`  refused: ${reason}`);
     return { ok: false, reason, person };
   };
-  const serial = await ctx.prompter.chooseDevice(
-    { stepId: ctx.step.id, id: `custodian-${c.officer}`, message: `Custodian ${c.name}: share ${c.index} of ${manifest.custodians.length}`, suggested: c.device_serial },
-    deviceChoices(ctx, roster),
-  );
-  if (serial !== c.device_serial) {
+  // A person at the keyboard who picked the wrong token may pick again once (no PIN was asked yet).
+  const picks = ctx.prompter.interactive ? 2 : 1;
+  let serial = '';
+  for (let pick = 1; pick <= picks; pick++) {
+    serial = await ctx.prompter.chooseDevice(
+      { stepId: ctx.step.id, id: `custodian-${c.officer}`, message: `Custodian ${c.name}: share ${c.index} of ${manifest.custodians.length}`, suggested: c.device_serial },
+      deviceChoices(ctx, roster),
+    );
+    if (serial === c.device_serial) break;
     const owner = roster.officers.find((o) => o.device.serial === serial);
-    return refuse(`device ${serial}${owner ? ` (${owner.name}'s)` : ''} is not the device share ${c.index} is sealed to: it opens only with ${c.name}'s device ${c.device_serial}`, serial);
+    const reason = `device ${serial}${owner ? ` (${owner.name}'s)` : ''} is not the device share ${c.index} is sealed to: it opens only with ${c.name}'s device ${c.device_serial}`;
+    if (pick === picks) return refuse(reason, serial);
+    ctx.event('share-device-refused', { ...base, device: serial, reason }, person);
+    ctx.prompter.say(`  ${reason}. ${c.name}, insert your own token and pick it.`);
   }
   let file: ShareFile;
   try {
@@ -193,13 +200,17 @@ export function backupEvents(ctx: StepContext, what: string, kcv: string): JsonO
     .map((e) => e.data as JsonObject);
 }
 
+/** Who speaks for the room: the person who checked everyone in (the check-in step's performer). */
+function administrator(ctx: StepContext): Person {
+  return ctx.people(ctx.script.steps[0].perform)[0] ?? ctx.people()[0];
+}
+
 /**
  * Whether custodian c is here: the person who checked everyone in (the check-in step's performer) confirms.
  * Scripted answers may say no per custodian: confirm["<step id>#present:<officer id>"] = false.
  */
 export async function custodianPresent(ctx: StepContext, c: BackupCustodian): Promise<boolean> {
-  const admin = ctx.people(ctx.script.steps[0].perform)[0] ?? ctx.people()[0];
-  return ctx.prompter.confirm(admin, `Is ${c.name} (custodian of share ${c.index}) here to open their share with their token?`, { stepId: `${ctx.step.id}#present:${c.officer}` });
+  return ctx.prompter.confirm(administrator(ctx), `Is ${c.name} (custodian of share ${c.index}) here to open their share with their token?`, { stepId: `${ctx.step.id}#present:${c.officer}` });
 }
 
 /**
@@ -218,7 +229,11 @@ export async function takeReceipts(ctx: StepContext, made: MadeBackup, purpose: 
     if (!(await custodianPresent(ctx, c))) {
       if (absent.size < absentAllowed) {
         absent.add(c.officer);
-        ctx.event('custodian-absent', { officer: c.officer, name: c.name, index: c.index, kcv, deviation: `${c.name} was not present to open share ${c.index}; they must open it and sign a receipt at a later backup verification` });
+        // A share refused earlier in this step stays on record: the absence does not hide it.
+        const refused = backupEvents(ctx, 'share-refused', kcv).filter((e) => e.officer === c.officer).map((e) => String(e.reason));
+        const earlier = refused.length > 0 ? ` (earlier in this step their share was refused: ${refused.join('; ')})` : '';
+        const deviation = `${c.name} was not present to open share ${c.index}${earlier}; they must open it and sign a receipt at a later backup verification`;
+        ctx.event('custodian-absent', { officer: c.officer, name: c.name, index: c.index, kcv, deviation }, administrator(ctx));
         ctx.prompter.say(`  deviation: ${c.name} is absent; share ${c.index} is unverified until they open it`);
         continue;
       }

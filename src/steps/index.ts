@@ -14,6 +14,7 @@ import { rosterSign } from './roster-sign.js';
 import { backupReshare } from './backup-reshare.js';
 import { backupRestore } from './backup-restore.js';
 import { backupSplit } from './backup-split.js';
+import { backupVerify } from './backup-verify.js';
 import type { StepHandler } from './step.types.js';
 
 export const STEP_HANDLERS: { [K in StepKind]: StepHandler<K> } = {
@@ -31,4 +32,5 @@ export const STEP_HANDLERS: { [K in StepKind]: StepHandler<K> } = {
   'backup.split': backupSplit,
   'backup.restore': backupRestore,
   'backup.reshare': backupReshare,
+  'backup.verify': backupVerify,
 };

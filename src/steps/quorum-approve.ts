@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { OfficiantError } from '../errors.js';
 import type { Person } from '../engine/ports.js';
-import { checkApproval, quorumReached, statementBytes, statementDigest, statementWords, subjectOfStep, type ApprovalRecord, type ApprovalStatement } from '../engine/quorum.js';
+import { checkApproval, quorumReached, statementBytes, statementDigest, statementWords, subjectOfStep, type ApprovalRecord, type ApprovalStatement, type BackupSource } from '../engine/quorum.js';
 import { approvalSubject } from '../script/plan.js';
 import { deviceChoices, signWithPin } from './piv-officer.js';
 import type { StepHandler } from './step.types.js';
@@ -36,7 +36,7 @@ export const quorumApprove: StepHandler<'quorum.approve'> = {
         step: { id: ctx.step.id, number: ctx.number },
         role,
         threshold,
-        approve: target ? subjectOfStep(target) : { what: 'record', journal_head: head.hash, entries: all.length },
+        approve: target ? subjectOfStep(target, all[0].data.backup as unknown as BackupSource | undefined) : { what: 'record', journal_head: head.hash, entries: all.length },
         nonce: randomBytes(16).toString('hex'),
       };
       ctx.event(APPROVAL_STATEMENT, { statement: statement as never, sha256: statementDigest(statement), words: statementWords(statementDigest(statement)) });
@@ -48,6 +48,7 @@ export const quorumApprove: StepHandler<'quorum.approve'> = {
     if (subject.what === 'step') {
       ctx.prompter.say(`    kind: ${subject.step.kind}`);
       for (const [k, v] of Object.entries(subject.step.params as Record<string, unknown>)) ctx.prompter.say(`    ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+      if (subject.backup) ctx.prompter.say(`    backup: of ceremony ${subject.backup.ceremony_id}, wrap key check value ${subject.backup.kcv}, manifest SHA-256 ${subject.backup.manifest_sha256}`);
     } else {
       ctx.prompter.say(`    the ceremony record: ${subject.entries} journal entries, head ${subject.journal_head}`);
     }

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { SOFTHSM_MODULE, SoftHsmSandbox } from '../../adapters/pkcs11/softhsm-sandbox.js';
 import { parseScript } from '../../script/rules.js';
 import type { Script } from '../../script/schema.js';
-import { ceremonyDeps, checkTemplates, defaultOut, loadBackup, loadRoster, loadScript, pauseOnSigint, pivSite, readInput, resolvePiv, resolveSite, summary, type SiteFlags } from '../compose.js';
+import { ceremonyDeps, checkTemplates, defaultOut, loadBackup, loadRoster, needsBlobs, loadScript, pauseOnSigint, pivSite, readInput, resolvePiv, resolveSite, summary, type SiteFlags } from '../compose.js';
 
 type Print = (l: string) => void;
 
@@ -76,7 +76,7 @@ function siteJson(site: HsmSite | undefined): string {
 
 /** Whether a script works with officers' PIV tokens (check-in by token, enrollment, approvals, roster). */
 function usesPiv(script: Script): boolean {
-  return Object.values(script.roles).some((r) => r.identity === 'piv') || script.steps.some((s) => ['piv.enroll', 'roster.sign', 'quorum.approve', 'officer.revoke', 'backup.split', 'backup.restore', 'backup.reshare'].includes(s.kind));
+  return Object.values(script.roles).some((r) => r.identity === 'piv') || script.steps.some((s) => ['piv.enroll', 'roster.sign', 'quorum.approve', 'officer.revoke', 'backup.split', 'backup.restore', 'backup.reshare', 'backup.verify'].includes(s.kind));
 }
 
 export async function runCommand(file: string, opts: SiteFlags & { out?: string; answers?: string; roster?: string; backup?: string }, print: Print): Promise<number> {
@@ -96,7 +96,7 @@ export async function runCommand(file: string, opts: SiteFlags & { out?: string;
   await checkTemplates();
   const { prompter, problems } = prompterFor(script, opts.answers, print);
   const out = opts.out ?? defaultOut(script);
-  const backup = opts.backup ? loadBackup(opts.backup) : undefined;
+  const backup = opts.backup ? loadBackup(opts.backup, { blobs: needsBlobs(script) }) : undefined;
   const deps = ceremonyDeps({ script, text, site, rehearsal: false, prompter, out, roster, piv: piv ? pivSite(piv) : undefined, backup });
   print(`Ceremony: ${script.title} (${script.id} v${script.version}) → ${resolve(out)}`);
   return execute((bind) => startCeremony(deps, { scriptFile: file, extraFiles: { [SITE_COPY]: siteJson(site) }, extra: { answers: problems }, onCeremony: bind }), out, print);
@@ -143,7 +143,7 @@ export async function rehearseCommand(file: string, opts: { out?: string; office
   // there, and the new HSM token is added next to them under a label of its own.
   if (opts.from && opts.officers) throw new OfficiantError('input.not-a-ceremony', '--from already brings the officers of that rehearsal: give --from or --officers, not both');
   // With --from the rehearsal restores or re-shares the backup a rehearsed ceremony made, with its officers.
-  const backup = opts.from ? loadBackup(join(opts.from, 'outputs')) : undefined;
+  const backup = opts.from ? loadBackup(join(opts.from, 'outputs'), { blobs: needsBlobs(script) }) : undefined;
   const officersDir = opts.from ?? opts.officers;
   const from = officersDir ? rehearsalOfficers(officersDir, opts.from !== undefined) : undefined;
   const sandbox = from?.sandbox ?? SoftHsmSandbox.create(out);
@@ -239,7 +239,7 @@ export async function resumeCommand(outDir: string, opts: { answers?: string }, 
   let backup: LoadedBackup | undefined;
   if (recordedBackup) {
     // The backup the ceremony started with, from where it was: a changed manifest is refused before any token is used.
-    backup = loadBackup(recordedBackup.dir);
+    backup = loadBackup(recordedBackup.dir, { blobs: needsBlobs(script) });
     if (backup.sha256 !== recordedBackup.manifest_sha256) throw new OfficiantError('input.backup-invalid', `${recordedBackup.dir}: the backup manifest differs from the one the ceremony started with`);
   }
   const deps = ceremonyDeps({ script, text, site: site ?? undefined, rehearsal, prompter, out, roster, piv: recordedPiv ? pivSite(recordedPiv, fleet) : undefined, backup });
