@@ -160,7 +160,7 @@ export function verifyBackupEvidence(input: BackupEvidenceInput): { problems: st
 
   // The source of a restore or re-share.
   let source: BackupManifest | undefined;
-  const recorded = (started.data.backup ?? null) as { manifest_sha256?: string } | null;
+  const recorded = (started.data.backup ?? null) as { manifest_sha256?: string; ceremony_id?: string; kcv?: string } | null;
   const copy = input.files.get(BACKUP_SOURCE);
   if (recorded) {
     if (!copy) out.problems.push(`${BACKUP_SOURCE}: missing (the ceremony started from a backup)`);
@@ -168,8 +168,13 @@ export function verifyBackupEvidence(input: BackupEvidenceInput): { problems: st
     else {
       source = JSON.parse(copy.toString('utf8')) as BackupManifest;
       for (const p of manifestProblems(source)) out.problems.push(`${BACKUP_SOURCE}: ${p}`);
+      if (source.ceremony?.ceremony_id !== recorded.ceremony_id || source.wrap_key?.kcv !== recorded.kcv) {
+        out.problems.push(`${BACKUP_SOURCE}: the ceremony and check value recorded when the ceremony started are not the manifest's`);
+      }
     }
   } else if (copy) out.problems.push(`${BACKUP_SOURCE}: the ceremony started without a backup, yet the packet holds one`);
+  const needsSource = backupSteps.filter((s) => s.kind !== 'backup.split' && completedSteps.has(s.id));
+  if (!source && needsSource.length > 0) out.problems.push(`${needsSource[0].id}: completed, but the backup it worked from is not in the packet (${BACKUP_SOURCE})`);
 
   for (const step of backupSteps) {
     const completed = completedSteps.has(step.id);

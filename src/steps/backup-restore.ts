@@ -15,7 +15,7 @@ import type { KeyAlgorithm } from '../script/schema.js';
 import type { LoadedBackup } from '../engine/runner.js';
 import { combineShares, keyCheckValue } from '../engine/shares.js';
 import { p1363ToDer } from '../evidence/cms.js';
-import { custodianPresent, openCustodianShare } from './backup-shares.js';
+import { administrator, custodianPresent, openCustodianShare } from './backup-shares.js';
 import type { StepContext, StepHandler } from './step.types.js';
 
 function failed(message: string): OfficiantError {
@@ -60,7 +60,7 @@ export async function collectShares(ctx: StepContext, backup: LoadedBackup, purp
     for (const c of m.custodians) {
       if (shares.length >= m.threshold) break;
       if (!(await custodianPresent(ctx, c))) {
-        ctx.event('custodian-not-present', { officer: c.officer, name: c.name, index: c.index, kcv: m.wrap_key.kcv });
+        ctx.event('custodian-not-present', { officer: c.officer, name: c.name, index: c.index, kcv: m.wrap_key.kcv }, administrator(ctx));
         ctx.prompter.say(`  ${c.name} is not here: the next custodian is asked`);
         missing.push(`${c.name}: not present`);
         continue;

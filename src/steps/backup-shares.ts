@@ -201,7 +201,7 @@ export function backupEvents(ctx: StepContext, what: string, kcv: string): JsonO
 }
 
 /** Who speaks for the room: the person who checked everyone in (the check-in step's performer). */
-function administrator(ctx: StepContext): Person {
+export function administrator(ctx: StepContext): Person {
   return ctx.people(ctx.script.steps[0].perform)[0] ?? ctx.people()[0];
 }
 

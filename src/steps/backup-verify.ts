@@ -5,7 +5,7 @@
 // is wiped at once. The step fails, naming them, if a custodian who is present cannot open their share, or if
 // nobody verified anything; custodians not present are recorded and named on the page.
 import { OfficiantError } from '../errors.js';
-import { backupEvents, custodianPresent, openCustodianShare } from './backup-shares.js';
+import { administrator, backupEvents, custodianPresent, openCustodianShare } from './backup-shares.js';
 import type { StepHandler } from './step.types.js';
 
 export const backupVerify: StepHandler<'backup.verify'> = {
@@ -26,7 +26,7 @@ export const backupVerify: StepHandler<'backup.verify'> = {
     for (const c of expected) {
       if (verified.has(c.officer)) continue;
       if (!(await custodianPresent(ctx, c))) {
-        ctx.event('custodian-not-present', { officer: c.officer, name: c.name, index: c.index, kcv });
+        ctx.event('custodian-not-present', { officer: c.officer, name: c.name, index: c.index, kcv }, administrator(ctx));
         ctx.prompter.say(`  ${c.name} is not here`);
         continue;
       }

@@ -107,12 +107,26 @@ function slotsOf(mod: graphene.Module): graphene.Slot[] {
   return out;
 }
 
-/** The initialised token labelled `label`, if present. */
+const CKR_GENERAL_ERROR = 0x05;
+const SOFTHSM_RETRIES = 3;
+
+/**
+ * The initialised token labelled `label`, if present. Used for SoftHSM tokens (simulated devices): SoftHSM can
+ * answer CKR_GENERAL_ERROR for a slot whose token another process is writing at that moment (rehearsals that
+ * share a sandbox); the read-only listing is then asked again, a few times, before the error stands.
+ */
 export function initialisedSlotWithLabel(mod: graphene.Module, label: string): graphene.Slot | undefined {
-  return slotsOf(mod).find((s) => {
-    const t = s.getToken();
-    return (t.flags & graphene.TokenFlag.TOKEN_INITIALIZED) !== 0 && t.label.trim() === label;
-  });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return slotsOf(mod).find((s) => {
+        const t = s.getToken();
+        return (t.flags & graphene.TokenFlag.TOKEN_INITIALIZED) !== 0 && t.label.trim() === label;
+      });
+    } catch (err) {
+      if (attempt >= SOFTHSM_RETRIES || ckr(err) !== CKR_GENERAL_ERROR) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50 * attempt);
+    }
+  }
 }
 
 function secretText(s: Secret): string {

@@ -550,43 +550,31 @@ export class Pkcs11Hsm implements Hsm {
   }
 
   openSession(label: string, userPin: Secret): HsmSession {
-    const slot = this.requireSlot(label);
-    let session: graphene.Session | undefined;
-    try {
-      session = slot.open(graphene.SessionFlag.SERIAL_SESSION | graphene.SessionFlag.RW_SESSION);
-      failpoint('hsm.login');
-      session.login(pinString(userPin), graphene.UserType.USER);
-      return new Pkcs11Session(slot, session);
-    } catch (err) {
-      try {
-        session?.close();
-      } catch {
-        // ignore: reporting the login error matters
-      }
-      const e = pkcs11Error(err, `logging in to token "${label}"`);
-      if (e.code !== 'hsm.pin-incorrect' && e.code !== 'hsm.pin-locked') throw e;
-      throw new OfficiantError(e.code, `${e.message}${pinCounter(slot)}`, { cause: err });
-    }
+    return this.login(label, userPin, 'user');
   }
 
   openSoSession(label: string, soPin: Secret): HsmSession {
+    return this.login(label, soPin, 'so');
+  }
+
+  private login(label: string, pin: Secret, who: 'user' | 'so'): HsmSession {
     const slot = this.requireSlot(label);
     let session: graphene.Session | undefined;
     try {
       session = slot.open(graphene.SessionFlag.SERIAL_SESSION | graphene.SessionFlag.RW_SESSION);
-      failpoint('hsm.soLogin');
-      session.login(pinString(soPin), graphene.UserType.SO);
+      failpoint(who === 'so' ? 'hsm.soLogin' : 'hsm.login');
+      session.login(pinString(pin), who === 'so' ? graphene.UserType.SO : graphene.UserType.USER);
       return new Pkcs11Session(slot, session);
     } catch (err) {
-      // Close without C_Logout: the login state is the token's, and a user session of this process may hold it.
+      // Close without C_Logout: the login state is the token's, and another session of this process may hold it.
       try {
         session?.close();
       } catch {
         // the token is gone: the login error matters
       }
-      const e = pkcs11Error(err, `logging in to token "${label}" as security officer`);
+      const e = pkcs11Error(err, `logging in to token "${label}"${who === 'so' ? ' as security officer' : ''}`);
       if (e.code !== 'hsm.pin-incorrect' && e.code !== 'hsm.pin-locked') throw e;
-      throw new OfficiantError(e.code, `${e.message}${pinCounter(slot, 'so')}`, { cause: err });
+      throw new OfficiantError(e.code, `${e.message}${pinCounter(slot, who)}`, { cause: err });
     }
   }
 
