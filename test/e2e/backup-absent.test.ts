@@ -249,7 +249,7 @@ describe('custodians at a backup (backup-drill.yaml on real SoftHSM and PIV toke
     expect(deviations).toContain('must open it and sign a receipt at a later backup verification');
     expect(deviations).toContain('Ceremony Administrator 1');
     const absentEvent = events(d, 'custodian-absent')[0];
-    expect(absentEvent.actor).toBe('Ceremony Administrator 1 (rehearsal)');
+    expect(absentEvent.actor).toBe('Ceremony Administrator 1 (rehearsal) (Ceremony Administrator)');
 
     const report = verifyPacket(readPacketDir(d.out));
     expect(report.groups.filter((g) => !g.ok)).toEqual([]);
