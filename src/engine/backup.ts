@@ -63,8 +63,18 @@ export interface BackupManifest {
     bits: 256;
     /** engine/shares.ts keyCheckValue: first 16 bytes of HMAC-SHA256(wrap key, "officiant wrap key check value v1"). */
     kcv: string;
-    /** How the wrap key was held in the HSM while it wrapped: SO-trusted, wrap-only, destroyed after use. */
-    hsm: { label: string; trusted: boolean; destroyed_after_use: boolean };
+    /**
+     * How the wrap key was held in the HSM while it wrapped: a wrap-only session object (never stored), destroyed
+     * after use; and, for keys stored with CKA_WRAP_WITH_TRUSTED, the SO's trusted transport key they left the
+     * token under (generated in the HSM, destroyed after use).
+     */
+    hsm: {
+      label: string;
+      session_object: boolean;
+      use: 'wrap';
+      destroyed_after_use: boolean;
+      transport: { label: string; trusted: boolean; generated_in_hsm: boolean; destroyed_after_use: boolean } | null;
+    };
   };
   custodians: BackupCustodian[];
   keys: BackupKey[];

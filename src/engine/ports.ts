@@ -99,6 +99,9 @@ export interface WrapKeyRecord {
   };
 }
 
+/** What a wrap key may do: wrap (make backups), unwrap (restore), or both. */
+export type WrapKeyUse = 'wrap' | 'unwrap' | 'both';
+
 export interface HsmSession {
   token(): TokenIdentity;
   random(bytes: number): Buffer;
@@ -118,9 +121,18 @@ export interface HsmSession {
    * object with CKA_TRUSTED that can only wrap, the one kind of key a backup key accepts. `session`: a
    * session object, gone when the session closes. The caller keeps and wipes `key`.
    */
-  importWrapKey(spec: { label: string; id: string }, key: Secret, opts?: { trusted?: boolean; session?: boolean }): WrapKeyRecord;
-  /** Destroys every object (keys of any class) with this label and CKA_ID; returns how many there were. */
-  destroyObjects(ref: { label: string; id: string }): number;
+  importWrapKey(spec: { label: string; id: string }, key: Secret, opts?: { trusted?: boolean; session?: boolean; use?: WrapKeyUse }): WrapKeyRecord;
+  /**
+   * SO session only: the token generates an AES-256 key (its value never leaves the token) as a public token
+   * object with CKA_TRUSTED that wraps and unwraps: the transport key a backup key (CKA_WRAP_WITH_TRUSTED)
+   * accepts. The caller destroys it when done.
+   */
+  generateTrustedWrapKey(spec: { label: string; id: string }): WrapKeyRecord;
+  /**
+   * Destroys every object (keys of any class) with this label and CKA_ID, or with `sessionOnly` only session
+   * objects (never a key stored on the token); returns how many there were.
+   */
+  destroyObjects(ref: { label: string; id: string }, opts?: { sessionOnly?: boolean }): number;
   /** Exports `key` encrypted under the wrap key with CKM_AES_KEY_WRAP_PAD (RFC 5649). Only backup keys wrap. */
   wrapKey(wrapping: { label: string; id: string }, key: { label: string; id: string }): Buffer;
   /**
@@ -128,8 +140,8 @@ export interface HsmSession {
    * creates its public key object (RSA: from the private key's modulus and exponent; EC: from `spki`, which is
    * required because the token keeps no EC point on a private key). The new pair must sign something `spki`
    * verifies, or nothing is left on the token. A wrong wrap key or a damaged blob: hsm.general. With
-   * `session`, the pair are session objects and the private key is extractable and CKA_WRAP_WITH_TRUSTED, to
-   * be wrapped again under a new trusted wrap key (re-share).
+   * `session`, the pair are session objects (in memory, gone with the session) and the private key is
+   * extractable, to be wrapped again at once under another wrap key (backup, re-share).
    */
   unwrapKey(wrapping: { label: string; id: string }, wrapped: Buffer, spec: { label: string; id: string; algorithm: KeyAlgorithm; spki?: Buffer; session?: boolean }): KeyRecord;
   /**

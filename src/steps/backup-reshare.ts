@@ -10,7 +10,7 @@ import { OfficiantError } from '../errors.js';
 import type { KeyAttributes } from '../engine/ports.js';
 import type { KeyAlgorithm } from '../script/schema.js';
 import { backupResults, takeReceipts, writeBackupSet } from './backup-shares.js';
-import { newBackup } from './backup-split.js';
+import { copyRef, newBackup } from './backup-split.js';
 import { backedUpKeys, collectShares, oldWrapKeyRef, readBlobs, rebuildWrapKey } from './backup-restore.js';
 import type { StepHandler } from './step.types.js';
 
@@ -34,6 +34,9 @@ export const backupReshare: StepHandler<'backup.reshare'> = {
         custodians,
         threshold,
         supersedes: { ceremony_id: old.ceremony.ceremony_id, kcv: old.wrap_key.kcv, manifest_sha256: backup.sha256 },
+        // Stored keys are never touched: each old blob is unwrapped into a session copy under its own label, wrapped
+        // under the new wrap key and destroyed. No transport key is needed: a copy carries no CKA_WRAP_WITH_TRUSTED.
+        transport: false,
         wrap: async (newRef) => {
           if (shares.length === 0) throw new OfficiantError('ceremony.step-failed', 're-share interrupted before its new backup was recorded: retry the step so the custodians open their shares again');
           const session = await ctx.session();
@@ -42,20 +45,21 @@ export const backupReshare: StepHandler<'backup.reshare'> = {
           const out: Buffer[] = [];
           const attributes: (KeyAttributes | null)[] = [];
           try {
-            session.destroyObjects(oldRef);
-            session.importWrapKey(oldRef, oldKey, { session: true });
+            session.destroyObjects(oldRef, { sessionOnly: true });
+            session.importWrapKey(oldRef, oldKey, { session: true, use: 'unwrap' });
             for (const [i, k] of keys.entries()) {
-              session.destroyObjects(k);
-              const copy = session.unwrapKey(oldRef, blobs[i], { label: k.label, id: k.id, algorithm: k.algorithm as KeyAlgorithm, spki: createPublicKey(k.public_key).export({ type: 'spki', format: 'der' }), session: true });
+              const copy = copyRef(k);
               try {
-                out.push(session.wrapKey(newRef, k));
+                session.destroyObjects(copy, { sessionOnly: true });
+                session.unwrapKey(oldRef, blobs[i], { ...copy, algorithm: k.algorithm as KeyAlgorithm, spki: createPublicKey(k.public_key).export({ type: 'spki', format: 'der' }), session: true });
+                out.push(session.wrapKey(newRef, copy));
                 attributes.push(k.attributes);
               } finally {
-                session.destroyObjects(copy);
+                session.destroyObjects(copy, { sessionOnly: true });
               }
             }
           } finally {
-            session.destroyObjects(oldRef);
+            session.destroyObjects(oldRef, { sessionOnly: true });
             oldKey.wipe();
           }
           return { blobs: out, attributes };

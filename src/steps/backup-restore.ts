@@ -144,8 +144,8 @@ export const backupRestore: StepHandler<'backup.restore'> = {
             run: async () => {
               const wrapKey = await rebuildWrapKey(shares, m);
               try {
-                session.destroyObjects(ref);
-                session.importWrapKey(ref, wrapKey, { session: true });
+                session.destroyObjects(ref, { sessionOnly: true });
+                session.importWrapKey(ref, wrapKey, { session: true, use: 'unwrap' });
                 try {
                   return keys.map((k, i) => {
                     const have = restoredRecord(session, k);
@@ -154,7 +154,7 @@ export const backupRestore: StepHandler<'backup.restore'> = {
                     return { label: r.label, id: r.id, algorithm: r.algorithm, spki_sha256: sha256(r.spki), attributes: r.attributes as unknown as JsonObject };
                   });
                 } finally {
-                  session.destroyObjects(ref);
+                  session.destroyObjects(ref, { sessionOnly: true });
                 }
               } finally {
                 wrapKey.wipe();

@@ -253,14 +253,18 @@ export async function takeReceipts(ctx: StepContext, made: MadeBackup, purpose: 
 export function backupResults(ctx: StepContext, made: MadeBackup): void {
   const m = made.manifest;
   ctx.result('Wrap key check value', `${m.wrap_key.kcv} (HMAC-SHA256 of a fixed label under the 256-bit wrap key; a wrong rebuild gives another value)`);
-  ctx.result('Wrap key in the HSM', `imported by the SO as CKA_TRUSTED, wrap-only, sensitive, non-extractable; destroyed after wrapping (label ${m.wrap_key.hsm.label})`);
+  ctx.result('Wrap key in the HSM', `from the HSM's random generator; imported as a session object (in the HSM's memory, never stored), wrap-only, sensitive, non-extractable; destroyed after wrapping`);
+  const t = m.wrap_key.hsm.transport;
+  if (t) {
+    ctx.result('Transport key', `generated in the HSM by the security officer as CKA_TRUSTED (the only kind of key a CKA_WRAP_WITH_TRUSTED key can leave under); each key left the token under it, was unwrapped at once into a session copy, wrapped under the wrap key, and the copy destroyed; the transport key was destroyed after use (label ${t.label})`);
+  }
   ctx.result('Threshold', `${m.threshold} of ${m.custodians.length} custodians`);
   for (const k of m.keys) {
     ctx.result(`Backed-up key ${k.label}`, `${k.algorithm}, public key SHA-256 ${k.spki_sha256}; wrapped with CKM_AES_KEY_WRAP_PAD to ${k.blob_file} (SHA-256 ${k.blob_sha256})`);
     if (k.attributes) {
       ctx.result(
         `Attributes of ${k.label}`,
-        `sensitive=${k.attributes.sensitive}, extractable=${k.attributes.extractable}, wrap-with-trusted=${k.attributes.wrapWithTrusted}, never-extractable=${k.attributes.neverExtractable}: a backed-up key is NOT NEVER_EXTRACTABLE; it leaves the HSM only wrapped under an SO-trusted key`,
+        `sensitive=${k.attributes.sensitive}, extractable=${k.attributes.extractable}, wrap-with-trusted=${k.attributes.wrapWithTrusted}, never-extractable=${k.attributes.neverExtractable}: a backed-up key is NOT NEVER_EXTRACTABLE; it leaves the HSM only wrapped under a key the SO marked trusted`,
       );
     }
   }

@@ -10,7 +10,9 @@
 import { OfficiantError } from '../errors.js';
 import { blobFile, checkQuorumShape, CUSTODIAN_ROLE, publicKeyFile, resolveCustodians, sha256, BACKUP_FORMAT, type BackupKey, type BackupManifest } from '../engine/backup.js';
 import type { Json } from '../engine/journal.js';
-import type { KeyAttributes, Secret } from '../engine/ports.js';
+import type { KeyAttributes, Secret, WrapKeyRecord } from '../engine/ports.js';
+import type { KeyAlgorithm } from '../script/schema.js';
+import { createPublicKey } from 'node:crypto';
 import { secretFromBytes } from '../engine/secret.js';
 import { keyCheckValue } from '../engine/shares.js';
 import { backupResults, sealShares, takeReceipts, writeBackupSet, type MadeBackup } from './backup-shares.js';
@@ -18,10 +20,24 @@ import type { StepContext, StepHandler } from './step.types.js';
 import type { StepOf } from '../script/schema.js';
 import type { RosterBody } from '../evidence/roster.types.js';
 
-/** The wrap key's label and CKA_ID on the token: fixed per ceremony and step, so a left-over copy is found. */
-export function wrapKeyRef(ctx: StepContext): { label: string; id: string } {
+type Ref = { label: string; id: string };
+
+/**
+ * Labels and CKA_IDs of the keys a backup step makes on the token, fixed per ceremony and step so a left-over
+ * one is found: the backup wrap key (a session object) and the SO's transport key (a token object).
+ */
+export function backupKeyRefs(ctx: StepContext): { wrap: Ref; transport: Ref } {
   const ref = ctx.ceremonyRef();
-  return { label: `officiant-backup-wrap-${ctx.step.id}`.slice(0, 64), id: sha256(`${ref.ceremony_id}/${ctx.step.id}`).slice(0, 16) };
+  const id = sha256(`${ref.ceremony_id}/${ctx.step.id}`).slice(0, 16);
+  return {
+    wrap: { label: `officiant-backup-wrap-${ctx.step.id}`.slice(0, 64), id },
+    transport: { label: `officiant-backup-transport-${ctx.step.id}`.slice(0, 64), id },
+  };
+}
+
+/** A session copy of a key, unwrapped only to be wrapped again at once: its own label, so no stored key is touched. */
+export function copyRef(key: Ref): Ref {
+  return { label: `officiant-backup-copy-${key.id}`.slice(0, 64), id: key.id };
 }
 
 type Custodians = StepOf<'backup.split'>['params']['custodians'];
@@ -46,9 +62,12 @@ function certificateOf(ctx: StepContext, label: string): string | null {
 }
 
 /**
- * In one effect: a fresh wrap key (SO-trusted on the token while it wraps `labels`), the blobs, and sealed
- * shares for `custodianIds`. `wrap` wraps each key with the imported wrap key and returns its blob and
- * attributes (split: the token's own key; re-share: a session copy unwrapped from the old backup).
+ * In one effect: a fresh 256-bit wrap key from the HSM's RNG, its check value, the blobs, and sealed shares for
+ * the custodians. The wrap key is imported as a wrap-only session object (in the HSM's memory, never stored);
+ * `wrap` wraps each key with it and returns the blobs. With `transport`, the SO first has the token generate a
+ * trusted transport key (the only kind of key a CKA_WRAP_WITH_TRUSTED key accepts): `wrap` exports each key
+ * under it, unwraps that into a session copy and wraps the copy under the wrap key. Both keys are destroyed
+ * before the effect returns; a transport key left by an interrupted attempt is destroyed first.
  */
 export async function newBackup(
   ctx: StepContext,
@@ -57,7 +76,8 @@ export async function newBackup(
     custodians: Custodians;
     threshold: number;
     supersedes: BackupManifest['supersedes'];
-    wrap: (wrapRef: { label: string; id: string }) => Promise<{ blobs: Buffer[]; attributes: (KeyAttributes | null)[] }>;
+    transport: boolean;
+    wrap: (wrapRef: Ref, transportRef: Ref | undefined) => Promise<{ blobs: Buffer[]; attributes: (KeyAttributes | null)[] }>;
   },
 ): Promise<MadeBackup> {
   const roster = ctx.roster();
@@ -65,31 +85,28 @@ export async function newBackup(
   const custodians = resolveCustodians(roster, ids);
   checkQuorumShape(custodians.length, opts.threshold);
   const ceremony = ctx.ceremonyRef();
-  const wrapRef = wrapKeyRef(ctx);
+  const refs = backupKeyRefs(ctx);
   const made = await ctx.effect<Json>(
     'backup.split',
-    { wrap_key: wrapRef, keys: opts.keys.map((k) => k.label), custodians: ids, threshold: opts.threshold },
+    { wrap_key: refs.wrap, ...(opts.transport ? { transport_key: refs.transport } : {}), keys: opts.keys.map((k) => k.label), custodians: ids, threshold: opts.threshold },
     {
       run: async () => {
-        // A copy left on the token by an interrupted attempt is useless (its value was only in memory): remove it.
-        (await ctx.session()).destroyObjects(wrapRef);
+        // A transport key left on the token by an interrupted attempt can restore nothing: remove it.
+        if (opts.transport) (await ctx.session()).destroyObjects(refs.transport);
+        let transport: WrapKeyRecord | undefined;
+        if (opts.transport) {
+          transport = await ctx.securityOfficer((so) => so.generateTrustedWrapKey(refs.transport));
+          const t = transport.attributes;
+          if (!t.trusted || t.extractable || !t.sensitive || t.encrypt || t.decrypt) throw new OfficiantError('ceremony.step-failed', 'the token did not make the transport key trusted, sensitive, non-extractable and for wrapping only');
+        }
+        const session = await ctx.session();
         let wrapKey: Secret | undefined;
         try {
-          const imported = await ctx.securityOfficer((so) => {
-            wrapKey = secretFromBytes(so.random(32));
-            return so.importWrapKey(wrapRef, wrapKey, { trusted: true });
-          });
-          if (!imported.attributes.trusted || imported.attributes.extractable || !imported.attributes.sensitive) {
-            throw new OfficiantError('ceremony.step-failed', 'the token did not keep the wrap key trusted, sensitive and non-extractable');
-          }
-          const kcv = keyCheckValue(wrapKey!);
-          let wrapped: { blobs: Buffer[]; attributes: (KeyAttributes | null)[] };
-          const session = await ctx.session();
-          try {
-            wrapped = await opts.wrap(wrapRef);
-          } finally {
-            session.destroyObjects(wrapRef);
-          }
+          wrapKey = secretFromBytes(session.random(32));
+          const kcv = keyCheckValue(wrapKey);
+          const w = session.importWrapKey(refs.wrap, wrapKey, { session: true, use: 'wrap' }).attributes;
+          if (w.extractable || !w.sensitive || !w.wrap || w.unwrap || w.encrypt || w.decrypt) throw new OfficiantError('ceremony.step-failed', 'the token did not keep the wrap key sensitive, non-extractable and wrap-only');
+          const wrapped = await opts.wrap(refs.wrap, transport ? refs.transport : undefined);
           const files: Record<string, string> = {};
           const keys: BackupKey[] = opts.keys.map((k, i) => {
             files[blobFile(k.label)] = wrapped.blobs[i].toString('base64');
@@ -108,14 +125,18 @@ export async function newBackup(
               attributes: wrapped.attributes[i],
             };
           });
-          const sealed = await sealShares(wrapKey!, custodians, { threshold: opts.threshold, ceremonyId: ceremony.ceremony_id, kcv });
+          const sealed = await sealShares(wrapKey, custodians, { threshold: opts.threshold, ceremonyId: ceremony.ceremony_id, kcv });
           const manifest: BackupManifest = {
             format: BACKUP_FORMAT,
             ceremony,
             step_id: ctx.step.id,
             created_at: new Date().toISOString(),
             threshold: opts.threshold,
-            wrap_key: { bits: 256, kcv, hsm: { label: wrapRef.label, trusted: true, destroyed_after_use: true } },
+            wrap_key: {
+              bits: 256,
+              kcv,
+              hsm: { label: refs.wrap.label, session_object: true, use: 'wrap', destroyed_after_use: true, transport: transport ? { label: refs.transport.label, trusted: true, generated_in_hsm: true, destroyed_after_use: true } : null },
+            },
             custodians: sealed.custodians,
             keys,
             supersedes: opts.supersedes,
@@ -123,10 +144,12 @@ export async function newBackup(
           return { manifest, files: { ...files, ...sealed.files } } as unknown as Json;
         } finally {
           wrapKey?.wipe();
+          session.destroyObjects(refs.wrap, { sessionOnly: true });
+          if (opts.transport) session.destroyObjects(refs.transport);
         }
       },
-      // An interrupted split never took effect: its wrap key lived only in memory, so nothing it may have left
-      // (a token copy of the wrap key, which run() destroys first) can restore anything. It is made again.
+      // An interrupted backup never took effect: its wrap key lived only in memory, so nothing it may have left
+      // (a transport key on the token, which run() destroys first) can restore anything. It is made again.
       reconcile: () => undefined,
     },
     ctx.people(ctx.step.perform)[0],
@@ -149,9 +172,23 @@ export const backupSplit: StepHandler<'backup.split'> = {
       custodians,
       threshold,
       supersedes: null,
-      wrap: async (wrapRef) => {
+      transport: true,
+      // The token's key leaves it only under the SO's trusted transport key; that blob is unwrapped at once into a
+      // session copy, which is wrapped under the backup wrap key and destroyed. Only the last blob is kept.
+      wrap: async (wrapRef, transportRef) => {
         const session = await ctx.session();
-        const blobs = keys.map((k) => session.wrapKey(wrapRef, k));
+        const blobs = keys.map((k) => {
+          const viaTransport = session.wrapKey(transportRef!, k);
+          const copy = copyRef(k);
+          try {
+            session.destroyObjects(copy, { sessionOnly: true });
+            session.unwrapKey(transportRef!, viaTransport, { ...copy, algorithm: k.algorithm as KeyAlgorithm, spki: createPublicKey(k.spkiPem).export({ type: 'spki', format: 'der' }), session: true });
+            return session.wrapKey(wrapRef, copy);
+          } finally {
+            viaTransport.fill(0);
+            session.destroyObjects(copy, { sessionOnly: true });
+          }
+        });
         const attributes = keys.map((k) => session.findKeys(k.label).find((r) => r.id === k.id)?.attributes ?? null);
         return { blobs, attributes };
       },

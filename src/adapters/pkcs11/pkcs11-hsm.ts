@@ -6,7 +6,7 @@ import graphene from 'graphene-pk11';
 import { createHash, createPublicKey, randomBytes, verify as verifySignature } from 'node:crypto';
 import { OfficiantError, type HsmCode } from '../../errors.js';
 import { failpoint } from '../../failpoints.js';
-import type { Hsm, HsmSession, KeyAttributes, KeyRecord, Secret, TokenIdentity, WrapKeyRecord } from '../../engine/ports.js';
+import type { Hsm, HsmSession, KeyAttributes, KeyRecord, Secret, TokenIdentity, WrapKeyRecord, WrapKeyUse } from '../../engine/ports.js';
 import { acquireModule, type Pkcs11Module } from './module-registry.js';
 import type { KeyAlgorithm } from '../../script/schema.js';
 
@@ -157,6 +157,36 @@ export function endSession(session: graphene.Session | undefined): void {
   }
 }
 
+/** A wrap key as the token reports it (read back, not the template asked for). */
+function wrapKeyRecord(obj: graphene.SessionObject): WrapKeyRecord {
+  const a = obj.getAttribute({
+    label: null, id: null, checkValue: null, sensitive: null, extractable: null, neverExtractable: null, alwaysSensitive: null, local: null,
+    wrap: null, unwrap: null, encrypt: null, decrypt: null, sign: null, verify: null, derive: null, modifiable: null, copyable: null, trusted: null,
+  });
+  return {
+    label: a.label as string,
+    id: (a.id as Buffer).toString('hex'),
+    checkValue: (a.checkValue as Buffer).toString('hex'),
+    attributes: {
+      sensitive: !!a.sensitive,
+      extractable: !!a.extractable,
+      neverExtractable: !!a.neverExtractable,
+      alwaysSensitive: !!a.alwaysSensitive,
+      local: !!a.local,
+      wrap: !!a.wrap,
+      unwrap: !!a.unwrap,
+      encrypt: !!a.encrypt,
+      decrypt: !!a.decrypt,
+      sign: !!a.sign,
+      verify: !!a.verify,
+      derive: !!a.derive,
+      modifiable: !!a.modifiable,
+      copyable: !!a.copyable,
+      trusted: !!a.trusted,
+    },
+  };
+}
+
 class Pkcs11Session implements HsmSession {
   constructor(
     private readonly slot: graphene.Slot,
@@ -260,17 +290,17 @@ class Pkcs11Session implements HsmSession {
     return found.items(0).toType<graphene.PrivateKey>();
   }
 
-  importWrapKey(spec: { label: string; id: string }, key: Secret, opts: { trusted?: boolean; session?: boolean } = {}): WrapKeyRecord {
+  importWrapKey(spec: { label: string; id: string }, key: Secret, opts: { trusted?: boolean; session?: boolean; use?: WrapKeyUse } = {}): WrapKeyRecord {
     if (key.length !== 32) throw new OfficiantError('hsm.general', `importing wrap key "${spec.label}": expected 32 bytes, got ${key.length}`);
     try {
       if (this.session.find({ label: spec.label }).length > 0) throw new OfficiantError('env.key-label-used', `importing wrap key "${spec.label}": the label is already in use on the token`);
       failpoint('hsm.importWrapKey');
-      // Wrap and unwrap only: a key that could also encrypt or decrypt would let anyone with the user PIN
-      // decrypt a backup blob's bytes outside the unwrap path. CKA_TRUSTED is left out: SoftHSM answers
-      // CKR_ATTRIBUTE_READ_ONLY to it in a user session (only the SO may set it).
-      // A trusted key is made in an SO session, where only public objects can be created: it is a token object
-      // (it must outlive the SO login), wrap-only, and the caller destroys it when the wrapping is done.
-      const usage = opts.trusted ? { private: false, trusted: true, wrap: true, unwrap: false } : { private: true, wrap: true, unwrap: true };
+      // Wrap and/or unwrap only: a key that could also encrypt or decrypt would let anyone with the user PIN
+      // decrypt a backup blob's bytes outside the unwrap path. CKA_TRUSTED is set only in an SO session (SoftHSM
+      // answers CKR_ATTRIBUTE_READ_ONLY to it in a user session); there only public objects can be created, so
+      // a trusted key is a public token object (it must outlive the SO login), wrap-only.
+      const use = opts.use ?? (opts.trusted ? 'wrap' : 'both');
+      const usage = { private: !opts.trusted, ...(opts.trusted ? { trusted: true } : {}), wrap: use !== 'unwrap', unwrap: use !== 'wrap' };
       const obj = key.use((value) =>
         this.session.create({
           class: graphene.ObjectClass.SECRET_KEY,
@@ -291,32 +321,7 @@ class Pkcs11Session implements HsmSession {
           copyable: false,
         }),
       );
-      const a = obj.getAttribute({
-        label: null, id: null, checkValue: null, sensitive: null, extractable: null, neverExtractable: null, alwaysSensitive: null, local: null,
-        wrap: null, unwrap: null, encrypt: null, decrypt: null, sign: null, verify: null, derive: null, modifiable: null, copyable: null, trusted: null,
-      });
-      return {
-        label: a.label as string,
-        id: (a.id as Buffer).toString('hex'),
-        checkValue: (a.checkValue as Buffer).toString('hex'),
-        attributes: {
-          sensitive: !!a.sensitive,
-          extractable: !!a.extractable,
-          neverExtractable: !!a.neverExtractable,
-          alwaysSensitive: !!a.alwaysSensitive,
-          local: !!a.local,
-          wrap: !!a.wrap,
-          unwrap: !!a.unwrap,
-          encrypt: !!a.encrypt,
-          decrypt: !!a.decrypt,
-          sign: !!a.sign,
-          verify: !!a.verify,
-          derive: !!a.derive,
-          modifiable: !!a.modifiable,
-          copyable: !!a.copyable,
-          trusted: !!a.trusted,
-        },
-      };
+      return wrapKeyRecord(obj);
     } catch (err) {
       // Messages carry the label only: pkcs11Error takes the first line of the binding's message, which names
       // the function and CKR code, never the template's values.
@@ -324,9 +329,42 @@ class Pkcs11Session implements HsmSession {
     }
   }
 
-  destroyObjects(ref: { label: string; id: string }): number {
+  generateTrustedWrapKey(spec: { label: string; id: string }): WrapKeyRecord {
     try {
-      const found = this.session.find({ label: ref.label, id: Buffer.from(ref.id, 'hex') });
+      if (this.session.find({ label: spec.label }).length > 0) throw new OfficiantError('env.key-label-used', `generating wrap key "${spec.label}": the label is already in use on the token`);
+      failpoint('hsm.generateTrustedWrapKey');
+      // Made by the token itself (its value never leaves it), public because an SO session can create nothing
+      // else, and a token object because it must outlive the SO login; wrap and unwrap only.
+      const obj = this.session.generateKey(graphene.KeyGenMechanism.AES, {
+        class: graphene.ObjectClass.SECRET_KEY,
+        keyType: graphene.KeyType.AES,
+        valueLen: 32,
+        token: true,
+        private: false,
+        trusted: true,
+        label: spec.label,
+        id: Buffer.from(spec.id, 'hex'),
+        sensitive: true,
+        extractable: false,
+        wrap: true,
+        unwrap: true,
+        encrypt: false,
+        decrypt: false,
+        sign: false,
+        verify: false,
+        derive: false,
+        modifiable: false,
+        copyable: false,
+      });
+      return wrapKeyRecord(obj);
+    } catch (err) {
+      throw pkcs11Error(err, `generating wrap key "${spec.label}"`);
+    }
+  }
+
+  destroyObjects(ref: { label: string; id: string }, opts: { sessionOnly?: boolean } = {}): number {
+    try {
+      const found = this.session.find({ label: ref.label, id: Buffer.from(ref.id, 'hex'), ...(opts.sessionOnly ? { token: false } : {}) });
       const n = found.length;
       for (let i = n - 1; i >= 0; i--) this.session.destroy(found.items(i));
       return n;
@@ -371,8 +409,8 @@ class Pkcs11Session implements HsmSession {
           .unwrapKey(graphene.MechanismEnum.AES_KEY_WRAP_PAD, wk, wrapped, {
             class: graphene.ObjectClass.PRIVATE_KEY, keyType, token: !spec.session, private: true, label: spec.label, id,
             sign: true, sensitive: true, decrypt: false, unwrap: false, derive: false,
-            // A session copy exists only to be wrapped again (re-share): extractable, under a trusted key only.
-            ...(spec.session ? { extractable: true, wrapWithTrusted: true } : { extractable: false }),
+            // A session copy exists only to be wrapped again at once (backup, re-share): extractable, in memory.
+            ...(spec.session ? { extractable: true, wrapWithTrusted: false } : { extractable: false }),
             // Last: SoftHSM applies a template in order and refuses any attribute after CKA_MODIFIABLE=false.
             copyable: false, modifiable: false,
           })
