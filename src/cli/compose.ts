@@ -1,6 +1,6 @@
 // Composition root shared by run, rehearse and resume: reads the files people hand us, builds the adapters
 // (PKCS#11 module, output directory, journal file, prompter, PDF renderer) and hands them to the engine.
-import { createHash } from 'node:crypto';
+import { X509Certificate, createHash, createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -139,6 +139,17 @@ export function loadBackup(dir: string, opts: { blobs: boolean }): LoadedBackup 
   }
   const problems = manifestProblems(manifest);
   if (problems.length > 0) throw new OfficiantError('input.backup-invalid', `${file}: not a usable backup manifest (${problems.length} problem(s))`, { details: problems });
+  for (const k of manifest.keys) {
+    let spki: string | undefined;
+    let certSpki: string | undefined;
+    try {
+      spki = createHash('sha256').update(createPublicKey(k.public_key).export({ type: 'spki', format: 'der' })).digest('hex');
+      certSpki = k.certificate ? createHash('sha256').update(new X509Certificate(k.certificate).publicKey.export({ type: 'spki', format: 'der' })).digest('hex') : spki;
+    } catch {
+      throw new OfficiantError('input.backup-invalid', `${file}: the public key or certificate of "${k.label}" cannot be read`);
+    }
+    if (spki !== k.spki_sha256 || certSpki !== k.spki_sha256) throw new OfficiantError('input.backup-invalid', `${file}: the public key and certificate of "${k.label}" do not match its recorded SHA-256: the manifest is not consistent`);
+  }
   // The wrapped keys must be the recorded ones before anyone is asked for anything. (Share files are checked per
   // custodian at the step: a damaged one is refused by name and another custodian can stand in.)
   for (const k of opts.blobs ? manifest.keys : []) {

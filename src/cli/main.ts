@@ -78,6 +78,7 @@ async function main(argv: string[]): Promise<number> {
     .argument('<out>', 'output directory of an interrupted ceremony')
     .description('continue a paused or interrupted ceremony from its journal')
     .option('--answers <file>', 'non-interactive: answers file')
+    .option('--backup <dir>', 'restore, re-share, share verification: where the backup set is now, if it moved (it must be the same)')
     .action(async (out: string, opts) => {
       const { resumeCommand } = await import('./commands/ceremony.js');
       code = await resumeCommand(out, opts, print);

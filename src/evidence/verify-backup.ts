@@ -73,14 +73,24 @@ function checkReceipts(
       return valid;
     }
     const check = checkReceipt(input.roster, rebuilt, String(r.signature));
+    // A custodian may open their share in more than one attempt of a step (a retry re-opens every share): each
+    // receipt must verify; they count once.
     if (!check.ok) out.problems.push(`${stepId}: receipt of ${c.name} (share ${c.index}): ${check.reason}`);
-    else if (valid.has(c.officer)) out.problems.push(`${stepId}: ${c.name} has two receipts for share ${c.index}`);
     else valid.add(c.officer);
   }
   return valid;
 }
 
-function checkMadeBackup(out: { problems: string[]; notes: string[] }, input: BackupEvidenceInput, ref: CeremonyRef, stepId: string, kind: string, made: { manifest: BackupManifest; files: Record<string, string> }, completed: boolean): void {
+function checkMadeBackup(
+  out: { problems: string[]; notes: string[] },
+  input: BackupEvidenceInput,
+  ref: CeremonyRef,
+  stepId: string,
+  kind: string,
+  made: { manifest: BackupManifest; files: Record<string, string> },
+  completed: boolean,
+  source?: { manifest: BackupManifest; sha256: string },
+): void {
   const m = made.manifest;
   const where = `${stepId}`;
   for (const p of manifestProblems(m)) out.problems.push(`${where}: backup manifest: ${p}`);
@@ -137,6 +147,7 @@ function checkMadeBackup(out: { problems: string[]; notes: string[] }, input: Ba
       out.problems.push(`${where}: share ${c.index} is not sealed to ${c.name}'s enrolled device and 9d key`);
     }
   }
+  checkAgainstScript(out, input, stepId, m, source?.manifest, source?.sha256);
   const valid = checkReceipts(out, input, ref, stepId, m, kind === 'backup.reshare' ? 'reshare' : 'split');
   const absent = new Set(events(input.entries, stepId, 'custodian-absent', m.wrap_key.kcv).map((e) => String(e.officer)));
   const step = input.script.steps.find((s) => s.id === stepId);
@@ -148,6 +159,51 @@ function checkMadeBackup(out: { problems: string[]; notes: string[] }, input: Ba
     `${where}: backup of ${(m.keys ?? []).map((k) => k.label).join(', ')}, ${m.threshold} of ${m.custodians?.length ?? 0}, wrap key check value ${m.wrap_key?.kcv}; ${valid.size} receipt(s) verified${absent.size > 0 ? `, ${absent.size} custodian(s) absent (deviation: to verify later)` : ''}`,
   );
   if (m.supersedes) out.notes.push(`${where}: supersedes the backup with check value ${m.supersedes.kcv} (manifest ${m.supersedes.manifest_sha256})`);
+}
+
+/** Outputs of successful operations `op` in the journal, with their intents' parameters. */
+function operations(entries: JournalEntry[], op: string): { params: JsonObject; output: JsonObject }[] {
+  const intents = new Map(entries.filter((e) => e.type === 'intent' && e.data.op === op).map((e) => [e.seq, e]));
+  return entries
+    .filter((e) => e.type === 'result' && e.data.ok === true && intents.has(e.data.intent as number))
+    .map((e) => ({ params: intents.get(e.data.intent as number)!.data.params as JsonObject, output: e.data.output as JsonObject }));
+}
+
+/**
+ * The backup is the one the script asked for: its threshold, its custodians (as listed, or every active custodian
+ * of the roster the ceremony started with), a spare share; for a split, the keys this ceremony generated with the
+ * certificates it issued; for a re-share, the source backup's keys, and the source named as superseded.
+ */
+function checkAgainstScript(out: { problems: string[] }, input: BackupEvidenceInput, stepId: string, m: BackupManifest, source?: BackupManifest, sourceSha256?: string): void {
+  const step = input.script.steps.find((s) => s.id === stepId);
+  if (!step || (step.kind !== 'backup.split' && step.kind !== 'backup.reshare')) return;
+  const p = step.params;
+  const ids = (m.custodians ?? []).map((c) => c.officer);
+  if (m.threshold !== p.threshold) out.problems.push(`${stepId}: the backup needs ${m.threshold} shares, the script says ${p.threshold}`);
+  if (ids.length - m.threshold < 1) out.problems.push(`${stepId}: ${m.threshold} of ${ids.length} leaves no spare share`);
+  const expected = Array.isArray(p.custodians)
+    ? p.custodians
+    : input.roster?.officers.filter((o) => o.status === 'active' && o.roles.includes('custodian')).map((o) => o.id);
+  if (expected && canonicalJson(expected) !== canonicalJson(ids)) out.problems.push(`${stepId}: the backup's custodians (${ids.join(', ')}) are not the script's (${expected.join(', ')})`);
+  if (!Array.isArray(p.custodians) && ids.length !== p.custodians.count) out.problems.push(`${stepId}: ${ids.length} custodians, the script says ${p.custodians.count}`);
+  if (step.kind === 'backup.split') {
+    const labels = (m.keys ?? []).map((k) => k.label);
+    if (canonicalJson(labels) !== canonicalJson(step.params.keys)) out.problems.push(`${stepId}: the backup holds ${labels.join(', ')}, the script says ${step.params.keys.join(', ')}`);
+    const generated = operations(input.entries, 'hsm.generate-key').map((o) => o.output);
+    const certificates = operations(input.entries, 'hsm.sign-certificate');
+    for (const k of m.keys ?? []) {
+      const g = generated.find((x) => x.label === k.label);
+      if (!g || g.spkiSha256 !== k.spki_sha256 || g.id !== k.id) out.problems.push(`${stepId}: key ${k.label} in the backup is not the key this ceremony generated`);
+      const issued = certificates.filter((c) => c.params.key === k.label).map((c) => String(c.output.pem));
+      if (k.certificate !== null && !issued.includes(k.certificate)) out.problems.push(`${stepId}: the certificate of ${k.label} in the backup is not one this ceremony issued`);
+    }
+  } else if (source) {
+    const same = (x: BackupManifest) => canonicalJson((x.keys ?? []).map((k) => [k.label, k.id, k.spki_sha256, k.certificate]));
+    if (same(m) !== same(source)) out.problems.push(`${stepId}: the new backup does not hold exactly the keys of the backup it re-shares`);
+    if (m.supersedes?.ceremony_id !== source.ceremony.ceremony_id || m.supersedes?.kcv !== source.wrap_key.kcv || m.supersedes?.manifest_sha256 !== sourceSha256) {
+      out.problems.push(`${stepId}: the new backup does not name the backup it re-shares as superseded`);
+    }
+  }
 }
 
 export function verifyBackupEvidence(input: BackupEvidenceInput): { problems: string[]; notes: string[] } {
@@ -185,7 +241,7 @@ export function verifyBackupEvidence(input: BackupEvidenceInput): { problems: st
         if (completed) out.problems.push(`${step.id}: completed without a recorded backup`);
         continue;
       }
-      checkMadeBackup(out, input, ref, step.id, step.kind, made[0].output as unknown as { manifest: BackupManifest; files: Record<string, string> }, completed);
+      checkMadeBackup(out, input, ref, step.id, step.kind, made[0].output as unknown as { manifest: BackupManifest; files: Record<string, string> }, completed, source && copy ? { manifest: source, sha256: sha256(copy) } : undefined);
     }
     if ((step.kind === 'backup.restore' || step.kind === 'backup.reshare') && source) {
       const opened = checkReceipts(out, input, ref, step.id, source, step.kind === 'backup.restore' ? 'restore' : 'reshare');

@@ -286,8 +286,20 @@ function checkView(script: ScriptView, src: YamlSource): { errors: Problem[]; wa
         }
         break;
       }
+      case 'backup.restore':
       case 'backup.split':
       case 'backup.reshare': {
+        // Restore and re-share unwrap keys into a token: a fresh one this ceremony initialises, never the token a
+        // live key is stored on. Each backup step is approved by a quorum first.
+        const approved = steps.some((a, j) => j < i && a?.kind === 'quorum.approve' && a.params.approve === step.id);
+        const approvalKnown = !kinds.slice(0, i).includes(undefined);
+        if (step.kind !== 'backup.split') {
+          if (!kinds.slice(0, i).includes('hsm.init-token')) errors.push(src.problem(at(i, ['kind']), `${step.kind} works in a fresh token: an earlier hsm.init-token step must initialise it`));
+          if (!approved && approvalKnown) errors.push(src.problem(at(i, ['kind']), `${step.kind} needs a quorum.approve step before it that approves "${step.id}"`));
+          if (step.kind === 'backup.restore') break;
+        } else if (!approved && approvalKnown) {
+          warnings.push(src.problem(at(i, ['kind']), `no quorum.approve step before it approves "${step.id}": the backup is made without the officers' approval`));
+        }
         const { custodians, threshold } = step.params;
         const seen = new Map<string, number>();
         if (Array.isArray(custodians)) {

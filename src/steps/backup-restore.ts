@@ -15,7 +15,7 @@ import type { KeyAlgorithm } from '../script/schema.js';
 import type { LoadedBackup } from '../engine/runner.js';
 import { combineShares, keyCheckValue } from '../engine/shares.js';
 import { p1363ToDer } from '../evidence/cms.js';
-import { administrator, custodianPresent, openCustodianShare } from './backup-shares.js';
+import { administrator, confirmBackupOnPaper, custodianPresent, openCustodianShare } from './backup-shares.js';
 import type { StepContext, StepHandler } from './step.types.js';
 
 function failed(message: string): OfficiantError {
@@ -130,7 +130,14 @@ export const backupRestore: StepHandler<'backup.restore'> = {
     const m = backup.manifest;
     const keys = backedUpKeys(m, ctx.step.params.keys);
     const blobs = readBlobs(backup, keys);
-    ctx.prompter.say(`  Backup of ceremony ${m.ceremony.ceremony_id} (${m.ceremony.script_id}): ${m.threshold} of ${m.custodians.length} custodians; wrap key check value ${m.wrap_key.kcv}`);
+    ctx.prompter.say(`  Backup of ceremony ${m.ceremony.ceremony_id} (${m.ceremony.script_id}): ${m.threshold} of ${m.custodians.length} custodians`);
+    await confirmBackupOnPaper(ctx, m);
+    for (const k of keys) {
+      if (!k.certificate) continue;
+      const fingerprint = new X509Certificate(k.certificate).fingerprint256;
+      const same = await ctx.prompter.confirm(administrator(ctx), `The backup's certificate of ${k.label} has SHA-256 ${fingerprint}. Is that the published fingerprint?`, { stepId: ctx.step.id });
+      if (!same) throw new OfficiantError('ceremony.step-failed', `the backup's certificate of ${k.label} (SHA-256 ${fingerprint}) is not the published one: stop and find the right backup set`);
+    }
     const session = await ctx.session();
     const ref = oldWrapKeyRef(m);
     let restored = keys.map((k) => restoredRecord(session, k));
@@ -175,15 +182,11 @@ export const backupRestore: StepHandler<'backup.restore'> = {
     }
     ctx.setToken(session.token());
     ctx.result('Backup', `ceremony ${m.ceremony.ceremony_id} (${m.ceremony.script_id}), manifest SHA-256 ${backup.sha256}`);
-    ctx.result('Wrap key check value', `${m.wrap_key.kcv}: the rebuilt key matched it before it reached the HSM; imported as a session object that only unwraps, destroyed after use`);
+    ctx.result('Wrap key check value', `${m.wrap_key.kcv}: typed from the paper record before anyone opened a share; the rebuilt key matched it before it reached the HSM, where it was a session object that only unwraps, destroyed after use`);
     for (const [i, k] of keys.entries()) {
       const r = restored[i]!;
       const a = r.attributes as unknown as Record<string, boolean>;
-      if (k.certificate) {
-        const fingerprint = new X509Certificate(k.certificate).fingerprint256;
-        ctx.prompter.say(`  Original certificate of ${k.label}, SHA-256 (read aloud, compare with the published one): ${fingerprint}`);
-        ctx.result(`Original certificate of ${k.label}`, `SHA-256 ${fingerprint}`);
-      }
+      if (k.certificate) ctx.result(`Original certificate of ${k.label}`, `SHA-256 ${new X509Certificate(k.certificate).fingerprint256}, confirmed as the published fingerprint`);
       ctx.result(`Restored ${k.label}`, `${k.algorithm}, CKA_ID ${k.id}, public key SHA-256 ${String(r.spki_sha256)} (same as recorded at the backup)`);
       ctx.result(`Attributes of ${k.label}`, `sensitive=${a.sensitive}, extractable=${a.extractable}, local=${a.local}, never-extractable=${a.neverExtractable}: a restored key was not generated here (LOCAL false) and was once extractable`);
       // The proof: the restored key signs a statement that names this ceremony; checked against the original.

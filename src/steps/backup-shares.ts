@@ -176,6 +176,9 @@ export async function openCustodianShare(
   } catch (err) {
     share?.wipe();
     if (err instanceof OfficiantError && (err.code === 'ceremony.step-failed' || err.code === 'hsm.general')) return refuse(`${c.name}'s share ${c.index}: ${err.message}`, serial);
+    // A wrong PIN refuses this custodian's share for now; the next custodian can stand in (restore), or the step
+    // is retried (backup): it does not end the step for everyone else.
+    if (err instanceof OfficiantError && (err.code === 'hsm.pin-incorrect' || err.code === 'hsm.pin-locked')) return refuse(`${c.name}'s device refused the PIN: ${err.message}`, serial);
     throw err;
   }
   const check = checkReceipt(roster, receipt, signature);
@@ -247,6 +250,35 @@ export async function takeReceipts(ctx: StepContext, made: MadeBackup, purpose: 
   if (unverified.length > 0) {
     throw new OfficiantError('ceremony.step-failed', `${unverified.length} share(s) not verified by their custodian: ${unverified.join('; ')}`);
   }
+}
+
+/**
+ * Before any custodian is asked: the administrator types the wrap key check value from the paper record of the
+ * backup ceremony (everyone wrote it on their plan). Officiant does not show it first. A backup set made by
+ * someone else (its own wrap key, shares sealed to the custodians' public keys) has another check value and is
+ * refused here. Once confirmed for this step, it is not asked again on resume.
+ */
+export async function confirmBackupOnPaper(ctx: StepContext, m: BackupManifest): Promise<void> {
+  const kcv = m.wrap_key.kcv;
+  const done = ctx.entries().some((e) => e.step === ctx.step.id && e.type === 'step.event' && e.data.what === 'backup-check-value-confirmed' && e.data.kcv === kcv);
+  if (done) return;
+  const admin = administrator(ctx);
+  const typed = (
+    await ctx.prompter.record(admin, {
+      stepId: ctx.step.id,
+      id: 'backup-check-value',
+      label: `the wrap key check value written on the plans of the backup ceremony (${m.ceremony.script_id}), at least its first 8 characters`,
+      pattern: '[0-9a-fA-F]{8,32}',
+    })
+  )
+    .trim()
+    .toLowerCase();
+  if (typed.length < 8 || !kcv.startsWith(typed)) {
+    ctx.event('backup-check-value-refused', { kcv, typed }, admin);
+    throw new OfficiantError('ceremony.step-failed', `the check value typed from paper (${typed}) is not this backup's: the backup set given is not the one recorded at the backup ceremony; stop and find the right one`);
+  }
+  ctx.event('backup-check-value-confirmed', { kcv, typed }, admin);
+  ctx.prompter.say(`  Check value ${kcv}: matches the paper record`);
 }
 
 /** Result rows of a backup (split or re-share). */

@@ -5,7 +5,7 @@
 // is wiped at once. The step fails, naming them, if a custodian who is present cannot open their share, or if
 // nobody verified anything; custodians not present are recorded and named on the page.
 import { OfficiantError } from '../errors.js';
-import { administrator, backupEvents, custodianPresent, openCustodianShare } from './backup-shares.js';
+import { administrator, backupEvents, confirmBackupOnPaper, custodianPresent, openCustodianShare } from './backup-shares.js';
 import type { StepHandler } from './step.types.js';
 
 export const backupVerify: StepHandler<'backup.verify'> = {
@@ -19,7 +19,8 @@ export const backupVerify: StepHandler<'backup.verify'> = {
     const unknown = (ids ?? []).filter((id) => !m.custodians.some((c) => c.officer === id));
     if (unknown.length > 0) throw new OfficiantError('ceremony.step-failed', `${unknown.join(', ')} hold(s) no share of the backup of ceremony ${m.ceremony.ceremony_id}`);
     const expected = m.custodians.filter((c) => !ids || ids.includes(c.officer));
-    ctx.prompter.say(`  Backup of ceremony ${m.ceremony.ceremony_id}: ${m.threshold} of ${m.custodians.length}, wrap key check value ${kcv}`);
+    ctx.prompter.say(`  Backup of ceremony ${m.ceremony.ceremony_id}: ${m.threshold} of ${m.custodians.length}`);
+    await confirmBackupOnPaper(ctx, m);
     // Receipts made before an interruption or a retry stand.
     const verified = new Set(backupEvents(ctx, 'share-receipt', kcv).map((e) => String(e.officer)));
     const failed: string[] = [];

@@ -151,6 +151,12 @@ export async function rehearseCommand(file: string, opts: { out?: string; office
   const fleet = usesPiv(script) ? SimulatedPivFleet.open(sandbox.dir) : undefined;
   const newDevices = fleet ? script.steps.filter((s) => s.kind === 'piv.enroll').map(() => fleet.createDevice().serial) : [];
   const people = simulatePeople(script, { officers: from?.officers, newDevices });
+  // The simulated administrator "reads" the backup's check value off the paper record of the rehearsed backup.
+  for (const step of script.steps) {
+    if (backup && (step.kind === 'backup.restore' || step.kind === 'backup.reshare' || step.kind === 'backup.verify')) {
+      (people.records[step.id] ??= {})['backup-check-value'] = backup.manifest.wrap_key.kcv;
+    }
+  }
   const peopleFile = from ? `people-${randomBytes(4).toString('hex')}.json` : undefined;
   sandbox.savePeople(people, peopleFile);
   // A shared sandbox may already hold a token of this profile (another rehearsal from the same officers): a
@@ -191,7 +197,7 @@ export async function rehearseCommand(file: string, opts: { out?: string; office
   );
 }
 
-export async function resumeCommand(outDir: string, opts: { answers?: string }, print: Print): Promise<number> {
+export async function resumeCommand(outDir: string, opts: { answers?: string; backup?: string }, print: Print): Promise<number> {
   const out = resolve(outDir);
   if (!existsSync(join(out, 'journal.jsonl')) || statSync(join(out, 'journal.jsonl')).size === 0) {
     const why = existsSync(join(out, SCRIPT_COPY)) ? ' (it stopped before its first journal entry: delete it and start again)' : '';
@@ -238,9 +244,12 @@ export async function resumeCommand(outDir: string, opts: { answers?: string }, 
   const recordedBackup = (entries[0]?.data.backup ?? null) as { dir: string; manifest_sha256: string } | null;
   let backup: LoadedBackup | undefined;
   if (recordedBackup) {
-    // The backup the ceremony started with, from where it was: a changed manifest is refused before any token is used.
-    backup = loadBackup(recordedBackup.dir, { blobs: needsBlobs(script) });
-    if (backup.sha256 !== recordedBackup.manifest_sha256) throw new OfficiantError('input.backup-invalid', `${recordedBackup.dir}: the backup manifest differs from the one the ceremony started with`);
+    // The backup the ceremony started with, from where it was or where it is now (--backup): a changed manifest
+    // is refused before any token is used.
+    const dir = opts.backup ?? recordedBackup.dir;
+    if (!existsSync(dir)) throw new OfficiantError('input.backup-invalid', `the backup set this ceremony started with is no longer at ${dir}: give its new place with --backup <dir>`);
+    backup = loadBackup(dir, { blobs: needsBlobs(script) });
+    if (backup.sha256 !== recordedBackup.manifest_sha256) throw new OfficiantError('input.backup-invalid', `${dir}: the backup manifest differs from the one the ceremony started with`);
   }
   const deps = ceremonyDeps({ script, text, site: site ?? undefined, rehearsal, prompter, out, roster, piv: recordedPiv ? pivSite(recordedPiv, fleet) : undefined, backup });
   print(`Resuming ${script.title} (${script.id} v${script.version}) in ${out}`);
