@@ -229,7 +229,14 @@ describe('backup at initialisation, and restore into a fresh token', () => {
     expect(m.threshold).toBe(3);
     expect(m.custodians).toHaveLength(5);
     expect(m.wrap_key.kcv).toMatch(/^[0-9a-f]{32}$/);
-    expect(m.wrap_key.hsm).toEqual({ label: 'officiant-backup-wrap-backup-root-key', trusted: true, destroyed_after_use: true });
+    // The wrap key was a wrap-only session object; the root key left the token under the SO's transport key.
+    expect(m.wrap_key.hsm).toEqual({
+      label: 'officiant-backup-wrap-backup-root-key',
+      session_object: true,
+      use: 'wrap',
+      destroyed_after_use: true,
+      transport: { label: 'officiant-backup-transport-backup-root-key', trusted: true, generated_in_hsm: true, destroyed_after_use: true },
+    });
     expect(m.supersedes).toBeNull();
     expect(m.keys.map((k) => k.label)).toEqual([KEY]);
     const [key] = m.keys;

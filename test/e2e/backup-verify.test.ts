@@ -210,7 +210,10 @@ describe('backup share verification (backup-verify.yaml rehearsed with the CLI)'
     const r = rehearse(VERIFY, 'V', { from: 'I' });
     expectCompleted(r, 7);
     expect(r.stdout).toContain(`Backup: ${join(dir('I'), 'outputs')} (ceremony ${ceremonyI}, check value ${kcvI})\n`);
-    expect(r.stdout).toContain(`  Backup of ceremony ${ceremonyI}: 3 of 5, wrap key check value ${kcvI}\n`);
+    expect(r.stdout).toContain(`  Backup of ceremony ${ceremonyI}: 3 of 5\n`);
+    // The administrator typed the check value from the paper record before any share was opened.
+    expect(r.stdout).toContain(`  Check value ${kcvI}: matches the paper record\n`);
+    expect(r.stdout.indexOf('matches the paper record')).toBeLessThan(r.stdout.indexOf('enters PIV PIN', r.stdout.indexOf('Custodians open their shares')));
     const entries = journalOf('V');
     expect(entries.filter((e) => e.type === 'step.completed').map((e) => e.step)).toEqual(VERIFY_STEPS);
     expect(entries[0].data.backup).toEqual({ dir: join(dir('I'), 'outputs'), manifest_sha256: sha256(manifestBytesI), ceremony_id: ceremonyI, kcv: kcvI });
@@ -396,6 +399,8 @@ describe('who is present (backup-verify.yaml in process on the init rehearsal\'s
     const { script, text } = loadScript(VERIFY);
     const answers = simulatePeople(script, { officers: { roster, secrets: structuredClone(secrets) } });
     answers.confirm = Object.fromEntries(notPresent.map((c) => [`${STEP}#present:${c.officer}`, false]));
+    // The administrator types the check value from the paper record of the backup ceremony.
+    answers.records[STEP] = { 'backup-check-value': kcvI };
     const name = `drill-${++runs}`;
     const out = join(work, 'runs', name);
     const lines: string[] = [];

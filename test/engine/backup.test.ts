@@ -106,7 +106,7 @@ async function makeBackup(threshold = 3) {
     step_id: 'backup-root-key',
     created_at: '2026-01-15T10:00:00.000Z',
     threshold,
-    wrap_key: { bits: 256, kcv, hsm: { label: 'officiant-wrap-init-2026-01', trusted: true, destroyed_after_use: true } },
+    wrap_key: { bits: 256, kcv, hsm: { label: 'officiant-wrap-init-2026-01', session_object: true, use: 'wrap', destroyed_after_use: true, transport: null } },
     custodians: entries,
     keys: [
       {

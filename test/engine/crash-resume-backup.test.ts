@@ -1,8 +1,8 @@
 // kill -9 drills for the root key backup (backup.split, step backup-root-key of release-authority-init.yaml,
 // rehearsed with the officers of one officer-enrollment.yaml rehearsal). The rehearsal is killed (real SIGKILL,
 // through OFFICIANT_FAILPOINT) at four points of the backup step, then `officiant resume` must finish it:
-//  (a) inside the backup.split effect, before its result is journaled: once while the SO-trusted wrap key is on
-//      the HSM token (just before the first wrap), once at the journal write of the effect's result (the split
+//  (a) inside the backup.split effect, before its result is journaled: once while the SO's trusted transport key
+//      is on the HSM token (just before the first wrap), once at the journal write of the effect's result (the split
 //      was made in memory and is lost);
 //  (b) right after the backup.split result is journaled, before any file of the backup set is written;
 //  (c) after the 2nd custodian's share-receipt, before the 3rd custodian's token is used;
@@ -11,7 +11,7 @@
 // exactly one successful backup.split result, and the manifest, blobs and share files on disk are byte for
 // byte the ones it recorded; for (b), (c), (d) that result is the one journaled before the crash (same KCV,
 // same share-file SHA-256s: nothing regenerated); for (a) the interrupted attempt is closed as failed and one
-// new split follows; no wrap key object is left on the HSM token (listed with pkcs11-tool, an outside tool,
+// new split follows; no transport key object is left on the HSM token (listed with pkcs11-tool, an outside tool,
 // logged in with the token's user PIN), and for the first (a) drill one was there at the crash; every
 // custodian has exactly one share-receipt, for the final KCV; the resume asks (presence question and PIV PIN)
 // exactly the custodians without a receipt in the crashed journal, and those receipts are kept unchanged.
@@ -31,7 +31,9 @@ const ENROLL = join(ROOT, 'ceremonies/officer-enrollment.yaml');
 const INIT = join(ROOT, 'ceremonies/release-authority-init.yaml');
 const STEP = 'backup-root-key';
 const TITLE = 'Back up the root key, 3 of 5 custodians';
-const WRAP_LABEL = 'officiant-backup-wrap-';
+// The SO's trusted transport key is the only key a backup step stores on the token (the wrap key is a session
+// object, gone with the process).
+const WRAP_LABEL = 'officiant-backup-transport-';
 const DRILL_TIMEOUT = 240_000;
 
 const run = promisify(execFile);
@@ -195,7 +197,7 @@ function drill(failpoint: string): Promise<Drill> {
     expect(askedOnResume(resumed.stdout), `${failpoint}: custodians asked on resume`).toEqual({ shares: expected, pivPins: expected.length });
 
     // Nothing of the wrap key is left on the HSM token.
-    expect(await wrapKeysOnToken(out), `${failpoint}: wrap key left on the token`).toEqual([]);
+    expect(await wrapKeysOnToken(out), `${failpoint}: transport key left on the token`).toEqual([]);
     return { out, crashed, entries, resumed, wrapKeysAtCrash, final };
   });
 }
@@ -229,10 +231,10 @@ function assertRedone(d: Drill): void {
 }
 
 describe.concurrent('release-authority-init killed inside the backup step, then resumed', () => {
-  it('(a) inside backup.split, while the trusted wrap key is on the token: a new split, the left-over key destroyed', async () => {
+  it('(a) inside backup.split, while the trusted transport key is on the token: a new split, the left-over key destroyed', async () => {
     const d = await drill('hsm.wrapKey#1');
     expect(d.crashed[d.crashed.length - 1].step).toBe(STEP);
-    expect(d.wrapKeysAtCrash, 'the drill must crash with the wrap key on the token').toEqual([`${WRAP_LABEL}${STEP}`]);
+    expect(d.wrapKeysAtCrash, 'the drill must crash with the transport key on the token').toEqual([`${WRAP_LABEL}${STEP}`]);
     assertRedone(d);
   }, DRILL_TIMEOUT);
 

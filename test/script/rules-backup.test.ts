@@ -74,9 +74,14 @@ function want(text: string, needle: string, path: string, message: string, occur
 
 const withoutCol = (ps: Problem[]) => ps.map(({ col: _col, ...rest }) => rest);
 
-function check(text: string) {
+// BASE and its edits leave out the quorum approvals backup steps need; the approval rules have their own tests
+// ("approvals and fresh tokens"), so the other cases set those problems aside.
+const APPROVAL_RULE = /^(no quorum\.approve step before it approves|backup\.(restore|reshare) needs a quorum\.approve step before it)/;
+
+function check(text: string, opts: { approvals?: boolean } = {}) {
   const r = parseScript(FILE, text);
-  return { script: r.script, errors: withoutCol(r.errors), warnings: withoutCol(r.warnings) };
+  const keep = (ps: Problem[]) => withoutCol(ps).filter((p) => opts.approvals || !APPROVAL_RULE.test(p.message));
+  return { script: r.script, errors: keep(r.errors), warnings: keep(r.warnings) };
 }
 
 /** Replaces exactly one occurrence of `from` (a test whose edit silently does nothing would prove nothing). */
@@ -351,8 +356,15 @@ ${params}`,
     expect(k.errors).toEqual([{ file: FILE, line: want(withKeys, 'keys: [root]', '', '').line, path: 'steps[4].params.keys', message: 'unknown key' }]);
   });
 
+  // A restore is approved first (without the approval the script does not parse at all).
   const RESTORE = (extra: string) =>
-    `${BASE}  - id: restore
+    `${edit(BASE, '    title: Crypto Officer\n    people: 2\n', '    title: Crypto Officer\n    people: 2\n    identity: piv\n')}  - id: approve-restore
+    kind: quorum.approve
+    title: Approve
+    instructions: Officers approve.
+    perform: officer
+    params: { role: officer, threshold: 2, approve: restore }
+  - id: restore
     kind: backup.restore
     title: Restore
     instructions: Restore the keys.
@@ -362,18 +374,18 @@ ${extra}`;
   it('restore: parameters are optional; keys, when given, is a non-empty list; nothing else is allowed', () => {
     const bare = check(RESTORE(''));
     expect(bare.errors).toEqual([]);
-    expect(bare.script?.steps[5].kind).toBe('backup.restore');
-    expect(bare.script?.steps[5].params).toEqual({});
+    expect(bare.script?.steps[6].kind).toBe('backup.restore');
+    expect(bare.script?.steps[6].params).toEqual({});
 
     const named = check(RESTORE('    params: { keys: [root] }\n'));
     expect(named.errors).toEqual([]);
-    expect(named.script?.steps[5]).toMatchObject({ kind: 'backup.restore', params: { keys: ['root'] } });
+    expect(named.script?.steps[6]).toMatchObject({ kind: 'backup.restore', params: { keys: ['root'] } });
 
     const empty = RESTORE('    params: { keys: [] }\n');
-    expect(check(empty).errors).toEqual([want(empty, 'keys: []', 'steps[5].params.keys', 'too small: expected array to have >=1 items')]);
+    expect(check(empty).errors).toEqual([want(empty, 'keys: []', 'steps[6].params.keys', 'too small: expected array to have >=1 items')]);
 
     const unknown = RESTORE('    params: { threshold: 3 }\n');
-    expect(check(unknown).errors).toEqual([{ file: FILE, line: want(unknown, 'params: { threshold: 3 }', '', '').line, path: 'steps[5].params.threshold', message: 'unknown key' }]);
+    expect(check(unknown).errors).toEqual([{ file: FILE, line: want(unknown, 'params: { threshold: 3 }', '', '').line, path: 'steps[6].params.threshold', message: 'unknown key' }]);
   });
 
   it('a backup step uses the token: it needs site.hsm', () => {
@@ -411,9 +423,52 @@ steps:
     );
     const r = check(text);
     const restoreProblems = r.errors.filter((p) => p.path.startsWith('steps[2]'));
-    expect(restoreProblems).toEqual([want(text, 'kind: backup.restore', 'steps[2].kind', 'an hsm step needs site.hsm: the HSM profile the ceremony uses')]);
-    // with site.hsm put back, the same script is valid
-    expect(check(edit(text, 'site:\n', 'site:\n  hsm: test-hsm\n')).errors).toEqual([]);
+    expect(restoreProblems).toEqual([
+      want(text, 'kind: backup.restore', 'steps[2].kind', 'an hsm step needs site.hsm: the HSM profile the ceremony uses'),
+      want(text, 'kind: backup.restore', 'steps[2].kind', 'backup.restore works in a fresh token: an earlier hsm.init-token step must initialise it'),
+    ]);
+    // with site.hsm put back, only the fresh-token rule remains
+    const withHsm = edit(text, 'site:\n', 'site:\n  hsm: test-hsm\n');
+    expect(check(withHsm).errors).toEqual([
+      want(withHsm, 'kind: backup.restore', 'steps[2].kind', 'backup.restore works in a fresh token: an earlier hsm.init-token step must initialise it'),
+    ]);
+  });
+});
+
+describe('approvals and fresh tokens', () => {
+  const APPROVE = (target: string) => `  - id: approve-${target}
+    kind: quorum.approve
+    title: Approve
+    instructions: Officers approve.
+    perform: officer
+    params: { role: officer, threshold: 2, approve: ${target} }
+`;
+  const PIV_BASE = edit(BASE, '    title: Crypto Officer\n    people: 2\n', '    title: Crypto Officer\n    people: 2\n    identity: piv\n');
+
+  it('a split without an approval warns at its kind; with one approving it, nothing', () => {
+    const r = check(PIV_BASE, { approvals: true });
+    expect(r.errors).toEqual([]);
+    expect(r.warnings).toEqual([want(PIV_BASE, 'kind: backup.split', 'steps[4].kind', 'no quorum.approve step before it approves "backup": the backup is made without the officers\' approval')]);
+    const approved = edit(PIV_BASE, '  - id: backup\n', `${APPROVE('backup')}  - id: backup\n`);
+    expect(check(approved, { approvals: true })).toMatchObject({ errors: [], warnings: [] });
+  });
+
+  it('restore and re-share need an approval and an earlier hsm.init-token (a fresh token): errors at their kind', () => {
+    for (const kind of ['backup.restore', 'backup.reshare']) {
+      const params = kind === 'backup.reshare' ? `    params:\n${CUSTODIAN_BLOCK}      threshold: 3\n` : '';
+      const step = `  - id: target\n    kind: ${kind}\n    title: Target\n    instructions: Work from the backup.\n    perform: officer\n${params}`;
+      const bare = `${PIV_BASE}${step}`;
+      expect(check(bare, { approvals: true }).errors).toEqual([want(bare, `kind: ${kind}`, 'steps[5].kind', `${kind} needs a quorum.approve step before it that approves "target"`)]);
+      const approved = `${PIV_BASE}${APPROVE('target')}${step}`;
+      expect(check(approved, { approvals: true }).errors).toEqual([]);
+      // Without hsm.init-token (the token is an existing one, activated by site.pin_holders): refused.
+      const noInit = edit(
+        edit(approved, '  - id: init\n    kind: hsm.init-token\n    title: Token\n    instructions: PIN halves.\n    perform: officer\n    witness: [admin]\n    params:\n      pin_holders: { role: officer, people: 2 }\n', ''),
+        '  hsm: test-hsm\n',
+        '  hsm: test-hsm\n  pin_holders: { role: officer, people: 2 }\n',
+      );
+      expect(check(noInit, { approvals: true }).errors).toEqual([want(noInit, `kind: ${kind}`, 'steps[5].kind', `${kind} works in a fresh token: an earlier hsm.init-token step must initialise it`)]);
+    }
   });
 });
 

@@ -53,7 +53,7 @@ let newEcBlob: Buffer;
 
 const BACKUP_KEY: KeyAttributes = { local: true, neverExtractable: false, alwaysSensitive: true, extractable: true, sensitive: true, wrapWithTrusted: true };
 const RESTORED_KEY: KeyAttributes = { local: false, neverExtractable: false, alwaysSensitive: false, extractable: false, sensitive: true, wrapWithTrusted: false };
-const SESSION_COPY: KeyAttributes = { local: false, neverExtractable: false, alwaysSensitive: false, extractable: true, sensitive: true, wrapWithTrusted: true };
+const SESSION_COPY: KeyAttributes = { local: false, neverExtractable: false, alwaysSensitive: false, extractable: true, sensitive: true, wrapWithTrusted: false };
 
 function caught(fn: () => unknown): OfficiantError {
   try {
@@ -527,22 +527,17 @@ describe('unwrapKey into a second token', () => {
   });
 });
 
-describe('re-share: session copies wrapped again under a new trusted key', () => {
+describe('re-share: session copies wrapped again under a new session wrap key', () => {
   const OLD = { label: 'old-wrap', id: 'b1' };
 
-  beforeAll(() => {
-    asSo(RESHARE, (so) => {
-      const wk = so.importWrapKey(NEW_WRAP, secretOf(newWrapKeyBytes), { trusted: true });
-      expect([wk.attributes.trusted, wk.checkValue]).toEqual([true, kcvOf(newWrapKeyBytes)]);
-    });
-  });
-
-  it('session unwrap gives extractable, wrap-with-trusted session copies that only a trusted key wraps; the old key opens none of the new blobs', () => {
+  it('session unwrap gives extractable session copies (not wrap-with-trusted) that a session wrap key wraps again; the old key opens none of the new blobs', () => {
     asUser(RESHARE, (s) => {
-      // The rebuilt old key, as a session object that unwraps (not trusted).
-      s.importWrapKey(OLD, secretOf(wrapKeyBytes), { session: true });
-      const r = s.unwrapKey(OLD, rsaBlob, { label: 'root-rsa', id: '01', algorithm: 'RSA-3072', spki: rsa.spki, session: true });
-      const e = s.unwrapKey(OLD, ecBlob, { label: 'root-ec', id: '02', algorithm: 'EC-P256', spki: ec.spki, session: true });
+      // The rebuilt old key, a session object that only unwraps; the new one, a session object that only wraps.
+      const old = s.importWrapKey(OLD, secretOf(wrapKeyBytes), { session: true, use: 'unwrap' });
+      const neu = s.importWrapKey(NEW_WRAP, secretOf(newWrapKeyBytes), { session: true, use: 'wrap' });
+      expect([old.attributes.wrap, old.attributes.unwrap, neu.attributes.wrap, neu.attributes.unwrap]).toEqual([false, true, true, false]);
+      const r = s.unwrapKey(OLD, rsaBlob, { label: 'copy-rsa', id: '01', algorithm: 'RSA-3072', spki: rsa.spki, session: true });
+      const e = s.unwrapKey(OLD, ecBlob, { label: 'copy-ec', id: '02', algorithm: 'EC-P256', spki: ec.spki, session: true });
       for (const k of [r, e]) {
         expect(k.attributes).toEqual(SESSION_COPY);
         expect(privateKeyOnToken(RESHARE, k.label)).toEqual({ attributes: SESSION_COPY, token: false, private: true, modifiable: false, copyable: false, publicToken: false });
@@ -552,40 +547,42 @@ describe('re-share: session copies wrapped again under a new trusted key', () =>
       const data = Buffer.from('session copy');
       expect(nodeVerify('sha256', data, { key: spkiKey(ec.spki), dsaEncoding: 'ieee-p1363' }, s.sign(e, data))).toBe(true);
 
-      // Extractable, yet not under the untrusted old key.
+      // An unwrap-only key cannot wrap, even a copy that any wrap key may wrap.
       const refused = caught(() => s.wrapKey(OLD, e));
-      expect(refused.message).toMatch(/^wrapping key "root-ec" refused by the token: wrap key ".+" is not one the SO marked trusted$/);
-      expect(ckrOfCause(refused)).toBe('CKR_KEY_NOT_WRAPPABLE');
+      expect(ckrOfCause(refused)).toBe('CKR_KEY_FUNCTION_NOT_PERMITTED');
 
       newRsaBlob = s.wrapKey(NEW_WRAP, r);
       newEcBlob = s.wrapKey(NEW_WRAP, e);
-      for (const [blob, old, key] of [
+      for (const [blob, oldBlob, key] of [
         [newRsaBlob, rsaBlob, rsa],
         [newEcBlob, ecBlob, ec],
       ] as const) {
-        expect(blob.equals(old)).toBe(false);
+        expect(blob.equals(oldBlob)).toBe(false);
         expect(spkiInBlob(newWrapKeyBytes, blob).equals(key.spki)).toBe(true);
         // The old wrap key (what the old shares rebuild) opens none of the new blobs, in node or in the token.
         expect(() => rfc5649Unwrap(wrapKeyBytes, blob)).toThrow();
       }
       const before = objectCount(RESHARE);
-      const stale = caught(() => s.unwrapKey(OLD, newEcBlob, { label: 'copy-ec', id: '12', algorithm: 'EC-P256', spki: ec.spki, session: true }));
-      expect([stale.code, stale.message]).toEqual(['hsm.general', 'unwrapping "copy-ec" failed: wrong wrap key or damaged blob']);
-      const staleRsa = caught(() => s.unwrapKey(OLD, newRsaBlob, { label: 'copy-rsa', id: '11', algorithm: 'RSA-3072' }));
-      expect([staleRsa.code, staleRsa.message]).toEqual(['hsm.general', 'unwrapping "copy-rsa" failed: wrong wrap key or damaged blob']);
+      const stale = caught(() => s.unwrapKey(OLD, newEcBlob, { label: 'stale-ec', id: '12', algorithm: 'EC-P256', spki: ec.spki, session: true }));
+      expect([stale.code, stale.message]).toEqual(['hsm.general', 'unwrapping "stale-ec" failed: wrong wrap key or damaged blob']);
+      const staleRsa = caught(() => s.unwrapKey(OLD, newRsaBlob, { label: 'stale-rsa', id: '11', algorithm: 'RSA-3072' }));
+      expect([staleRsa.code, staleRsa.message]).toEqual(['hsm.general', 'unwrapping "stale-rsa" failed: wrong wrap key or damaged blob']);
       expect(objectCount(RESHARE)).toBe(before);
+
+      // The copies go with sessionOnly; nothing stored on the token is touched.
+      expect(s.destroyObjects({ label: 'copy-ec', id: '02' }, { sessionOnly: true })).toBe(2);
+      expect(s.findKeys('copy-ec')).toEqual([]);
     });
   });
 
-  it('the session copies and the old key are gone with the session; the new blobs restore under the new key only', () => {
+  it('the session copies and both wrap keys are gone with the session; the new blobs restore under the new key only', () => {
     asUser(RESHARE, (s) => {
-      expect(s.findKeys('root-ec')).toEqual([]);
-      expect(s.findKeys('root-rsa')).toEqual([]);
+      expect(s.findKeys('copy-rsa')).toEqual([]);
       expect(s.labelInUse(OLD.label)).toBe(false);
-      expect(s.labelInUse(NEW_WRAP.label)).toBe(true);
+      expect(s.labelInUse(NEW_WRAP.label)).toBe(false);
 
       const NEW_UNWRAP = { label: 'new-unwrap', id: 'b5' };
-      s.importWrapKey(NEW_UNWRAP, secretOf(newWrapKeyBytes), { session: true });
+      s.importWrapKey(NEW_UNWRAP, secretOf(newWrapKeyBytes), { session: true, use: 'unwrap' });
       // The new key does not open the old blobs either: two separate backups.
       const old = caught(() => s.unwrapKey(NEW_UNWRAP, ecBlob, { label: 'root-ec', id: '02', algorithm: 'EC-P256', spki: ec.spki }));
       expect([old.code, old.message]).toEqual(['hsm.general', 'unwrapping "root-ec" failed: wrong wrap key or damaged blob']);
@@ -596,7 +593,38 @@ describe('re-share: session copies wrapped again under a new trusted key', () =>
       const data = Buffer.from('restored from the new backup');
       expect(nodeVerify('sha256', data, { key: spkiKey(ec.spki), dsaEncoding: 'ieee-p1363' }, s.sign(e, data))).toBe(true);
       expect(nodeVerify('sha256', data, spkiKey(rsa.spki), s.sign(r, data))).toBe(true);
+      // A stored key is never removed by a session-only destroy.
+      expect(s.destroyObjects({ label: 'root-ec', id: '02' }, { sessionOnly: true })).toBe(0);
+      expect(s.findKeys('root-ec')).toHaveLength(1);
     });
+  });
+});
+
+describe('backup through a transport key the HSM generates for the SO', () => {
+  const TRANSPORT = { label: 'transport', id: 'c1' };
+  const W = { label: 'wrap-session', id: 'c2' };
+  const COPY = { label: 'copy-ec-2', id: '02' };
+
+  it('the token makes a trusted key whose value never left it; a backup key leaves under it, its session copy under a session wrap key', () => {
+    const t = asSo(PRIMARY, (so) => so.generateTrustedWrapKey(TRANSPORT));
+    expect(t.attributes).toMatchObject({ trusted: true, sensitive: true, extractable: false, neverExtractable: true, local: true, wrap: true, unwrap: true, encrypt: false, decrypt: false });
+    const w = randomBytes(32);
+    let blob: Buffer;
+    asUser(PRIMARY, (s) => {
+      s.importWrapKey(W, secretOf(w), { session: true, use: 'wrap' });
+      // The stored backup key refuses the session wrap key (not trusted), and leaves under the transport key.
+      expect(ckrOfCause(caught(() => s.wrapKey(W, ec)))).toBe('CKR_KEY_NOT_WRAPPABLE');
+      const viaTransport = s.wrapKey(TRANSPORT, ec);
+      const copy = s.unwrapKey(TRANSPORT, viaTransport, { ...COPY, algorithm: 'EC-P256', spki: ec.spki, session: true });
+      expect(copy.attributes).toEqual(SESSION_COPY);
+      blob = s.wrapKey(W, COPY);
+      expect(s.destroyObjects(COPY, { sessionOnly: true })).toBe(2);
+      expect(s.destroyObjects(TRANSPORT)).toBe(1);
+      expect(s.findKeys('root-ec')).toEqual([ec]);
+    });
+    // What is kept opens with the wrap key alone, to the original key.
+    expect(spkiInBlob(w, blob!).equals(ec.spki)).toBe(true);
+    expect(h.labelsInUse(PRIMARY, [TRANSPORT.label])).toEqual([]);
   });
 });
 
@@ -618,9 +646,7 @@ describe('destroyObjects', () => {
       expect(s.labelInUse('plain-ec')).toBe(false);
       expect(s.findKeys('root-ec')).toEqual([ec]);
     });
-    asUser(RESHARE, (s) => expect(s.destroyObjects(NEW_WRAP)).toBe(1));
     expect(h.labelsInUse(PRIMARY, [WRAP.label, 'root-ec'])).toEqual(['root-ec']);
-    expect(h.labelsInUse(RESHARE, [NEW_WRAP.label, 'root-ec'])).toEqual(['root-ec']);
   });
 });
 
