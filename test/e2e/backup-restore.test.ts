@@ -297,7 +297,7 @@ describe('backup at initialisation, and restore into a fresh token', () => {
     // Restore into a fresh token.
     const r = rehearse(RESTORE, 'R', { from: 'I' });
     expectCompleted(r, 8);
-    expect(r.stdout).toContain(`  Wrap key check value: ${kcvI}: the rebuilt key matched it before it reached the HSM`);
+    expect(r.stdout).toContain(`  Wrap key check value: ${kcvI}: typed from the paper record before anyone opened a share; the rebuilt key matched it before it reached the HSM`);
     const entriesR = journalOf('R');
     expect(receiptIndices(entriesR, kcvI)).toEqual([1, 2, 3]);
     for (const d of eventsOf(entriesR, 'share-receipt')) {

@@ -173,7 +173,7 @@ export async function rehearseCommand(file: string, opts: { out?: string; office
   print(`Sandbox HSM: ${sandbox.dir} (throwaway SoftHSM; simulated people and their PINs stay there)`);
   if (newDevices.length > 0) print(`Simulated PIV tokens: ${newDevices.join(', ')} (attested by the sandbox's SIMULATED attestation CA)`);
   if (from) print(`Officers: roster version ${from.roster.body.version} from ${resolve(officersDir!)} (simulated tokens)`);
-  if (backup) print(`Backup: ${backup.dir} (ceremony ${backup.manifest.ceremony.ceremony_id}, check value ${backup.manifest.wrap_key.kcv})`);
+  if (backup) print(`Backup: ${backup.dir} (ceremony ${backup.manifest.ceremony.ceremony_id})`);
   let started = false;
   const pointer: RehearsalPointer = { sandbox: sandbox.dir, ...(peopleFile ? { people: peopleFile } : {}), ...(opts.interactive ? { interactive: true } : {}) };
   return execute(
