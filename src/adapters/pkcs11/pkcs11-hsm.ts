@@ -157,6 +157,22 @@ export function endSession(session: graphene.Session | undefined): void {
   }
 }
 
+/**
+ * What every wrap key is, whatever it wraps: sensitive, never extractable, good for nothing but wrapping and
+ * unwrapping, not modifiable or copyable. Last in a template: SoftHSM refuses attributes after CKA_MODIFIABLE=false.
+ */
+const WRAP_KEY_LIMITS = {
+  sensitive: true,
+  extractable: false,
+  encrypt: false,
+  decrypt: false,
+  sign: false,
+  verify: false,
+  derive: false,
+  modifiable: false,
+  copyable: false,
+} as const;
+
 /** A wrap key as the token reports it (read back, not the template asked for). */
 function wrapKeyRecord(obj: graphene.SessionObject): WrapKeyRecord {
   const a = obj.getAttribute({
@@ -310,15 +326,7 @@ class Pkcs11Session implements HsmSession {
           label: spec.label,
           id: Buffer.from(spec.id, 'hex'),
           value,
-          sensitive: true,
-          extractable: false,
-          encrypt: false,
-          decrypt: false,
-          sign: false,
-          verify: false,
-          derive: false,
-          modifiable: false,
-          copyable: false,
+          ...WRAP_KEY_LIMITS,
         }),
       );
       return wrapKeyRecord(obj);
@@ -344,17 +352,9 @@ class Pkcs11Session implements HsmSession {
         trusted: true,
         label: spec.label,
         id: Buffer.from(spec.id, 'hex'),
-        sensitive: true,
-        extractable: false,
         wrap: true,
         unwrap: true,
-        encrypt: false,
-        decrypt: false,
-        sign: false,
-        verify: false,
-        derive: false,
-        modifiable: false,
-        copyable: false,
+        ...WRAP_KEY_LIMITS,
       });
       return wrapKeyRecord(obj);
     } catch (err) {
