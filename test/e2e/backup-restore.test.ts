@@ -14,8 +14,7 @@
 // hold, as raw bytes, hex and base64 at every alignment. Positive controls show the scan finds what is there.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createDecipheriv, createHash, createPrivateKey, X509Certificate, type JsonWebKey } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pkcs11PivReader } from '../../src/adapters/piv/pkcs11-piv-reader.js';
@@ -30,7 +29,8 @@ import type { Secret } from '../../src/engine/ports.js';
 import { secretFromString } from '../../src/engine/secret.js';
 import { checkShare, combineShares, keyCheckValue, openShare } from '../../src/engine/shares.js';
 import type { RosterBody } from '../../src/evidence/roster.types.js';
-import { BIN, ROOT } from '../helpers/cli.js';
+import { ROOT } from '../helpers/cli.js';
+import { rehearsalWorkspace, type Run } from '../helpers/rehearsal-workspace.js';
 
 const ENROLLMENT = join(ROOT, 'ceremonies/officer-enrollment.yaml');
 const INIT = join(ROOT, 'ceremonies/release-authority-init.yaml');
@@ -41,49 +41,11 @@ const WRAPPED = `outputs/backup/${KEY}.wrapped`;
 const MANIFEST = 'outputs/backup/manifest.json';
 const ROOT_CERT = `outputs/${KEY}.cert.pem`;
 
-const work = mkdtempSync(join(tmpdir(), 'officiant-backup-'));
+const ws = rehearsalWorkspace('officiant-backup-');
+const { work, env, transcripts, dir, cli, rehearse, expectCompleted, expectVerified, copyOf } = ws;
 const scratch = join(work, 'scratch');
 mkdirSync(scratch);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-const env: NodeJS.ProcessEnv = { ...process.env, OFFICIANT_SANDBOX_ROOT: join(work, 'sandboxes') };
-delete env.SOFTHSM2_CONF;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Everything every CLI run printed: scanned for secrets at the end. */
-const transcripts: Array<{ where: string; text: string }> = [];
-
-function cli(args: string[]): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
-  transcripts.push({ where: `stdout of officiant ${args.join(' ')}`, text: r.stdout }, { where: `stderr of officiant ${args.join(' ')}`, text: r.stderr });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-const dir = (name: string) => join(work, name);
-
-function rehearse(script: string, name: string, opts: { officers?: string; from?: string }): Run {
-  const args = ['rehearse', script, '--out', dir(name)];
-  if (opts.officers) args.push('--officers', dir(opts.officers));
-  if (opts.from) args.push('--from', dir(opts.from));
-  return cli(args);
-}
-
-function expectCompleted(r: Run, steps: number): void {
-  expect(r.stderr, r.stdout.slice(-3000)).toBe('');
-  expect(r.code, r.stdout.slice(-3000)).toBe(0);
-  expect(r.stdout).toMatch(new RegExp(`Ceremony [0-9a-f-]{36} completed: ${steps} steps\\.`));
-}
-
-function expectVerified(name: string): void {
-  const r = cli(['verify', dir(name)]);
-  expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
-  expect(r.stdout.trim().split('\n').at(-1)).toMatch(/^verified: /);
-}
 
 function sha256(bytes: Buffer | string): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -91,12 +53,6 @@ function sha256(bytes: Buffer | string): string {
 
 function readJson<T>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
-}
-
-/** A copy of a rehearsal directory (rehearsal.json included, so it points at the same sandbox). */
-function copyOf(from: string, name: string): string {
-  cpSync(dir(from), dir(name), { recursive: true });
-  return dir(name);
 }
 
 /** The journal of a run, read back and checked: every line hash-chained to the one before, none torn. */

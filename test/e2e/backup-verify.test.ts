@@ -23,10 +23,9 @@
 //     approve.backup.kcv), its three approvals are over a different statement, and the quorum is not met.
 // Each exact message is the one the source builds (src/steps/backup-verify.ts, src/steps/backup-shares.ts,
 // src/cli/compose.ts, src/evidence/verify-backup.ts, src/evidence/verify-approvals.ts).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedPivFleet } from '../../src/adapters/piv/simulated-piv-fleet.js';
@@ -43,7 +42,8 @@ import { startCeremony, type LoadedRoster, type RunResult } from '../../src/engi
 import { isOfficiantError, type OfficiantError } from '../../src/errors.js';
 import { verifyPacket, type PacketReport } from '../../src/evidence/verify-packet.js';
 import type { HsmSite } from '../../src/steps/step.types.js';
-import { BIN, ROOT } from '../helpers/cli.js';
+import { ROOT } from '../helpers/cli.js';
+import { rehearsalWorkspace } from '../helpers/rehearsal-workspace.js';
 
 const ENROLLMENT = join(ROOT, 'ceremonies/officer-enrollment.yaml');
 const INIT = join(ROOT, 'ceremonies/release-authority-init.yaml');
@@ -54,46 +54,16 @@ const MANIFEST = 'outputs/backup/manifest.json';
 const STEP = 'verify-shares';
 const VERIFY_STEPS = ['check-in', 'room-and-hardware', 'init-token', 'evidence-key', STEP, 'approve-record', 'close'];
 
-const work = mkdtempSync(join(tmpdir(), 'officiant-backup-verify-'));
+// Built before any in-process run points SOFTHSM2_CONF at a sandbox: each CLI rehearsal picks its own.
+const ws = rehearsalWorkspace('officiant-backup-verify-');
+const { work, dir, cli, rehearse, expectCompleted, copyOf } = ws;
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-// Built before any in-process run points SOFTHSM2_CONF at a sandbox: each CLI rehearsal picks its own.
-const env: NodeJS.ProcessEnv = { ...process.env, OFFICIANT_SANDBOX_ROOT: join(work, 'sandboxes') };
-delete env.SOFTHSM2_CONF;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[]): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-const dir = (name: string) => join(work, name);
-
-function rehearse(script: string, name: string, opts: { officers?: string; from?: string }): Run {
-  const args = ['rehearse', script, '--out', dir(name)];
-  if (opts.officers) args.push('--officers', dir(opts.officers));
-  if (opts.from) args.push('--from', dir(opts.from));
-  return cli(args);
-}
-
-function expectCompleted(r: Run, steps: number): void {
-  expect(r.stderr, r.stdout.slice(-3000)).toBe('');
-  expect(r.code, r.stdout.slice(-3000)).toBe(0);
-  expect(r.stdout).toMatch(new RegExp(`Ceremony [0-9a-f-]{36} completed: ${steps} steps\\.`));
-}
-
-/** `officiant verify <dir>`: passes; returns what it printed. */
+/** `officiant verify <dir>`: passes, with the backup group; returns what it printed. */
 function expectVerified(name: string): string {
-  const r = cli(['verify', dir(name)]);
-  expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
-  expect(r.stdout.trim().split('\n').at(-1)).toMatch(/^verified: /);
-  expect(r.stdout).toContain('ok   backup\n');
-  return r.stdout;
+  const out = ws.expectVerified(name);
+  expect(out).toContain('ok   backup\n');
+  return out;
 }
 
 function sha256(bytes: Buffer | string): string {
@@ -104,11 +74,6 @@ function readJson<T>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
 }
 
-/** A copy of a rehearsal directory (rehearsal.json included, so it points at the same sandbox). */
-function copyOf(from: string, name: string): string {
-  cpSync(dir(from), dir(name), { recursive: true });
-  return dir(name);
-}
 
 /** The journal in a directory, read back and checked: every line hash-chained to the one before, none torn. */
 function journalAt(path: string): JournalEntry[] {
