@@ -503,6 +503,15 @@ class Ceremony {
     const d = this.decision;
     const failed = [...this.entries].reverse().find((e) => e.type === 'step.failed');
     const index = this.deps.script.steps.findIndex((s) => s.id === failed?.step);
+    const step = index >= 0 ? this.deps.script.steps[index] : undefined;
+    const handler = step ? STEP_HANDLERS[step.kind] : undefined;
+    if (step && handler?.onAbort) {
+      try {
+        await handler.onAbort(this.context(step, index) as never);
+      } catch (err) {
+        this.record('step.event', step.id, { what: 'abort-cleanup-failed', message: isOfficiantError(err) ? err.message : 'unexpected error' });
+      }
+    }
     this.record('ceremony.aborted', failed?.step, { reason: d?.reason ?? 'aborted', failure: failed?.data.message ?? null }, d?.by);
     if (index >= 0) await this.writePage(index, 'aborted');
     await this.seal();

@@ -46,7 +46,6 @@ const WRITE_IN_TEXTS = {
   'evidence.init-key': text(),
   'quorum.approve': text(),
   'backup.split': text(),
-  'backup.restore': text(),
   'backup.reshare': text(),
 } satisfies Partial<Record<StepKind, z.ZodType>>;
 
@@ -622,7 +621,6 @@ class PlanWriter {
       case 'quorum.approve':
         return [{ label: w[step.kind], form: 'line' }];
       case 'backup.split':
-      case 'backup.restore':
       case 'backup.reshare':
         return [{ label: w[step.kind], form: 'line' }];
       default:

@@ -243,6 +243,23 @@ export function verifyBackupEvidence(input: BackupEvidenceInput): { problems: st
       }
       checkMadeBackup(out, input, ref, step.id, step.kind, made[0].output as unknown as { manifest: BackupManifest; files: Record<string, string> }, completed, source && copy ? { manifest: source, sha256: sha256(copy) } : undefined);
     }
+    if ((step.kind === 'backup.restore' || step.kind === 'backup.reshare' || step.kind === 'backup.verify') && source) {
+      // The check value was typed from paper and matched before any share of the source was opened, and (restore,
+      // re-share) every certificate fingerprint was confirmed as the published one.
+      const mine = input.entries.filter((e) => e.step === step.id && e.type === 'step.event');
+      const confirmedAt = mine.findIndex((e) => e.data.what === 'backup-check-value-confirmed' && e.data.kcv === source!.wrap_key.kcv);
+      const firstShare = mine.findIndex((e) => (e.data.what === 'share-receipt' || e.data.what === 'share-refused') && e.data.kcv === source!.wrap_key.kcv);
+      if (firstShare >= 0 && (confirmedAt < 0 || confirmedAt > firstShare)) out.problems.push(`${step.id}: shares of the backup were opened before its check value was confirmed from the paper record`);
+      else if (completed && confirmedAt < 0) out.problems.push(`${step.id}: completed without the backup's check value confirmed from the paper record`);
+      if (step.kind !== 'backup.verify') {
+        const chosen = step.kind === 'backup.restore' ? step.params.keys : undefined;
+        for (const k of source.keys.filter((x) => x.certificate && (!chosen || chosen.includes(x.label)))) {
+          const fingerprint = new X509Certificate(k.certificate!).fingerprint256;
+          const at = mine.findIndex((e) => e.data.what === 'certificate-fingerprint-confirmed' && e.data.key === k.label && e.data.sha256 === fingerprint);
+          if (completed && (at < 0 || (firstShare >= 0 && at > firstShare))) out.problems.push(`${step.id}: the certificate fingerprint of ${k.label} was not confirmed as the published one before shares were opened`);
+        }
+      }
+    }
     if ((step.kind === 'backup.restore' || step.kind === 'backup.reshare') && source) {
       const opened = checkReceipts(out, input, ref, step.id, source, step.kind === 'backup.restore' ? 'restore' : 'reshare');
       if (completed && opened.size < source.threshold && okResults(input.entries, step.id, (o) => o === 'backup.split' || o === 'backup.restore').length > 0) {

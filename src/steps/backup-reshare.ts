@@ -9,7 +9,7 @@ import { createPublicKey } from 'node:crypto';
 import { OfficiantError } from '../errors.js';
 import type { KeyAttributes } from '../engine/ports.js';
 import type { KeyAlgorithm } from '../script/schema.js';
-import { backupResults, confirmBackupOnPaper, takeReceipts, writeBackupSet } from './backup-shares.js';
+import { backupResults, confirmBackupOnPaper, confirmCertificates, takeReceipts, writeBackupSet } from './backup-shares.js';
 import { copyRef, newBackup } from './backup-split.js';
 import { backedUpKeys, collectShares, oldWrapKeyRef, readBlobs, rebuildWrapKey } from './backup-restore.js';
 import type { StepHandler } from './step.types.js';
@@ -25,6 +25,7 @@ export const backupReshare: StepHandler<'backup.reshare'> = {
     const blobs = readBlobs(backup, keys);
     ctx.prompter.say(`  Old backup of ceremony ${old.ceremony.ceremony_id}: ${old.threshold} of ${old.custodians.length} custodians`);
     await confirmBackupOnPaper(ctx, old);
+    await confirmCertificates(ctx, keys);
     const split = ctx.entries().filter((e) => e.step === ctx.step.id && e.type === 'intent' && e.data.op === 'backup.split').map((e) => e.seq);
     const done = ctx.entries().some((e) => e.type === 'result' && e.data.ok === true && split.includes(e.data.intent as number));
     // Before the new backup exists, the old custodians open their shares; once it is journaled they are not needed again.

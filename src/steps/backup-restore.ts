@@ -15,7 +15,7 @@ import type { KeyAlgorithm } from '../script/schema.js';
 import type { LoadedBackup } from '../engine/runner.js';
 import { combineShares, keyCheckValue } from '../engine/shares.js';
 import { p1363ToDer } from '../evidence/cms.js';
-import { administrator, confirmBackupOnPaper, custodianPresent, openCustodianShare } from './backup-shares.js';
+import { administrator, confirmBackupOnPaper, confirmCertificates, custodianPresent, openCustodianShare } from './backup-shares.js';
 import type { StepContext, StepHandler } from './step.types.js';
 
 function failed(message: string): OfficiantError {
@@ -132,12 +132,7 @@ export const backupRestore: StepHandler<'backup.restore'> = {
     const blobs = readBlobs(backup, keys);
     ctx.prompter.say(`  Backup of ceremony ${m.ceremony.ceremony_id} (${m.ceremony.script_id}): ${m.threshold} of ${m.custodians.length} custodians`);
     await confirmBackupOnPaper(ctx, m);
-    for (const k of keys) {
-      if (!k.certificate) continue;
-      const fingerprint = new X509Certificate(k.certificate).fingerprint256;
-      const same = await ctx.prompter.confirm(administrator(ctx), `The backup's certificate of ${k.label} has SHA-256 ${fingerprint}. Is that the published fingerprint?`, { stepId: ctx.step.id });
-      if (!same) throw new OfficiantError('ceremony.step-failed', `the backup's certificate of ${k.label} (SHA-256 ${fingerprint}) is not the published one: stop and find the right backup set`);
-    }
+    await confirmCertificates(ctx, keys);
     const session = await ctx.session();
     const ref = oldWrapKeyRef(m);
     let restored = keys.map((k) => restoredRecord(session, k));

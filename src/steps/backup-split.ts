@@ -93,59 +93,63 @@ export async function newBackup(
       run: async () => {
         // A transport key left on the token by an interrupted attempt can restore nothing: remove it.
         if (opts.transport) (await ctx.session()).destroyObjects(refs.transport);
-        let transport: WrapKeyRecord | undefined;
-        if (opts.transport) {
-          transport = await ctx.securityOfficer((so) => so.generateTrustedWrapKey(refs.transport));
-          const t = transport.attributes;
-          if (!t.trusted || t.extractable || !t.sensitive || t.encrypt || t.decrypt) throw new OfficiantError('ceremony.step-failed', 'the token did not make the transport key trusted, sensitive, non-extractable and for wrapping only');
-        }
-        const session = await ctx.session();
-        let wrapKey: Secret | undefined;
+        let transportMade = false;
         try {
-          wrapKey = secretFromBytes(session.random(32));
-          const kcv = keyCheckValue(wrapKey);
-          const w = session.importWrapKey(refs.wrap, wrapKey, { session: true, use: 'wrap' }).attributes;
-          if (w.extractable || !w.sensitive || !w.wrap || w.unwrap || w.encrypt || w.decrypt) throw new OfficiantError('ceremony.step-failed', 'the token did not keep the wrap key sensitive, non-extractable and wrap-only');
-          const wrapped = await opts.wrap(refs.wrap, transport ? refs.transport : undefined);
-          const files: Record<string, string> = {};
-          const keys: BackupKey[] = opts.keys.map((k, i) => {
-            files[blobFile(k.label)] = wrapped.blobs[i].toString('base64');
-            files[publicKeyFile(k.label)] = Buffer.from(k.spkiPem, 'utf8').toString('base64');
-            return {
-              label: k.label,
-              id: k.id,
-              algorithm: k.algorithm,
-              purpose: k.purpose,
-              spki_sha256: k.spkiSha256,
-              public_key: k.spkiPem,
-              certificate: k.certificate,
-              blob_file: blobFile(k.label),
-              blob_sha256: sha256(wrapped.blobs[i]),
-              mechanism: 'CKM_AES_KEY_WRAP_PAD',
-              attributes: wrapped.attributes[i],
+          if (opts.transport) {
+            const t = (await ctx.securityOfficer((so) => so.generateTrustedWrapKey(refs.transport))).attributes;
+            transportMade = true;
+            if (!t.trusted || t.extractable || !t.sensitive || t.encrypt || t.decrypt) throw new OfficiantError('ceremony.step-failed', 'the token did not make the transport key trusted, sensitive, non-extractable and for wrapping only');
+          }
+          const session = await ctx.session();
+          let wrapKey: Secret | undefined;
+          try {
+            wrapKey = secretFromBytes(session.random(32));
+            const kcv = keyCheckValue(wrapKey);
+            const w = session.importWrapKey(refs.wrap, wrapKey, { session: true, use: 'wrap' }).attributes;
+            if (w.extractable || !w.sensitive || !w.wrap || w.unwrap || w.encrypt || w.decrypt) throw new OfficiantError('ceremony.step-failed', 'the token did not keep the wrap key sensitive, non-extractable and wrap-only');
+            const wrapped = await opts.wrap(refs.wrap, opts.transport ? refs.transport : undefined);
+            const files: Record<string, string> = {};
+            const keys: BackupKey[] = opts.keys.map((k, i) => {
+              files[blobFile(k.label)] = wrapped.blobs[i].toString('base64');
+              files[publicKeyFile(k.label)] = Buffer.from(k.spkiPem, 'utf8').toString('base64');
+              return {
+                label: k.label,
+                id: k.id,
+                algorithm: k.algorithm,
+                purpose: k.purpose,
+                spki_sha256: k.spkiSha256,
+                public_key: k.spkiPem,
+                certificate: k.certificate,
+                blob_file: blobFile(k.label),
+                blob_sha256: sha256(wrapped.blobs[i]),
+                mechanism: 'CKM_AES_KEY_WRAP_PAD',
+                attributes: wrapped.attributes[i],
+              };
+            });
+            const sealed = await sealShares(wrapKey, custodians, { threshold: opts.threshold, ceremonyId: ceremony.ceremony_id, kcv });
+            const manifest: BackupManifest = {
+              format: BACKUP_FORMAT,
+              ceremony,
+              step_id: ctx.step.id,
+              created_at: new Date().toISOString(),
+              threshold: opts.threshold,
+              wrap_key: {
+                bits: 256,
+                kcv,
+                hsm: { label: refs.wrap.label, session_object: true, use: 'wrap', destroyed_after_use: true, transport: opts.transport ? { label: refs.transport.label, trusted: true, generated_in_hsm: true, destroyed_after_use: true } : null },
+              },
+              custodians: sealed.custodians,
+              keys,
+              supersedes: opts.supersedes,
             };
-          });
-          const sealed = await sealShares(wrapKey, custodians, { threshold: opts.threshold, ceremonyId: ceremony.ceremony_id, kcv });
-          const manifest: BackupManifest = {
-            format: BACKUP_FORMAT,
-            ceremony,
-            step_id: ctx.step.id,
-            created_at: new Date().toISOString(),
-            threshold: opts.threshold,
-            wrap_key: {
-              bits: 256,
-              kcv,
-              hsm: { label: refs.wrap.label, session_object: true, use: 'wrap', destroyed_after_use: true, transport: transport ? { label: refs.transport.label, trusted: true, generated_in_hsm: true, destroyed_after_use: true } : null },
-            },
-            custodians: sealed.custodians,
-            keys,
-            supersedes: opts.supersedes,
-          };
-          return { manifest, files: { ...files, ...sealed.files } } as unknown as Json;
+            return { manifest, files: { ...files, ...sealed.files } } as unknown as Json;
+          } finally {
+            wrapKey?.wipe();
+            session.destroyObjects(refs.wrap, { sessionOnly: true });
+          }
         } finally {
-          wrapKey?.wipe();
-          session.destroyObjects(refs.wrap, { sessionOnly: true });
-          if (opts.transport) session.destroyObjects(refs.transport);
+          // While it exists, the transport key could export the key it guards: it goes on every path out.
+          if (transportMade) await destroyTransportKey(ctx, refs.transport);
         }
       },
       // An interrupted backup never took effect: its wrap key lived only in memory, so nothing it may have left
@@ -155,6 +159,33 @@ export async function newBackup(
     ctx.people(ctx.step.perform)[0],
   );
   return made as unknown as MadeBackup;
+}
+
+/**
+ * Destroys the transport key: in the user session, or, if the PIN holders cannot log in as users, in an SO
+ * session (the key is a public object the SO sees). If neither works, the failure is journaled and the next
+ * attempt, or the abort, removes it.
+ */
+async function destroyTransportKey(ctx: StepContext, ref: Ref): Promise<void> {
+  try {
+    (await ctx.session()).destroyObjects(ref);
+    return;
+  } catch {
+    // the user login failed: try the SO below
+  }
+  try {
+    await ctx.securityOfficer((so) => so.destroyObjects(ref));
+  } catch (err) {
+    ctx.event('transport-key-left', { label: ref.label, message: err instanceof OfficiantError ? err.message : 'unexpected error' });
+  }
+}
+
+/** On abort: a transport key left by an interrupted or failed attempt is removed (seen without a login: it is public). */
+async function removeLeftTransportKey(ctx: StepContext): Promise<void> {
+  const ref = backupKeyRefs(ctx).transport;
+  if (!ctx.site || ctx.hsm().labelsInUse(ctx.site.tokenLabel, [ref.label]).length === 0) return;
+  const n = (await ctx.session()).destroyObjects(ref);
+  ctx.event('transport-key-removed', { label: ref.label, objects: n });
 }
 
 export const backupSplit: StepHandler<'backup.split'> = {
@@ -199,4 +230,5 @@ export const backupSplit: StepHandler<'backup.split'> = {
     await takeReceipts(ctx, made, 'split', absent_allowed);
     backupResults(ctx, made);
   },
+  onAbort: removeLeftTransportKey,
 };

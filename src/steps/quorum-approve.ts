@@ -48,7 +48,8 @@ export const quorumApprove: StepHandler<'quorum.approve'> = {
     if (subject.what === 'step') {
       ctx.prompter.say(`    kind: ${subject.step.kind}`);
       for (const [k, v] of Object.entries(subject.step.params as Record<string, unknown>)) ctx.prompter.say(`    ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
-      if (subject.backup) ctx.prompter.say(`    backup: of ceremony ${subject.backup.ceremony_id}, wrap key check value ${subject.backup.kcv}, manifest SHA-256 ${subject.backup.manifest_sha256}`);
+      // The check value is bound but not shown: at the step, the administrator types it from the paper record.
+      if (subject.backup) ctx.prompter.say(`    backup: of ceremony ${subject.backup.ceremony_id}, manifest SHA-256 ${subject.backup.manifest_sha256}`);
     } else {
       ctx.prompter.say(`    the ceremony record: ${subject.entries} journal entries, head ${subject.journal_head}`);
     }

@@ -87,4 +87,9 @@ export interface StepHandler<K extends StepKind = StepKind> {
   /** Whether the step needs the site HSM (pre-flight loads the module before any such step). */
   usesHsm: boolean;
   run(ctx: StepContext<StepOf<K>>): Promise<void>;
+  /**
+   * When the ceremony is aborted after this step failed: undo what a failed attempt may have left on the token
+   * that must not stay (e.g. a backup's transport key). Journaled; a failure here is recorded, not thrown.
+   */
+  onAbort?(ctx: StepContext<StepOf<K>>): Promise<void>;
 }

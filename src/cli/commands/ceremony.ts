@@ -247,7 +247,9 @@ export async function resumeCommand(outDir: string, opts: { answers?: string; ba
     // The backup the ceremony started with, from where it was or where it is now (--backup): a changed manifest
     // is refused before any token is used.
     const dir = opts.backup ?? recordedBackup.dir;
-    if (!existsSync(dir)) throw new OfficiantError('input.backup-invalid', `the backup set this ceremony started with is no longer at ${dir}: give its new place with --backup <dir>`);
+    if (!existsSync(dir)) {
+      throw new OfficiantError('input.backup-invalid', opts.backup ? `--backup ${dir}: no such directory` : `the backup set this ceremony started with is no longer at ${dir}: give its new place with --backup <dir>`);
+    }
     backup = loadBackup(dir, { blobs: needsBlobs(script) });
     if (backup.sha256 !== recordedBackup.manifest_sha256) throw new OfficiantError('input.backup-invalid', `${dir}: the backup manifest differs from the one the ceremony started with`);
   }
