@@ -360,12 +360,12 @@ describe('who is present (backup-verify.yaml in process on the init rehearsal\'s
     expect(Object.keys(secrets).sort()).toEqual(custodians.map((c) => c.name).sort());
   });
 
-  async function drill(notPresent: BackupCustodian[]): Promise<Drill> {
+  async function drill(notPresent: BackupCustodian[], typedCheckValue?: string): Promise<Drill> {
     const { script, text } = loadScript(VERIFY);
     const answers = simulatePeople(script, { officers: { roster, secrets: structuredClone(secrets) } });
     answers.confirm = Object.fromEntries(notPresent.map((c) => [`${STEP}#present:${c.officer}`, false]));
     // The administrator types the check value from the paper record of the backup ceremony.
-    answers.records[STEP] = { 'backup-check-value': kcvI };
+    answers.records[STEP] = { 'backup-check-value': typedCheckValue ?? kcvI };
     const name = `drill-${++runs}`;
     const out = join(work, 'runs', name);
     const lines: string[] = [];
@@ -386,6 +386,36 @@ describe('who is present (backup-verify.yaml in process on the init rehearsal\'s
 
   const presenceAsked = (d: Drill, c: BackupCustodian) =>
     d.lines.filter((l) => l.includes(`: Is ${c.name} (custodian of share ${c.index}) here to open their share with their token?`)).map((l) => l.slice(l.lastIndexOf(' ') + 1));
+
+  it('verify refuses a restore whose paper check value or certificate fingerprint was not confirmed before the shares', () => {
+    expect(existsSync(join(dir('R'), 'journal.jsonl')), 'runs after the restore rehearsal of the approvals test').toBe(true);
+    const files = readPacketDir(dir('R'));
+    expect(verifyPacket(files).ok).toBe(true);
+    const text = files.get('journal.jsonl')!.toString('utf8');
+    const without = (what: string) => {
+      const copy = new Map(files);
+      copy.set('journal.jsonl', rechain(text, (e) => {
+        if (e.type === 'step.event' && e.data.what === what) e.data.what = 'note';
+      }));
+      return group(verifyPacket(copy), 'backup').problems;
+    };
+    expect(without('backup-check-value-confirmed')).toEqual(['journal.jsonl: restore: shares of the backup were opened before its check value was confirmed from the paper record']);
+    expect(without('certificate-fingerprint-confirmed')).toEqual(['journal.jsonl: restore: the certificate fingerprint of release-root-2026 was not confirmed as the published one before shares were opened']);
+  });
+
+  it('a check value typed from paper that is not the backup\'s stops the step before any custodian is asked', async () => {
+    // One character off (a misread paper record, or a backup set that is not the one recorded).
+    const wrong = `${kcvI.slice(0, 31)}${kcvI[31] === '0' ? '1' : '0'}`;
+    const d = await drill([], wrong);
+    expect(d.result?.outcome).toBe('aborted');
+    const message = `the check value typed from paper does not match this backup's: read the paper record of ceremony ${ceremonyI} again; if it still differs, this is not that backup set: stop`;
+    expect(d.entries.filter((e) => e.type === 'step.failed').map((e) => [e.step, e.data.message])).toEqual([[STEP, message]]);
+    expect(eventsOf(d.entries, 'backup-check-value-refused')).toEqual([{ what: 'backup-check-value-refused', kcv: kcvI, typed: wrong }]);
+    for (const what of ['backup-check-value-confirmed', 'share-receipt', 'share-refused', 'custodian-not-present']) expect(eventsOf(d.entries, what)).toEqual([]);
+    expect(d.lines.join('\n')).not.toContain('here to open their share');
+    // Its check value was never on the screen before it was typed.
+    expect(d.lines.join('\n')).not.toContain(kcvI);
+  }, 240_000);
 
   it('nobody present: the step fails naming everyone as not present; no share is opened', async () => {
     const d = await drill(custodians);
