@@ -30,6 +30,7 @@ import { secretFromString } from '../../src/engine/secret.js';
 import { checkShare, combineShares, keyCheckValue, openShare } from '../../src/engine/shares.js';
 import type { RosterBody } from '../../src/evidence/roster.types.js';
 import { ROOT } from '../helpers/cli.js';
+import { corruptCiphertext, shareFileBytes } from '../helpers/share-files.js';
 import { rehearsalWorkspace, type Run } from '../helpers/rehearsal-workspace.js';
 
 const ENROLLMENT = join(ROOT, 'ceremonies/officer-enrollment.yaml');
@@ -77,25 +78,6 @@ function receiptIndices(entries: JournalEntry[], kcv: string): number[] {
 function ceremonyIdOf(entries: JournalEntry[]): string {
   expect(entries[0].type).toBe('ceremony.started');
   return String(entries[0].data.ceremonyId);
-}
-
-/** The share file bytes as the split wrote them: JSON with 2-space indent and a final newline. */
-function shareFileBytes(file: ShareFile): Buffer {
-  return Buffer.from(`${JSON.stringify(file, null, 2)}\n`, 'utf8');
-}
-
-/** Flips one bit of one byte inside the sealed ciphertext of a share file, leaving every other byte as it was. */
-function corruptCiphertext(path: string): Buffer {
-  const original = readFileSync(path);
-  const file = JSON.parse(original.toString('utf8')) as ShareFile;
-  // The rewrite must change nothing but the ciphertext.
-  expect(shareFileBytes(file).equals(original)).toBe(true);
-  const ciphertext = Buffer.from(file.ciphertext, 'base64');
-  ciphertext[7] ^= 0x10;
-  const corrupted = shareFileBytes({ ...file, ciphertext: ciphertext.toString('base64') });
-  expect(corrupted.equals(original)).toBe(false);
-  writeFileSync(path, corrupted);
-  return corrupted;
 }
 
 function writeManifest(name: string, m: BackupManifest): void {

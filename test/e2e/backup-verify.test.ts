@@ -43,6 +43,7 @@ import { isOfficiantError, type OfficiantError } from '../../src/errors.js';
 import { verifyPacket, type PacketReport } from '../../src/evidence/verify-packet.js';
 import type { HsmSite } from '../../src/steps/step.types.js';
 import { ROOT } from '../helpers/cli.js';
+import { corruptCiphertext } from '../helpers/share-files.js';
 import { rehearsalWorkspace } from '../helpers/rehearsal-workspace.js';
 
 const ENROLLMENT = join(ROOT, 'ceremonies/officer-enrollment.yaml');
@@ -92,25 +93,6 @@ function refOf(entries: JournalEntry[]): CeremonyRef {
   expect(entries[0].type).toBe('ceremony.started');
   const d = entries[0].data;
   return { script_id: String(d.scriptId), ceremony_id: String(d.ceremonyId), script_sha256: String(d.scriptSha256) };
-}
-
-/** The share file bytes as the split wrote them: JSON with 2-space indent and a final newline. */
-function shareFileBytes(file: ShareFile): Buffer {
-  return Buffer.from(`${JSON.stringify(file, null, 2)}\n`, 'utf8');
-}
-
-/** Flips one bit of one byte inside the sealed ciphertext of a share file, leaving every other byte as it was. */
-function corruptCiphertext(path: string): Buffer {
-  const original = readFileSync(path);
-  const file = JSON.parse(original.toString('utf8')) as ShareFile;
-  expect(shareFileBytes(file).equals(original)).toBe(true);
-  const ciphertext = Buffer.from(file.ciphertext, 'base64');
-  ciphertext[5] ^= 0x04;
-  const corrupted = shareFileBytes({ ...file, ciphertext: ciphertext.toString('base64') });
-  expect(corrupted.equals(original)).toBe(false);
-  expect(corrupted.length).toBe(original.length);
-  writeFileSync(path, corrupted);
-  return corrupted;
 }
 
 const notRecorded = (c: BackupCustodian, actual: Buffer) =>
