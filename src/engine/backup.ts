@@ -199,5 +199,12 @@ export function manifestProblems(m: BackupManifest): string[] {
   const idx = new Set(m.custodians?.map((c) => c.index));
   if (idx.size !== n) p.push('a share index is listed twice');
   if (!m.keys || m.keys.length === 0) p.push('it backs up no keys');
+  if (typeof m.ceremony?.ceremony_id !== 'string' || typeof m.ceremony?.script_id !== 'string' || typeof m.created_at !== 'string') p.push('it does not name the ceremony that made it and when');
+  for (const [i, c] of (m.custodians ?? []).entries()) {
+    if (typeof c?.officer !== 'string' || typeof c?.share_file !== 'string' || !/^[0-9a-f]{64}$/.test(c?.share_sha256 ?? '')) p.push(`custodian ${i + 1} lacks its officer, share file or share SHA-256`);
+  }
+  for (const [i, k] of (m.keys ?? []).entries()) {
+    if (typeof k?.label !== 'string' || typeof k?.blob_file !== 'string' || typeof k?.public_key !== 'string' || !/^[0-9a-f]{64}$/.test(k?.spki_sha256 ?? '')) p.push(`key ${i + 1} lacks its label, wrapped-key file, public key or its SHA-256`);
+  }
   return p;
 }
