@@ -1,11 +1,19 @@
 import { defineConfig } from 'vitest/config';
 
+// Three tiers (docs/where-things-are.md):
+// - unit: test/unit mirrors src/; no SoftHSM, no build step, no CLI process. `npm test` runs it.
+// - integration: real SoftHSM tokens, the built CLI, pdfsig, openssl (`npm run test:integration`).
+// - drills: kill -9 drills, one test per kill point, spread over forked workers (`npm run test:drills`).
+// ./scripts/test.sh runs all three and prints each tier's time and the plain "N passed, N failed" line.
+const SLOW = { testTimeout: 180_000, hookTimeout: 180_000 };
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/helpers/global-setup.ts'],
     pool: 'forks',
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], globalSetup: ['test/helpers/global-setup.ts'], ...SLOW } },
+      { extends: true, test: { name: 'drills', include: ['test/drills/**/*.test.ts'], globalSetup: ['test/helpers/global-setup.ts'], ...SLOW } },
+    ],
   },
 });

@@ -18,9 +18,9 @@ import { addSignaturePlaceholder, signPdf } from '../dist/evidence/sign-pdf.js';
 import { p1363ToDer } from '../dist/evidence/cms.js';
 import { verifyPacket } from '../dist/evidence/verify-packet.js';
 import { Pkcs11Hsm } from '../dist/adapters/pkcs11/pkcs11-hsm.js';
-import { selfSignedCertificate, certificateSerial, pemToDer } from '../dist/steps/x509-in-hsm.js';
+import { selfSignedCertificate, certificateSerial, pemToDer } from '../dist/steps/shared/x509-in-hsm.js';
 import { keyRecordJson } from '../dist/steps/hsm-generate-key.js';
-import { secretFromString } from '../dist/engine/secret.js';
+import { secretFromString } from '../dist/custody/secret.js';
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 

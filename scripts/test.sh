@@ -1,23 +1,36 @@
 #!/usr/bin/env bash
-# Every test: set-up if needed, build, then vitest (real SoftHSM tokens in temp dirs, real pdfsig/openssl).
-# Ends with the plain line "N passed, N failed" counted from vitest's JSON report; exits non-zero when any
-# test failed or when no test ran.
+# Every test, tier by tier: set-up if needed, build once, then the unit tier (no SoftHSM, no build), the
+# integration tier (real SoftHSM tokens in temp dirs, the built CLI, pdfsig, openssl) and the kill -9 drill
+# tier. Prints each tier's wall time, then ends with the plain line "N passed, N failed" counted from
+# vitest's JSON reports; exits non-zero when any test failed or when no test ran.
+# Extra arguments go to every vitest run (e.g. a file filter).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 npm run --silent build
-report=$(mktemp -t officiant-vitest-XXXXXX.json)
-trap 'rm -f "$report"' EXIT
-set +e
-npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@"
-status=$?
-set -e
+export OFFICIANT_BUILT=1
+reports=$(mktemp -d -t officiant-vitest-XXXXXX)
+trap 'rm -rf "$reports"' EXIT
+status=0
+for tier in unit integration drills; do
+  start=$(date +%s)
+  set +e
+  npx vitest run --project "$tier" --passWithNoTests --reporter=default --reporter=json --outputFile.json="$reports/$tier.json" "$@"
+  code=$?
+  set -e
+  [ "$code" -eq 0 ] || status=$code
+  echo "tier $tier: $(( $(date +%s) - start )) s (exit $code)"
+done
 node -e '
-  const fs = require("fs");
-  let r;
-  try { r = JSON.parse(fs.readFileSync(process.argv[1], "utf8")); } catch { console.log("0 passed, 0 failed"); process.exit(1); }
-  const passed = r.numPassedTests ?? 0, failed = r.numFailedTests ?? 0;
+  const fs = require("fs"), path = require("path");
+  let passed = 0, failed = 0, read = 0;
+  for (const tier of ["unit", "integration", "drills"]) {
+    try {
+      const r = JSON.parse(fs.readFileSync(path.join(process.argv[1], `${tier}.json`), "utf8"));
+      passed += r.numPassedTests ?? 0; failed += r.numFailedTests ?? 0; read++;
+    } catch { failed++; console.log(`tier ${tier}: no report`); }
+  }
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed > 0 || passed === 0 ? 1 : 0);
-' "$report" || exit 1
+' "$reports" || exit 1
 exit $status

@@ -9,19 +9,22 @@ import { formatProblem, parseWithSchema } from '../script/parse.js';
 import { parseScript } from '../script/rules.js';
 import { SiteProfile, type Script } from '../script/schema.js';
 import type { CeremonyDeps, LoadedBackup, LoadedRoster, PivSite, RunResult } from '../engine/runner.js';
-import { MANIFEST_FILE, manifestProblems, type BackupManifest } from '../engine/backup.js';
-import { verifyRosterFile } from '../evidence/roster.js';
-import { sha256 as certSha256, der } from '../evidence/piv-attestation.js';
+import { MANIFEST_FILE, manifestProblems, type BackupManifest } from '../custody/backup-manifest.js';
+import { verifyRosterFile } from '../custody/roster.js';
+import { sha256 as certSha256, der } from '../custody/piv-attestation.js';
 import { Pkcs11PivReader } from '../adapters/piv/pkcs11-piv-reader.js';
 import type { SimulatedPivFleet } from '../adapters/piv/simulated-piv-fleet.js';
 import type { Prompter } from '../engine/ports.js';
-import type { HsmSite } from '../steps/step.types.js';
+import type { HsmSite } from '../engine/step-kind.types.js';
 import { FsJournalFile, FsOutputStore } from '../adapters/fs/fs-output-store.js';
 import { Pkcs11Hsm } from '../adapters/pkcs11/pkcs11-hsm.js';
 import { renderStepPage } from '../evidence/render-step-page.js';
 import { loadPageTemplate } from '../evidence/page-template.js';
 import { headWords, loadPacketTemplate, renderPacket } from '../evidence/render-packet.js';
 import { addSignaturePlaceholder, signPdf } from '../evidence/sign-pdf.js';
+import { JOURNAL } from '../evidence/packet-files.js';
+import { STEP_HANDLERS } from '../steps/index.js';
+import { scriptNeeds } from '../engine/needs.js';
 
 export const TEMPLATE_DIR = fileURLToPath(new URL('../../templates', import.meta.url));
 export const VERSION = '0.1.0';
@@ -181,7 +184,12 @@ export async function checkTemplates(): Promise<void> {
 
 /** Whether a script needs the wrapped keys of its backup (restore, re-share), not only the shares (verify). */
 export function needsBlobs(script: Script): boolean {
-  return script.steps.some((s) => s.kind === 'backup.restore' || s.kind === 'backup.reshare');
+  return scriptNeeds(script, STEP_HANDLERS).wrappedKeys;
+}
+
+/** Whether a script works with officers' PIV tokens (check-in by token, enrollment, approvals, roster). */
+export function usesPiv(script: Script): boolean {
+  return scriptNeeds(script, STEP_HANDLERS).piv;
 }
 
 export function defaultOut(script: Script): string {
@@ -206,6 +214,7 @@ export function ceremonyDeps(args: {
     backup: args.backup,
     piv: args.piv,
     script: args.script,
+    steps: STEP_HANDLERS,
     scriptText: args.text,
     site: args.site,
     rehearsal: args.rehearsal,
@@ -216,7 +225,7 @@ export function ceremonyDeps(args: {
     },
     prompter: args.prompter,
     store: new FsOutputStore(out),
-    journalFile: new FsJournalFile(join(out, 'journal.jsonl')),
+    journalFile: new FsJournalFile(join(out, JOURNAL)),
     clock: { now: () => new Date() },
     renderer: {
       renderStepPage: async (page, signature) => {

@@ -5,6 +5,7 @@ import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { OfficiantError } from '../errors.js';
 import { normalizeFingerprint, type PacketTrust } from '../evidence/verify-packet.js';
+import { JOURNAL, MANIFEST } from '../evidence/packet-files.js';
 
 function unreadable(path: string, err: unknown): OfficiantError {
   const code = (err as NodeJS.ErrnoException)?.code ?? 'unknown';
@@ -57,7 +58,7 @@ export function readPacketDir(dir: string): Map<string, Buffer> {
   }
   if (!isDir) throw new OfficiantError('input.not-a-ceremony', `${dir} is not a directory`);
   const files = readTree(dir);
-  if (!files.has('journal.jsonl') && !files.has('manifest.json')) {
+  if (!files.has(JOURNAL) && !files.has(MANIFEST)) {
     throw new OfficiantError('input.not-a-ceremony', `${dir} is not an evidence packet: no journal.jsonl and no manifest.json`);
   }
   return files;

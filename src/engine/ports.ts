@@ -1,15 +1,17 @@
 // The interfaces the engine needs from the outside world. engine/, steps/ and script/ talk only to these;
 // adapters/ implement them (PKCS#11, the file system, inquirer, answers files, the rehearsal sandbox).
 import type { KeyAlgorithm } from '../script/schema.js';
+import type { Secret } from '../custody/secret.js';
+import type { KeyAttributes } from '../custody/key-attributes.types.js';
+import type { PivSlot } from '../custody/piv.types.js';
+import type { Person } from '../record/person.types.js';
+export type { Secret } from '../custody/secret.js';
+export type { KeyAttributes } from '../custody/key-attributes.types.js';
+export { PIV_DEFAULTS, PIV_SLOT_CKA_ID, type PivSlot } from '../custody/piv.types.js';
+export type { Person } from '../record/person.types.js';
+export type { Clock, JournalFile } from '../record/journal-file.types.js';
 
 // ---------------------------------------------------------------------------------------------------------
-// Secrets. A Secret holds bytes typed by a person (a PIN half). It is never serialised: JSON.stringify and
-// util.inspect print a placeholder, and wipe() zeroes the bytes. Code that needs the value calls use().
-export interface Secret {
-  readonly length: number;
-  use<T>(fn: (bytes: Buffer) => T): T;
-  wipe(): void;
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // HSM port. Contract: every method either completes the operation on the token or throws an OfficiantError
@@ -24,15 +26,6 @@ export interface TokenIdentity {
   slotId: number;
 }
 
-export interface KeyAttributes {
-  local: boolean;
-  neverExtractable: boolean;
-  alwaysSensitive: boolean;
-  extractable: boolean;
-  sensitive: boolean;
-  /** CKA_WRAP_WITH_TRUSTED: the key can be wrapped only by a key the SO marked CKA_TRUSTED. */
-  wrapWithTrusted: boolean;
-}
 
 export interface KeyRecord {
   label: string;
@@ -155,13 +148,6 @@ export interface HsmSession {
 // ---------------------------------------------------------------------------------------------------------
 // People. The Prompter asks people things; the engine never prompts by itself. An interactive
 // implementation asks at the keyboard; a scripted one answers from an answers file or a rehearsal sandbox.
-export interface Person {
-  name: string;
-  role: string;
-  /** For roles of identity piv: the officer's roster id and the device serial they proved presence with. */
-  officer?: string;
-  device?: string;
-}
 
 /** A PIV device offered for choice, with its owner on the roster when known. */
 export interface DeviceChoice {
@@ -223,17 +209,6 @@ export interface OutputStore {
   sweepTemp(): string[];
 }
 
-// The journal's durable file. Contract: append() returns only after the line is on disk (fsync).
-export interface JournalFile {
-  readAll(): Buffer;
-  append(line: string): void;
-  /** Cuts the file to `length` bytes (used only to drop a torn final line, after saving it aside). */
-  truncate(length: number): void;
-}
-
-export interface Clock {
-  now(): Date;
-}
 
 /** Renders evidence PDFs; with a signature, the PDF carries an embedded CMS signature made in the HSM. */
 export interface EvidenceRenderer {
@@ -248,17 +223,6 @@ export interface EvidenceRenderer {
 // OfficiantError (hsm.pin-incorrect with the tries left, hsm.pin-locked, env.piv-absent when the device is not
 // inserted or was pulled out, hsm.*); nothing is retried silently, because a retry spends a PIN try. PINs,
 // PUKs and management keys arrive as Secrets and are never kept, logged or put in a message.
-export type PivSlot = '9a' | '9c' | '9d' | '9e';
-
-/** What every PIV device ships with (NIST SP 800-73 practice; YubiKey defaults), and its PIN/PUK tries. */
-export const PIV_DEFAULTS = {
-  pin: '123456',
-  puk: '12345678',
-  managementKey: '010203040506070801020304050607080102030405060708',
-  tries: 3,
-} as const;
-
-export const PIV_SLOT_CKA_ID: Readonly<Record<PivSlot, number>> = { '9a': 1, '9c': 2, '9d': 3, '9e': 4 };
 
 export interface PivDevice {
   /** Device serial as the vendor prints it (decimal for YubiKeys). */

@@ -12,17 +12,20 @@ import { createActor, fromPromise, setup, toPromise } from 'xstate';
 import { OfficiantError, isOfficiantError } from '../errors.js';
 import { compileScript } from '../script/compile.js';
 import type { Script, Step } from '../script/schema.js';
-import { STEP_HANDLERS } from '../steps/index.js';
-import type { EffectFns, GeneratedKey, HsmSite, OutputRecord, StepContext } from '../steps/step.types.js';
+import type { EffectFns, GeneratedKey, HsmSite, OutputRecord, StepContext, StepRegistry } from './step-kind.types.js';
+import { firstStepNeeding, scriptNeeds } from './needs.js';
 import type { StepPage } from '../evidence/step-page.types.js';
 import type { PacketDocument, PacketManifest } from '../evidence/packet.types.js';
 import type { PdfSignature } from '../evidence/sign-pdf.js';
 import { detachedCms, p1363ToDer } from '../evidence/cms.js';
-import { headWords } from '../evidence/digest-words.js';
-import { EVIDENCE_CERT_OP, EVIDENCE_CERT_PATH } from '../steps/evidence-init-key.js';
-import { pemToDer } from '../steps/x509-in-hsm.js';
-import type { BackupManifest } from './backup.js';
-import { Journal, parseJournal, type Json, type JournalEntry, type JsonObject } from './journal.js';
+import { headWords } from '../record/digest-words.js';
+import { BACKUP_COPY, EVIDENCE_CERT_OP, EVIDENCE_CERT_PATH, JOURNAL, MANIFEST, MANIFEST_SIG, PACKET, PACKET_FORMAT, REHEARSAL_POINTER, ROSTER_COPY, SCRIPT_COPY, SITE_COPY, stepPagePath } from '../evidence/packet-files.js';
+import { pemToDer } from '../custody/pem.js';
+import type { CeremonyDeps } from './ceremony-deps.types.js';
+export type { CeremonyDeps } from './ceremony-deps.types.js';
+export type { LoadedBackup, LoadedRoster, PivSite } from './ceremony-inputs.types.js';
+import type { LoadedRoster } from './ceremony-inputs.types.js';
+import { Journal, parseJournal, type Json, type JournalEntry, type JsonObject } from '../record/journal.js';
 import {
   CEREMONY_STEP,
   decisionsFor,
@@ -36,62 +39,16 @@ import {
   pinHoldersOf,
   startedEntry,
   stepEntries,
-} from './ledger.js';
+} from '../record/ledger.js';
 import type { Clock, EvidenceRenderer, FailureDecision, Hsm, HsmSession, JournalFile, OutputStore, Person, PivReader, Prompter, TokenIdentity } from './ports.js';
-import type { RosterBody } from '../evidence/roster.types.js';
-import { joinSecrets } from './secret.js';
+import type { RosterBody } from '../custody/roster.types.js';
+import { joinSecrets } from '../custody/secret.js';
 
-export interface CeremonyDeps {
-  script: Script;
-  scriptText: string;
-  site: HsmSite | undefined;
-  rehearsal: boolean;
-  /** Loads the PKCS#11 module on first use (pre-flight calls it before anything else touches the HSM). */
-  openHsm: () => Hsm;
-  prompter: Prompter;
-  store: OutputStore;
-  journalFile: JournalFile;
-  clock: Clock;
-  renderer: EvidenceRenderer;
-  footer: string;
-  /** The officer roster (verified by the caller), as the file's bytes and its parsed roster body. */
-  roster?: LoadedRoster;
-  /** Officers' PIV tokens: the module, the attestation roots devices must chain to, and how to open them. */
-  piv?: PivSite;
-  /** The backup a restore or re-share works from (verified for shape by the caller). */
-  backup?: LoadedBackup;
-}
 
-export interface LoadedBackup {
-  /** The directory holding backup/manifest.json, backup/*.wrapped and shares/*.share.json. */
-  dir: string;
-  bytes: Buffer;
-  manifest: BackupManifest;
-  /** SHA-256 of the manifest file's bytes. */
-  sha256: string;
-  /** A file of the backup set by its path relative to dir (as the manifest names it). */
-  read(rel: string): Buffer;
-}
 
-/** Where a restore or re-share keeps the copy of the backup manifest it works from. */
-export const BACKUP_COPY = 'backup-source.json';
 
-export interface PivSite {
-  module: string;
-  /** PEM certificates (vendor roots; the sandbox's simulated CA in rehearsals). */
-  attestationRoots: string[];
-  open: () => PivReader;
-}
 
-export interface LoadedRoster {
-  bytes: Buffer;
-  body: RosterBody;
-  /** payload_sha256 of the roster document: what a later roster names as previous_sha256. */
-  sha256: string;
-}
 
-/** Where a ceremony keeps the copy of the roster it was started with. */
-export const ROSTER_COPY = 'roster.json';
 
 export type Outcome = 'done' | 'aborted' | 'paused';
 
@@ -103,24 +60,15 @@ export interface RunResult {
   reason?: string;
 }
 
-export const SCRIPT_COPY = 'script.yaml';
-export const JOURNAL = 'journal.jsonl';
 
 export function sha256Hex(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
-}
-
-export function stepPagePath(index: number, stepId: string): string {
-  return `steps/${String(index + 1).padStart(2, '0')}-${stepId}.pdf`;
 }
 
 function pageOp(index: number, stepId: string, outcome: string, signed = false): string {
   return `evidence:${stepPagePath(index, stepId)}:${outcome}${signed ? ':signed' : ''}`;
 }
 
-export const PACKET = 'packet.pdf';
-export const MANIFEST = 'manifest.json';
-export const MANIFEST_SIG = 'manifest.json.p7s';
 
 /** Every file of a packet but the manifest and its signature (and never locks or temp files), sorted. */
 export function listPacketFiles(store: OutputStore, rel = ''): string[] {
@@ -338,7 +286,7 @@ class Ceremony {
   /** Logs out once no later step needs the token: the HSM is unplugged and sealed at the end of a ceremony. */
   private releaseSessionAfter(index: number): void {
     // With an evidence key the session stays open: every later page and the packet are signed in the HSM.
-    const later = this.evidenceKey() !== undefined || this.deps.script.steps.slice(index + 1).some((s) => STEP_HANDLERS[s.kind].usesHsm);
+    const later = this.evidenceKey() !== undefined || this.deps.script.steps.slice(index + 1).some((s) => this.deps.steps[s.kind].needs.hsm);
     if (!later && this.sessionInstance) {
       this.sessionInstance.close();
       this.sessionInstance = undefined;
@@ -450,7 +398,7 @@ class Ceremony {
       });
       this.record('step.started', step.id, { number: index + 1, kind: step.kind, title: step.title });
       this.current = { results: [], outputs: [] };
-      const handler = STEP_HANDLERS[step.kind] as { run(ctx: StepContext): Promise<void> };
+      const handler = this.deps.steps[step.kind] as { run(ctx: StepContext): Promise<void> };
       try {
         await handler.run(this.context(step, index));
         for (const r of this.current.results) this.deps.prompter.say(`  ${r.label}: ${r.value}`);
@@ -504,7 +452,7 @@ class Ceremony {
     const failed = [...this.entries].reverse().find((e) => e.type === 'step.failed');
     const index = this.deps.script.steps.findIndex((s) => s.id === failed?.step);
     const step = index >= 0 ? this.deps.script.steps[index] : undefined;
-    const handler = step ? STEP_HANDLERS[step.kind] : undefined;
+    const handler = step ? this.deps.steps[step.kind] : undefined;
     if (step && handler?.onAbort) {
       try {
         await handler.onAbort(this.context(step, index) as never);
@@ -716,8 +664,8 @@ class Ceremony {
 
   /** Every file a ceremony writes: the fixed ones and each path a journaled write or page operation names. */
   private expectedFiles(): Set<string> {
-    const files = new Set([JOURNAL, SCRIPT_COPY, 'site.json', PACKET]);
-    if (this.deps.rehearsal) files.add('rehearsal.json');
+    const files = new Set([JOURNAL, SCRIPT_COPY, SITE_COPY, PACKET]);
+    if (this.deps.rehearsal) files.add(REHEARSAL_POINTER);
     if (this.deps.roster) files.add(ROSTER_COPY);
     if (this.deps.backup) files.add(BACKUP_COPY);
     for (const e of this.entries) {
@@ -745,7 +693,7 @@ class Ceremony {
       return { path, bytes: bytes.length, sha256: sha256Hex(bytes) };
     });
     const manifest: PacketManifest = {
-      format: 'officiant-packet/1',
+      format: PACKET_FORMAT,
       ceremonyId: this.ceremonyId,
       scriptId: String(started.data.scriptId),
       scriptSha256: String(started.data.scriptSha256),
@@ -767,7 +715,7 @@ class Ceremony {
 
   async drive(startAt: number): Promise<Outcome> {
     const handlerActors = Object.fromEntries(
-      Object.keys(STEP_HANDLERS).map((kind) => [kind, fromPromise<void, { index: number }>(({ input }) => this.guarded(() => this.runStep(input.index)))]),
+      Object.keys(this.deps.steps).map((kind) => [kind, fromPromise<void, { index: number }>(({ input }) => this.guarded(() => this.runStep(input.index)))]),
     );
     const machine = setup({
       types: { input: {} as { startAt: number; undecided: boolean }, context: {} as { startAt: number; undecided: boolean } },
@@ -854,20 +802,18 @@ export function preflight(deps: CeremonyDeps, extra: Preflight): void {
   if (existing.length > 0) throw new OfficiantError('input.out-dir-used', `${deps.store.root} is not empty (${existing.length} entries); choose an empty or new --out`);
   if (extra.answers.length > 0) throw new OfficiantError('input.missing-answer', `answers incomplete: ${extra.answers.length} problem(s)`, { details: extra.answers });
   const { script } = deps;
-  const pivRoles = Object.entries(script.roles).filter(([, r]) => r.identity === 'piv').map(([id]) => id);
-  const needsRoster = pivRoles.length > 0 || script.steps.some((s) => s.kind === 'quorum.approve' || s.kind === 'officer.revoke' || s.kind.startsWith('backup.'));
-  if (needsRoster && !deps.roster) {
+  const needs = scriptNeeds(script, deps.steps);
+  const { pivRoles } = needs;
+  if (needs.roster && !deps.roster) {
     throw new OfficiantError('input.roster-missing', `this ceremony needs the officer roster (${pivRoles.length > 0 ? `role ${pivRoles.join(', ')} checks in by PIV token` : 'it approves, revokes or backs up by token'}): give --roster <roster.json>, or --officers <enrollment rehearsal dir> to rehearse`);
   }
-  const restores = script.steps.filter((s) => s.kind === 'backup.restore' || s.kind === 'backup.reshare' || s.kind === 'backup.verify');
-  if (restores.length > 0 && !deps.backup) {
-    throw new OfficiantError('input.backup-missing', `step ${restores[0].id} works from an existing backup: give --backup <dir> (the directory holding backup/manifest.json and shares/), or rehearse with --from <rehearsed ceremony dir>`);
+  const restore = firstStepNeeding(script, deps.steps, 'backup');
+  if (restore && !deps.backup) {
+    throw new OfficiantError('input.backup-missing', `step ${restore.id} works from an existing backup: give --backup <dir> (the directory holding backup/manifest.json and shares/), or rehearse with --from <rehearsed ceremony dir>`);
   }
-  const needsPiv = needsRoster || script.steps.some((s) => s.kind === 'piv.enroll' || s.kind === 'roster.sign');
-  if (needsPiv && !deps.piv) throw new OfficiantError('input.site-invalid', "this ceremony uses officers' PIV tokens: the site file needs a piv section (module, attestation_roots)");
+  if (needs.piv && !deps.piv) throw new OfficiantError('input.site-invalid', "this ceremony uses officers' PIV tokens: the site file needs a piv section (module, attestation_roots)");
   if (deps.roster && deps.roster.body.rehearsal && !deps.rehearsal) throw new OfficiantError('env.roster', 'the roster lists simulated devices: it is valid for rehearsals only');
-  const hsmSteps = deps.script.steps.filter((s) => STEP_HANDLERS[s.kind].usesHsm);
-  if (hsmSteps.length === 0) return;
+  if (!needs.hsm) return;
   const site = deps.site;
   if (!site) throw new OfficiantError('input.site-invalid', `the script uses HSM profile "${deps.script.site.hsm}" but no site profile was given`);
   const hsm = deps.openHsm();

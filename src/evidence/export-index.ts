@@ -8,14 +8,12 @@
 // statuses come from the journal and the files, never from what a page or the manifest says about itself.
 import { createHash, X509Certificate } from 'node:crypto';
 import { zipSync, type Zippable } from 'fflate';
-import { parseJournal, type JournalEntry } from '../engine/journal.js';
+import { parseJournal, type JournalEntry } from '../record/journal.js';
 import { parseScript } from '../script/rules.js';
 import type { Script, Step } from '../script/schema.js';
 import type { PacketReport } from './verify-packet.js';
 
-const JOURNAL = 'journal.jsonl';
-const SCRIPT = 'script.yaml';
-const PACKET = 'packet.pdf';
+import { JOURNAL, MANIFEST, PACKET, SCRIPT_COPY as SCRIPT } from './packet-files.js';
 const RETENTION_YEARS = 2;
 export const RETENTION_UNKNOWN = 'unknown (no key expiry recorded)';
 export const EXPORT_FORMAT = 'officiant-export/1';
@@ -612,7 +610,7 @@ const CHECKS: Record<string, (ctx: Ctx) => Finding> = {
 export function buildPacketIndex(files: ReadonlyMap<string, Buffer>, report: PacketReport): PacketIndex {
   const entries = readEntries(files.get(JOURNAL));
   const script = readScript(files.get(SCRIPT));
-  const manifest = readManifest(files.get('manifest.json'));
+  const manifest = readManifest(files.get(MANIFEST));
   const started = entries.find((e) => e.type === 'ceremony.started');
   const final = [...entries].reverse().find((e) => e.type === 'ceremony.completed' || e.type === 'ceremony.aborted');
   const sealed = [...entries].reverse().find((e) => e.type === 'ceremony.sealed');

@@ -9,7 +9,7 @@
 //   checked in, in the approving role, before the step completed;
 // - every problem is a short lowercase fact naming the step and the person or device; notes are facts that do
 //   not invalidate (refusals, approvals of an earlier statement that were not counted).
-import { GENESIS, type JournalEntry } from '../engine/journal.js';
+import { GENESIS, type JournalEntry } from '../record/journal.js';
 import {
   checkApproval,
   checkOfficerSignature,
@@ -22,11 +22,11 @@ import {
   type CeremonyRef,
   type CheckInChallenge,
   type BackupSource,
-} from '../engine/quorum.js';
+} from '../custody/quorum.js';
 import type { Script, Step, StepOf } from '../script/schema.js';
-import { canonicalJson } from './canonical-json.js';
-import { officerByDevice } from './roster.js';
-import type { RosterBody, RosterOfficer } from './roster.types.js';
+import { canonicalJson } from '../record/canonical-json.js';
+import { officerByDevice } from '../custody/roster.js';
+import type { RosterBody, RosterOfficer } from '../custody/roster.types.js';
 
 export interface CeremonyIdentityInput {
   /** The whole journal, in file order (positions matter: `record` approvals name the entry before them). */

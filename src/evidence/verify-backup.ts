@@ -11,12 +11,12 @@
 //   against the original certificate (or public key) the source manifest holds;
 // - problems are short lowercase facts naming the step, file and custodian; notes summarise what verified.
 import { createPublicKey, verify, X509Certificate } from 'node:crypto';
-import { checkReceipt, manifestProblems, receiptFor, sha256, type BackupManifest, type ShareFile, type ShareReceipt } from '../engine/backup.js';
-import type { JournalEntry, JsonObject } from '../engine/journal.js';
-import type { CeremonyRef } from '../engine/quorum.js';
+import { checkReceipt, manifestProblems, receiptFor, sha256, type BackupManifest, type ShareFile, type ShareReceipt } from '../custody/backup-manifest.js';
+import type { JournalEntry, JsonObject } from '../record/journal.js';
+import type { CeremonyRef } from '../custody/quorum.js';
 import type { Script } from '../script/schema.js';
-import { canonicalJson } from './canonical-json.js';
-import type { RosterBody } from './roster.types.js';
+import { canonicalJson } from '../record/canonical-json.js';
+import type { RosterBody } from '../custody/roster.types.js';
 
 export interface BackupEvidenceInput {
   entries: JournalEntry[];
@@ -26,7 +26,8 @@ export interface BackupEvidenceInput {
   files: ReadonlyMap<string, Buffer>;
 }
 
-export const BACKUP_SOURCE = 'backup-source.json';
+import { BACKUP_COPY as BACKUP_SOURCE } from './packet-files.js';
+export { BACKUP_SOURCE };
 
 function okResults(entries: JournalEntry[], stepId: string, op: (o: string) => boolean): { intent: JournalEntry; output: JsonObject }[] {
   const intents = new Map(entries.filter((e) => e.type === 'intent' && e.step === stepId && op(String(e.data.op))).map((e) => [e.seq, e]));

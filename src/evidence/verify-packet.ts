@@ -9,27 +9,28 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { parse as parseYaml } from 'yaml';
 import { isOfficiantError } from '../errors.js';
-import { parseJournal, verifyChain, type JournalEntry } from '../engine/journal.js';
-import { effectState } from '../engine/ledger.js';
+import { parseJournal, verifyChain, type JournalEntry } from '../record/journal.js';
+import { effectState } from '../record/ledger.js';
 import { formatProblem } from '../script/parse.js';
 import { parseScript } from '../script/rules.js';
-import { verifyRosterFile } from './roster.js';
-import type { RosterBody } from './roster.types.js';
+import { verifyRosterFile } from '../custody/roster.js';
+import type { RosterBody } from '../custody/roster.types.js';
 import type { Script } from '../script/schema.js';
 import { verifyCeremonyIdentity } from './verify-approvals.js';
 import { BACKUP_SOURCE, verifyBackupEvidence } from './verify-backup.js';
 
-// The packet's fixed names, as the runner writes them (evidence/README.md).
-const JOURNAL = 'journal.jsonl';
-const SCRIPT = 'script.yaml';
-const PACKET = 'packet.pdf';
-const MANIFEST = 'manifest.json';
-const MANIFEST_SIG = 'manifest.json.p7s';
-const EVIDENCE_CERT = 'outputs/evidence-key.cert.pem';
-const EVIDENCE_CERT_OP = 'evidence.certificate';
-const ROSTER_COPY = 'roster.json';
-const ROSTER_OUTPUT = 'outputs/roster.json';
-const FORMAT = 'officiant-packet/1';
+import {
+  EVIDENCE_CERT_OP,
+  EVIDENCE_CERT_PATH as EVIDENCE_CERT,
+  JOURNAL,
+  MANIFEST,
+  MANIFEST_SIG,
+  PACKET,
+  PACKET_FORMAT as FORMAT,
+  ROSTER_COPY,
+  ROSTER_OUTPUT,
+  SCRIPT_COPY as SCRIPT,
+} from './packet-files.js';
 
 const OID = {
   data: '1.2.840.113549.1.7.1',

@@ -9,14 +9,14 @@ import { createPublicKey } from 'node:crypto';
 import { OfficiantError } from '../errors.js';
 import type { KeyAttributes } from '../engine/ports.js';
 import type { KeyAlgorithm } from '../script/schema.js';
-import { backupResults, confirmBackupOnPaper, confirmCertificates, takeReceipts, writeBackupSet } from './backup-shares.js';
+import { backupResults, confirmBackupOnPaper, confirmCertificates, takeReceipts, writeBackupSet } from './shared/backup-shares.js';
 import { copyRef, newBackup } from './backup-split.js';
 import { backedUpKeys, collectShares, oldWrapKeyRef, readBlobs, rebuildWrapKey } from './backup-restore.js';
-import type { StepHandler } from './step.types.js';
+import type { StepHandler } from '../engine/step-kind.types.js';
 
 export const backupReshare: StepHandler<'backup.reshare'> = {
   kind: 'backup.reshare',
-  usesHsm: true,
+  needs: { hsm: true, roster: true, piv: true, backup: true, wrappedKeys: true },
   async run(ctx) {
     const { custodians, threshold, absent_allowed } = ctx.step.params;
     const backup = ctx.backup();

@@ -8,15 +8,15 @@
 // copy of the wrap key is destroyed. Re-entered after a crash, keys already on the token are not unwrapped again.
 import { createPublicKey, randomBytes, verify, X509Certificate } from 'node:crypto';
 import { OfficiantError } from '../errors.js';
-import { canonicalBytes, sha256, RESTORE_PROOF_TYPE, type BackupKey, type BackupManifest, type RestoreProof } from '../engine/backup.js';
-import type { Json, JsonObject } from '../engine/journal.js';
+import { canonicalBytes, sha256, RESTORE_PROOF_TYPE, type BackupKey, type BackupManifest, type RestoreProof } from '../custody/backup-manifest.js';
+import type { Json, JsonObject } from '../record/journal.js';
 import type { HsmSession, Secret } from '../engine/ports.js';
 import type { KeyAlgorithm } from '../script/schema.js';
 import type { LoadedBackup } from '../engine/runner.js';
-import { combineShares, keyCheckValue } from '../engine/shares.js';
+import { combineShares, keyCheckValue } from '../custody/shares.js';
 import { p1363ToDer } from '../evidence/cms.js';
-import { administrator, confirmBackupOnPaper, confirmCertificates, custodianPresent, openCustodianShare } from './backup-shares.js';
-import type { StepContext, StepHandler } from './step.types.js';
+import { administrator, confirmBackupOnPaper, confirmCertificates, custodianPresent, openCustodianShare } from './shared/backup-shares.js';
+import type { StepContext, StepHandler } from '../engine/step-kind.types.js';
 
 function failed(message: string): OfficiantError {
   return new OfficiantError('ceremony.step-failed', message);
@@ -124,7 +124,7 @@ function verifyProof(k: BackupKey, bytes: Buffer, signature: Buffer): { ok: bool
 
 export const backupRestore: StepHandler<'backup.restore'> = {
   kind: 'backup.restore',
-  usesHsm: true,
+  needs: { hsm: true, roster: true, piv: true, backup: true, wrappedKeys: true },
   async run(ctx) {
     const backup = ctx.backup();
     const m = backup.manifest;

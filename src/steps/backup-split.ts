@@ -8,17 +8,17 @@
 // lived in memory; a left-over token copy is destroyed before the next attempt). Then the files are written,
 // and every custodian opens their share with their token; receipts already made are kept on resume.
 import { OfficiantError } from '../errors.js';
-import { blobFile, checkQuorumShape, CUSTODIAN_ROLE, publicKeyFile, resolveCustodians, sha256, BACKUP_FORMAT, type BackupKey, type BackupManifest } from '../engine/backup.js';
-import type { Json } from '../engine/journal.js';
+import { blobFile, checkQuorumShape, CUSTODIAN_ROLE, publicKeyFile, resolveCustodians, sha256, BACKUP_FORMAT, type BackupKey, type BackupManifest } from '../custody/backup-manifest.js';
+import type { Json } from '../record/journal.js';
 import type { KeyAttributes, Secret, WrapKeyRecord } from '../engine/ports.js';
 import type { KeyAlgorithm } from '../script/schema.js';
 import { createPublicKey } from 'node:crypto';
-import { secretFromBytes } from '../engine/secret.js';
-import { keyCheckValue } from '../engine/shares.js';
-import { backupResults, sealShares, takeReceipts, writeBackupSet, type MadeBackup } from './backup-shares.js';
-import type { StepContext, StepHandler } from './step.types.js';
+import { secretFromBytes } from '../custody/secret.js';
+import { keyCheckValue } from '../custody/shares.js';
+import { backupResults, sealShares, takeReceipts, writeBackupSet, type MadeBackup } from './shared/backup-shares.js';
+import type { StepContext, StepHandler } from '../engine/step-kind.types.js';
 import type { StepOf } from '../script/schema.js';
-import type { RosterBody } from '../evidence/roster.types.js';
+import type { RosterBody } from '../custody/roster.types.js';
 
 type Ref = { label: string; id: string };
 
@@ -190,7 +190,7 @@ async function removeLeftTransportKey(ctx: StepContext): Promise<void> {
 
 export const backupSplit: StepHandler<'backup.split'> = {
   kind: 'backup.split',
-  usesHsm: true,
+  needs: { hsm: true, roster: true, piv: true, backup: false, wrappedKeys: false },
   async run(ctx) {
     const { keys: labels, custodians, threshold, absent_allowed } = ctx.step.params;
     const keys = labels.map((label) => {

@@ -5,12 +5,12 @@
 // is wiped at once. The step fails, naming them, if a custodian who is present cannot open their share, or if
 // nobody verified anything; custodians not present are recorded and named on the page.
 import { OfficiantError } from '../errors.js';
-import { administrator, backupEvents, confirmBackupOnPaper, custodianPresent, openCustodianShare } from './backup-shares.js';
-import type { StepHandler } from './step.types.js';
+import { administrator, backupEvents, confirmBackupOnPaper, custodianPresent, openCustodianShare } from './shared/backup-shares.js';
+import type { StepHandler } from '../engine/step-kind.types.js';
 
 export const backupVerify: StepHandler<'backup.verify'> = {
   kind: 'backup.verify',
-  usesHsm: false,
+  needs: { hsm: false, roster: true, piv: true, backup: true, wrappedKeys: false },
   async run(ctx) {
     const backup = ctx.backup();
     const m = backup.manifest;

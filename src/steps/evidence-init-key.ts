@@ -5,15 +5,14 @@
 // write down and compare with what verify prints.
 import { OfficiantError } from '../errors.js';
 import { keyRecordJson } from './hsm-generate-key.js';
-import type { StepHandler } from './step.types.js';
-import { certificateSerial, dnString, fingerprintForPeople, selfSignedCertificate } from './x509-in-hsm.js';
+import type { StepHandler } from '../engine/step-kind.types.js';
+import { certificateSerial, dnString, fingerprintForPeople, selfSignedCertificate } from './shared/x509-in-hsm.js';
 
-export const EVIDENCE_CERT_PATH = 'outputs/evidence-key.cert.pem';
-export const EVIDENCE_CERT_OP = 'evidence.certificate';
+import { EVIDENCE_CERT_OP, EVIDENCE_CERT_PATH } from '../evidence/packet-files.js';
 
 export const evidenceInitKey: StepHandler<'evidence.init-key'> = {
   kind: 'evidence.init-key',
-  usesHsm: true,
+  needs: { hsm: true, roster: false, piv: false, backup: false, wrappedKeys: false },
   async run(ctx) {
     const { label, algorithm, subject, validity_days } = ctx.step.params;
     const session = await ctx.session();

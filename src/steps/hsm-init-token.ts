@@ -4,10 +4,10 @@
 // C_InitPIN are two journaled operations, each reconciled by looking at the token (does it exist? is its user
 // PIN set?), so a crash between them is finished on resume without initialising the token twice.
 import { OfficiantError } from '../errors.js';
-import { joinSecrets } from '../engine/secret.js';
+import { joinSecrets } from '../custody/secret.js';
 import type { Person, Secret, TokenIdentity } from '../engine/ports.js';
 import type { StepOf } from '../script/schema.js';
-import type { StepContext, StepHandler } from './step.types.js';
+import type { StepContext, StepHandler } from '../engine/step-kind.types.js';
 
 type Ctx = StepContext<StepOf<'hsm.init-token'>>;
 
@@ -29,7 +29,7 @@ async function collectHalves(ctx: Ctx, holders: Person[], id: string, label: str
 
 export const hsmInitToken: StepHandler<'hsm.init-token'> = {
   kind: 'hsm.init-token',
-  usesHsm: true,
+  needs: { hsm: true, roster: false, piv: false, backup: false, wrappedKeys: false },
   async run(ctx) {
     const site = ctx.site!;
     const { role, people } = ctx.step.params.pin_holders;

@@ -5,9 +5,9 @@
 // generated with backup: true, that it was born in the HSM, is sensitive and leaves it only wrapped under an
 // SO-trusted key (CKA_WRAP_WITH_TRUSTED), and the page says it is not NEVER_EXTRACTABLE.
 import { OfficiantError } from '../errors.js';
-import type { JsonObject } from '../engine/journal.js';
+import type { JsonObject } from '../record/journal.js';
 import { keyRecordJson } from './hsm-generate-key.js';
-import type { StepHandler } from './step.types.js';
+import type { StepHandler } from '../engine/step-kind.types.js';
 
 const REQUIRED: Array<[keyof Attrs, boolean, string]> = [
   ['local', true, 'CKA_LOCAL'],
@@ -28,7 +28,7 @@ type Attrs = { local: boolean; neverExtractable: boolean; alwaysSensitive: boole
 
 export const hsmInspectKey: StepHandler<'hsm.inspect-key'> = {
   kind: 'hsm.inspect-key',
-  usesHsm: true,
+  needs: { hsm: true, roster: false, piv: false, backup: false, wrappedKeys: false },
   async run(ctx) {
     const label = ctx.step.params.key;
     const expected = ctx.generatedKey(label);

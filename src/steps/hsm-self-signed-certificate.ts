@@ -2,12 +2,12 @@
 // computed inside the HSM by the generated key (never outside). The certificate is journaled in the
 // operation's result, so a resume writes the same certificate instead of signing a second, different one.
 import { OfficiantError } from '../errors.js';
-import type { StepHandler } from './step.types.js';
-import { certificateSerial, dnString, selfSignedCertificate } from './x509-in-hsm.js';
+import type { StepHandler } from '../engine/step-kind.types.js';
+import { certificateSerial, dnString, selfSignedCertificate } from './shared/x509-in-hsm.js';
 
 export const hsmSelfSignedCertificate: StepHandler<'hsm.self-signed-certificate'> = {
   kind: 'hsm.self-signed-certificate',
-  usesHsm: true,
+  needs: { hsm: true, roster: false, piv: false, backup: false, wrappedKeys: false },
   async run(ctx) {
     const { key: label, subject, validity_days, path_length } = ctx.step.params;
     const key = ctx.generatedKey(label);

@@ -1,5 +1,5 @@
-// The step kinds, by name. The compiled machine refers to step implementations by these names.
-import type { StepKind } from '../script/schema.js';
+// The step kinds, by name: the registry the composition root hands to the engine. The compiled machine refers
+// to step implementations by these names; each kind declares what it needs (engine/step-kind.types.ts).
 import { evidenceInitKey } from './evidence-init-key.js';
 import { hsmGenerateKey } from './hsm-generate-key.js';
 import { hsmInitToken } from './hsm-init-token.js';
@@ -15,9 +15,9 @@ import { backupReshare } from './backup-reshare.js';
 import { backupRestore } from './backup-restore.js';
 import { backupSplit } from './backup-split.js';
 import { backupVerify } from './backup-verify.js';
-import type { StepHandler } from './step.types.js';
+import type { StepRegistry } from '../engine/step-kind.types.js';
 
-export const STEP_HANDLERS: { [K in StepKind]: StepHandler<K> } = {
+export const STEP_HANDLERS = {
   'participants.check-in': participantsCheckIn,
   'manual.confirm': manualConfirm,
   'hsm.init-token': hsmInitToken,
@@ -33,4 +33,4 @@ export const STEP_HANDLERS: { [K in StepKind]: StepHandler<K> } = {
   'backup.restore': backupRestore,
   'backup.reshare': backupReshare,
   'backup.verify': backupVerify,
-};
+} satisfies StepRegistry;

@@ -2,11 +2,11 @@
 // confirms it; values read off labels and seals are typed in, checked against the script's pattern, and
 // recorded in the journal and evidence. A "no" fails the step.
 import { OfficiantError } from '../errors.js';
-import type { StepHandler } from './step.types.js';
+import type { StepHandler } from '../engine/step-kind.types.js';
 
 export const manualConfirm: StepHandler<'manual.confirm'> = {
   kind: 'manual.confirm',
-  usesHsm: false,
+  needs: { hsm: false, roster: false, piv: false, backup: false, wrappedKeys: false },
   async run(ctx) {
     const [person] = ctx.people(ctx.step.params.confirm_by);
     if (!person) throw new OfficiantError('ceremony.step-failed', `nobody is checked in as ${ctx.script.roles[ctx.step.params.confirm_by]?.title ?? ctx.step.params.confirm_by}`);

@@ -3,13 +3,13 @@
 // roster the ceremony started with. The revocation is journaled here and applied by the roster.sign step,
 // which a quorum of the remaining officers signs.
 import { OfficiantError } from '../errors.js';
-import type { StepHandler } from './step.types.js';
+import type { StepHandler } from '../engine/step-kind.types.js';
 
 export const OFFICER_REVOKED = 'officer-revoked';
 
 export const officerRevoke: StepHandler<'officer.revoke'> = {
   kind: 'officer.revoke',
-  usesHsm: false,
+  needs: { hsm: false, roster: true, piv: true, backup: false, wrappedKeys: false },
   async run(ctx) {
     const roster = ctx.roster();
     const [person] = ctx.people(ctx.step.params.record_by);

@@ -8,9 +8,9 @@
 import { randomBytes } from 'node:crypto';
 import { OfficiantError } from '../errors.js';
 import type { Person } from '../engine/ports.js';
-import { checkOfficerSignature, statementBytes, statementDigest, type CheckInChallenge } from '../engine/quorum.js';
-import { deviceChoices, signWithPin } from './piv-officer.js';
-import type { StepContext, StepHandler } from './step.types.js';
+import { checkOfficerSignature, statementBytes, statementDigest, type CheckInChallenge } from '../custody/quorum.js';
+import { deviceChoices, signWithPin } from './shared/piv-officer.js';
+import type { StepContext, StepHandler } from '../engine/step-kind.types.js';
 
 async function checkInByToken(ctx: StepContext<import('../script/schema.js').StepOf<'participants.check-in'>>, roleId: string, index: number, count: number): Promise<Person> {
   const role = ctx.script.roles[roleId];
@@ -39,7 +39,7 @@ async function checkInByToken(ctx: StepContext<import('../script/schema.js').Ste
 
 export const participantsCheckIn: StepHandler<'participants.check-in'> = {
   kind: 'participants.check-in',
-  usesHsm: false,
+  needs: { hsm: false, roster: false, piv: false, backup: false, wrappedKeys: false },
   async run(ctx) {
     const roles = ctx.step.params.roles ?? Object.keys(ctx.script.roles);
     const people: Person[] = [];

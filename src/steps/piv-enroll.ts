@@ -17,16 +17,16 @@
 // change that may or may not have happened).
 import { createHash, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes, randomInt, timingSafeEqual, X509Certificate } from 'node:crypto';
 import { isOfficiantError, OfficiantError } from '../errors.js';
-import type { JsonObject } from '../engine/journal.js';
+import type { JsonObject } from '../record/journal.js';
 import { PIV_DEFAULTS, type Person, type PivAdmin, type PivSlot, type PivToken, type Secret } from '../engine/ports.js';
-import { secretFromBytes, secretFromString } from '../engine/secret.js';
-import { attestationProblems, sha256 as sha256Of, SIMULATED_MARK, toPem } from '../evidence/piv-attestation.js';
-import type { RosterOfficer } from '../evidence/roster.types.js';
-import { signatureValid } from '../evidence/signed-document.js';
+import { secretFromBytes, secretFromString } from '../custody/secret.js';
+import { attestationProblems, sha256 as sha256Of, SIMULATED_MARK, toPem } from '../custody/piv-attestation.js';
+import type { RosterOfficer } from '../custody/roster.types.js';
+import { signatureValid } from '../custody/signed-document.js';
 import { spkiPem, spkiSha256 } from './hsm-generate-key.js';
-import { deviceChoices, signWithPin, withToken } from './piv-officer.js';
-import type { GeneratedKey, StepContext, StepHandler } from './step.types.js';
-import { certificateSerial, dnString, hsmCertificate, pemToDer, type CertificateRecord } from './x509-in-hsm.js';
+import { deviceChoices, signWithPin, withToken } from './shared/piv-officer.js';
+import type { GeneratedKey, StepContext, StepHandler } from '../engine/step-kind.types.js';
+import { certificateSerial, dnString, hsmCertificate, pemToDer, type CertificateRecord } from './shared/x509-in-hsm.js';
 
 export const OFFICER_ENROLLED = 'officer-enrolled';
 
@@ -99,7 +99,7 @@ function randomHex(bytes: number): Secret {
 
 export const pivEnroll: StepHandler<'piv.enroll'> = {
   kind: 'piv.enroll',
-  usesHsm: true,
+  needs: { hsm: true, roster: false, piv: true, backup: false, wrappedKeys: false },
   async run(ctx) {
     const p = ctx.step.params;
     const roleTitle = (r: string) => ctx.script.roles[r]?.title ?? r;

@@ -8,16 +8,16 @@
 import { randomBytes } from 'node:crypto';
 import { OfficiantError } from '../errors.js';
 import type { Person } from '../engine/ports.js';
-import { checkApproval, quorumReached, statementBytes, statementDigest, statementWords, subjectOfStep, type ApprovalRecord, type ApprovalStatement, type BackupSource } from '../engine/quorum.js';
+import { checkApproval, quorumReached, statementBytes, statementDigest, statementWords, subjectOfStep, type ApprovalRecord, type ApprovalStatement, type BackupSource } from '../custody/quorum.js';
 import { approvalSubject } from '../script/plan.js';
-import { deviceChoices, signWithPin } from './piv-officer.js';
-import type { StepHandler } from './step.types.js';
+import { deviceChoices, signWithPin } from './shared/piv-officer.js';
+import type { StepHandler } from '../engine/step-kind.types.js';
 
 export const APPROVAL_STATEMENT = 'approval-statement';
 
 export const quorumApprove: StepHandler<'quorum.approve'> = {
   kind: 'quorum.approve',
-  usesHsm: false,
+  needs: { hsm: false, roster: true, piv: true, backup: false, wrappedKeys: false },
   async run(ctx) {
     const { role, threshold, approve } = ctx.step.params;
     const roleTitle = ctx.script.roles[role].title;

@@ -7,23 +7,23 @@
 // outputs/roster.json and outputs/keyring.json.
 import { OfficiantError } from '../errors.js';
 import type { Person } from '../engine/ports.js';
-import { keyringBody, verifyRosterFile } from '../evidence/roster.js';
-import { KEYRING_TYPE, ROSTER_FILE_FORMAT, ROSTER_TYPE, type AttestationRoot, type RosterBody, type RosterFile, type RosterOfficer } from '../evidence/roster.types.js';
-import { certificateSha256, payloadBytes, unsignedDocument, type DocumentSignature } from '../evidence/signed-document.js';
-import { sha256 as sha256Of } from '../evidence/piv-attestation.js';
+import { keyringBody, verifyRosterFile } from '../custody/roster.js';
+import { KEYRING_TYPE, ROSTER_FILE_FORMAT, ROSTER_TYPE, type AttestationRoot, type RosterBody, type RosterFile, type RosterOfficer } from '../custody/roster.types.js';
+import { certificateSha256, payloadBytes, unsignedDocument, type DocumentSignature } from '../custody/signed-document.js';
+import { sha256 as sha256Of } from '../custody/piv-attestation.js';
 import { X509Certificate } from 'node:crypto';
 import { OFFICER_REVOKED } from './officer-revoke.js';
-import { statementWords } from '../engine/quorum.js';
+import { statementWords } from '../custody/quorum.js';
 import { enrolledOfficers, issuerCertificate } from './piv-enroll.js';
-import { deviceChoices, signWithPin } from './piv-officer.js';
-import type { StepContext, StepHandler } from './step.types.js';
+import { deviceChoices, signWithPin } from './shared/piv-officer.js';
+import type { StepContext, StepHandler } from '../engine/step-kind.types.js';
 
 export const ROSTER_PATH = 'outputs/roster.json';
 export const KEYRING_PATH = 'outputs/keyring.json';
 
 export const rosterSign: StepHandler<'roster.sign'> = {
   kind: 'roster.sign',
-  usesHsm: false,
+  needs: { hsm: false, roster: false, piv: true, backup: false, wrappedKeys: false },
   async run(ctx) {
     const policy = ctx.step.params.signing_policy;
     const previous = ctx.rosterIfAny();

@@ -8,10 +8,10 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { createHash, KeyObject, sign, webcrypto } from 'node:crypto';
 import type { PivSlot } from '../../src/engine/ports.js';
-import { keyringBody } from '../../src/evidence/roster.js';
-import { YUBICO_OID } from '../../src/evidence/piv-attestation.js';
-import { KEYRING_TYPE, ROSTER_FILE_FORMAT, ROSTER_TYPE, type KeyringBody, type RosterBody, type RosterFile, type RosterOfficer } from '../../src/evidence/roster.types.js';
-import { unsignedDocument, type DocumentSignature, type SignedDocument } from '../../src/evidence/signed-document.js';
+import { keyringBody } from '../../src/custody/roster.js';
+import { YUBICO_OID } from '../../src/custody/piv-attestation.js';
+import { KEYRING_TYPE, ROSTER_FILE_FORMAT, ROSTER_TYPE, type KeyringBody, type RosterBody, type RosterFile, type RosterOfficer } from '../../src/custody/roster.types.js';
+import { unsignedDocument, type DocumentSignature, type SignedDocument } from '../../src/custody/signed-document.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 

@@ -2,7 +2,7 @@
 // 2-space indent and a final newline, so a test can rewrite exactly one field and nothing else.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import type { ShareFile } from '../../src/engine/backup.js';
+import type { ShareFile } from '../../src/custody/backup-manifest.js';
 
 /** The share file bytes as the split wrote them. */
 export function shareFileBytes(file: ShareFile): Buffer {

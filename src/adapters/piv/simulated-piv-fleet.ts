@@ -22,7 +22,7 @@ import {
 import { chmodSync, closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { OfficiantError } from '../../errors.js';
-import { YUBICO_OID } from '../../evidence/piv-attestation.js';
+import { YUBICO_OID } from '../../custody/piv-attestation.js';
 import { PIV_DEFAULTS, type PivDevice, type PivSlot, type Secret } from '../../engine/ports.js';
 import { acquireModule, moduleUsers } from '../pkcs11/module-registry.js';
 import { pkcs11Error } from '../pkcs11/pkcs11-hsm.js';

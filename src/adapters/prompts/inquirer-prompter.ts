@@ -3,7 +3,7 @@
 // turns Ctrl-C at a prompt into a clean pause (interrupt.paused), never a stack trace.
 import { confirm, input, password, select } from '@inquirer/prompts';
 import { OfficiantError } from '../../errors.js';
-import { secretFromString } from '../../engine/secret.js';
+import { secretFromString } from '../../custody/secret.js';
 import type { DeviceChoice, FailureDecision, Person, Prompter, Secret, Turn } from '../../engine/ports.js';
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);

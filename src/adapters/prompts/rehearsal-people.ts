@@ -4,9 +4,9 @@
 // sandbox keeps in its own directory (never under the output directory), so a resumed rehearsal gets the
 // same people and PINs.
 import { randomBytes, randomInt } from 'node:crypto';
-import type { RosterBody } from '../../evidence/roster.types.js';
+import type { RosterBody } from '../../custody/roster.types.js';
 import type { Script } from '../../script/schema.js';
-import type { Answers } from './answers.js';
+import type { Answers } from '../../inputs/answers.js';
 
 export interface RehearsalOfficers {
   roster: RosterBody;

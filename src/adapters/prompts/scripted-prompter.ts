@@ -2,9 +2,9 @@
 // or a rehearsal's simulated people) and narrates each turn to `out`. A missing answer is an input error that
 // names what is missing; secrets are handed out as fresh Secret copies and never printed.
 import { OfficiantError } from '../../errors.js';
-import { secretFromString } from '../../engine/secret.js';
+import { secretFromString } from '../../custody/secret.js';
 import type { DeviceChoice, FailureDecision, Person, Prompter, Secret, Turn } from '../../engine/ports.js';
-import type { Answers } from './answers.js';
+import type { Answers } from '../../inputs/answers.js';
 
 export class ScriptedPrompter implements Prompter {
   readonly interactive = false;

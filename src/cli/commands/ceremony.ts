@@ -2,27 +2,26 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isOfficiantError, OfficiantError } from '../../errors.js';
-import { ceremonyMode, resumeCeremony, sha256Hex, startCeremony, SCRIPT_COPY, type RunResult } from '../../engine/runner.js';
-import { parseJournal } from '../../engine/journal.js';
+import { ceremonyMode, resumeCeremony, sha256Hex, startCeremony, type RunResult } from '../../engine/runner.js';
+import { parseJournal } from '../../record/journal.js';
 import { enableFailpoints } from '../../failpoints.js';
 import type { Prompter } from '../../engine/ports.js';
-import type { HsmSite } from '../../steps/step.types.js';
-import { missingAnswers, parseAnswers, type Answers } from '../../adapters/prompts/answers.js';
+import type { HsmSite } from '../../engine/step-kind.types.js';
+import { missingAnswers, parseAnswers, type Answers } from '../../inputs/answers.js';
 import { InquirerPrompter } from '../../adapters/prompts/inquirer-prompter.js';
 import { ScriptedPrompter } from '../../adapters/prompts/scripted-prompter.js';
 import { officerSecrets, simulatePeople, type RehearsalOfficers } from '../../adapters/prompts/rehearsal-people.js';
 import { SimulatedPivFleet } from '../../adapters/piv/simulated-piv-fleet.js';
-import { ROSTER_COPY, type LoadedBackup, type LoadedRoster } from '../../engine/runner.js';
+import type { LoadedBackup, LoadedRoster } from '../../engine/runner.js';
 import { randomBytes } from 'node:crypto';
 import { SOFTHSM_MODULE, SoftHsmSandbox } from '../../adapters/pkcs11/softhsm-sandbox.js';
 import { parseScript } from '../../script/rules.js';
 import type { Script } from '../../script/schema.js';
-import { ceremonyDeps, checkTemplates, defaultOut, loadBackup, loadRoster, needsBlobs, loadScript, pauseOnSigint, pivSite, readInput, resolvePiv, resolveSite, summary, type SiteFlags } from '../compose.js';
+import { ceremonyDeps, checkTemplates, defaultOut, loadBackup, loadRoster, needsBlobs, usesPiv, loadScript, pauseOnSigint, pivSite, readInput, resolvePiv, resolveSite, summary, type SiteFlags } from '../compose.js';
 
 type Print = (l: string) => void;
 
-const SITE_COPY = 'site.json';
-const REHEARSAL_POINTER = 'rehearsal.json';
+import { REHEARSAL_POINTER, ROSTER_COPY, ROSTER_OUTPUT, SCRIPT_COPY, SITE_COPY, JOURNAL } from '../../evidence/packet-files.js';
 
 function exitFor(result: RunResult): number {
   return result.outcome === 'done' ? 0 : result.outcome === 'aborted' ? 1 : 130;
@@ -52,7 +51,7 @@ async function execute(run: (bind: (c: { requestPause(): void }) => void) => Pro
     summary(result, out, print);
     return exitFor(result);
   } catch (err) {
-    if (existsSync(join(out, 'journal.jsonl')) && isOfficiantError(err) && (err.code === 'interrupt.paused' || err.code.startsWith('input.missing') || err.code.startsWith('env.'))) {
+    if (existsSync(join(out, JOURNAL)) && isOfficiantError(err) && (err.code === 'interrupt.paused' || err.code.startsWith('input.missing') || err.code.startsWith('env.'))) {
       print(`Paused; what is recorded is kept. To continue: officiant resume ${resolve(out)}`);
     }
     throw err;
@@ -72,11 +71,6 @@ function readJson<T>(path: string, what: string): T {
 
 function siteJson(site: HsmSite | undefined): string {
   return `${JSON.stringify(site ?? null, null, 2)}\n`;
-}
-
-/** Whether a script works with officers' PIV tokens (check-in by token, enrollment, approvals, roster). */
-function usesPiv(script: Script): boolean {
-  return Object.values(script.roles).some((r) => r.identity === 'piv') || script.steps.some((s) => ['piv.enroll', 'roster.sign', 'quorum.approve', 'officer.revoke', 'backup.split', 'backup.restore', 'backup.reshare', 'backup.verify'].includes(s.kind));
 }
 
 export async function runCommand(file: string, opts: SiteFlags & { out?: string; answers?: string; roster?: string; backup?: string }, print: Print): Promise<number> {
@@ -119,7 +113,7 @@ function rehearsalOfficers(dir: string, from = false): { sandbox: SoftHsmSandbox
   if (!existsSync(pointerFile)) throw new OfficiantError('input.not-a-ceremony', `${resolve(dir)} is not a rehearsal output directory (no ${REHEARSAL_POINTER})`);
   const pointer = readJson<RehearsalPointer>(pointerFile, 'rehearsal pointer');
   const sandbox = SoftHsmSandbox.open(pointer.sandbox);
-  const rosterFile = from ? join(dir, ROSTER_COPY) : join(dir, 'outputs', 'roster.json');
+  const rosterFile = from ? join(dir, ROSTER_COPY) : join(dir, ROSTER_OUTPUT);
   if (!existsSync(rosterFile)) {
     throw new OfficiantError(
       'input.not-a-ceremony',
@@ -135,7 +129,7 @@ export async function rehearseCommand(file: string, opts: { out?: string; office
   warnings.forEach(print);
   await checkTemplates();
   const out = opts.out ?? defaultOut(script);
-  if (existsSync(join(out, 'journal.jsonl'))) {
+  if (existsSync(join(out, JOURNAL))) {
     throw new OfficiantError('input.out-dir-used', `${resolve(out)} already holds a ceremony journal; resume it with \`officiant resume ${out}\` or choose another --out`);
   }
   enableFailpoints();
@@ -199,7 +193,7 @@ export async function rehearseCommand(file: string, opts: { out?: string; office
 
 export async function resumeCommand(outDir: string, opts: { answers?: string; backup?: string }, print: Print): Promise<number> {
   const out = resolve(outDir);
-  if (!existsSync(join(out, 'journal.jsonl')) || statSync(join(out, 'journal.jsonl')).size === 0) {
+  if (!existsSync(join(out, JOURNAL)) || statSync(join(out, JOURNAL)).size === 0) {
     const why = existsSync(join(out, SCRIPT_COPY)) ? ' (it stopped before its first journal entry: delete it and start again)' : '';
     throw new OfficiantError('input.not-a-ceremony', `${out} holds no ceremony journal${why}`);
   }
@@ -211,7 +205,7 @@ export async function resumeCommand(outDir: string, opts: { answers?: string; ba
   await checkTemplates();
   // The journal, not the files around it, says whether this is a rehearsal and which module gets the PINs:
   // site.json is only a copy, and a changed copy (another module path) is refused before anyone types a PIN.
-  const entries = parseJournal(readInput(join(out, 'journal.jsonl'), 'journal')).entries;
+  const entries = parseJournal(readInput(join(out, JOURNAL), 'journal')).entries;
   const mode = ceremonyMode(entries);
   const recorded = (entries[0]?.data.site ?? null) as (Omit<HsmSite, 'slot'> & { slot: number | null }) | null;
   const site: HsmSite | null = recorded ? { ...recorded, slot: recorded.slot ?? undefined } : null;

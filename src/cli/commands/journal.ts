@@ -2,12 +2,13 @@
 // summary people can compare with the paper log: entries, steps completed, outcome, head hash.
 import { join } from 'node:path';
 import { OfficiantError } from '../../errors.js';
-import { parseJournal } from '../../engine/journal.js';
-import { finalEntry, startedEntry } from '../../engine/ledger.js';
+import { parseJournal } from '../../record/journal.js';
+import { finalEntry, startedEntry } from '../../record/ledger.js';
 import { readInput } from '../compose.js';
+import { JOURNAL } from '../../evidence/packet-files.js';
 
 export function journalCommand(out: string, print: (l: string) => void): number {
-  const { entries, torn } = parseJournal(readInput(join(out, 'journal.jsonl'), 'journal'));
+  const { entries, torn } = parseJournal(readInput(join(out, JOURNAL), 'journal'));
   const started = startedEntry(entries);
   if (!started) throw new OfficiantError('input.not-a-ceremony', `${out}: the journal records no started ceremony`);
   const final = finalEntry(entries);

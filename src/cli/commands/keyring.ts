@@ -7,8 +7,8 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { OfficiantError } from '../../errors.js';
-import { verifyRosterFile, type RosterVerification, type RosterVerifyOptions } from '../../evidence/roster.js';
-import type { RosterBody, RosterFile } from '../../evidence/roster.types.js';
+import { verifyRosterFile, type RosterVerification, type RosterVerifyOptions } from '../../custody/roster.js';
+import type { RosterBody, RosterFile } from '../../custody/roster.types.js';
 import { normalizeFingerprint } from '../../evidence/verify-packet.js';
 import { readTrust } from '../read-packet.js';
 import { writeNewFile } from '../write-new-file.js';

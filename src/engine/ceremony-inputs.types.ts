@@ -1,0 +1,30 @@
+// What a ceremony is started with besides its script, checked by inputs/ before the engine sees them: the
+// officer roster, the officers' PIV site and an existing backup set.
+import type { BackupManifest } from '../custody/backup-manifest.js';
+import type { RosterBody } from '../custody/roster.types.js';
+import type { PivReader } from './ports.js';
+
+export interface LoadedBackup {
+  /** The directory holding backup/manifest.json, backup/*.wrapped and shares/*.share.json. */
+  dir: string;
+  bytes: Buffer;
+  manifest: BackupManifest;
+  /** SHA-256 of the manifest file's bytes. */
+  sha256: string;
+  /** A file of the backup set by its path relative to dir (as the manifest names it). */
+  read(rel: string): Buffer;
+}
+
+export interface PivSite {
+  module: string;
+  /** PEM certificates (vendor roots; the sandbox's simulated CA in rehearsals). */
+  attestationRoots: string[];
+  open: () => PivReader;
+}
+
+export interface LoadedRoster {
+  bytes: Buffer;
+  body: RosterBody;
+  /** payload_sha256 of the roster document: what a later roster names as previous_sha256. */
+  sha256: string;
+}

@@ -1,0 +1,31 @@
+// Every file name of an evidence packet, in one place: the runner writes them, verify and export read them
+// (evidence/README.md describes each). A name changed here changes the packet format: bump its `format`.
+export const PACKET_FORMAT = 'officiant-packet/1';
+
+/** The journal: the only truth of a ceremony. */
+export const JOURNAL = 'journal.jsonl';
+/** The script as run (its SHA-256 is in the journal's first entry). */
+export const SCRIPT_COPY = 'script.yaml';
+/** The site profile the ceremony started with (module path, token label). */
+export const SITE_COPY = 'site.json';
+/** In a rehearsal: where its throwaway sandbox is. */
+export const REHEARSAL_POINTER = 'rehearsal.json';
+/** The officer roster the ceremony started with. */
+export const ROSTER_COPY = 'roster.json';
+/** The roster an enrollment ceremony signs. */
+export const ROSTER_OUTPUT = 'outputs/roster.json';
+/** The backup manifest a restore or re-share works from. */
+export const BACKUP_COPY = 'backup-source.json';
+/** The sealed packet PDF (cover, every step page, appendix). */
+export const PACKET = 'packet.pdf';
+/** The manifest of every file, and its detached CMS signature by the evidence key. */
+export const MANIFEST = 'manifest.json';
+export const MANIFEST_SIG = 'manifest.json.p7s';
+/** The evidence key's certificate, and the journaled operation whose result records it. */
+export const EVIDENCE_CERT_PATH = 'outputs/evidence-key.cert.pem';
+export const EVIDENCE_CERT_OP = 'evidence.certificate';
+
+/** A step's evidence page: `steps/NN-<step id>.pdf`, numbered from 1. */
+export function stepPagePath(index: number, stepId: string): string {
+  return `steps/${String(index + 1).padStart(2, '0')}-${stepId}.pdf`;
+}
