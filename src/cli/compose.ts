@@ -95,7 +95,7 @@ export function pivSite(piv: { module: string; attestationRoots: string[] }, sim
     ...piv,
     open: () => {
       if (!simulated && !existsSync(piv.module)) throw new OfficiantError('env.module-load', `PIV PKCS#11 module ${piv.module} does not exist`);
-      return Pkcs11PivReader.load(piv.module, { simulated });
+      return Pkcs11PivReader.load(piv.module, { quirks: simulated?.quirks() });
     },
   };
 }

@@ -591,7 +591,7 @@ describe('secrets', () => {
     const pins = officerSecrets(people);
     expect(Object.keys(pins).sort()).toEqual(custodians.map((c) => c.name).sort());
     const fleet = SimulatedPivFleet.open(pointer.sandbox);
-    const reader = Pkcs11PivReader.load(SOFTHSM_MODULE, { simulated: fleet });
+    const reader = Pkcs11PivReader.load(SOFTHSM_MODULE, { quirks: fleet.quirks() });
     const toWipe: Secret[] = [];
     try {
       // I's backup: all five shares open; any three rebuild the key with the recorded check value, two do not.

@@ -276,7 +276,7 @@ describe('officers approve with their PIV tokens (real SoftHSM tokens, in proces
     beforeAll(() => {
       // A real token with its own 9a key, set to the approver's PIN: everything but enrollment.
       forged = fleet.createDevice().serial;
-      const reader = Pkcs11PivReader.load(SOFTHSM_MODULE, { simulated: fleet });
+      const reader = Pkcs11PivReader.load(SOFTHSM_MODULE, { quirks: fleet.quirks() });
       try {
         const token = reader.open(forged);
         const pin = secrets[name(officers[1])]['piv-pin'];

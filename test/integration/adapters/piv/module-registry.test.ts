@@ -60,7 +60,7 @@ describe('Pkcs11Hsm and Pkcs11PivReader in one process', () => {
 
   it('share one initialised module and both work', () => {
     const h = Pkcs11Hsm.load(SOFTHSM_MODULE);
-    const r = Pkcs11PivReader.load(SOFTHSM_MODULE, { simulated: fleet });
+    const r = Pkcs11PivReader.load(SOFTHSM_MODULE, { quirks: fleet.quirks() });
     expect(moduleUsers(SOFTHSM_MODULE)).toBe(2);
     serial = fleet.createDevice().serial;
     expect(moduleUsers(SOFTHSM_MODULE)).toBe(2);
@@ -76,7 +76,7 @@ describe('Pkcs11Hsm and Pkcs11PivReader in one process', () => {
     hsmWorks(h);
     expect(caught(() => r.devices()).message).toBe('the PIV reader is closed');
 
-    const r2 = Pkcs11PivReader.load(SOFTHSM_MODULE, { simulated: fleet });
+    const r2 = Pkcs11PivReader.load(SOFTHSM_MODULE, { quirks: fleet.quirks() });
     h.close();
     h.close();
     expect(moduleUsers(SOFTHSM_MODULE)).toBe(1);
@@ -99,7 +99,7 @@ describe('Pkcs11Hsm and Pkcs11PivReader in one process', () => {
 
   it('loads the module again after the last user finalised it', () => {
     const h = Pkcs11Hsm.load(SOFTHSM_MODULE);
-    const r = Pkcs11PivReader.load(SOFTHSM_MODULE, { simulated: fleet });
+    const r = Pkcs11PivReader.load(SOFTHSM_MODULE, { quirks: fleet.quirks() });
     hsmWorks(h);
     readerWorks(r, serial);
     r.close();

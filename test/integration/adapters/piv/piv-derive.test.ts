@@ -32,7 +32,7 @@ function custodianDevice(): { serial: string; token: PivToken; spki: Buffer } {
 
 beforeAll(() => {
   fleet = SimulatedPivFleet.open(hsm.dir);
-  reader = Pkcs11PivReader.load(SOFTHSM_MODULE, { simulated: fleet });
+  reader = Pkcs11PivReader.load(SOFTHSM_MODULE, { quirks: fleet.quirks() });
 });
 
 afterAll(() => {

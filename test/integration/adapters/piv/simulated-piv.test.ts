@@ -75,7 +75,7 @@ async function certificateFor(spki: Buffer, cn: string): Promise<Buffer> {
 
 beforeAll(() => {
   fleet = SimulatedPivFleet.open(hsm.dir);
-  reader = Pkcs11PivReader.load(SOFTHSM_MODULE, { simulated: fleet });
+  reader = Pkcs11PivReader.load(SOFTHSM_MODULE, { quirks: fleet.quirks() });
 });
 
 afterAll(() => {

@@ -1,0 +1,22 @@
+// Signing with a private key on the token. Contract: exactly one private key with the label and CKA_ID signs,
+// or hsm.key-not-found says how many there were; RSA signs PKCS#1 v1.5 over the hash, EC returns raw r||s.
+import graphene from 'graphene-pk11';
+import { createHash } from 'node:crypto';
+import { OfficiantError } from '../../errors.js';
+import { failpoint } from '../../failpoints.js';
+import { pkcs11Error } from './pkcs11-errors.js';
+
+export function signWithKey(session: graphene.Session, ref: { label: string; id: string }, data: Buffer, hash: 'SHA-256' | 'SHA-384' = 'SHA-256'): Buffer {
+  const label = ref.label;
+  try {
+    failpoint('hsm.sign');
+    const found = session.find({ class: graphene.ObjectClass.PRIVATE_KEY, label, id: Buffer.from(ref.id, 'hex') });
+    if (found.length !== 1) throw new OfficiantError('hsm.key-not-found', `expected one private key "${label}" with CKA_ID ${ref.id}, found ${found.length}`);
+    const key = found.items(0).toType<graphene.PrivateKey>();
+    if (key.type === graphene.KeyType.RSA) return session.createSign(hash === 'SHA-384' ? 'SHA384_RSA_PKCS' : 'SHA256_RSA_PKCS', key).once(data);
+    // SoftHSM has no CKM_ECDSA_SHA256: hash here, sign the digest with CKM_ECDSA (raw r||s comes back).
+    return session.createSign('ECDSA', key).once(createHash(hash === 'SHA-384' ? 'sha384' : 'sha256').update(data).digest());
+  } catch (err) {
+    throw pkcs11Error(err, `signing with key "${label}"`);
+  }
+}
