@@ -24,7 +24,7 @@ function journal(data: JsonObject, more: JsonObject[] = []): string {
   const file = { readAll: () => Buffer.from(text), append: (l: string) => void (text += l), truncate: () => undefined };
   const j = Journal.open(file, { now: () => new Date('2026-02-01T10:00:00.000Z') });
   j.append({ type: 'ceremony.started', actor: 'system', data });
-  for (const d of more) j.append({ type: 'note', actor: 'system', data: d });
+  for (const d of more) j.append({ type: 'ceremony.resumed', actor: 'system', data: d });
   return text;
 }
 
