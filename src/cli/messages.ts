@@ -1,6 +1,13 @@
-// Hints for people, by error code: what to do next. The library's messages state facts; these say how to
-// get unstuck. Shown under the error by cli/main.ts.
+// Words for people. Hints by error code (what to do next; the library's messages state facts, these say how
+// to get unstuck; shown under the error by cli/main.ts), and the lines a ceremony command prints around a run:
+// what is starting, where things are, what to write on the paper log. Loaded by `officiant --help` too, so it
+// imports no PKCS#11 or PDF code.
+import { resolve } from 'node:path';
 import type { ErrorCode } from '../errors.js';
+import type { LoadedBackup } from '../engine/ceremony-inputs.types.js';
+import type { RunResult } from '../engine/runner.js';
+import { headWords } from '../record/digest-words.js';
+import type { Script } from '../script/schema.js';
 
 export const HINTS: Partial<Record<ErrorCode, string>> = {
   'input.script-invalid': 'fix the lines above; `officiant validate <script>` re-checks without touching any HSM',
@@ -22,3 +29,35 @@ export const HINTS: Partial<Record<ErrorCode, string>> = {
   'hsm.pin-locked': 'the token PIN is locked; it needs the SO to unblock it under a witnessed procedure',
   'interrupt.paused': 'the ceremony is paused; continue with `officiant resume <out>`',
 };
+
+/** What a finished (or aborted) ceremony leaves, and the words to read aloud and write on the paper log. */
+export function summaryLines(result: RunResult, out: string): string[] {
+  const rel = resolve(out);
+  return [
+    '',
+    result.outcome === 'done' ? `Ceremony ${result.ceremonyId} completed: ${result.steps} steps.` : `Ceremony ${result.ceremonyId} ABORTED: ${result.reason ?? ''}`,
+    `Packet:        ${rel}/packet.pdf and manifest.json; check it with: officiant verify ${rel}`,
+    `Evidence:      ${rel}/steps/ (one PDF per step)`,
+    `Journal:       ${rel}/journal.jsonl`,
+    `Closing entry: ${result.journalHead}`,
+    `Read aloud and write on the paper log: ${headWords(result.journalHead).map((w, i) => `${i + 1}. ${w}`).join('  ')}`,
+    `Outputs:       ${rel}/outputs/`,
+  ];
+}
+
+export const pausedLine = (out: string) => `Paused; what is recorded is kept. To continue: officiant resume ${resolve(out)}`;
+
+export const ceremonyBanner = (script: Script, out: string) => `Ceremony: ${script.title} (${script.id} v${script.version}) → ${resolve(out)}`;
+
+export const resumeBanner = (script: Script, out: string) => `Resuming ${script.title} (${script.id} v${script.version}) in ${out}`;
+
+export function rehearsalBanner(args: { script: Script; out: string; sandbox: string; newDevices: string[]; officers?: { version: number; dir: string }; backup?: LoadedBackup }): string[] {
+  const { script, out } = args;
+  return [
+    `Rehearsal: ${script.title} (${script.id} v${script.version}) → ${resolve(out)}`,
+    `Sandbox HSM: ${args.sandbox} (throwaway SoftHSM; simulated people and their PINs stay there)`,
+    ...(args.newDevices.length > 0 ? [`Simulated PIV tokens: ${args.newDevices.join(', ')} (attested by the sandbox's SIMULATED attestation CA)`] : []),
+    ...(args.officers ? [`Officers: roster version ${args.officers.version} from ${resolve(args.officers.dir)} (simulated tokens)`] : []),
+    ...(args.backup ? [`Backup: ${args.backup.dir} (ceremony ${args.backup.manifest.ceremony.ceremony_id})`] : []),
+  ];
+}

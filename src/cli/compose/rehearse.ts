@@ -1,0 +1,92 @@
+// officiant rehearse: the whole ceremony on a throwaway SoftHSM sandbox with simulated people (or, with
+// --interactive, people at the keyboard on simulated hardware). With --officers the rehearsal joins an
+// enrollment rehearsal's sandbox, where its officers' virtual tokens live; with --from it restores or re-shares
+// the backup a rehearsed ceremony made, with its officers. What is brought along is checked first (inputs/).
+import { randomBytes } from 'node:crypto';
+import { officerSecrets, simulatePeople, type RehearsalOfficers } from '../../adapters/prompts/rehearsal-people.js';
+import { SimulatedPivFleet } from '../../adapters/piv/simulated-piv-fleet.js';
+import { SOFTHSM_MODULE, SoftHsmSandbox } from '../../adapters/pkcs11/softhsm-sandbox.js';
+import { startCeremony } from '../../engine/runner.js';
+import type { HsmSite } from '../../engine/step-kind.types.js';
+import { REHEARSAL_POINTER, SITE_COPY } from '../../evidence/packet-files.js';
+import { enableFailpoints } from '../../failpoints.js';
+import type { Answers } from '../../inputs/answers.js';
+import { planRehearsal, type RehearsalOfficersPlan, type RehearsalPointer } from '../../inputs/rehearsal-plan.js';
+import { usesPiv } from '../../inputs/script.js';
+import { orThrow } from '../input-error.js';
+import { rehearsalBanner } from '../messages.js';
+import { ceremonyDeps, checkTemplates, defaultOut, pivSite } from '../compose.js';
+import { inputFiles, loadScript } from './input-files.js';
+import { keyboardPrompter, scriptedPrompter } from './prompter.js';
+import { siteJson } from './run.js';
+import type { CeremonySession } from './session.js';
+
+export interface RehearseFlags {
+  out?: string;
+  officers?: string;
+  interactive?: boolean;
+  from?: string;
+}
+
+/** The earlier rehearsal's sandbox, and its simulated officers with the secrets they hold there. */
+function openOfficers(plan: RehearsalOfficersPlan): { sandbox: SoftHsmSandbox; officers: RehearsalOfficers } {
+  const sandbox = SoftHsmSandbox.open(plan.pointer.sandbox);
+  return { sandbox, officers: { roster: plan.roster.body, secrets: officerSecrets(sandbox.loadPeople<Answers>(plan.pointer.people)) } };
+}
+
+export async function composeRehearsal(file: string, flags: RehearseFlags, print: (l: string) => void): Promise<CeremonySession> {
+  const { script, text, warnings } = loadScript(file);
+  warnings.forEach(print);
+  await checkTemplates();
+  const out = flags.out ?? defaultOut(script);
+  const plan = orThrow(planRehearsal(inputFiles, script, { out, officers: flags.officers, from: flags.from }));
+  enableFailpoints();
+  const { backup } = plan;
+  const from = plan.officers ? openOfficers(plan.officers) : undefined;
+  const sandbox = from?.sandbox ?? SoftHsmSandbox.create(out);
+  sandbox.activate();
+  const fleet = usesPiv(script) ? SimulatedPivFleet.open(sandbox.dir) : undefined;
+  const newDevices = fleet ? script.steps.filter((s) => s.kind === 'piv.enroll').map(() => fleet.createDevice().serial) : [];
+  const people = simulatePeople(script, { officers: from?.officers, newDevices });
+  // The simulated administrator "reads" the backup's check value off the paper record of the rehearsed backup.
+  for (const step of script.steps) {
+    if (backup && (step.kind === 'backup.restore' || step.kind === 'backup.reshare' || step.kind === 'backup.verify')) {
+      (people.records[step.id] ??= {})['backup-check-value'] = backup.manifest.wrap_key.kcv;
+    }
+  }
+  const peopleFile = from ? `people-${randomBytes(4).toString('hex')}.json` : undefined;
+  sandbox.savePeople(people, peopleFile);
+  // A shared sandbox may already hold a token of this profile (another rehearsal from the same officers): a
+  // ceremony that initialises its token gets a label of its own; one that uses an existing token finds it.
+  const initialises = script.steps.some((s) => s.kind === 'hsm.init-token');
+  const label = from && initialises ? `rehearsal-${script.site.hsm}-${randomBytes(3).toString('hex')}` : `rehearsal-${script.site.hsm}`;
+  const site: HsmSite | undefined = script.site.hsm ? { profile: script.site.hsm, module: SOFTHSM_MODULE, tokenLabel: label.slice(0, 32) } : undefined;
+  const piv = fleet ? pivSite({ module: SOFTHSM_MODULE, attestationRoots: [fleet.attestationRoot().pem] }, fleet) : undefined;
+  // An interactive rehearsal is a dry run for the people: they type names, PINs and answers themselves on
+  // simulated hardware; the sandbox still holds the devices, and the evidence is still marked REHEARSAL.
+  const prompter = flags.interactive ? keyboardPrompter(script) : scriptedPrompter(people, print);
+  const deps = ceremonyDeps({ script, text, site, rehearsal: true, prompter, out, roster: plan.officers?.roster, piv, backup });
+  const pointer: RehearsalPointer = { sandbox: sandbox.dir, ...(peopleFile ? { people: peopleFile } : {}), ...(flags.interactive ? { interactive: true } : {}) };
+  const officers = plan.officers ? { version: plan.officers.roster.body.version, dir: plan.officers.dir } : undefined;
+  let started = false;
+  return {
+    out,
+    banner: rehearsalBanner({ script, out, sandbox: sandbox.dir, newDevices, officers, backup }),
+    run: async (bind) => {
+      try {
+        return await startCeremony(deps, {
+          scriptFile: file,
+          extraFiles: { [SITE_COPY]: siteJson(site), [REHEARSAL_POINTER]: `${JSON.stringify(pointer, null, 2)}\n` },
+          onCeremony: (c) => {
+            started = true;
+            bind(c);
+          },
+        });
+      } catch (err) {
+        // A sandbox this rehearsal made and never used is removed; a shared one (--officers, --from) never is.
+        if (!started && !from) sandbox.remove();
+        throw err;
+      }
+    },
+  };
+}

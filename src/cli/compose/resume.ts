@@ -1,0 +1,36 @@
+// officiant resume <out>: what the output directory holds, checked against the journal (inputs/resume-plan),
+// then the adapters the ceremony started with: a rehearsal's sandbox and its simulated people, or the keyboard
+// or an answers file for a production ceremony.
+import { SimulatedPivFleet } from '../../adapters/piv/simulated-piv-fleet.js';
+import { SoftHsmSandbox } from '../../adapters/pkcs11/softhsm-sandbox.js';
+import type { Prompter } from '../../engine/ports.js';
+import { resumeCeremony } from '../../engine/runner.js';
+import { enableFailpoints } from '../../failpoints.js';
+import type { Answers } from '../../inputs/answers.js';
+import { planResume } from '../../inputs/resume-plan.js';
+import { orThrow } from '../input-error.js';
+import { resumeBanner } from '../messages.js';
+import { ceremonyDeps, checkTemplates, pivSite } from '../compose.js';
+import { inputFiles } from './input-files.js';
+import { keyboardPrompter, prompterFor, scriptedPrompter } from './prompter.js';
+import type { CeremonySession } from './session.js';
+
+export async function composeResume(outDir: string, flags: { answers?: string; backup?: string }, print: (l: string) => void): Promise<CeremonySession> {
+  const plan = orThrow(planResume(inputFiles, outDir, { backup: flags.backup }));
+  await checkTemplates();
+  let prompter: Prompter;
+  let fleet: SimulatedPivFleet | undefined;
+  if (plan.rehearsal) {
+    const pointer = plan.pointer!;
+    const sandbox = SoftHsmSandbox.open(pointer.sandbox);
+    sandbox.activate();
+    enableFailpoints();
+    prompter = pointer.interactive ? keyboardPrompter(plan.script) : scriptedPrompter(sandbox.loadPeople<Answers>(pointer.people), print);
+    if (plan.piv) fleet = SimulatedPivFleet.open(sandbox.dir);
+  } else {
+    prompter = prompterFor(plan.script, flags.answers, print).prompter;
+  }
+  const { script, text, site, rehearsal, roster, backup, out } = plan;
+  const deps = ceremonyDeps({ script, text, site, rehearsal, prompter, out, roster, piv: plan.piv ? pivSite(plan.piv, fleet) : undefined, backup });
+  return { out, banner: [resumeBanner(script, out)], run: (bind) => resumeCeremony(deps, { onCeremony: bind }) };
+}

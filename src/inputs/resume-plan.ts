@@ -1,0 +1,128 @@
+// What `resume <out>` needs from an output directory, checked against the journal's first entry before any
+// module is loaded or anyone types a PIN: the script copy, the site copy (which must be the site recorded when
+// the ceremony started: a changed copy could name another module to hand PINs to), for a rehearsal the pointer
+// to its sandbox, the roster copy (byte for byte the one it started with) and the backup set (where it was, or
+// where --backup says it is now, with the same manifest). The journal, not the files around it, says whether
+// this is a rehearsal. Every problem at once; a directory without a journal is the one problem.
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { isOfficiantError } from '../errors.js';
+import type { LoadedBackup, LoadedRoster } from '../engine/ceremony-inputs.types.js';
+import type { HsmSite } from '../engine/step-kind.types.js';
+import { JOURNAL, REHEARSAL_POINTER, ROSTER_COPY, SCRIPT_COPY, SITE_COPY } from '../evidence/packet-files.js';
+import { parseJournal, type JournalEntry } from '../record/journal.js';
+import { startedEntry } from '../record/ledger.js';
+import { parseScript } from '../script/rules.js';
+import type { Script } from '../script/schema.js';
+import { loadBackup } from './backup-set.js';
+import type { InputFiles } from './input-files.types.js';
+import { inputProblem, loaded, readBytes, readJson, WHOLE_FILE, type InputProblem, type Loaded } from './problems.js';
+import type { RehearsalPointer } from './rehearsal-plan.js';
+import { loadRoster } from './roster.js';
+import { needsBlobs } from './script.js';
+
+export interface ResumePlan {
+  /** The output directory, resolved. */
+  out: string;
+  script: Script;
+  text: string;
+  site?: HsmSite;
+  rehearsal: boolean;
+  /** A rehearsal's pointer to its sandbox. */
+  pointer?: RehearsalPointer;
+  /** The officers' PIV module and attestation roots, as recorded. */
+  piv?: { module: string; attestationRoots: string[] };
+  roster?: LoadedRoster;
+  backup?: LoadedBackup;
+}
+
+type RecordedSite = (Omit<HsmSite, 'slot'> & { slot: number | null }) | null;
+
+export function planResume(files: InputFiles, outDir: string, opts: { backup?: string } = {}): Loaded<ResumePlan> {
+  const out = resolve(outDir);
+  const entries = readEntries(files, out);
+  if (!Array.isArray(entries)) return { problems: entries.problems };
+  const problems: InputProblem[] = [];
+  const first = entries[0]?.data ?? {};
+
+  const scriptFile = join(out, SCRIPT_COPY);
+  const read = readBytes(files, scriptFile, 'script copy');
+  const text = read.bytes?.toString('utf8');
+  const script = text === undefined ? undefined : parseScript(scriptFile, text).script;
+  if (read.problem) problems.push(read.problem);
+  else if (!script) problems.push(inputProblem('input.script-invalid', scriptFile, WHOLE_FILE, `${scriptFile} no longer parses`));
+
+  const recorded = (first.site ?? null) as RecordedSite;
+  const site: HsmSite | null = recorded ? { ...recorded, slot: recorded.slot ?? undefined } : null;
+  const siteCopy = readJson<HsmSite | null>(files, join(out, SITE_COPY), 'site copy');
+  if (siteCopy.problem) problems.push(siteCopy.problem);
+  else if (normalSite(site) !== normalSite(siteCopy.value ?? null)) {
+    problems.push(inputProblem('input.site-invalid', join(out, SITE_COPY), WHOLE_FILE, `${join(out, SITE_COPY)} differs from the site recorded when the ceremony started; refusing to load a module it names`));
+  }
+
+  const rehearsal = startedEntry(entries)?.data.mode === 'rehearsal';
+  const pointer = rehearsal ? readPointer(files, out, problems) : undefined;
+  const piv = (first.piv ?? null) as { module: string; attestationRoots: string[] } | null;
+  const roster = recordedRoster(files, out, first.roster as { file_sha256: string } | null | undefined, { production: !rehearsal, trustedRoots: piv?.attestationRoots ?? [] }, problems);
+  const backup = script ? recordedBackup(files, first.backup as { dir: string; manifest_sha256: string } | null | undefined, opts.backup, needsBlobs(script), problems) : undefined;
+  return loaded({ out, script: script!, text: text!, site: site ?? undefined, rehearsal, pointer, piv: piv ?? undefined, roster, backup }, problems);
+}
+
+function readEntries(files: InputFiles, out: string): JournalEntry[] | { problems: InputProblem[] } {
+  const journal = join(out, JOURNAL);
+  const bytes = files.exists(journal) ? readBytes(files, journal, 'journal') : undefined;
+  if (bytes?.problem) return { problems: [bytes.problem] };
+  if (!bytes?.bytes || bytes.bytes.length === 0) {
+    const why = files.exists(join(out, SCRIPT_COPY)) ? ' (it stopped before its first journal entry: delete it and start again)' : '';
+    return { problems: [inputProblem('input.not-a-ceremony', journal, WHOLE_FILE, `${out} holds no ceremony journal${why}`)] };
+  }
+  try {
+    return parseJournal(bytes.bytes.toString('utf8')).entries;
+  } catch (err) {
+    if (!isOfficiantError(err)) throw err;
+    // A damaged journal is the one problem: everything else is checked against it.
+    return { problems: [err.message, ...err.details].map((m) => inputProblem(err.code, journal, WHOLE_FILE, m)) };
+  }
+}
+
+function normalSite(x: HsmSite | null): string {
+  return JSON.stringify(x ? { profile: x.profile, module: x.module, tokenLabel: x.tokenLabel, slot: x.slot ?? null } : null);
+}
+
+function readPointer(files: InputFiles, out: string, problems: InputProblem[]): RehearsalPointer | undefined {
+  const file = join(out, REHEARSAL_POINTER);
+  if (!files.exists(file)) {
+    problems.push(inputProblem('env.sandbox-missing', file, WHOLE_FILE, `${out} is a rehearsal but ${REHEARSAL_POINTER} (where its sandbox is) is missing`));
+    return undefined;
+  }
+  const read = readJson<RehearsalPointer>(files, file, 'rehearsal pointer');
+  if (read.problem) problems.push(read.problem);
+  return read.value;
+}
+
+function recordedRoster(files: InputFiles, out: string, recorded: { file_sha256: string } | null | undefined, opts: { production: boolean; trustedRoots: string[] }, problems: InputProblem[]): LoadedRoster | undefined {
+  if (!recorded) return undefined;
+  const file = join(out, ROSTER_COPY);
+  const roster = loadRoster(files, file, opts);
+  problems.push(...roster.problems);
+  if (roster.value && createHash('sha256').update(roster.value.bytes).digest('hex') !== recorded.file_sha256) {
+    problems.push(inputProblem('env.roster', file, WHOLE_FILE, `${file} differs from the roster the ceremony started with`));
+  }
+  return roster.value;
+}
+
+function recordedBackup(files: InputFiles, recorded: { dir: string; manifest_sha256: string } | null | undefined, moved: string | undefined, blobs: boolean, problems: InputProblem[]): LoadedBackup | undefined {
+  if (!recorded) return undefined;
+  const dir = moved ?? recorded.dir;
+  if (!files.exists(dir)) {
+    const message = moved ? `--backup ${dir}: no such directory` : `the backup set this ceremony started with is no longer at ${dir}: give its new place with --backup <dir>`;
+    problems.push(inputProblem('input.backup-invalid', dir, moved ? '--backup' : 'backup.dir', message));
+    return undefined;
+  }
+  const backup = loadBackup(files, dir, { blobs });
+  problems.push(...backup.problems);
+  if (backup.value && backup.value.sha256 !== recorded.manifest_sha256) {
+    problems.push(inputProblem('input.backup-invalid', dir, 'manifest_sha256', `${dir}: the backup manifest differs from the one the ceremony started with`));
+  }
+  return backup.value;
+}

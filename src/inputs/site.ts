@@ -1,0 +1,88 @@
+// The site: which PKCS#11 module and token the script's HSM profile means here (a site file, overridden by
+// --module, --token-label, --slot), and the site file's piv section (the officers' PIV module, the vendors'
+// attestation roots read now, the pinned roster's SHA-256). Every problem at once; a site file that does not
+// parse is reported with its schema problems and nothing taken from it.
+import { resolve } from 'node:path';
+import type { HsmSite } from '../engine/step-kind.types.js';
+import { formatPath, formatProblem, parseWithSchema } from '../script/parse.js';
+import { SiteProfile, type Script } from '../script/schema.js';
+import type { InputFiles } from './input-files.types.js';
+import { inputProblem, loaded, readBytes, type InputProblem, type Loaded } from './problems.js';
+
+export interface SiteFlags {
+  site?: string;
+  module?: string;
+  tokenLabel?: string;
+  slot?: string;
+}
+
+export interface PivSettings {
+  module: string;
+  /** PEM certificates, read from the files the site file names (relative to the site file). */
+  attestationRoots: string[];
+  rosterSha256?: string;
+}
+
+export interface LoadedSite {
+  /** Undefined when the script has no HSM profile. */
+  hsm?: HsmSite;
+  /** Undefined without a site file or without its piv section. */
+  piv?: PivSettings;
+}
+
+/** Where a problem with flags alone is reported. */
+export const COMMAND_LINE = 'command line';
+
+export function loadSite(files: InputFiles, script: Script, flags: SiteFlags): Loaded<LoadedSite> {
+  const problems: InputProblem[] = [];
+  let file: SiteProfile | undefined;
+  if (flags.site) {
+    const read = readBytes(files, flags.site, 'site file');
+    if (read.problem) {
+      problems.push(read.problem);
+    } else {
+      const parsed = parseWithSchema(flags.site, read.bytes.toString('utf8'), SiteProfile);
+      const group = `${flags.site}: ${parsed.errors.length} problem(s)`;
+      for (const p of parsed.errors) problems.push(inputProblem('input.site-invalid', flags.site, p.path, formatProblem(p), group));
+      file = parsed.value;
+    }
+  }
+  const usable = !flags.site || file !== undefined;
+  const hsm = usable ? hsmSite(script, flags, file, problems) : undefined;
+  if (flags.slot !== undefined && !Number.isInteger(Number(flags.slot)) && script.site.hsm !== undefined) {
+    problems.push(inputProblem('input.site-invalid', COMMAND_LINE, '--slot', `--slot must be a whole number`));
+  }
+  const piv = file?.piv && flags.site ? pivSettings(files, flags.site, file.piv, problems) : undefined;
+  return loaded({ hsm, piv }, problems);
+}
+
+function hsmSite(script: Script, flags: SiteFlags, file: SiteProfile | undefined, problems: InputProblem[]): HsmSite | undefined {
+  const profile = script.site.hsm;
+  if (profile === undefined) return undefined;
+  const fromFile: { module?: string; token_label?: string; slot?: number } = file?.hsm[profile] ?? {};
+  if (file && !file.hsm[profile] && !(flags.module && flags.tokenLabel)) {
+    problems.push(inputProblem('input.site-invalid', flags.site!, formatPath(['hsm', profile]), `${flags.site} has no hsm profile "${profile}" (the script's site.hsm)`));
+    return undefined;
+  }
+  const module = flags.module ?? fromFile.module;
+  const tokenLabel = flags.tokenLabel ?? fromFile.token_label;
+  const slot = flags.slot !== undefined ? Number(flags.slot) : fromFile.slot;
+  if (!module || !tokenLabel) {
+    problems.push(
+      inputProblem('input.site-invalid', flags.site ?? COMMAND_LINE, formatPath(['hsm', profile]), `no module path and token label for HSM profile "${profile}": give --site <file> or --module and --token-label`),
+    );
+    return undefined;
+  }
+  return { profile, module, tokenLabel, slot };
+}
+
+function pivSettings(files: InputFiles, siteFile: string, piv: NonNullable<SiteProfile['piv']>, problems: InputProblem[]): PivSettings {
+  const base = resolve(siteFile, '..');
+  const attestationRoots: string[] = [];
+  for (const [i, f] of piv.attestation_roots.entries()) {
+    const read = readBytes(files, resolve(base, f), 'attestation root certificate');
+    if (read.problem) problems.push({ ...read.problem, file: siteFile, field: formatPath(['piv', 'attestation_roots', i]) });
+    else attestationRoots.push(read.bytes.toString('utf8'));
+  }
+  return { module: piv.module, attestationRoots, rosterSha256: piv.roster_sha256 };
+}

@@ -1,0 +1,82 @@
+// The site: the script's HSM profile resolved from the site file and the flags, and the site file's piv
+// section (attestation roots read now, relative to the site file). Every problem at once, each naming its file
+// and field; a site file that does not parse gives its schema problems and nothing else from it.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadScript } from '../../../src/inputs/script.js';
+import { loadSite, type SiteFlags } from '../../../src/inputs/site.js';
+import { MemoryInputFiles } from './memory-input-files.js';
+
+const INIT = readFileSync(new URL('../../../ceremonies/release-authority-init.yaml', import.meta.url), 'utf8');
+const script = loadScript(new MemoryInputFiles().file('/s.yaml', INIT), '/s.yaml').value!.script;
+const ROOT_PEM = '-----BEGIN CERTIFICATE-----\nroot\n-----END CERTIFICATE-----\n';
+
+const SITE = `hsm:
+  release-hsm: { module: /usr/lib/softhsm/libsofthsm2.so, token_label: release-2026 }
+piv:
+  module: /usr/lib/libykcs11.so
+  attestation_roots: [roots/yubico.pem]
+  roster_sha256: ${'ab'.repeat(32)}
+`;
+
+describe('loadSite', () => {
+  it('resolves the profile from the site file, flags overriding it, and reads the attestation roots beside it', () => {
+    const files = new MemoryInputFiles().file('/etc/site/site.yaml', SITE).file('/etc/site/roots/yubico.pem', ROOT_PEM);
+    const loaded = loadSite(files, script, { site: '/etc/site/site.yaml', tokenLabel: 'other', slot: '3' });
+    expect(loaded.problems).toEqual([]);
+    expect(loaded.value).toEqual({
+      hsm: { profile: 'release-hsm', module: '/usr/lib/softhsm/libsofthsm2.so', tokenLabel: 'other', slot: 3 },
+      piv: { module: '/usr/lib/libykcs11.so', attestationRoots: [ROOT_PEM], rosterSha256: 'ab'.repeat(32) },
+    });
+  });
+
+  it.each<[string, MemoryInputFiles, SiteFlags, [string, string, string, string][]]>([
+    [
+      'a site file without the profile, a bad --slot and two unreadable attestation roots',
+      new MemoryInputFiles()
+        .file('/etc/site.yaml', 'hsm: {}\npiv:\n  module: /lib/ykcs11.so\n  attestation_roots: [a.pem, b.pem, c.pem]\n')
+        .file('/etc/b.pem', ROOT_PEM)
+        .dir('/etc/c.pem'),
+      { site: '/etc/site.yaml', slot: 'two' },
+      [
+        ['input.site-invalid', '/etc/site.yaml', 'hsm.release-hsm', '/etc/site.yaml has no hsm profile "release-hsm" (the script\'s site.hsm)'],
+        ['input.site-invalid', 'command line', '--slot', '--slot must be a whole number'],
+        ['input.not-a-ceremony', '/etc/site.yaml', 'piv.attestation_roots[0]', 'cannot read attestation root certificate /etc/a.pem: no such file'],
+        ['input.not-a-ceremony', '/etc/site.yaml', 'piv.attestation_roots[2]', 'cannot read attestation root certificate /etc/c.pem: it is a directory'],
+      ],
+    ],
+    [
+      'no site file and only a module',
+      new MemoryInputFiles(),
+      { module: '/lib/softhsm2.so', slot: '1.5' },
+      [
+        ['input.site-invalid', 'command line', 'hsm.release-hsm', 'no module path and token label for HSM profile "release-hsm": give --site <file> or --module and --token-label'],
+        ['input.site-invalid', 'command line', '--slot', '--slot must be a whole number'],
+      ],
+    ],
+    [
+      'an unreadable site file (nothing is taken from it; the flags are still checked)',
+      new MemoryInputFiles().denied('/etc/site.yaml'),
+      { site: '/etc/site.yaml', slot: 'x' },
+      [
+        ['env.permission', '/etc/site.yaml', '(file)', 'cannot read site file /etc/site.yaml: permission denied'],
+        ['input.site-invalid', 'command line', '--slot', '--slot must be a whole number'],
+      ],
+    ],
+  ])('%s: every problem', (_, files, flags, expected) => {
+    const loaded = loadSite(files, script, flags);
+    expect(loaded.value).toBeUndefined();
+    expect(loaded.problems.map((p) => [p.code, p.file, p.field, p.message])).toEqual(expected);
+  });
+
+  it('reports every schema problem of the site file under one headline, and nothing else taken from it', () => {
+    const files = new MemoryInputFiles().file('/etc/site.yaml', 'hsm:\n  release-hsm: { module: 3, token_label: x, colour: red }\npiv: { module: /lib/y.so }\n');
+    const loaded = loadSite(files, script, { site: '/etc/site.yaml' });
+    expect(loaded.problems.map((p) => [p.field, p.message])).toEqual([
+      ['hsm.release-hsm.module', '/etc/site.yaml:2:26 hsm.release-hsm.module: must be a string, got a number'],
+      ['hsm.release-hsm.colour', '/etc/site.yaml:2:45 hsm.release-hsm.colour: unknown key'],
+      ['piv.attestation_roots', '/etc/site.yaml:3:6 piv.attestation_roots: is required'],
+    ]);
+    expect(loaded.problems.every((p) => p.code === 'input.site-invalid' && p.file === '/etc/site.yaml' && p.group === '/etc/site.yaml: 3 problem(s)')).toBe(true);
+  });
+});
