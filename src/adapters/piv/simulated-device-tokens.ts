@@ -3,7 +3,7 @@
 // PIN (its user PIN) and the f9 attestation key and certificate. Contract: a token whose making was cut short
 // keeps its serial (the next serial is taken instead); SoftHSM failures become hsm.* errors naming the serial.
 import graphene from 'graphene-pk11';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateP256KeyPair, p256PrivateScalar } from '../../custody/p256-keys.js';
 import { OfficiantError } from '../../errors.js';
 import { PIV_DEFAULTS } from '../../engine/ports.js';
 import { acquireModule } from '../pkcs11/module-registry.js';
@@ -89,11 +89,9 @@ export function createDeviceToken(module: string, serial: string, pinned: boolea
 // The f9 key is imported (made here, never written anywhere) with CKA_PRIVATE=false: SoftHSM forces
 // CKA_PRIVATE=true on keys it generates, and a device signs attestations without anyone's PIN.
 function installAttestationKey(session: graphene.Session, serial: string, ca: AttestationCa): void {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const jwk = privateKey.export({ format: 'jwk' });
+  const { privateKey, publicKey, point } = generateP256KeyPair();
   const id = Buffer.from([ATTESTATION_CKA_ID]);
   const paramsEC = graphene.NamedCurve.getByName('secp256r1').value;
-  const point = Buffer.concat([Buffer.from([0x04]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
   session.create({
     class: graphene.ObjectClass.PRIVATE_KEY,
     keyType: graphene.KeyType.EC,
@@ -107,7 +105,7 @@ function installAttestationKey(session: graphene.Session, serial: string, ca: At
     id,
     label: F9_LABELS.privateKey,
     paramsEC,
-    value: Buffer.from(jwk.d!, 'base64url'),
+    value: p256PrivateScalar(privateKey),
   });
   session.create({
     class: graphene.ObjectClass.PUBLIC_KEY,

@@ -2,18 +2,16 @@
 // point the mechanism takes before any PIN is asked.
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { generateP256KeyPair } from '../../../../src/custody/p256-keys.js';
 import { uncompressedP256Point } from '../../../../src/adapters/piv/piv-key-agreement.js';
 import { caught } from '../../../helpers/caught.js';
 
 describe('the peer key of a key agreement', () => {
   it('is taken as its uncompressed P-256 point', () => {
-    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const jwk = publicKey.export({ format: 'jwk' });
+    const { publicKey, point: expected } = generateP256KeyPair();
     const point = uncompressedP256Point(publicKey.export({ type: 'spki', format: 'der' }));
     expect(point.length).toBe(65);
-    expect(point[0]).toBe(0x04);
-    expect(point.subarray(1, 33).toString('base64url')).toBe(jwk.x);
-    expect(point.subarray(33).toString('base64url')).toBe(jwk.y);
+    expect(point).toEqual(expected);
   });
 
   it.each([

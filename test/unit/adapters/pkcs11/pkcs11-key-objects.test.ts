@@ -1,6 +1,6 @@
 // CKA_EC_POINT in and out: the DER OCTET STRING a token stores around an uncompressed point, for P-256 (short
 // length form) and P-384; built from a node:crypto public key and read back to the same point.
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { curveOfSpki, ecPointAttribute, unwrapEcPoint } from '../../../../src/adapters/pkcs11/pkcs11-key-objects.js';
 
@@ -11,7 +11,8 @@ describe('CKA_EC_POINT', () => {
   ])('wraps and unwraps a $curve point', ({ curve, size }) => {
     const { publicKey } = generateKeyPairSync('ec', { namedCurve: curve });
     const spki = publicKey.export({ type: 'spki', format: 'der' });
-    const jwk = publicKey.export({ format: 'jwk' });
+    // A fresh import: exporting a just-generated key as JWK can deadlock Node 20 (src/custody/p256-keys.ts).
+    const jwk = createPublicKey({ key: spki, format: 'der', type: 'spki' }).export({ format: 'jwk' });
     const attr = ecPointAttribute(spki);
     expect(attr.subarray(0, 2)).toEqual(Buffer.from([0x04, size]));
     const point = unwrapEcPoint(attr);
