@@ -14,7 +14,7 @@ import { sha256 as sha256Of } from '../custody/piv-attestation.js';
 import { X509Certificate } from 'node:crypto';
 import { OFFICER_REVOKED } from './officer-revoke.js';
 import { statementWords } from '../custody/quorum.js';
-import { enrolledOfficers, issuerCertificate } from './piv-enroll.js';
+import { enrolledOfficers, issuerCertificate } from './shared/enrolled-officers.js';
 import { deviceChoices, signWithPin } from './shared/piv-officer.js';
 import type { StepContext, StepHandler } from '../engine/step-kind.types.js';
 
