@@ -37,6 +37,8 @@ export interface ContextOptions {
   backup?: LoadedBackup;
   /** Journal entries of earlier steps (after ceremony.started). */
   earlier?: NewEntry[];
+  /** The journal of an earlier step's run, continued (the next step of the same ceremony). */
+  journal?: Journal;
   /** data of the ceremony.started entry besides ceremonyId and scriptSha256 (e.g. backup). */
   started?: JsonObject;
 }
@@ -65,8 +67,8 @@ export function script(raw: unknown): Script {
 export function createStepContext<S extends Step = Step>(o: ContextOptions): FakeStep<S> {
   const step = o.script.steps.find((s) => s.id === o.stepId) as S | undefined;
   if (!step) throw new Error(`no step ${o.stepId}`);
-  const journal = Journal.open({ readAll: () => Buffer.alloc(0), append: () => {}, truncate: () => {} }, { now: () => new Date() });
-  journal.append({ type: 'ceremony.started', actor: 'system', data: { ceremonyId: CEREMONY.ceremony_id, scriptSha256: CEREMONY.script_sha256, ...(o.started ?? {}) } });
+  const journal = o.journal ?? Journal.open({ readAll: () => Buffer.alloc(0), append: () => {}, truncate: () => {} }, { now: () => new Date() });
+  if (!o.journal) journal.append({ type: 'ceremony.started', actor: 'system', data: { ceremonyId: CEREMONY.ceremony_id, scriptSha256: CEREMONY.script_sha256, ...(o.started ?? {}) } });
   for (const e of o.earlier ?? []) journal.append(e);
   journal.append({ type: 'step.started', step: step.id, actor: 'system', data: {} });
   const prompter = o.prompter ?? new TablePrompter();
