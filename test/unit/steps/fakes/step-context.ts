@@ -145,7 +145,12 @@ export function createStepContext<S extends Step = Step>(o: ContextOptions): Fak
     piv: () => guard('piv', 'piv', () => o.piv),
     attestationRoots: () => guard('piv', 'attestationRoots', () => o.attestationRoots ?? []),
     entries: (): readonly JournalEntry[] => journal.entries,
-    backup: () => guard('backup', 'backup', () => o.backup),
+    backup: () => {
+      const b = guard('backup', 'backup', () => o.backup);
+      const blobs = new Set(b.manifest.keys.map((k) => k.blob_file));
+      // Reading a wrapped key is what needs.wrappedKeys promises the CLI will have loaded.
+      return { ...b, read: (rel: string) => (blobs.has(rel) ? guard('wrappedKeys', `backup().read("${rel}")`, () => b.read(rel)) : b.read(rel)) };
+    },
   };
   fake.ctx = ctx;
   return fake;
