@@ -12,10 +12,11 @@ import { canonicalBytes, sha256, RESTORE_PROOF_TYPE, type BackupKey, type Backup
 import type { Json, JsonObject } from '../record/journal.js';
 import type { HsmSession, Secret } from '../engine/ports.js';
 import type { KeyAlgorithm } from '../script/schema.js';
-import type { LoadedBackup } from '../engine/runner.js';
+import type { LoadedBackup } from '../engine/ceremony-inputs.types.js';
 import { combineShares, keyCheckValue } from '../custody/shares.js';
 import { p1363ToDer } from '../evidence/cms.js';
-import { administrator, confirmBackupOnPaper, confirmCertificates, custodianPresent, openCustodianShare } from './shared/backup-shares.js';
+import { confirmBackupOnPaper, confirmCertificates } from './shared/backup-confirmations.js';
+import { administrator, custodianPresent, openCustodianShare } from './shared/custodian-shares.js';
 import type { StepContext, StepHandler } from '../engine/step-kind.types.js';
 
 function failed(message: string): OfficiantError {

@@ -10,12 +10,14 @@
 import { OfficiantError } from '../errors.js';
 import { blobFile, checkQuorumShape, CUSTODIAN_ROLE, publicKeyFile, resolveCustodians, sha256, BACKUP_FORMAT, type BackupKey, type BackupManifest } from '../custody/backup-manifest.js';
 import type { Json } from '../record/journal.js';
-import type { KeyAttributes, Secret, WrapKeyRecord } from '../engine/ports.js';
+import type { KeyAttributes, Secret } from '../engine/ports.js';
 import type { KeyAlgorithm } from '../script/schema.js';
 import { createPublicKey } from 'node:crypto';
 import { secretFromBytes } from '../custody/secret.js';
 import { keyCheckValue } from '../custody/shares.js';
-import { backupResults, sealShares, takeReceipts, writeBackupSet, type MadeBackup } from './shared/backup-shares.js';
+import { backupResults } from './shared/backup-results.js';
+import { sealShares, writeBackupSet, type MadeBackup } from './shared/backup-set.js';
+import { takeReceipts } from './shared/custodian-shares.js';
 import type { StepContext, StepHandler } from '../engine/step-kind.types.js';
 import type { StepOf } from '../script/schema.js';
 import type { RosterBody } from '../custody/roster.types.js';

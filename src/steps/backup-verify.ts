@@ -5,7 +5,8 @@
 // is wiped at once. The step fails, naming them, if a custodian who is present cannot open their share, or if
 // nobody verified anything; custodians not present are recorded and named on the page.
 import { OfficiantError } from '../errors.js';
-import { administrator, backupEvents, confirmBackupOnPaper, custodianPresent, openCustodianShare } from './shared/backup-shares.js';
+import { confirmBackupOnPaper } from './shared/backup-confirmations.js';
+import { administrator, backupEvents, custodianPresent, openCustodianShare } from './shared/custodian-shares.js';
 import type { StepHandler } from '../engine/step-kind.types.js';
 
 export const backupVerify: StepHandler<'backup.verify'> = {

@@ -26,6 +26,18 @@ const REQUIRED_FOR_BACKUP: Array<[keyof Attrs, boolean, string]> = [
 ];
 type Attrs = { local: boolean; neverExtractable: boolean; alwaysSensitive: boolean; extractable: boolean; sensitive: boolean; wrapWithTrusted?: boolean };
 
+/** The attributes a key must show, with their CKA names: a backup key's differ (extractable, wrap-with-trusted). */
+export function requiredAttributes(backup: boolean): ReadonlyArray<[keyof Attrs, boolean, string]> {
+  return backup ? REQUIRED_FOR_BACKUP : REQUIRED;
+}
+
+/** The CKA names of the attributes that are not as required, in the table's order. */
+export function wrongAttributes(attrs: Attrs, backup: boolean): string[] {
+  return requiredAttributes(backup)
+    .filter(([name, want]) => attrs[name] !== want)
+    .map(([, , cka]) => cka);
+}
+
 export const hsmInspectKey: StepHandler<'hsm.inspect-key'> = {
   kind: 'hsm.inspect-key',
   needs: { hsm: true, roster: false, piv: false, backup: false, wrappedKeys: false },
@@ -47,14 +59,14 @@ export const hsmInspectKey: StepHandler<'hsm.inspect-key'> = {
     const attrs = seen.attributes as Attrs;
     ctx.setToken(seen.token as never);
     const backup = ctx.script.steps.some((s) => s.kind === 'hsm.generate-key' && s.params.label === label && s.params.backup);
-    const required = backup ? REQUIRED_FOR_BACKUP : REQUIRED;
+    const required = requiredAttributes(backup);
     for (const [name, want, ckaName] of required) ctx.result(ckaName, String(attrs[name]) + (attrs[name] === want ? '' : `  (expected ${want})`));
     ctx.result('CKA_ID', key.id);
     ctx.result('Public key SHA-256 (SPKI)', key.spkiSha256);
     if (key.id !== expected.id || key.spkiSha256 !== expected.spkiSha256) {
       throw new OfficiantError('ceremony.step-failed', `key "${label}" on the token is not the key generated earlier (CKA_ID or public key differs)`);
     }
-    const wrong = required.filter(([name, want]) => attrs[name] !== want).map(([, , cka]) => cka);
+    const wrong = wrongAttributes(attrs, backup);
     if (wrong.length > 0) {
       throw new OfficiantError('ceremony.step-failed', backup ? `key "${label}" attributes do not prove it was born in the HSM and leaves it only wrapped under an SO-trusted key: ${wrong.join(', ')}` : `key "${label}" attributes do not prove it never left the HSM: ${wrong.join(', ')}`);
     }

@@ -4,6 +4,12 @@
 import { OfficiantError } from '../errors.js';
 import type { StepHandler } from '../engine/step-kind.types.js';
 
+/** Why a typed value is refused (it does not match the field's whole-value pattern), or undefined. */
+export function recordedValueProblem(field: { label: string; pattern?: string }, value: string): string | undefined {
+  if (field.pattern === undefined || new RegExp(`^(?:${field.pattern})$`).test(value)) return undefined;
+  return `${field.label}: "${value}" does not match the expected form /${field.pattern}/`;
+}
+
 export const manualConfirm: StepHandler<'manual.confirm'> = {
   kind: 'manual.confirm',
   needs: { hsm: false, roster: false, piv: false, backup: false, wrappedKeys: false },
@@ -12,9 +18,8 @@ export const manualConfirm: StepHandler<'manual.confirm'> = {
     if (!person) throw new OfficiantError('ceremony.step-failed', `nobody is checked in as ${ctx.script.roles[ctx.step.params.confirm_by]?.title ?? ctx.step.params.confirm_by}`);
     for (const field of ctx.step.params.record) {
       const value = (await ctx.prompter.record(person, { stepId: ctx.step.id, id: field.id, label: field.label, pattern: field.pattern })).trim();
-      if (field.pattern !== undefined && !new RegExp(`^(?:${field.pattern})$`).test(value)) {
-        throw new OfficiantError('ceremony.step-failed', `${field.label}: "${value}" does not match the expected form /${field.pattern}/`);
-      }
+      const problem = recordedValueProblem(field, value);
+      if (problem) throw new OfficiantError('ceremony.step-failed', problem);
       ctx.event('recorded', { field: field.id, label: field.label, value }, person);
       ctx.result(field.label, value);
     }

@@ -3,9 +3,18 @@
 // roster the ceremony started with. The revocation is journaled here and applied by the roster.sign step,
 // which a quorum of the remaining officers signs.
 import { OfficiantError } from '../errors.js';
+import type { RosterBody, RosterOfficer } from '../custody/roster.types.js';
 import type { StepHandler } from '../engine/step-kind.types.js';
 
 export const OFFICER_REVOKED = 'officer-revoked';
+
+/** The active officer of `roster` whose device is `serial`; refused when the device is unknown or already revoked. */
+export function revocableOfficer(roster: RosterBody, serial: string): RosterOfficer {
+  const officer = roster.officers.find((o) => o.device.serial === serial);
+  if (!officer) throw new OfficiantError('ceremony.step-failed', `device ${serial} is not on the roster (version ${roster.version})`);
+  if (officer.status !== 'active') throw new OfficiantError('ceremony.step-failed', `device ${serial} of ${officer.name} is already revoked`);
+  return officer;
+}
 
 export const officerRevoke: StepHandler<'officer.revoke'> = {
   kind: 'officer.revoke',
@@ -15,9 +24,7 @@ export const officerRevoke: StepHandler<'officer.revoke'> = {
     const [person] = ctx.people(ctx.step.params.record_by);
     if (!person) throw new OfficiantError('ceremony.step-failed', `nobody is checked in as ${ctx.script.roles[ctx.step.params.record_by]?.title ?? ctx.step.params.record_by}`);
     const serial = (await ctx.prompter.record(person, { stepId: ctx.step.id, id: 'device-serial', label: 'serial of the device to revoke', pattern: '[0-9]{1,12}' })).trim();
-    const officer = roster.officers.find((o) => o.device.serial === serial);
-    if (!officer) throw new OfficiantError('ceremony.step-failed', `device ${serial} is not on the roster (version ${roster.version})`);
-    if (officer.status !== 'active') throw new OfficiantError('ceremony.step-failed', `device ${serial} of ${officer.name} is already revoked`);
+    const officer = revocableOfficer(roster, serial);
     const reason = (await ctx.prompter.record(person, { stepId: ctx.step.id, id: 'reason', label: 'reason for the revocation (lost device, departure, ...)' })).trim();
     if (reason.length < 5) throw new OfficiantError('ceremony.step-failed', 'a revocation needs a stated reason (at least 5 characters)');
     const ok = await ctx.prompter.confirm(person, `Revoke ${officer.name} (device ${serial}): "${reason}"?`, { stepId: ctx.step.id });

@@ -10,6 +10,7 @@ import { OfficiantError } from '../errors.js';
 import type { Person } from '../engine/ports.js';
 import { checkOfficerSignature, statementBytes, statementDigest, type CheckInChallenge } from '../custody/quorum.js';
 import { deviceChoices, signWithPin } from './shared/piv-officer.js';
+import type { Role, Script } from '../script/schema.js';
 import type { StepContext, StepHandler } from '../engine/step-kind.types.js';
 
 async function checkInByToken(ctx: StepContext<import('../script/schema.js').StepOf<'participants.check-in'>>, roleId: string, index: number, count: number): Promise<Person> {
@@ -37,22 +38,38 @@ async function checkInByToken(ctx: StepContext<import('../script/schema.js').Ste
   return person;
 }
 
+/**
+ * The people checked in so far. admit() refuses anyone who already holds a role, whether they are named by a
+ * typed name or by their roster entry (keys: lower-cased names, officer:<id>): one role per person.
+ */
+export function createRoll(script: Script): { people: Person[]; admit(p: Person, keys: string[]): void } {
+  const people: Person[] = [];
+  const seen = new Map<string, string>();
+  return {
+    people,
+    admit(p, keys) {
+      for (const key of keys) {
+        const other = seen.get(key);
+        if (other !== undefined) throw new OfficiantError('ceremony.step-failed', `${p.name} is already checked in as ${other}: one role per person`);
+      }
+      for (const key of keys) seen.set(key, script.roles[p.role].title);
+      people.push(p);
+    },
+  };
+}
+
+/** Why the names typed for a role are refused (not exactly `role.people` distinct names), or undefined. */
+export function typedNamesProblem(role: Role, names: readonly string[]): string | undefined {
+  if (new Set(names).size === names.length && names.length === role.people) return undefined;
+  return `${role.title}: ${role.people} distinct people needed, got ${new Set(names).size}`;
+}
+
 export const participantsCheckIn: StepHandler<'participants.check-in'> = {
   kind: 'participants.check-in',
   needs: { hsm: false, roster: false, piv: false, backup: false, wrappedKeys: false },
   async run(ctx) {
     const roles = ctx.step.params.roles ?? Object.keys(ctx.script.roles);
-    const people: Person[] = [];
-    const seen = new Map<string, string>();
-    // One role per person, whether they are named by a typed name or by their roster entry.
-    const admit = (p: Person, keys: string[]) => {
-      for (const key of keys) {
-        const other = seen.get(key);
-        if (other !== undefined) throw new OfficiantError('ceremony.step-failed', `${p.name} is already checked in as ${other}: one role per person`);
-      }
-      for (const key of keys) seen.set(key, ctx.script.roles[p.role].title);
-      people.push(p);
-    };
+    const { people, admit } = createRoll(ctx.script);
     for (const roleId of roles) {
       const role = ctx.script.roles[roleId];
       if (role.identity === 'piv') {
@@ -63,9 +80,8 @@ export const participantsCheckIn: StepHandler<'participants.check-in'> = {
         continue;
       }
       const names = (await ctx.prompter.checkIn({ id: roleId, title: role.title }, role.people)).map((n) => n.trim());
-      if (new Set(names).size !== names.length || names.length !== role.people) {
-        throw new OfficiantError('ceremony.step-failed', `${role.title}: ${role.people} distinct people needed, got ${new Set(names).size}`);
-      }
+      const problem = typedNamesProblem(role, names);
+      if (problem) throw new OfficiantError('ceremony.step-failed', problem);
       for (const name of names) admit({ name, role: roleId }, [name.toLowerCase()]);
     }
     ctx.setParticipants(people);

@@ -15,87 +15,25 @@
 // Every device operation is journaled (intent, result); a crash is reconciled by reading the device where the
 // device can tell (a key or certificate in the slot) and refused with instructions where it cannot (a PIN
 // change that may or may not have happened).
-import { createHash, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes, randomInt, timingSafeEqual, X509Certificate } from 'node:crypto';
+import { createHash, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes, timingSafeEqual, X509Certificate } from 'node:crypto';
 import { isOfficiantError, OfficiantError } from '../errors.js';
-import type { JsonObject } from '../record/journal.js';
-import { PIV_DEFAULTS, type Person, type PivAdmin, type PivSlot, type PivToken, type Secret } from '../engine/ports.js';
-import { secretFromBytes, secretFromString } from '../custody/secret.js';
+import { PIV_DEFAULTS, type Person, type PivAdmin, type PivSlot, type PivToken } from '../engine/ports.js';
+import { secretFromString } from '../custody/secret.js';
 import { attestationProblems, sha256 as sha256Of, SIMULATED_MARK, toPem } from '../custody/piv-attestation.js';
 import type { RosterOfficer } from '../custody/roster.types.js';
 import { signatureValid } from '../custody/signed-document.js';
 import { spkiPem, spkiSha256 } from './hsm-generate-key.js';
 import { deviceChoices, signWithPin, withToken } from './shared/piv-officer.js';
-import type { GeneratedKey, StepContext, StepHandler } from '../engine/step-kind.types.js';
-import { certificateSerial, dnString, hsmCertificate, pemToDer, type CertificateRecord } from './shared/x509-in-hsm.js';
-
-export const OFFICER_ENROLLED = 'officer-enrolled';
+import type { GeneratedKey, StepHandler } from '../engine/step-kind.types.js';
+import { certificateSerial, dnString, hsmCertificate, pemToDer } from './shared/x509-in-hsm.js';
+import { enrolledOfficers, issuerCertificate, officerId, OFFICER_ENROLLED } from './shared/enrolled-officers.js';
+import { pinProblem, randomDigits, randomHex } from './shared/piv-credentials.js';
 
 const SLOT_PURPOSE: Record<'9a' | '9c' | '9d', { title: string; eku?: string }> = {
   '9a': { title: 'identity and approvals (9a)', eku: '1.3.6.1.5.5.7.3.2' },
   '9c': { title: 'manifest signing (9c)', eku: '1.3.6.1.5.5.7.3.3' },
   '9d': { title: 'key management (9d)' },
 };
-
-/** Why a new PIN is refused, or undefined. Never includes the PIN. */
-export function pinProblem(pin: Buffer, minLength: number): string | undefined {
-  const s = pin.toString('latin1');
-  if (s.length < minLength || s.length > 8) return `the PIN must be ${minLength} to 8 characters`;
-  if (/[^\x21-\x7e]/.test(s)) return 'the PIN may hold only printable ASCII characters without spaces';
-  if (s === PIV_DEFAULTS.pin || s === PIV_DEFAULTS.puk) return 'the PIN must not be a factory default';
-  if (new Set(s).size === 1) return 'the PIN must not be one character repeated';
-  const steps = [...s].slice(1).map((c, i) => c.charCodeAt(0) - s.charCodeAt(i));
-  if (steps.every((d) => d === 1) || steps.every((d) => d === -1)) return 'the PIN must not be a sequential run';
-  return undefined;
-}
-
-export function officerId(name: string, taken: ReadonlySet<string>): string {
-  const base = name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48) || 'officer';
-  let id = base;
-  for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
-  return id;
-}
-
-/**
- * Officers enrolled by completed steps of this ceremony (from the journal), one per step: the last record of
- * each. A step that is running again after a crash or a retry never counts its own earlier attempt.
- */
-export function enrolledOfficers(ctx: StepContext): RosterOfficer[] {
-  const entries = ctx.entries();
-  const completed = new Set(entries.filter((e) => e.type === 'step.completed').map((e) => e.step));
-  const byStep = new Map<string, RosterOfficer>();
-  for (const e of entries) {
-    if (e.type === 'step.event' && e.data.what === OFFICER_ENROLLED && e.step !== undefined && completed.has(e.step)) byStep.set(e.step, e.data.officer as unknown as RosterOfficer);
-  }
-  return [...byStep.values()];
-}
-
-export function issuerCertificate(ctx: StepContext, label: string): CertificateRecord {
-  const entries = ctx.entries();
-  const intent = entries.find((e) => e.type === 'intent' && e.data.op === 'hsm.sign-certificate' && (e.data.params as JsonObject).key === label);
-  const result = intent && entries.find((e) => e.type === 'result' && e.data.intent === intent.seq && e.data.ok === true);
-  if (!result) throw new OfficiantError('ceremony.step-failed', `the enrollment CA "${label}" has no certificate in this ceremony: certify it with hsm.self-signed-certificate first`);
-  return result.data.output as unknown as CertificateRecord;
-}
-
-/** Random decimal digits, made in a Buffer (never a string) so they can be wiped. */
-function randomDigits(n: number): Secret {
-  const b = Buffer.alloc(n);
-  for (let i = 0; i < n; i++) b[i] = 0x30 + randomInt(10);
-  return secretFromBytes(b);
-}
-
-/** `bytes` random bytes as lowercase hex, made in a Buffer (never a string) so they can be wiped. */
-function randomHex(bytes: number): Secret {
-  const raw = randomBytes(bytes);
-  const b = Buffer.alloc(bytes * 2);
-  const digits = '0123456789abcdef';
-  for (let i = 0; i < bytes; i++) {
-    b[2 * i] = digits.charCodeAt(raw[i] >> 4);
-    b[2 * i + 1] = digits.charCodeAt(raw[i] & 15);
-  }
-  raw.fill(0);
-  return secretFromBytes(b);
-}
 
 export const pivEnroll: StepHandler<'piv.enroll'> = {
   kind: 'piv.enroll',

@@ -8,12 +8,62 @@
 import { randomBytes } from 'node:crypto';
 import { OfficiantError } from '../errors.js';
 import type { Person } from '../engine/ports.js';
-import { checkApproval, quorumReached, statementBytes, statementDigest, statementWords, subjectOfStep, type ApprovalRecord, type ApprovalStatement, type BackupSource } from '../custody/quorum.js';
+import { checkApproval, quorumReached, statementBytes, statementDigest, statementWords, subjectOfStep, type ApprovalRecord, type ApprovalStatement, type BackupSource, type CeremonyRef } from '../custody/quorum.js';
+import type { RosterOfficer } from '../custody/roster.types.js';
+import type { JournalEntry } from '../record/journal.js';
+import type { Script, StepOf } from '../script/schema.js';
 import { approvalSubject } from '../script/plan.js';
 import { deviceChoices, signWithPin } from './shared/piv-officer.js';
 import type { StepHandler } from '../engine/step-kind.types.js';
 
 export const APPROVAL_STATEMENT = 'approval-statement';
+
+/**
+ * The statement officers sign: this step, the approved step's kind and exact parameters (with the backup the
+ * ceremony was started with) or, for "record", the journal head and length so far.
+ */
+export function approvalStatement(
+  script: Script,
+  entries: readonly JournalEntry[],
+  at: { ceremony: CeremonyRef; step: { id: string; number: number }; params: StepOf<'quorum.approve'>['params']; nonce: string },
+): ApprovalStatement {
+  const { role, threshold, approve } = at.params;
+  const head = entries[entries.length - 1];
+  const target = script.steps.find((s) => s.id === approve);
+  return {
+    type: 'officiant-approval/1',
+    ceremony: at.ceremony,
+    step: at.step,
+    role,
+    threshold,
+    approve: target ? subjectOfStep(target, entries[0].data.backup as unknown as BackupSource | undefined) : { what: 'record', journal_head: head.hash, entries: entries.length },
+    nonce: at.nonce,
+  };
+}
+
+/**
+ * Why an approval by the device's owner is refused before anyone types a PIN, or undefined: not present, not
+ * of the role on the roster, checked in under another role, or already approved. A device the roster does not
+ * know is left to the signature check.
+ */
+export function earlyRefusal(
+  script: Script,
+  a: { serial: string; owner: RosterOfficer | undefined; present: Person | undefined; role: string; approvedBy: readonly string[] },
+): string | undefined {
+  const { serial, owner, present, role } = a;
+  const roleTitle = script.roles[role].title;
+  return !owner
+    ? undefined
+    : !present
+      ? `${owner.name} (device ${serial}) is not checked in to this ceremony: approvers must be present`
+      : !owner.roles.includes(role)
+        ? `${owner.name} (device ${serial}) is not a ${roleTitle} on the roster (roles: ${owner.roles.join(', ')})`
+        : present.role !== role
+        ? `${owner.name} (device ${serial}) checked in as ${script.roles[present.role]?.title ?? present.role}, not as ${roleTitle}: one role per person`
+        : a.approvedBy.includes(owner.id)
+        ? `${owner.name} has already approved this statement: approvals count distinct people`
+        : undefined;
+}
 
 export const quorumApprove: StepHandler<'quorum.approve'> = {
   kind: 'quorum.approve',
@@ -27,18 +77,7 @@ export const quorumApprove: StepHandler<'quorum.approve'> = {
     // The statement of this attempt, if it was made before an interruption; a retry gets a fresh one.
     let statement = current.find((e) => e.type === 'step.event' && e.data.what === APPROVAL_STATEMENT)?.data.statement as unknown as ApprovalStatement | undefined;
     if (!statement) {
-      const all = ctx.entries();
-      const head = all[all.length - 1];
-      const target = ctx.script.steps.find((s) => s.id === approve);
-      statement = {
-        type: 'officiant-approval/1',
-        ceremony: ctx.ceremonyRef(),
-        step: { id: ctx.step.id, number: ctx.number },
-        role,
-        threshold,
-        approve: target ? subjectOfStep(target, all[0].data.backup as unknown as BackupSource | undefined) : { what: 'record', journal_head: head.hash, entries: all.length },
-        nonce: randomBytes(16).toString('hex'),
-      };
+      statement = approvalStatement(ctx.script, ctx.entries(), { ceremony: ctx.ceremonyRef(), step: { id: ctx.step.id, number: ctx.number }, params: ctx.step.params, nonce: randomBytes(16).toString('hex') });
       ctx.event(APPROVAL_STATEMENT, { statement: statement as never, sha256: statementDigest(statement), words: statementWords(statementDigest(statement)) });
     }
     const digest = statementDigest(statement);
@@ -74,17 +113,7 @@ export const quorumApprove: StepHandler<'quorum.approve'> = {
       const signer: Person = present ?? person;
       const base = { for: person.name, device: serial, nonce: statement.nonce, statement_sha256: digest };
       // Refusals that need no signature are made before anyone types a PIN.
-      const early = !owner
-        ? undefined
-        : !present
-          ? `${owner.name} (device ${serial}) is not checked in to this ceremony: approvers must be present`
-          : !owner.roles.includes(role)
-            ? `${owner.name} (device ${serial}) is not a ${roleTitle} on the roster (roles: ${owner.roles.join(', ')})`
-            : present.role !== role
-            ? `${owner.name} (device ${serial}) checked in as ${ctx.script.roles[present.role]?.title ?? present.role}, not as ${roleTitle}: one role per person`
-            : approvedBy.includes(owner.id)
-            ? `${owner.name} has already approved this statement: approvals count distinct people`
-            : undefined;
+      const early = earlyRefusal(ctx.script, { serial, owner, present, role, approvedBy });
       if (early) {
         ctx.event('approval-refused', { ...base, reason: early }, signer);
         ctx.prompter.say(`  refused: ${early}`);

@@ -6,6 +6,7 @@
 // documents. The result is verified as an auditor would (evidence/roster.ts) before it is written to
 // outputs/roster.json and outputs/keyring.json.
 import { OfficiantError } from '../errors.js';
+import type { JournalEntry } from '../record/journal.js';
 import type { Person } from '../engine/ports.js';
 import { keyringBody, verifyRosterFile } from '../custody/roster.js';
 import { KEYRING_TYPE, ROSTER_FILE_FORMAT, ROSTER_TYPE, type AttestationRoot, type RosterBody, type RosterFile, type RosterOfficer } from '../custody/roster.types.js';
@@ -14,12 +15,25 @@ import { sha256 as sha256Of } from '../custody/piv-attestation.js';
 import { X509Certificate } from 'node:crypto';
 import { OFFICER_REVOKED } from './officer-revoke.js';
 import { statementWords } from '../custody/quorum.js';
-import { enrolledOfficers, issuerCertificate } from './piv-enroll.js';
+import { enrolledOfficers, issuerCertificate } from './shared/enrolled-officers.js';
 import { deviceChoices, signWithPin } from './shared/piv-officer.js';
 import type { StepContext, StepHandler } from '../engine/step-kind.types.js';
 
 export const ROSTER_PATH = 'outputs/roster.json';
 export const KEYRING_PATH = 'outputs/keyring.json';
+
+/**
+ * The officers of the next roster: the previous roster's, each revoked in this ceremony marked revoked (with
+ * when and why, from its officer-revoked event), then the officers enrolled today, in enrollment order.
+ */
+export function nextOfficers(previous: RosterBody | undefined, revocations: readonly JournalEntry[], enrolled: readonly RosterOfficer[], ceremonyId: string): RosterOfficer[] {
+  const officers: RosterOfficer[] = (previous?.officers ?? []).map((o) => {
+    const r = revocations.find((e) => e.data.officer === o.id);
+    return r ? { ...o, status: 'revoked' as const, revoked: { at: r.time, reason: String(r.data.reason), ceremony_id: ceremonyId } } : o;
+  });
+  officers.push(...enrolled);
+  return officers;
+}
 
 export const rosterSign: StepHandler<'roster.sign'> = {
   kind: 'roster.sign',
@@ -31,11 +45,7 @@ export const rosterSign: StepHandler<'roster.sign'> = {
     const revocations = ctx.entries().filter((e) => e.type === 'step.event' && e.data.what === OFFICER_REVOKED);
     const ref = ctx.ceremonyRef();
     const now = new Date().toISOString();
-    const officers: RosterOfficer[] = (previous?.body.officers ?? []).map((o) => {
-      const r = revocations.find((e) => e.data.officer === o.id);
-      return r ? { ...o, status: 'revoked' as const, revoked: { at: r.time, reason: String(r.data.reason), ceremony_id: ref.ceremony_id } } : o;
-    });
-    officers.push(...enrolled);
+    const officers = nextOfficers(previous?.body, revocations, enrolled, ref.ceremony_id);
     if (officers.filter((o) => o.status === 'active').length === 0) throw new OfficiantError('ceremony.step-failed', 'the new roster would have no active officer');
 
     const caPem = enrolled.length > 0 ? enrollmentCa(ctx) : previous?.body.enrollment_ca.pem;

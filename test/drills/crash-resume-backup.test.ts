@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseJournal, type JournalEntry } from '../../src/record/journal.js';
-import type { MadeBackup } from '../../src/steps/shared/backup-shares.js';
+import type { MadeBackup } from '../../src/steps/shared/backup-set.js';
 import { officiant, ROOT, type CliResult } from '../helpers/cli.js';
 import { SOFTHSM_MODULE } from '../helpers/softhsm.js';
 

@@ -33,7 +33,7 @@ import { startCeremony, type LoadedRoster, type RunResult } from '../../../src/e
 import { isOfficiantError, type OfficiantError } from '../../../src/errors.js';
 import type { RosterOfficer } from '../../../src/custody/roster.types.js';
 import { verifyPacket, type PacketReport } from '../../../src/evidence/verify-packet.js';
-import type { MadeBackup } from '../../../src/steps/shared/backup-shares.js';
+import type { MadeBackup } from '../../../src/steps/shared/backup-set.js';
 import type { HsmSite } from '../../../src/engine/step-kind.types.js';
 import { BIN, ROOT } from '../../helpers/cli.js';
 
