@@ -20,13 +20,15 @@ import { FsJournalFile, FsOutputStore } from '../adapters/fs/fs-output-store.js'
 import { Pkcs11Hsm } from '../adapters/pkcs11/pkcs11-hsm.js';
 import { renderStepPage } from '../evidence/render-step-page.js';
 import { loadPageTemplate } from '../evidence/page-template.js';
-import { headWords, loadPacketTemplate, renderPacket } from '../evidence/render-packet.js';
+import { headWords, loadPacketTemplates, renderPacket } from '../evidence/render-packet.js';
+import { FsTemplateReader } from '../adapters/fs/fs-template-reader.js';
 import { addSignaturePlaceholder, signPdf } from '../evidence/sign-pdf.js';
 import { JOURNAL } from '../evidence/packet-files.js';
 import { STEP_HANDLERS } from '../steps/index.js';
 import { scriptNeeds } from '../engine/needs.js';
 
 export const TEMPLATE_DIR = fileURLToPath(new URL('../../templates', import.meta.url));
+export const templateReader = new FsTemplateReader();
 export const VERSION = '0.1.0';
 
 /** Reads a file a person named: missing or not a file is bad input (2); unreadable is the environment (3). */
@@ -178,8 +180,7 @@ export function loadBackup(dir: string, opts: { blobs: boolean }): LoadedBackup 
 
 /** Every template a ceremony will need, loaded before it starts: a bad one is an error now, not at sealing. */
 export async function checkTemplates(): Promise<void> {
-  await loadPageTemplate(TEMPLATE_DIR);
-  await loadPacketTemplate(TEMPLATE_DIR);
+  await loadPacketTemplates(TEMPLATE_DIR, templateReader);
 }
 
 /** Whether a script needs the wrapped keys of its backup (restore, re-share), not only the shares (verify). */
@@ -229,10 +230,10 @@ export function ceremonyDeps(args: {
     clock: { now: () => new Date() },
     renderer: {
       renderStepPage: async (page, signature) => {
-        const pdf = await renderStepPage(page, { templateDir: TEMPLATE_DIR, beforeEnd: signature ? (doc) => addSignaturePlaceholder(doc, signature) : undefined });
+        const pdf = await renderStepPage(page, { template: await loadPageTemplate(TEMPLATE_DIR, templateReader), beforeEnd: signature ? (doc) => addSignaturePlaceholder(doc, signature) : undefined });
         return signature ? signPdf(pdf, signature) : pdf;
       },
-      renderPacket: (packet, signature) => renderPacket(packet, { templateDir: TEMPLATE_DIR, signature }),
+      renderPacket: async (packet, signature) => renderPacket(packet, { templates: await loadPacketTemplates(TEMPLATE_DIR, templateReader), signature }),
     },
     footer: `Officiant ${VERSION} · ${basename(out)}`,
   };
