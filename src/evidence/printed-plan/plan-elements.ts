@@ -7,6 +7,7 @@ import type { PageWriter, Style } from '../pdf/page-writer.js';
 import type { FontRole } from '../pdf/pdf-document.js';
 import { FORM_PAD } from '../pdf/form-table.js';
 import { INK, MUTED, PLAN_TYPE } from '../pdf/palette.js';
+import { ASCENT } from '../pdf/table-layout.js';
 import type { PrintedPlanTemplate } from './printed-plan-template.js';
 
 export const { body: BODY, small: SMALL, tiny: TINY } = PLAN_TYPE;
@@ -77,7 +78,7 @@ export function pairs(ctx: PlanContext, items: Array<[string, string, FontRole?]
         row.forEach(([l, v, f], i) => {
           const x = w.left + i * half;
           // Label and value on one baseline.
-          w.put(l, label, x, y + 0.93 * (value(f).size - label.size), labelWidth - PAD);
+          w.put(l, label, x, y + ASCENT * (value(f).size - label.size), labelWidth - PAD);
           w.put(v, value(f), x + labelWidth, y, valueWidth);
         });
         w.doc.y = y + heights[r];
