@@ -15,7 +15,8 @@ import { FsJournalFile, FsOutputStore } from '../adapters/fs/fs-output-store.js'
 import { Pkcs11Hsm } from '../adapters/pkcs11/pkcs11-hsm.js';
 import { renderStepPage } from '../evidence/render-step-page.js';
 import { loadPageTemplate } from '../evidence/page-template.js';
-import { loadPacketTemplate, renderPacket } from '../evidence/render-packet.js';
+import { loadPacketTemplates, renderPacket } from '../evidence/render-packet.js';
+import { FsTemplateReader } from '../adapters/fs/fs-template-reader.js';
 import { addSignaturePlaceholder, signPdf } from '../evidence/sign-pdf.js';
 import { JOURNAL } from '../evidence/packet-files.js';
 import { STEP_HANDLERS } from '../steps/index.js';
@@ -23,6 +24,7 @@ import { STEP_HANDLERS } from '../steps/index.js';
 export { loadBackup, loadRoster, loadScript, readInput } from './compose/input-files.js';
 
 export const TEMPLATE_DIR = fileURLToPath(new URL('../../templates', import.meta.url));
+export const templateReader = new FsTemplateReader();
 export const VERSION = '0.1.0';
 
 export function pivSite(piv: { module: string; attestationRoots: string[] }, simulated?: SimulatedPivFleet): PivSite {
@@ -38,8 +40,7 @@ export function pivSite(piv: { module: string; attestationRoots: string[] }, sim
 
 /** Every template a ceremony will need, loaded before it starts: a bad one is an error now, not at sealing. */
 export async function checkTemplates(): Promise<void> {
-  await loadPageTemplate(TEMPLATE_DIR);
-  await loadPacketTemplate(TEMPLATE_DIR);
+  await loadPacketTemplates(TEMPLATE_DIR, templateReader);
 }
 
 export function defaultOut(script: Script): string {
@@ -79,10 +80,10 @@ export function ceremonyDeps(args: {
     clock: { now: () => new Date() },
     renderer: {
       renderStepPage: async (page, signature) => {
-        const pdf = await renderStepPage(page, { templateDir: TEMPLATE_DIR, beforeEnd: signature ? (doc) => addSignaturePlaceholder(doc, signature) : undefined });
+        const pdf = await renderStepPage(page, { template: await loadPageTemplate(TEMPLATE_DIR, templateReader), beforeEnd: signature ? (doc) => addSignaturePlaceholder(doc, signature) : undefined });
         return signature ? signPdf(pdf, signature) : pdf;
       },
-      renderPacket: (packet, signature) => renderPacket(packet, { templateDir: TEMPLATE_DIR, signature }),
+      renderPacket: async (packet, signature) => renderPacket(packet, { templates: await loadPacketTemplates(TEMPLATE_DIR, templateReader), signature }),
     },
     footer: `Officiant ${VERSION} · ${basename(out)}`,
   };

@@ -1,29 +1,19 @@
 // The fixed texts and layout of a step's evidence page, read from <templateDir>/step-page.yaml so an organisation
-// can change wording without touching src/. loadPageTemplate reads and validates the file (strict: every key
-// required, unknown keys refused, texts may use only their own {placeholders}) and reads the three fonts it
-// names, which must be TrueType/OpenType files because they are embedded for archival. Any problem throws an
-// OfficiantError 'env.fs' whose message names the file and the YAML path, with every problem in `details`.
-import { readFile } from 'node:fs/promises';
+// can change wording without touching src/. loadPageTemplate validates the file (strict: every key required,
+// unknown keys refused, texts may use only their own {placeholders}) and the three fonts it names, which must be
+// TrueType/OpenType files because they are embedded for archival. Files arrive through a TemplateReader; this
+// module touches no file system. Any problem throws an OfficiantError 'env.fs' whose message names the file and
+// the YAML path, with every problem in `details`.
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { OfficiantError } from '../errors.js';
-import { formatProblem, parseWithSchema, type Problem, type YamlSource } from '../script/parse.js';
+import type { Problem } from '../script/parse.js';
+import type { FontRole } from './pdf/pdf-document.js';
+import type { TemplateReader } from './template-reader.js';
+import { describeReadError, invalid, readTemplateFile, text } from './template-text.js';
+
+export type { FontRole } from './pdf/pdf-document.js';
 
 export const PAGE_TEMPLATE_FILE = 'step-page.yaml';
-
-/** A template text that may use only the given {placeholders}. */
-export function text(...placeholders: string[]) {
-  const allowed = new Set(placeholders);
-  const shown = placeholders.length === 0 ? 'none' : placeholders.map((p) => `{${p}}`).join(', ');
-  return z
-    .string()
-    .min(1)
-    .superRefine((value, ctx) => {
-      for (const m of value.matchAll(/\{([^{}]*)\}/g)) {
-        if (!allowed.has(m[1])) ctx.addIssue({ code: 'custom', message: `unknown placeholder {${m[1]}}; allowed: ${shown}` });
-      }
-    });
-}
 
 const points = z.number().min(0).max(200);
 
@@ -106,8 +96,6 @@ const PageTemplateSchema = z
   })
   .strict();
 
-export type FontRole = 'regular' | 'bold' | 'mono';
-
 export interface PageFont {
   /** Absolute path of the font file. */
   file: string;
@@ -116,43 +104,18 @@ export interface PageFont {
 
 export type PageTemplate = Omit<z.output<typeof PageTemplateSchema>, 'fonts'> & { fonts: Record<FontRole, PageFont> };
 
-const fontCache = new Map<string, Buffer>();
+// Fonts are read once per reader: a ceremony renders a page per step with the same three fonts.
+const fontCache = new WeakMap<TemplateReader, Map<string, Buffer>>();
 
-/** Reads and validates one template file; a missing file or any problem is one OfficiantError 'env.fs'. */
-export async function readTemplateFile<S extends z.ZodType>(file: string, schema: S): Promise<{ value: z.output<S>; source: YamlSource }> {
-  let source: string;
-  try {
-    source = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new OfficiantError('env.fs', `${file}: ${describeFsError(err)}`, { cause: err });
-  }
-  const parsed = parseWithSchema(file, source, schema);
-  if (!parsed.value) throw invalid(file, parsed.errors);
-  return { value: parsed.value, source: parsed.source };
-}
-
-/** The names every renderer registers the template's three fonts under. */
-export const FONT: Record<FontRole, string> = { regular: 'officiant-sans', bold: 'officiant-sans-bold', mono: 'officiant-mono' };
-
-/** The bytes of a pdfkit document, once doc.end() has been called. */
-export function collect(doc: PDFKit.PDFDocument): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  return new Promise((resolvePromise, reject) => {
-    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-    doc.on('end', () => resolvePromise(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-}
-
-export async function loadPageTemplate(templateDir: string): Promise<PageTemplate> {
+export async function loadPageTemplate(templateDir: string, reader: TemplateReader): Promise<PageTemplate> {
   const file = join(templateDir, PAGE_TEMPLATE_FILE);
-  const parsed = await readTemplateFile(file, PageTemplateSchema);
+  const parsed = await readTemplateFile(reader, file, PageTemplateSchema);
 
   const fonts = {} as Record<FontRole, PageFont>;
   const problems: Problem[] = [];
   for (const role of ['regular', 'bold', 'mono'] as const) {
     const fontFile = isAbsolute(parsed.value.fonts[role]) ? parsed.value.fonts[role] : resolve(templateDir, parsed.value.fonts[role]);
-    const font = await readFont(fontFile);
+    const font = await readFont(reader, fontFile);
     if (typeof font === 'string') problems.push(parsed.source.problem(['fonts', role], `${fontFile}: ${font}`));
     else fonts[role] = { file: fontFile, data: font };
   }
@@ -161,32 +124,24 @@ export async function loadPageTemplate(templateDir: string): Promise<PageTemplat
 }
 
 /** The font's bytes, or why they cannot be embedded. */
-async function readFont(file: string): Promise<Buffer | string> {
-  const cached = fontCache.get(file);
+async function readFont(reader: TemplateReader, file: string): Promise<Buffer | string> {
+  const cache = fontCache.get(reader) ?? new Map<string, Buffer>();
+  fontCache.set(reader, cache);
+  const cached = cache.get(file);
   if (cached) return cached;
   let data: Buffer;
   try {
-    data = await readFile(file);
+    data = await reader.read(file);
   } catch (err) {
-    return describeFsError(err);
+    return describeReadError(err);
   }
-  const magic = data.subarray(0, 4).toString('latin1');
-  if (magic !== '\x00\x01\x00\x00' && magic !== 'true' && magic !== 'OTTO') return 'not a TrueType or OpenType font';
-  fontCache.set(file, data);
+  if (!isEmbeddableFont(data)) return 'not a TrueType or OpenType font';
+  cache.set(file, data);
   return data;
 }
 
-/** One error for a bad template file: its first problem in the message, all of them in the details. */
-export function invalid(file: string, problems: readonly Problem[]): OfficiantError {
-  const [first] = problems;
-  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
-  return new OfficiantError('env.fs', `${file}: ${first.path}: ${first.message}${more}`, { details: problems.map(formatProblem) });
-}
-
-export function describeFsError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return 'not found';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EISDIR') return 'is a directory';
-  return `cannot read${code ? ` (${code})` : ''}`;
+/** TrueType (00 01 00 00 or 'true') or OpenType ('OTTO'): the outlines pdfkit embeds. */
+export function isEmbeddableFont(data: Buffer): boolean {
+  const magic = data.subarray(0, 4).toString('latin1');
+  return magic === '\x00\x01\x00\x00' || magic === 'true' || magic === 'OTTO';
 }

@@ -3,11 +3,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { OfficiantError } from '../../errors.js';
-import { renderPrintedPlanDocument } from '../../evidence/render-printed-plan.js';
+import { loadPrintedPlanTemplate, renderPrintedPlanDocument } from '../../evidence/render-printed-plan.js';
 import { formatProblem } from '../../script/parse.js';
 import { renderPlan } from '../../script/plan.js';
 import { parseScript } from '../../script/rules.js';
-import { readInput, TEMPLATE_DIR } from '../compose.js';
+import { readInput, TEMPLATE_DIR, templateReader } from '../compose.js';
 import { writeNewFile } from '../write-new-file.js';
 
 export function validateCommand(file: string, print: (l: string) => void): number {
@@ -29,7 +29,7 @@ export async function planCommand(file: string, print: (l: string) => void, opts
   const sha256 = createHash('sha256').update(text).digest('hex');
   // Refused before anything is rendered: a plan people may already have signed is never replaced.
   if (opts.pdf !== undefined && existsSync(opts.pdf)) throw new OfficiantError('input.file-exists', `${opts.pdf} already exists`);
-  const printed = opts.pdf === undefined ? undefined : await renderPrintedPlanDocument(check.script, sha256, { templateDir: TEMPLATE_DIR });
+  const printed = opts.pdf === undefined ? undefined : await renderPrintedPlanDocument(check.script, sha256, { template: await loadPrintedPlanTemplate(TEMPLATE_DIR, templateReader) });
   print(renderPlan(check.script, sha256).trimEnd());
   if (opts.pdf !== undefined && printed) {
     writeNewFile(opts.pdf, printed.pdf);

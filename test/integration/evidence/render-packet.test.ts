@@ -16,7 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CmsKey } from '../../../src/evidence/cms.js';
 import { OfficiantError } from '../../../src/errors.js';
 import type { PacketDocument, PacketStep } from '../../../src/evidence/packet.types.js';
-import { headWords, loadPacketTemplate, renderPacket } from '../../../src/evidence/render-packet.js';
+import { headWords, loadPacketTemplate, loadPacketTemplates, renderPacket } from '../../../src/evidence/render-packet.js';
+import { loadPageTemplate } from '../../../src/evidence/page-template.js';
+import { FsTemplateReader } from '../../../src/adapters/fs/fs-template-reader.js';
 import { renderStepPage } from '../../../src/evidence/render-step-page.js';
 import { addSignaturePlaceholder, signPdf, type PdfSignature } from '../../../src/evidence/sign-pdf.js';
 import type { StepPage } from '../../../src/evidence/step-page.types.js';
@@ -24,6 +26,10 @@ import type { StepPage } from '../../../src/evidence/step-page.types.js';
 const templateDir = fileURLToPath(new URL('../../../templates/', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'officiant-packet-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const reader = new FsTemplateReader();
+/** Loads the templates in `dir` (through the file-system reader the CLI uses) and renders the packet with them. */
+const renderFrom = async (doc: PacketDocument, dir: string, signature?: PdfSignature) => renderPacket(doc, { templates: await loadPacketTemplates(dir, reader), signature });
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -118,7 +124,7 @@ function stepPage(index: number, outcome: StepPage['outcome'], rehearsal: boolea
 
 async function signedStepRecord(page: StepPage, key: TestKey): Promise<Buffer> {
   const signature = signatureOf(key, `Evidence of step ${page.step.id}`);
-  const pdf = await renderStepPage(page, { templateDir, beforeEnd: (doc) => addSignaturePlaceholder(doc, signature) });
+  const pdf = await renderStepPage(page, { template: await loadPageTemplate(templateDir, reader), beforeEnd: (doc) => addSignaturePlaceholder(doc, signature) });
   return signPdf(pdf, signature);
 }
 
@@ -222,7 +228,7 @@ beforeAll(async () => {
   key = await testKey();
   completed = await packetDocument(key, { outcome: 'completed', rehearsal: false });
   completedFile = join(work, 'packet.pdf');
-  writeFileSync(completedFile, await renderPacket(completed, { templateDir, signature: signatureOf(key, 'Sealed evidence packet') }));
+  writeFileSync(completedFile, await renderFrom(completed, templateDir, signatureOf(key, 'Sealed evidence packet')));
 });
 
 describe('renderPacket', () => {
@@ -323,7 +329,7 @@ describe('renderPacket', () => {
   it('aborted: ABORTED and the reason on the cover, the aborted step marked in the contents', async () => {
     const aborted = await packetDocument(key, { outcome: 'aborted', rehearsal: false });
     const file = join(work, 'aborted.pdf');
-    writeFileSync(file, await renderPacket(aborted, { templateDir }));
+    writeFileSync(file, await renderFrom(aborted, templateDir));
     const cover = text(file, 1);
     expect(cover).toContain('Outcome ABORTED Reason for the abort: Chen Wei: the key attributes shown on screen did not match the script (CKA_EXTRACTABLE true)');
     expect(cover).not.toContain('COMPLETED');
@@ -336,7 +342,7 @@ describe('renderPacket', () => {
   it.each([true, false])('rehearsal=%s: banner and watermark on every page of ours only in a rehearsal', async (rehearsal) => {
     const doc = rehearsal ? await packetDocument(key, { outcome: 'completed', rehearsal }) : completed;
     const file = join(work, `rehearsal-${rehearsal}.pdf`);
-    writeFileSync(file, await renderPacket(doc, { templateDir }));
+    writeFileSync(file, await renderFrom(doc, templateDir));
     const { steps, appendix } = contentsPageNumbers(file, doc);
     const pages = pageCount(file);
     for (const n of [...Array.from({ length: steps[0]! - 1 }, (_, i) => i + 1), ...Array.from({ length: pages - appendix + 1 }, (_, i) => appendix + i)]) {
@@ -362,8 +368,8 @@ describe('renderPacket', () => {
     expect(info).toMatch(/^Author:\s+release$/m);
     expect(info).toMatch(/^CreationDate:\s+2025-03-14T10:40:00(Z|\+00)/m);
     expect(info).toMatch(/^ModDate:\s+2025-03-14T10:40:00(Z|\+00)/m);
-    const first = await renderPacket(completed, { templateDir });
-    expect(await renderPacket(completed, { templateDir })).toEqual(first);
+    const first = await renderFrom(completed, templateDir);
+    expect(await renderFrom(completed, templateDir)).toEqual(first);
   });
 });
 
@@ -422,7 +428,7 @@ describe('packet template', () => {
   }
 
   it('loads the shipped template', async () => {
-    const t = await loadPacketTemplate(templateDir);
+    const t = await loadPacketTemplate(templateDir, reader);
     expect(t.cover.title).toBe('Key ceremony evidence packet');
     expect(t.footer.page).toBe('packet page {page} of {pages}');
   });
@@ -447,7 +453,7 @@ describe('packet template', () => {
     },
   ])('$name: OfficiantError env.fs naming the file and the YAML path', async ({ name, edit, message }) => {
     const dir = templateDirWith(name, edit);
-    const error = await renderPacket(completed, { templateDir: dir }).then(
+    const error = await renderFrom(completed, dir).then(
       () => undefined,
       (err: unknown) => err,
     );

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OfficiantError } from '../../../src/errors.js';
-import { renderPrintedPlan, renderPrintedPlanDocument } from '../../../src/evidence/render-printed-plan.js';
+import { loadPrintedPlanTemplate, renderPrintedPlan, renderPrintedPlanDocument } from '../../../src/evidence/render-printed-plan.js';
+import { FsTemplateReader } from '../../../src/adapters/fs/fs-template-reader.js';
 import { parseScript } from '../../../src/script/rules.js';
 import type { Script } from '../../../src/script/schema.js';
 import { officiant, ROOT } from '../../helpers/cli.js';
@@ -17,6 +18,10 @@ import { officiant, ROOT } from '../../helpers/cli.js';
 const templateDir = join(ROOT, 'templates');
 const work = mkdtempSync(join(tmpdir(), 'officiant-printed-plan-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const reader = new FsTemplateReader();
+/** Loads the templates in `dir` (through the file-system reader the CLI uses) and renders the plan with them. */
+const renderFrom = async (script: Script, sha: string, dir: string) => renderPrintedPlan(script, sha, { template: await loadPrintedPlanTemplate(dir, reader) });
 
 const FLAGSHIP = 'ceremonies/release-authority-init.yaml';
 const flagshipText = readFileSync(join(ROOT, FLAGSHIP), 'utf8');
@@ -30,7 +35,7 @@ function flagship(): Script {
 
 async function render(script: Script, name: string, sha = flagshipSha): Promise<string> {
   const file = join(work, `${name}.pdf`);
-  writeFileSync(file, await renderPrintedPlan(script, sha, { templateDir }));
+  writeFileSync(file, await renderFrom(script, sha, templateDir));
   return file;
 }
 
@@ -172,15 +177,15 @@ describe('renderPrintedPlan on the flagship ceremony', () => {
   });
 
   it('gives identical bytes for identical input, other bytes for another script digest', async () => {
-    const again = await renderPrintedPlan(script, flagshipSha, { templateDir });
+    const again = await renderFrom(script, flagshipSha, templateDir);
     expect(again.equals(readFileSync(file))).toBe(true);
-    const other = await renderPrintedPlan(script, 'f'.repeat(64), { templateDir });
+    const other = await renderFrom(script, 'f'.repeat(64), templateDir);
     expect(other.equals(again)).toBe(false);
     expect(execFileSync('pdfinfo', ['-isodates', file], { encoding: 'utf8' })).toMatch(/^CreationDate:\s+1970-01-01T00:00:00(Z|\+00)/m);
   });
 
   it('reports the number of pages it made', async () => {
-    const { pdf, pages: made } = await renderPrintedPlanDocument(script, flagshipSha, { templateDir });
+    const { pdf, pages: made } = await renderPrintedPlanDocument(script, flagshipSha, { template: await loadPrintedPlanTemplate(templateDir, reader) });
     expect(pdf.equals(readFileSync(file))).toBe(true);
     expect(made).toBe(pages);
   });
@@ -265,7 +270,7 @@ describe('printed-plan template', () => {
   it.each(cases)('$name: OfficiantError env.fs naming the file and the path, before pdfkit runs', async ({ name, edit, message, details }) => {
     const dir = templateWith(name, edit);
     const file = join(dir, 'printed-plan.yaml');
-    const error = await renderPrintedPlan(flagship(), flagshipSha, { templateDir: dir }).then(
+    const error = await renderFrom(flagship(), flagshipSha, dir).then(
       () => undefined,
       (err: unknown) => err,
     );
@@ -276,7 +281,7 @@ describe('printed-plan template', () => {
 
   it('syntax error: names the file and the line', async () => {
     const dir = templateWith('syntax', (y) => y.replace('labels:\n', 'labels: [\n'));
-    await expect(renderPrintedPlan(flagship(), flagshipSha, { templateDir: dir })).rejects.toMatchObject({
+    await expect(renderFrom(flagship(), flagshipSha, dir)).rejects.toMatchObject({
       code: 'env.fs',
       message: expect.stringMatching(new RegExp(`^${escape(join(dir, 'printed-plan.yaml'))}: \\(syntax\\): `)),
     });
@@ -290,7 +295,7 @@ describe('printed-plan template', () => {
     const edited = yaml.replace(/^(\s+mono:\s*)\S+$/m, '$1/nonexistent/DejaVuSansMono.ttf');
     expect(edited).not.toBe(yaml);
     writeFileSync(stepPage, edited);
-    await expect(renderPrintedPlan(flagship(), flagshipSha, { templateDir: dir })).rejects.toMatchObject({
+    await expect(renderFrom(flagship(), flagshipSha, dir)).rejects.toMatchObject({
       code: 'env.fs',
       message: `${stepPage}: fonts.mono: /nonexistent/DejaVuSansMono.ttf: not found`,
     });
@@ -308,7 +313,7 @@ describe('officiant plan --pdf', () => {
     expect(first.stdout).toContain(`${flagship().title}\n`);
     expect(first.stdout.endsWith(`\nwrote ${out} (${pages} pages, SHA-256 of the script ${flagshipSha})\n`)).toBe(true);
     const written = readFileSync(out);
-    expect(written.equals(await renderPrintedPlan(flagship(), flagshipSha, { templateDir }))).toBe(true);
+    expect(written.equals(await renderFrom(flagship(), flagshipSha, templateDir))).toBe(true);
     expect(readdirSync(dir)).toEqual(['plan.pdf']);
 
     const again = await officiant(['plan', FLAGSHIP, '--pdf', out]);

@@ -11,11 +11,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { OfficiantError } from '../../../src/errors.js';
 import { loadPageTemplate } from '../../../src/evidence/page-template.js';
 import { renderStepPage } from '../../../src/evidence/render-step-page.js';
+import { FsTemplateReader } from '../../../src/adapters/fs/fs-template-reader.js';
 import type { PageJournalEntry, StepPage } from '../../../src/evidence/step-page.types.js';
 
 const templateDir = fileURLToPath(new URL('../../../templates/', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'officiant-step-page-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const reader = new FsTemplateReader();
+/** Loads the templates in `dir` (through the file-system reader the CLI uses) and renders `page` with them. */
+const renderFrom = async (page: StepPage, dir: string) => renderStepPage(page, { template: await loadPageTemplate(dir, reader) });
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -102,7 +107,7 @@ function keyGenerationPage(overrides: Partial<StepPage> = {}): StepPage {
 
 async function render(page: StepPage, name: string): Promise<string> {
   const file = join(work, `${name}.pdf`);
-  writeFileSync(file, await renderStepPage(page, { templateDir }));
+  writeFileSync(file, await renderFrom(page, templateDir));
   return file;
 }
 
@@ -236,7 +241,7 @@ describe('renderStepPage', () => {
     expect(info).toMatch(/^Author:\s+Ana Müller$/m);
     expect(info).toMatch(/^Subject:\s+.*release-root-2025 v3, run 2025-03-14T09-00-00Z-7f3a9c, step generate-release-key \(hsm\.generate-key\), REHEARSAL/m);
     expect(info).toMatch(/^CreationDate:\s+2025-03-14T10:06:23(Z|\+00)/m);
-    expect(await renderStepPage(page, { templateDir })).toEqual(readFileSync(file));
+    expect(await renderFrom(page, templateDir)).toEqual(readFileSync(file));
   });
 });
 
@@ -253,7 +258,7 @@ describe('page template', () => {
   }
 
   it('loads the shipped template', async () => {
-    const template = await loadPageTemplate(templateDir);
+    const template = await loadPageTemplate(templateDir, reader);
     expect(template.labels.performedBy).toBe('Performed by');
     expect(template.watermark.text).toBe('REHEARSAL');
     expect(template.page.size).toBe('A4');
@@ -308,7 +313,7 @@ describe('page template', () => {
   it.each(cases)('$name: OfficiantError env.fs naming the file and the path', async ({ name, edit, message, details }) => {
     const dir = edit ? brokenTemplate(name, edit) : join(work, 'no-such-template-dir');
     const file = join(dir, 'step-page.yaml');
-    const error = await renderStepPage(keyGenerationPage(), { templateDir: dir }).then(
+    const error = await renderFrom(keyGenerationPage(), dir).then(
       () => undefined,
       (err: unknown) => err,
     );
@@ -319,7 +324,7 @@ describe('page template', () => {
 
   it('syntax error: names the file and the line', async () => {
     const dir = brokenTemplate('syntax', (y) => y.replace('labels:\n', 'labels: [\n'));
-    await expect(renderStepPage(keyGenerationPage(), { templateDir: dir })).rejects.toMatchObject({
+    await expect(renderFrom(keyGenerationPage(), dir)).rejects.toMatchObject({
       code: 'env.fs',
       message: expect.stringMatching(new RegExp(`^${escape(join(dir, 'step-page.yaml'))}: \\(syntax\\): `)),
     });
