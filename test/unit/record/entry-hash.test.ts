@@ -53,3 +53,10 @@ describe('entryHash', () => {
     expect(entryHash({ ...entry, data: { ...entry.data, ok: false } })).not.toBe(hash);
   });
 });
+
+describe('entryHash refuses what canonical JSON cannot write', () => {
+  it.each([NaN, Infinity])('data holding %s', (n) => {
+    const entry: Body = { seq: 1, time: '2026-11-26T12:00:00.000Z', type: 'step.event', actor: 'system', data: { n }, prev: '0'.repeat(64) };
+    expect(() => entryHash(entry)).toThrow('canonical JSON has no NaN or Infinity');
+  });
+});
