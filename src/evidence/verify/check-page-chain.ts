@@ -3,12 +3,8 @@
 // is the one ceremony.sealed recorded.
 import type { JournalEntry } from '../../record/journal.js';
 import { effectState } from '../../record/ledger.js';
-import { JOURNAL, PACKET, SCRIPT_COPY as SCRIPT } from '../packet-files.js';
+import { JOURNAL, PACKET, SCRIPT_COPY as SCRIPT, stepPagePath } from '../packet-files.js';
 import { isObject, sha256Hex, short, str, type Context, type Group } from './check-context.js';
-
-function pagePath(index: number, stepId: string): string {
-  return `steps/${String(index + 1).padStart(2, '0')}-${stepId}.pdf`;
-}
 
 /** The page the journal records as a step's final one, as the runner chooses it (completed before aborted, signed first). */
 function recordedPage(entries: readonly JournalEntry[], stepId: string, path: string): { sha256?: string; signed: boolean; seq: number } | undefined {
@@ -27,7 +23,7 @@ export function checkPageChain(g: Group, ctx: Context): void {
   const expected = new Set<string>();
   let previous: { seq: number; path: string } | undefined;
   steps.forEach((id, i) => {
-    const path = pagePath(i, id);
+    const path = stepPagePath(i, id);
     expected.add(path);
     const file = files.get(path);
     const rec = recordedPage(entries, id, path);
