@@ -1,5 +1,7 @@
 // Cross-field rules that a schema alone cannot state. Each rule names the YAML path it is about, so a script
-// author sees every problem at once. Pure: no I/O.
+// author sees every problem at once. Pure: no I/O. The rules stay one pass over the steps because each step's
+// rules read what earlier steps established (keys generated, who is checked in, the token initialised, step
+// ids); script-view.ts says what they look at.
 import { dedupeProblems, parseWithSchema, sortProblems, type PathSegment, type Problem, type YamlSource } from './parse.js';
 import { custodianCount, Script, type Step } from './schema.js';
 import { partialView, roleRefs, usesToken, viewOf, type ScriptView } from './script-view.js';

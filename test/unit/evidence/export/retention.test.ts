@@ -8,7 +8,7 @@ const root = await createIssuer('CN=Root');
 const files = (entries: Record<string, string>) => new Map(Object.entries(entries).map(([k, v]) => [k, Buffer.from(v)]));
 
 describe('retentionOf', () => {
-  it.each([
+  it.each<{ name: string; files: Record<string, string>; want: ReturnType<typeof retentionOf> }>([
     { name: 'no certificate', files: {}, want: { retainUntil: RETENTION_UNKNOWN, basis: 'no certificate in outputs/*.cert.pem and no key destruction recorded' } },
     { name: 'a certificate outside outputs/*.cert.pem', files: { 'outputs/root.pem': root.pem, 'outputs/sub/root.cert.pem': root.pem }, want: { retainUntil: RETENTION_UNKNOWN, basis: 'no certificate in outputs/*.cert.pem and no key destruction recorded' } },
     { name: 'an unreadable PEM block', files: { 'outputs/bad.cert.pem': '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' }, want: { retainUntil: RETENTION_UNKNOWN, basis: 'no certificate in outputs/*.cert.pem and no key destruction recorded' } },

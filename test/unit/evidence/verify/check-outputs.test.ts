@@ -36,7 +36,7 @@ describe('checkOutputs', () => {
     expect(g.problems).toEqual([]);
   });
 
-  it.each([
+  it.each<{ name: string; journal: ReturnType<typeof write>; files: Record<string, Buffer>; problems: string[] }>([
     { name: 'a recorded file missing', journal: write('outputs/a.txt', pem), files: {}, problems: ['outputs/a.txt: written at journal.jsonl line 3 but missing'] },
     {
       name: 'changed bytes',
