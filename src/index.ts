@@ -6,6 +6,7 @@ export { formatProblem, type Problem } from './script/parse.js';
 export { compileScript } from './script/compile.js';
 export { renderPlan } from './script/plan.js';
 export { scriptJsonSchema } from './script/json-schema.js';
-export { Journal, parseJournal, verifyChain, canonicalJson, entryHash, type JournalEntry } from './record/journal.js';
+export { Journal, parseJournal, verifyChain, entryHash, type JournalEntry } from './record/journal.js';
+export { canonicalJson } from './record/canonical-json.js';
 export { startCeremony, resumeCeremony, preflight, type CeremonyDeps, type RunResult, type Outcome } from './engine/runner.js';
 export type { Hsm, HsmSession, Prompter, OutputStore, JournalFile, Clock, EvidenceRenderer, Secret, Person } from './engine/ports.js';

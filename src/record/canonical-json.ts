@@ -1,5 +1,9 @@
-// Canonical JSON: object keys sorted, no whitespace, UTF-8. Statements people approve and documents officers
-// sign are serialised this way, so anyone can rebuild the exact signed bytes from the parsed document.
+// Canonical JSON, the one serialisation behind every hash and signature over structured data: journal entry
+// hashes, statements people approve, documents officers sign. It follows RFC 8785 (JCS) for what we serialise:
+// object members sorted by the UTF-16 code units of their names, no whitespace, strings and numbers as
+// ECMAScript's JSON.stringify writes them (RFC 8785 adopts exactly that number form). Members whose value is
+// undefined are dropped, as JSON.stringify drops them. NaN and Infinity have no JSON form and are refused
+// rather than written as null: a hash over `null` would not be a hash over what the caller held.
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') {
     if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError('canonical JSON has no NaN or Infinity');

@@ -5,6 +5,7 @@
 // error, never repaired. Entries never carry secrets: callers put labels, names, counts and hashes in `data`.
 import { createHash } from 'node:crypto';
 import { OfficiantError } from '../errors.js';
+import { canonicalJson } from './canonical-json.js';
 import type { Clock, JournalFile } from './journal-file.types.js';
 
 export type EntryType =
@@ -41,16 +42,6 @@ export interface JournalEntry {
 export type NewEntry = Pick<JournalEntry, 'type' | 'actor' | 'data'> & { step?: string };
 
 export const GENESIS = '0'.repeat(64);
-
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
-}
 
 export function entryHash(e: Omit<JournalEntry, 'hash'>): string {
   const body = { seq: e.seq, time: e.time, type: e.type, actor: e.actor, step: e.step, data: e.data, prev: e.prev };

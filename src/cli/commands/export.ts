@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { OfficiantError } from '../../errors.js';
-import { buildExportArchive, buildPacketIndex, type ExportPacket } from '../../evidence/export-index.js';
+import { buildExportArchive, type ExportPacket } from '../../evidence/export/archive.js';
+import { buildPacketIndex } from '../../evidence/export-index.js';
 import { verifyPacket } from '../../evidence/verify-packet.js';
 import { readPacketDir, readTrust } from '../read-packet.js';
 import { writeNewFile } from '../write-new-file.js';

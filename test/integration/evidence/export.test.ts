@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
-import { toCsv } from '../../../src/evidence/export-index.js';
+import { toCsv } from '../../../src/evidence/export/csv.js';
 import { officiant, ROOT, type CliResult } from '../../helpers/cli.js';
 
 const base = mkdtempSync(join(tmpdir(), 'officiant-export-'));

@@ -1,0 +1,31 @@
+// The export's CSV files: RFC 4180 (header row, CRLF after every record, fields holding a comma, quote, CR or
+// LF quoted with "" inside), one row per index row or compliance row.
+import type { ComplianceRow, IndexRow } from './packet-index.types.js';
+
+type Cell = string | number | boolean | null;
+
+/** RFC 4180: a header row, CRLF after every record, fields with a comma, quote, CR or LF quoted ("" inside). */
+export function toCsv(header: readonly string[], rows: readonly (readonly Cell[])[]): string {
+  const field = (v: Cell) => {
+    const s = v === null ? '' : String(v);
+    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return [header, ...rows].map((r) => `${r.map(field).join(',')}\r\n`).join('');
+}
+
+export const INDEX_COLUMNS = ['ceremony id', 'script id', 'seq', 'step id', 'step number', 'time', 'person', 'role', 'role title', 'action', 'result', 'evidence file', 'entry hash', 'verified'] as const;
+export const COMPLIANCE_COLUMNS = ['ceremony id', 'requirement', 'source', 'requirement text', 'status', 'evidence files', 'journal seqs', 'note', 'verified'] as const;
+
+export function indexCsv(rows: readonly IndexRow[]): string {
+  return toCsv(
+    INDEX_COLUMNS,
+    rows.map((r) => [r.ceremonyId, r.scriptId, r.seq, r.stepId, r.stepNumber, r.time, r.person, r.role, r.roleTitle, r.action, r.result, r.evidenceFile, r.entryHash, r.verified]),
+  );
+}
+
+export function complianceCsv(rows: readonly ComplianceRow[]): string {
+  return toCsv(
+    COMPLIANCE_COLUMNS,
+    rows.map((r) => [r.ceremonyId, r.requirement, r.source, r.text, r.status, r.evidenceFiles.join('; '), r.journalSeqs.join('; '), r.note, r.verified]),
+  );
+}

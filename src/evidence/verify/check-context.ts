@@ -1,0 +1,61 @@
+// What the checks of verifyPacket() share: the packet's files, its journal entries and the facts one check
+// establishes for the next (the manifest, the evidence certificate, the script's steps, the roster), and the
+// group each check reports into. Checks run in the order verify-packet.ts gives and never throw on bad data.
+import { createHash } from 'node:crypto';
+import type { JournalEntry } from '../../record/journal.js';
+import type { RosterBody } from '../../custody/roster.types.js';
+import type { Script } from '../../script/schema.js';
+import type { EvidenceCert } from './evidence-certificate.js';
+import type { PacketCheckGroup } from './packet-report.types.js';
+
+export interface Context {
+  files: ReadonlyMap<string, Buffer>;
+  entries: JournalEntry[];
+  started?: JournalEntry;
+  final?: JournalEntry;
+  sealed?: JournalEntry;
+  manifest?: Record<string, unknown>;
+  cert?: EvidenceCert;
+  steps?: string[];
+  /** Set by the officers check: the parsed script and the roster the ceremony started with. */
+  script?: Script;
+  roster?: RosterBody;
+}
+
+export class Group {
+  readonly problems: string[] = [];
+  readonly notes: string[] = [];
+  constructor(readonly name: string) {}
+  fail(m: string): void {
+    this.problems.push(m);
+  }
+  note(m: string): void {
+    this.notes.push(m);
+  }
+  done(): PacketCheckGroup {
+    return { name: this.name, ok: this.problems.length === 0, problems: this.problems, notes: this.notes };
+  }
+}
+
+export function lineOf(e: JournalEntry, ctx: Context): number {
+  const i = ctx.entries.indexOf(e);
+  return i === -1 ? e.seq : i + 1;
+}
+
+export function sha256Hex(...parts: Buffer[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest('hex');
+}
+
+export function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+export function str(x: unknown): string | undefined {
+  return typeof x === 'string' ? x : undefined;
+}
+
+export function short(hex: string | undefined): string {
+  return hex === undefined ? '(none)' : hex.length > 16 ? `${hex.slice(0, 16)}…` : hex;
+}

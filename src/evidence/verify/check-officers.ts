@@ -1,0 +1,91 @@
+// Officers: the roster the ceremony started with, a roster a roster.sign step wrote, and every token check-in
+// and approval recomputed against that roster (verify-approvals.ts). Sets the parsed script and the roster on
+// the context for the backup check.
+import { verifyRosterFile } from '../../custody/roster.js';
+import type { RosterBody } from '../../custody/roster.types.js';
+import { formatProblem } from '../../script/parse.js';
+import { parseScript } from '../../script/rules.js';
+import { JOURNAL, ROSTER_COPY, ROSTER_OUTPUT, SCRIPT_COPY as SCRIPT } from '../packet-files.js';
+import { verifyCeremonyIdentity } from '../verify-approvals.js';
+import { isObject, sha256Hex, short, str, type Context, type Group } from './check-context.js';
+import { pemCertificateDer } from './evidence-certificate.js';
+
+/** A roster file's JSON verified with verifyRosterFile; every problem and note is reported against `file`. */
+function checkRosterJson(g: Group, file: string, bytes: Buffer, opts: Parameters<typeof verifyRosterFile>[1]): ReturnType<typeof verifyRosterFile> | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    g.fail(`${file}: not valid JSON`);
+    return undefined;
+  }
+  const v = verifyRosterFile(json, opts);
+  for (const p of v.problems) g.fail(`${file}: ${p}`);
+  for (const n of v.notes) g.note(`${file}: ${n}`);
+  return v;
+}
+
+/**
+ * The roster the ceremony started with (its copy must be the file recorded in ceremony.started, and verify as
+ * a roster: in production with nothing simulated and attestation roots from the site's piv section), the
+ * roster a roster.sign step wrote (verified against the one it replaces), and every token check-in and
+ * approval recomputed against the roster (verify-approvals.ts).
+ */
+export function checkOfficers(g: Group, ctx: Context): void {
+  const { files, started } = ctx;
+  if (!started) return;
+  const production = started.data.mode === 'production';
+  const piv = isObject(started.data.piv) ? started.data.piv : undefined;
+  const rootPems = piv && Array.isArray(piv.attestationRoots) ? piv.attestationRoots : [];
+  const trustedAttestationRoots: string[] = [];
+  rootPems.forEach((pem, i) => {
+    const der = typeof pem === 'string' ? pemCertificateDer(pem) : undefined;
+    if (der) trustedAttestationRoots.push(sha256Hex(der));
+    else g.fail(`${JOURNAL}: line 1: piv attestation root ${i + 1} is not a PEM certificate`);
+  });
+
+  const recorded = started.data.roster ?? null;
+  const copy = files.get(ROSTER_COPY);
+  let roster: { body: RosterBody; sha256: string } | undefined;
+  if (recorded !== null && !isObject(recorded)) {
+    g.fail(`${JOURNAL}: line 1: roster is neither null nor a record of the roster file`);
+  } else if (recorded === null) {
+    if (copy) g.fail(`${ROSTER_COPY}: the ceremony started without a roster (${JOURNAL} line 1), yet the packet holds one`);
+  } else if (!copy) {
+    g.fail(`${ROSTER_COPY}: missing (the ceremony started with roster version ${JSON.stringify(recorded.version)}, ${JOURNAL} line 1)`);
+  } else {
+    const actual = sha256Hex(copy);
+    if (actual !== recorded.file_sha256) g.fail(`${ROSTER_COPY}: SHA-256 ${short(actual)} is not the ${short(str(recorded.file_sha256))} recorded when the ceremony started (${JOURNAL} line 1)`);
+    const v = checkRosterJson(g, ROSTER_COPY, copy, { production, trustedAttestationRoots });
+    if (v?.roster && v.rosterSha256) {
+      roster = { body: v.roster, sha256: v.rosterSha256 };
+      if (v.rosterSha256 !== recorded.sha256) g.fail(`${ROSTER_COPY}: roster sha256 ${short(v.rosterSha256)} is not the ${short(str(recorded.sha256))} recorded when the ceremony started (${JOURNAL} line 1)`);
+      if (v.roster.version !== recorded.version) g.fail(`${ROSTER_COPY}: roster version ${v.roster.version}, ${JOURNAL} line 1 records ${JSON.stringify(recorded.version)}`);
+      if (v.roster.rehearsal !== recorded.rehearsal) g.fail(`${ROSTER_COPY}: rehearsal is ${v.roster.rehearsal}, ${JOURNAL} line 1 records ${JSON.stringify(recorded.rehearsal)}`);
+      if (v.ok) g.note(`${ROSTER_COPY}: roster version ${v.roster.version} (sha256 ${v.rosterSha256}), ${v.roster.officers.length} officers, verified`);
+    }
+  }
+
+  const written = files.get(ROSTER_OUTPUT);
+  if (written) {
+    const v = checkRosterJson(g, ROSTER_OUTPUT, written, { previous: roster, production, trustedAttestationRoots });
+    if (v?.ok && v.roster) {
+      const signed = roster ? `signed under the policy of roster version ${roster.body.version}` : 'signed by every officer it lists';
+      g.note(`${ROSTER_OUTPUT}: roster version ${v.roster.version} (sha256 ${v.rosterSha256}), ${v.roster.officers.length} officers, ${signed}`);
+    }
+  }
+
+  const text = files.get(SCRIPT);
+  if (!text) return;
+  const parsed = parseScript(SCRIPT, text.toString('utf8'));
+  if (!parsed.script) {
+    const first = parsed.errors[0];
+    return g.fail(`${SCRIPT}: not a valid ceremony script (${first ? formatProblem(first) : 'no script'}): check-ins and approvals not verified`);
+  }
+  if (recorded !== null && !roster) return g.fail(`${JOURNAL}: check-ins and approvals not verified: the ceremony's roster (${ROSTER_COPY}) cannot be read`);
+  const identity = verifyCeremonyIdentity({ entries: ctx.entries, script: parsed.script, roster: roster?.body });
+  for (const p of identity.problems) g.fail(`${JOURNAL}: ${p}`);
+  for (const n of identity.notes) g.note(`${JOURNAL}: ${n}`);
+  ctx.roster = roster?.body;
+  ctx.script = parsed.script;
+}

@@ -1,0 +1,53 @@
+// The page chain: each step that ended has the page the journal recorded for it (signed, when there is an
+// evidence key), pages were made final in the script's step order, no page belongs to no step, and packet.pdf
+// is the one ceremony.sealed recorded.
+import type { JournalEntry } from '../../record/journal.js';
+import { effectState } from '../../record/ledger.js';
+import { JOURNAL, PACKET, SCRIPT_COPY as SCRIPT, stepPagePath } from '../packet-files.js';
+import { isObject, sha256Hex, short, str, type Context, type Group } from './check-context.js';
+
+/** The page the journal records as a step's final one, as the runner chooses it (completed before aborted, signed first). */
+function recordedPage(entries: readonly JournalEntry[], stepId: string, path: string): { sha256?: string; signed: boolean; seq: number } | undefined {
+  for (const outcome of ['completed', 'aborted']) {
+    for (const signed of [true, false]) {
+      const st = effectState(entries, stepId, `evidence:${path}:${outcome}${signed ? ':signed' : ''}`);
+      if (st.state === 'done') return { sha256: isObject(st.output) ? str(st.output.sha256) : undefined, signed, seq: st.intent.seq };
+    }
+  }
+  return undefined;
+}
+
+export function checkPageChain(g: Group, ctx: Context): void {
+  const { files, entries, steps } = ctx;
+  if (!steps) return g.fail(`${SCRIPT}: cannot check the pages without the script's steps`);
+  const expected = new Set<string>();
+  let previous: { seq: number; path: string } | undefined;
+  steps.forEach((id, i) => {
+    const path = stepPagePath(i, id);
+    expected.add(path);
+    const file = files.get(path);
+    const rec = recordedPage(entries, id, path);
+    const reached = entries.some((e) => e.step === id && (e.type === 'step.completed' || (e.type === 'ceremony.aborted' && ctx.final === e)));
+    if (!rec) {
+      if (file) g.fail(`${path}: not recorded in ${JOURNAL}`);
+      else if (reached) g.fail(`${path}: missing (step ${i + 1} ${id} ended, but ${JOURNAL} records no page for it)`);
+      return;
+    }
+    if (!file) return g.fail(`${path}: recorded in ${JOURNAL} but missing`);
+    const actual = sha256Hex(file);
+    if (rec.sha256 !== actual) g.fail(`${path}: SHA-256 ${short(actual)} is not the ${short(rec.sha256)} ${JOURNAL} recorded for step ${i + 1}`);
+    if (ctx.cert && !rec.signed) g.fail(`${path}: ${JOURNAL} records only an unsigned page for step ${i + 1}`);
+    // Each page prints the SHA-256 of the page before it when it is written, so pages are final in step order.
+    if (previous && rec.seq < previous.seq) g.fail(`${path}: recorded in ${JOURNAL} before ${previous.path}, out of the script's step order`);
+    previous = { seq: rec.seq, path };
+  });
+  for (const path of [...files.keys()].filter((p) => p.startsWith('steps/')).sort()) {
+    if (!expected.has(path)) g.fail(`${path}: not the page of any step of ${SCRIPT}`);
+  }
+  const packet = files.get(PACKET);
+  const recorded = isObject(ctx.sealed?.data.packet) ? str((ctx.sealed!.data.packet as Record<string, unknown>).sha256) : undefined;
+  if (!ctx.sealed) g.fail(`${PACKET}: no ceremony.sealed entry in ${JOURNAL} records its SHA-256`);
+  else if (!packet) g.fail(`${PACKET}: missing`);
+  else if (sha256Hex(packet) !== recorded) g.fail(`${PACKET}: SHA-256 ${short(sha256Hex(packet))} is not the ${short(recorded)} of ${JOURNAL}'s ceremony.sealed entry`);
+  if (g.problems.length === 0) g.note(`${expected.size} steps: every page is the one ${JOURNAL} recorded, in step order; ${PACKET} is the one sealed`);
+}
