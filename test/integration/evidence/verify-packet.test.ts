@@ -104,15 +104,6 @@ describe('a fresh packet', () => {
     expect(report.groups.map((g) => [g.name, g.ok])).toEqual(CHECK_GROUPS.map((g) => [g, true]));
     expect(report.evidenceKeySha256).toMatch(/^[0-9a-f]{64}$/);
   });
-
-  it('verifies in well under a second in process', () => {
-    const files = readTree(pristine);
-    const t0 = performance.now();
-    const report = verifyPacket(files, {});
-    const ms = performance.now() - t0;
-    expect(problems(report)).toEqual([]);
-    expect(ms).toBeLessThan(500);
-  });
 });
 
 describe('every file of the packet, damaged', () => {
