@@ -82,22 +82,8 @@ export interface StepContext<S extends Step = Step> {
   backup(): LoadedBackup;
 }
 
-/**
- * What a step kind needs from the site before a ceremony using it may start. Pre-flight, the CLI (which
- * officers' tokens, roster and backup set to load) and the rules read these, never a list of kind names.
- */
-export interface StepNeeds {
-  /** The site HSM: pre-flight loads the module and checks the token before any such step. */
-  hsm: boolean;
-  /** The verified officer roster (--roster, or --officers in rehearsals). */
-  roster: boolean;
-  /** Officers' PIV tokens: the site file's piv section (module, attestation roots). */
-  piv: boolean;
-  /** An existing backup set: its manifest and the custodians' share files (--backup, or --from). */
-  backup: boolean;
-  /** The backup's wrapped keys too, not only its shares (restore, re-share). */
-  wrappedKeys: boolean;
-}
+export type { StepNeeds } from '../script/step-needs.js';
+import type { StepNeeds } from '../script/step-needs.js';
 
 export interface StepHandler<K extends StepKind = StepKind> {
   kind: K;

@@ -2,6 +2,7 @@
 // a valid script), and what a step refers to (the roles it names, whether it works on the site token). Pure.
 import type { PathSegment } from './parse.js';
 import { Script, Step, STEP_KINDS, type Role, type StepKind } from './schema.js';
+import { kindNeeds } from './step-needs.js';
 
 /**
  * What the rules may rely on: every part of a script that passed the schema on its own. For a valid script
@@ -106,5 +107,5 @@ export function roleRefs(step: Step): Array<{ path: PathSegment[]; role: string 
 
 /** Step kinds that work on the site token. */
 export function usesToken(kind: string | undefined): boolean {
-  return kind !== undefined && (kind.startsWith('hsm.') || kind.startsWith('evidence.') || (kind.startsWith('backup.') && kind !== 'backup.verify') || kind === 'piv.enroll');
+  return kindNeeds(kind, 'hsm');
 }

@@ -16,10 +16,11 @@ import { writeBackupSet } from './shared/backup-set.js';
 import { copyRef, newBackup } from './backup-split.js';
 import { backedUpKeys, collectShares, oldWrapKeyRef, readBlobs, rebuildWrapKey } from './backup-restore.js';
 import type { StepHandler } from '../engine/step-kind.types.js';
+import { STEP_NEEDS } from '../script/step-needs.js';
 
 export const backupReshare: StepHandler<'backup.reshare'> = {
   kind: 'backup.reshare',
-  needs: { hsm: true, roster: true, piv: true, backup: true, wrappedKeys: true },
+  needs: STEP_NEEDS['backup.reshare'],
   async run(ctx) {
     const { custodians, threshold, absent_allowed } = ctx.step.params;
     const backup = ctx.backup();

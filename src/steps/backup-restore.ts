@@ -18,6 +18,7 @@ import { p1363ToDer } from '../evidence/cms.js';
 import { confirmBackupOnPaper, confirmCertificates } from './shared/backup-confirmations.js';
 import { administrator, custodianPresent, openCustodianShare } from './shared/custodian-shares.js';
 import type { StepContext, StepHandler } from '../engine/step-kind.types.js';
+import { STEP_NEEDS } from '../script/step-needs.js';
 
 function failed(message: string): OfficiantError {
   return new OfficiantError('ceremony.step-failed', message);
@@ -125,7 +126,7 @@ function verifyProof(k: BackupKey, bytes: Buffer, signature: Buffer): { ok: bool
 
 export const backupRestore: StepHandler<'backup.restore'> = {
   kind: 'backup.restore',
-  needs: { hsm: true, roster: true, piv: true, backup: true, wrappedKeys: true },
+  needs: STEP_NEEDS['backup.restore'],
   async run(ctx) {
     const backup = ctx.backup();
     const m = backup.manifest;

@@ -21,6 +21,7 @@ import { takeReceipts } from './shared/custodian-shares.js';
 import type { StepContext, StepHandler } from '../engine/step-kind.types.js';
 import type { StepOf } from '../script/schema.js';
 import type { RosterBody } from '../custody/roster.types.js';
+import { STEP_NEEDS } from '../script/step-needs.js';
 
 type Ref = { label: string; id: string };
 
@@ -192,7 +193,7 @@ async function removeLeftTransportKey(ctx: StepContext): Promise<void> {
 
 export const backupSplit: StepHandler<'backup.split'> = {
   kind: 'backup.split',
-  needs: { hsm: true, roster: true, piv: true, backup: false, wrappedKeys: false },
+  needs: STEP_NEEDS['backup.split'],
   async run(ctx) {
     const { keys: labels, custodians, threshold, absent_allowed } = ctx.step.params;
     const keys = labels.map((label) => {

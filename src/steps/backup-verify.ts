@@ -8,10 +8,11 @@ import { OfficiantError } from '../errors.js';
 import { confirmBackupOnPaper } from './shared/backup-confirmations.js';
 import { administrator, backupEvents, custodianPresent, openCustodianShare } from './shared/custodian-shares.js';
 import type { StepHandler } from '../engine/step-kind.types.js';
+import { STEP_NEEDS } from '../script/step-needs.js';
 
 export const backupVerify: StepHandler<'backup.verify'> = {
   kind: 'backup.verify',
-  needs: { hsm: false, roster: true, piv: true, backup: true, wrappedKeys: false },
+  needs: STEP_NEEDS['backup.verify'],
   async run(ctx) {
     const backup = ctx.backup();
     const m = backup.manifest;

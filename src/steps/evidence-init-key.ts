@@ -9,10 +9,11 @@ import type { StepHandler } from '../engine/step-kind.types.js';
 import { certificateSerial, dnString, fingerprintForPeople, selfSignedCertificate } from './shared/x509-in-hsm.js';
 
 import { EVIDENCE_CERT_OP, EVIDENCE_CERT_PATH } from '../evidence/packet-files.js';
+import { STEP_NEEDS } from '../script/step-needs.js';
 
 export const evidenceInitKey: StepHandler<'evidence.init-key'> = {
   kind: 'evidence.init-key',
-  needs: { hsm: true, roster: false, piv: false, backup: false, wrappedKeys: false },
+  needs: STEP_NEEDS['evidence.init-key'],
   async run(ctx) {
     const { label, algorithm, subject, validity_days } = ctx.step.params;
     const session = await ctx.session();

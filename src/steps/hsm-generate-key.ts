@@ -7,6 +7,7 @@ import { createHash, createPublicKey } from 'node:crypto';
 import { OfficiantError } from '../errors.js';
 import type { KeyRecord } from '../engine/ports.js';
 import type { GeneratedKey, StepHandler } from '../engine/step-kind.types.js';
+import { STEP_NEEDS } from '../script/step-needs.js';
 
 export function spkiPem(spki: Buffer): string {
   return createPublicKey({ key: spki, format: 'der', type: 'spki' }).export({ type: 'spki', format: 'pem' }).toString();
@@ -26,7 +27,7 @@ export function publicKeyPath(label: string): string {
 
 export const hsmGenerateKey: StepHandler<'hsm.generate-key'> = {
   kind: 'hsm.generate-key',
-  needs: { hsm: true, roster: false, piv: false, backup: false, wrappedKeys: false },
+  needs: STEP_NEEDS['hsm.generate-key'],
   async run(ctx) {
     const { label, algorithm, purpose, backup } = ctx.step.params;
     const session = await ctx.session();

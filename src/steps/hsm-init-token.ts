@@ -8,6 +8,7 @@ import { joinSecrets } from '../custody/secret.js';
 import type { Person, Secret, TokenIdentity } from '../engine/ports.js';
 import type { StepOf } from '../script/schema.js';
 import type { StepContext, StepHandler } from '../engine/step-kind.types.js';
+import { STEP_NEEDS } from '../script/step-needs.js';
 
 type Ctx = StepContext<StepOf<'hsm.init-token'>>;
 
@@ -29,7 +30,7 @@ async function collectHalves(ctx: Ctx, holders: Person[], id: string, label: str
 
 export const hsmInitToken: StepHandler<'hsm.init-token'> = {
   kind: 'hsm.init-token',
-  needs: { hsm: true, roster: false, piv: false, backup: false, wrappedKeys: false },
+  needs: STEP_NEEDS['hsm.init-token'],
   async run(ctx) {
     const site = ctx.site!;
     const { role, people } = ctx.step.params.pin_holders;

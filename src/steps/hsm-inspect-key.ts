@@ -8,6 +8,7 @@ import { OfficiantError } from '../errors.js';
 import type { JsonObject } from '../record/journal.js';
 import { keyRecordJson } from './hsm-generate-key.js';
 import type { StepHandler } from '../engine/step-kind.types.js';
+import { STEP_NEEDS } from '../script/step-needs.js';
 
 const REQUIRED: Array<[keyof Attrs, boolean, string]> = [
   ['local', true, 'CKA_LOCAL'],
@@ -40,7 +41,7 @@ export function wrongAttributes(attrs: Attrs, backup: boolean): string[] {
 
 export const hsmInspectKey: StepHandler<'hsm.inspect-key'> = {
   kind: 'hsm.inspect-key',
-  needs: { hsm: true, roster: false, piv: false, backup: false, wrappedKeys: false },
+  needs: STEP_NEEDS['hsm.inspect-key'],
   async run(ctx) {
     const label = ctx.step.params.key;
     const expected = ctx.generatedKey(label);

@@ -4,10 +4,11 @@
 import { OfficiantError } from '../errors.js';
 import type { StepHandler } from '../engine/step-kind.types.js';
 import { certificateSerial, dnString, selfSignedCertificate } from './shared/x509-in-hsm.js';
+import { STEP_NEEDS } from '../script/step-needs.js';
 
 export const hsmSelfSignedCertificate: StepHandler<'hsm.self-signed-certificate'> = {
   kind: 'hsm.self-signed-certificate',
-  needs: { hsm: true, roster: false, piv: false, backup: false, wrappedKeys: false },
+  needs: STEP_NEEDS['hsm.self-signed-certificate'],
   async run(ctx) {
     const { key: label, subject, validity_days, path_length } = ctx.step.params;
     const key = ctx.generatedKey(label);

@@ -3,6 +3,7 @@
 // recorded in the journal and evidence. A "no" fails the step.
 import { OfficiantError } from '../errors.js';
 import type { StepHandler } from '../engine/step-kind.types.js';
+import { STEP_NEEDS } from '../script/step-needs.js';
 
 /** Why a typed value is refused (it does not match the field's whole-value pattern), or undefined. */
 export function recordedValueProblem(field: { label: string; pattern?: string }, value: string): string | undefined {
@@ -12,7 +13,7 @@ export function recordedValueProblem(field: { label: string; pattern?: string },
 
 export const manualConfirm: StepHandler<'manual.confirm'> = {
   kind: 'manual.confirm',
-  needs: { hsm: false, roster: false, piv: false, backup: false, wrappedKeys: false },
+  needs: STEP_NEEDS['manual.confirm'],
   async run(ctx) {
     const [person] = ctx.people(ctx.step.params.confirm_by);
     if (!person) throw new OfficiantError('ceremony.step-failed', `nobody is checked in as ${ctx.script.roles[ctx.step.params.confirm_by]?.title ?? ctx.step.params.confirm_by}`);

@@ -5,6 +5,7 @@
 import { OfficiantError } from '../errors.js';
 import type { RosterBody, RosterOfficer } from '../custody/roster.types.js';
 import type { StepHandler } from '../engine/step-kind.types.js';
+import { STEP_NEEDS } from '../script/step-needs.js';
 
 export const OFFICER_REVOKED = 'officer-revoked';
 
@@ -18,7 +19,7 @@ export function revocableOfficer(roster: RosterBody, serial: string): RosterOffi
 
 export const officerRevoke: StepHandler<'officer.revoke'> = {
   kind: 'officer.revoke',
-  needs: { hsm: false, roster: true, piv: true, backup: false, wrappedKeys: false },
+  needs: STEP_NEEDS['officer.revoke'],
   async run(ctx) {
     const roster = ctx.roster();
     const [person] = ctx.people(ctx.step.params.record_by);

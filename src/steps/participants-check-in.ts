@@ -12,6 +12,7 @@ import { checkOfficerSignature, statementBytes, statementDigest, type CheckInCha
 import { deviceChoices, signWithPin } from './shared/piv-officer.js';
 import type { Role, Script } from '../script/schema.js';
 import type { StepContext, StepHandler } from '../engine/step-kind.types.js';
+import { STEP_NEEDS } from '../script/step-needs.js';
 
 async function checkInByToken(ctx: StepContext<import('../script/schema.js').StepOf<'participants.check-in'>>, roleId: string, index: number, count: number): Promise<Person> {
   const role = ctx.script.roles[roleId];
@@ -66,7 +67,7 @@ export function typedNamesProblem(role: Role, names: readonly string[]): string 
 
 export const participantsCheckIn: StepHandler<'participants.check-in'> = {
   kind: 'participants.check-in',
-  needs: { hsm: false, roster: false, piv: false, backup: false, wrappedKeys: false },
+  needs: STEP_NEEDS['participants.check-in'],
   async run(ctx) {
     const roles = ctx.step.params.roles ?? Object.keys(ctx.script.roles);
     const { people, admit } = createRoll(ctx.script);

@@ -28,6 +28,7 @@ import type { GeneratedKey, StepHandler } from '../engine/step-kind.types.js';
 import { certificateSerial, dnString, hsmCertificate, pemToDer } from './shared/x509-in-hsm.js';
 import { enrolledOfficers, issuerCertificate, officerId, OFFICER_ENROLLED } from './shared/enrolled-officers.js';
 import { pinProblem, randomDigits, randomHex } from './shared/piv-credentials.js';
+import { STEP_NEEDS } from '../script/step-needs.js';
 
 const SLOT_PURPOSE: Record<'9a' | '9c' | '9d', { title: string; eku?: string }> = {
   '9a': { title: 'identity and approvals (9a)', eku: '1.3.6.1.5.5.7.3.2' },
@@ -37,7 +38,7 @@ const SLOT_PURPOSE: Record<'9a' | '9c' | '9d', { title: string; eku?: string }> 
 
 export const pivEnroll: StepHandler<'piv.enroll'> = {
   kind: 'piv.enroll',
-  needs: { hsm: true, roster: false, piv: true, backup: false, wrappedKeys: false },
+  needs: STEP_NEEDS['piv.enroll'],
   async run(ctx) {
     const p = ctx.step.params;
     const roleTitle = (r: string) => ctx.script.roles[r]?.title ?? r;

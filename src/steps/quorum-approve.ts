@@ -15,6 +15,7 @@ import type { Script, StepOf } from '../script/schema.js';
 import { approvalSubject } from '../script/plan.js';
 import { deviceChoices, signWithPin } from './shared/piv-officer.js';
 import type { StepHandler } from '../engine/step-kind.types.js';
+import { STEP_NEEDS } from '../script/step-needs.js';
 
 export const APPROVAL_STATEMENT = 'approval-statement';
 
@@ -67,7 +68,7 @@ export function earlyRefusal(
 
 export const quorumApprove: StepHandler<'quorum.approve'> = {
   kind: 'quorum.approve',
-  needs: { hsm: false, roster: true, piv: true, backup: false, wrappedKeys: false },
+  needs: STEP_NEEDS['quorum.approve'],
   async run(ctx) {
     const { role, threshold, approve } = ctx.step.params;
     const roleTitle = ctx.script.roles[role].title;

@@ -18,6 +18,7 @@ import { statementWords } from '../custody/quorum.js';
 import { enrolledOfficers, issuerCertificate } from './shared/enrolled-officers.js';
 import { deviceChoices, signWithPin } from './shared/piv-officer.js';
 import type { StepContext, StepHandler } from '../engine/step-kind.types.js';
+import { STEP_NEEDS } from '../script/step-needs.js';
 
 export const ROSTER_PATH = 'outputs/roster.json';
 export const KEYRING_PATH = 'outputs/keyring.json';
@@ -37,7 +38,7 @@ export function nextOfficers(previous: RosterBody | undefined, revocations: read
 
 export const rosterSign: StepHandler<'roster.sign'> = {
   kind: 'roster.sign',
-  needs: { hsm: false, roster: false, piv: true, backup: false, wrappedKeys: false },
+  needs: STEP_NEEDS['roster.sign'],
   async run(ctx) {
     const policy = ctx.step.params.signing_policy;
     const previous = ctx.rosterIfAny();
