@@ -9,8 +9,9 @@ const SLOW = { testTimeout: 180_000, hookTimeout: 180_000 };
 // A drill test is a chain of child processes; its forked worker only waits for them. Two workers (vitest
 // defaults to one on a two-core machine) each run two tests of a file at once (describe.concurrent), so
 // four chains keep both cores busy while one waits on fsync; maxConcurrency, not a lane inside the test,
-// bounds them, so a test's timeout starts when it starts running.
-const DRILLS = { maxWorkers: 2, maxConcurrency: 2 };
+// bounds them, so a test's timeout starts when it starts running. The timeouts only catch a hung drill: on a
+// two-core machine shared with other jobs one rehearsal has taken two minutes, so they leave ten.
+const DRILLS = { maxWorkers: 2, maxConcurrency: 2, testTimeout: 600_000, hookTimeout: 600_000 };
 
 export default defineConfig({
   test: {

@@ -34,7 +34,7 @@ const TITLE = 'Back up the root key, 3 of 5 custodians';
 // The SO's trusted transport key is the only key a backup step stores on the token (the wrap key is a session
 // object, gone with the process).
 const WRAP_LABEL = 'officiant-backup-transport-';
-const DRILL_TIMEOUT = 240_000;
+const DRILL_TIMEOUT = 600_000;
 
 const run = promisify(execFile);
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -59,7 +59,7 @@ beforeAll(async () => {
     return journalOf(out);
   })();
   clean.catch(() => undefined); // surfaced by the drills that await it
-}, 120_000);
+});
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
 /**

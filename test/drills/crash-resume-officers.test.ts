@@ -45,7 +45,7 @@ const SLOT_LABEL: Record<'9a' | '9c', { certificate: string; privateKey: string 
 
 const run = promisify(execFile);
 /** A drill is a killed rehearsal, a resume, a verify and pkcs11-tool reads; its clock starts when it runs. */
-const DRILL_TIMEOUT = 240_000;
+const DRILL_TIMEOUT = 600_000;
 let base: string;
 let env: NodeJS.ProcessEnv;
 
