@@ -3,9 +3,15 @@ import { defineConfig } from 'vitest/config';
 // Three tiers (docs/where-things-are.md):
 // - unit: test/unit mirrors src/; no SoftHSM, no build step, no CLI process. `npm test` runs it.
 // - integration: real SoftHSM tokens, the built CLI, pdfsig, openssl (`npm run test:integration`).
-// - drills: kill -9 drills, one test per kill point, spread over forked workers (`npm run test:drills`).
+// - drills: kill -9 drills, one test per kill point (`npm run test:drills`).
 // ./scripts/test.sh runs all three and prints each tier's time and the plain "N passed, N failed" line.
 const SLOW = { testTimeout: 180_000, hookTimeout: 180_000 };
+// A drill test is a chain of child processes; its forked worker only waits for them. Two workers (vitest
+// defaults to one on a two-core machine) each run two tests of a file at once (describe.concurrent), so
+// four chains keep both cores busy while one waits on fsync; maxConcurrency, not a lane inside the test,
+// bounds them, so a test's timeout starts when it starts running. The timeouts only catch a hung drill: on a
+// two-core machine shared with other jobs one rehearsal has taken two minutes, so they leave ten.
+const DRILLS = { maxWorkers: 2, maxConcurrency: 2, testTimeout: 600_000, hookTimeout: 600_000 };
 
 export default defineConfig({
   test: {
@@ -13,7 +19,7 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], globalSetup: ['test/helpers/global-setup.ts'], ...SLOW } },
-      { extends: true, test: { name: 'drills', include: ['test/drills/**/*.test.ts'], globalSetup: ['test/helpers/global-setup.ts'], ...SLOW } },
+      { extends: true, test: { name: 'drills', include: ['test/drills/**/*.test.ts'], globalSetup: ['test/helpers/global-setup.ts'], ...SLOW, ...DRILLS } },
     ],
   },
 });

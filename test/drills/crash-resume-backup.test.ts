@@ -34,7 +34,7 @@ const TITLE = 'Back up the root key, 3 of 5 custodians';
 // The SO's trusted transport key is the only key a backup step stores on the token (the wrap key is a session
 // object, gone with the process).
 const WRAP_LABEL = 'officiant-backup-transport-';
-const DRILL_TIMEOUT = 240_000;
+const DRILL_TIMEOUT = 600_000;
 
 const run = promisify(execFile);
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -44,20 +44,6 @@ let officers: string;
 /** The journal of an uninterrupted rehearsal: where the journal writes of the backup step fall. */
 let clean: Promise<JournalEntry[]>;
 
-// Two rehearsals at a time: each is a chain of child processes, and this machine has two cores.
-let running = 0;
-const waiting: Array<() => void> = [];
-async function lane<T>(fn: () => Promise<T>): Promise<T> {
-  if (running >= 2) await new Promise<void>((r) => waiting.push(r));
-  running++;
-  try {
-    return await fn();
-  } finally {
-    running--;
-    waiting.shift()?.();
-  }
-}
-
 beforeAll(async () => {
   base = mkdtempSync(join(tmpdir(), 'officiant-crash-backup-'));
   env = { ...process.env, OFFICIANT_SANDBOX_ROOT: join(base, 'sandboxes') };
@@ -66,14 +52,14 @@ beforeAll(async () => {
   officers = join(base, 'officers');
   const enrolled = await officiant(['rehearse', ENROLL, '--out', officers], { env });
   expect(enrolled.code, `${enrolled.stdout}\n${enrolled.stderr}`).toBe(0);
-  clean = lane(async () => {
+  clean = (async () => {
     const out = join(base, 'clean');
     const r = await officiant(['rehearse', INIT, '--out', out, '--officers', officersCopy('clean')], { env });
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     return journalOf(out);
-  });
+  })();
   clean.catch(() => undefined); // surfaced by the drills that await it
-}, 120_000);
+});
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
 /**
@@ -150,56 +136,54 @@ interface Drill {
 
 let drills = 0;
 /** Rehearses killed at `failpoint`, resumes, verifies, and checks what every drill must hold. */
-function drill(failpoint: string): Promise<Drill> {
-  return lane(async () => {
-    const name = `drill-${++drills}-${failpoint.replace(/[^a-zA-Z0-9]+/g, '-')}`;
-    const out = join(base, name);
-    const first = await officiant(['rehearse', INIT, '--out', out, '--officers', officersCopy(name)], { env: { ...env, OFFICIANT_FAILPOINT: failpoint } });
-    expect(first.signal, `${failpoint}: the rehearsal was not killed\n${first.stdout}\n${first.stderr}`).toBe('SIGKILL');
-    const crashed = journalOf(out);
-    const wrapKeysAtCrash = await wrapKeysOnToken(out);
-    const resumed = await officiant(['resume', out], { env });
-    expect(resumed.code, `${failpoint} resume:\n${resumed.stdout}\n${resumed.stderr}`).toBe(0);
+async function drill(failpoint: string): Promise<Drill> {
+  const name = `drill-${++drills}-${failpoint.replace(/[^a-zA-Z0-9]+/g, '-')}`;
+  const out = join(base, name);
+  const first = await officiant(['rehearse', INIT, '--out', out, '--officers', officersCopy(name)], { env: { ...env, OFFICIANT_FAILPOINT: failpoint } });
+  expect(first.signal, `${failpoint}: the rehearsal was not killed\n${first.stdout}\n${first.stderr}`).toBe('SIGKILL');
+  const crashed = journalOf(out);
+  const wrapKeysAtCrash = await wrapKeysOnToken(out);
+  const resumed = await officiant(['resume', out], { env });
+  expect(resumed.code, `${failpoint} resume:\n${resumed.stdout}\n${resumed.stderr}`).toBe(0);
 
-    const verified = await officiant(['verify', out, '--json'], { env });
-    const report = JSON.parse(verified.stdout) as { groups: Array<{ name: string; ok: boolean; problems: string[]; notes: string[] }> };
-    expect(report.groups.filter((g) => !g.ok), `${failpoint} verify`).toEqual([]);
-    expect(verified.code).toBe(0);
+  const verified = await officiant(['verify', out, '--json'], { env });
+  const report = JSON.parse(verified.stdout) as { groups: Array<{ name: string; ok: boolean; problems: string[]; notes: string[] }> };
+  expect(report.groups.filter((g) => !g.ok), `${failpoint} verify`).toEqual([]);
+  expect(verified.code).toBe(0);
 
-    const entries = journalOf(out);
-    expect(entries[entries.length - 1].type).toBe('ceremony.sealed');
-    const answered = new Set(entries.filter((e) => e.type === 'result').map((e) => e.data.intent));
-    expect(entries.filter((e) => e.type === 'intent' && !answered.has(e.seq)).map((e) => e.data.op), 'open intents').toEqual([]);
-    expect(inStep(entries).filter((e) => e.type === 'step.completed')).toHaveLength(1);
+  const entries = journalOf(out);
+  expect(entries[entries.length - 1].type).toBe('ceremony.sealed');
+  const answered = new Set(entries.filter((e) => e.type === 'result').map((e) => e.data.intent));
+  expect(entries.filter((e) => e.type === 'intent' && !answered.has(e.seq)).map((e) => e.data.op), 'open intents').toEqual([]);
+  expect(inStep(entries).filter((e) => e.type === 'step.completed')).toHaveLength(1);
 
-    // One successful split, and the backup set on disk is exactly what it recorded.
-    const made = okSplits(entries);
-    expect(made, `${failpoint}: successful backup.split results`).toHaveLength(1);
-    const final = made[0];
-    const kcv = final.manifest.wrap_key.kcv;
-    const outputs = join(out, 'outputs');
-    expect(JSON.parse(readFileSync(join(outputs, 'backup/manifest.json'), 'utf8'))).toEqual(final.manifest);
-    for (const [rel, b64] of Object.entries(final.files)) expect(sha256(readFileSync(join(outputs, rel))), rel).toBe(sha256(Buffer.from(b64, 'base64')));
-    for (const c of final.manifest.custodians) expect(sha256(readFileSync(join(outputs, c.share_file))), c.share_file).toBe(c.share_sha256);
-    for (const k of final.manifest.keys) expect(sha256(readFileSync(join(outputs, k.blob_file))), k.blob_file).toBe(k.blob_sha256);
-    expect(report.groups.find((g) => g.name === 'backup')!.notes.some((n) => n.includes(`wrap key check value ${kcv}; 5 receipt(s) verified`))).toBe(true);
+  // One successful split, and the backup set on disk is exactly what it recorded.
+  const made = okSplits(entries);
+  expect(made, `${failpoint}: successful backup.split results`).toHaveLength(1);
+  const final = made[0];
+  const kcv = final.manifest.wrap_key.kcv;
+  const outputs = join(out, 'outputs');
+  expect(JSON.parse(readFileSync(join(outputs, 'backup/manifest.json'), 'utf8'))).toEqual(final.manifest);
+  for (const [rel, b64] of Object.entries(final.files)) expect(sha256(readFileSync(join(outputs, rel))), rel).toBe(sha256(Buffer.from(b64, 'base64')));
+  for (const c of final.manifest.custodians) expect(sha256(readFileSync(join(outputs, c.share_file))), c.share_file).toBe(c.share_sha256);
+  for (const k of final.manifest.keys) expect(sha256(readFileSync(join(outputs, k.blob_file))), k.blob_file).toBe(k.blob_sha256);
+  expect(report.groups.find((g) => g.name === 'backup')!.notes.some((n) => n.includes(`wrap key check value ${kcv}; 5 receipt(s) verified`))).toBe(true);
 
-    // Every custodian signed exactly one receipt, for the final check value; receipts from before the crash
-    // are kept as they were, and only the custodians without one were asked again.
-    const receipts = receiptsOf(entries);
-    expect(receipts.map((e) => e.data.kcv)).toEqual(final.manifest.custodians.map(() => kcv));
-    expect(receipts.map((e) => e.data.officer).sort()).toEqual(final.manifest.custodians.map((c) => c.officer).sort());
-    expect(inStep(entries).filter((e) => e.type === 'step.event' && (e.data.what === 'share-refused' || e.data.what === 'custodian-absent'))).toEqual([]);
-    const before = receiptsOf(crashed);
-    for (const r of before) expect(entries[r.seq - 1].hash).toBe(r.hash);
-    const done = new Set(before.map((e) => e.data.officer));
-    const expected = final.manifest.custodians.filter((c) => !done.has(c.officer)).map((c) => c.index);
-    expect(askedOnResume(resumed.stdout), `${failpoint}: custodians asked on resume`).toEqual({ shares: expected, pivPins: expected.length });
+  // Every custodian signed exactly one receipt, for the final check value; receipts from before the crash
+  // are kept as they were, and only the custodians without one were asked again.
+  const receipts = receiptsOf(entries);
+  expect(receipts.map((e) => e.data.kcv)).toEqual(final.manifest.custodians.map(() => kcv));
+  expect(receipts.map((e) => e.data.officer).sort()).toEqual(final.manifest.custodians.map((c) => c.officer).sort());
+  expect(inStep(entries).filter((e) => e.type === 'step.event' && (e.data.what === 'share-refused' || e.data.what === 'custodian-absent'))).toEqual([]);
+  const before = receiptsOf(crashed);
+  for (const r of before) expect(entries[r.seq - 1].hash).toBe(r.hash);
+  const done = new Set(before.map((e) => e.data.officer));
+  const expected = final.manifest.custodians.filter((c) => !done.has(c.officer)).map((c) => c.index);
+  expect(askedOnResume(resumed.stdout), `${failpoint}: custodians asked on resume`).toEqual({ shares: expected, pivPins: expected.length });
 
-    // Nothing of the wrap key is left on the HSM token.
-    expect(await wrapKeysOnToken(out), `${failpoint}: transport key left on the token`).toEqual([]);
-    return { out, crashed, entries, resumed, wrapKeysAtCrash, final };
-  });
+  // Nothing of the wrap key is left on the HSM token.
+  expect(await wrapKeysOnToken(out), `${failpoint}: transport key left on the token`).toEqual([]);
+  return { out, crashed, entries, resumed, wrapKeysAtCrash, final };
 }
 
 /** (b), (c), (d): the crashed journal already holds the split; the resumed ceremony kept it, regenerated nothing. */
