@@ -2,7 +2,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isOfficiantError, OfficiantError } from '../../errors.js';
-import { ceremonyMode, resumeCeremony, sha256Hex, startCeremony, type RunResult } from '../../engine/runner.js';
+import { ceremonyMode, resumeCeremony, startCeremony, type RunResult } from '../../engine/runner.js';
+import { sha256Hex } from '../../record/digest.js';
 import { parseJournal } from '../../record/journal.js';
 import { enableFailpoints } from '../../failpoints.js';
 import type { Prompter } from '../../engine/ports.js';
