@@ -5,10 +5,10 @@
 // decision). Tests swap the actors with machine.provide({ actors }). The machine holds no memory of what
 // happened: a restored snapshot would restart an invocation, so the runner starts it fresh at the step the
 // journal says is next, and the journal decides whether an effect already happened.
-import { assign, createActor, fromPromise, setup, toPromise } from 'xstate';
+import { assign, createActor, fromPromise, setup, toPromise, type PromiseActorLogic } from 'xstate';
 import { isOfficiantError } from '../errors.js';
 import { compileScript } from '../script/compile.js';
-import type { Script } from '../script/schema.js';
+import type { Script, StepKind } from '../script/schema.js';
 import { isHalting } from './failure.js';
 import type { FailureDecision } from './ports.js';
 
@@ -43,8 +43,11 @@ const notProvided: CeremonyActions = {
 
 type StepInput = { index: number };
 
-export function createCeremonyMachine(script: Script, kinds: readonly string[], actions: CeremonyActions = notProvided) {
-  const stepActors = Object.fromEntries(kinds.map((kind) => [kind, fromPromise<void, StepInput>(({ input }) => actions.runStep(input.index))]));
+export function createCeremonyMachine(script: Script, kinds: readonly StepKind[], actions: CeremonyActions = notProvided) {
+  const stepActors = Object.fromEntries(kinds.map((kind) => [kind, fromPromise<void, StepInput>(({ input }) => actions.runStep(input.index))])) as Record<
+    StepKind,
+    PromiseActorLogic<void, StepInput>
+  >;
   const compiled = compileScript(script);
   const states = {
     ...compiled.states,

@@ -24,6 +24,7 @@ import { createCeremonyMachine, runCeremonyMachine } from './machine.js';
 import { preflight, type Preflight } from './preflight.js';
 import { abortCeremony, completeCeremony, decideFailure, finishAbortedPage, firstOpenStep, runStep } from './step-lifecycle.js';
 import { sealCeremony } from './seal.js';
+import type { StepKind } from '../script/schema.js';
 export type { CeremonyDeps } from './ceremony-deps.types.js';
 export type { LoadedBackup, LoadedRoster, PivSite } from './ceremony-inputs.types.js';
 export { preflight, type Preflight } from './preflight.js';
@@ -146,7 +147,7 @@ async function drive(ceremony: Ceremony, deps: CeremonyDeps, onCeremony: StartOp
 
 async function driveMachine(ceremony: Ceremony, startAt: number): Promise<Outcome> {
   const { script, steps } = ceremony.deps;
-  const machine = createCeremonyMachine(script, Object.keys(steps), {
+  const machine = createCeremonyMachine(script, Object.keys(steps) as StepKind[], {
     runStep: (index) => runStep(ceremony, index),
     decideFailure: (index) => decideFailure(ceremony, index),
     completeCeremony: () => completeCeremony(ceremony),
