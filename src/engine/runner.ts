@@ -17,6 +17,7 @@ import { BACKUP_COPY, MANIFEST, ROSTER_COPY, SCRIPT_COPY } from '../evidence/pac
 import { sha256Hex } from '../record/digest.js';
 import { Journal, parseJournal, type JournalEntry } from '../record/journal.js';
 import { CEREMONY_STEP, finalEntry, startedEntry, undecidedFailure } from '../record/ledger.js';
+import type { StepKind } from '../script/schema.js';
 import { Ceremony } from './ceremony.js';
 import type { CeremonyDeps } from './ceremony-deps.types.js';
 import { errorData } from './failure.js';
@@ -24,7 +25,6 @@ import { createCeremonyMachine, runCeremonyMachine } from './machine.js';
 import { preflight, type Preflight } from './preflight.js';
 import { abortCeremony, completeCeremony, decideFailure, finishAbortedPage, firstOpenStep, runStep } from './step-lifecycle.js';
 import { sealCeremony } from './seal.js';
-import type { StepKind } from '../script/schema.js';
 export type { CeremonyDeps } from './ceremony-deps.types.js';
 export type { LoadedBackup, LoadedRoster, PivSite } from './ceremony-inputs.types.js';
 export { preflight, type Preflight } from './preflight.js';
