@@ -1,0 +1,67 @@
+// Pre-flight: every check that can run before the HSM is modified, in a fixed order, throwing the first
+// failing check's error. Outputs that already exist are refused first; then the answers, the roster, the
+// backup, the PIV site and a rehearsal roster in production; last the token, read without a login. Before
+// the ceremony starts, any HSM trouble is the environment's (env.hsm, exit 3), never a ceremony failure.
+import { OfficiantError, isOfficiantError } from '../errors.js';
+import { JOURNAL } from '../evidence/packet-files.js';
+import type { CeremonyDeps } from './ceremony-deps.types.js';
+import { firstStepNeeding, scriptNeeds } from './needs.js';
+import type { Hsm } from './ports.js';
+import type { HsmSite } from './step-kind.types.js';
+
+export interface Preflight {
+  /** Problems found by the prompter (e.g. answers missing for a role); empty when people will be asked. */
+  answers: string[];
+}
+
+/** Every sanity check that can run before the HSM is modified. Throws the first failing check's error. */
+export function preflight(deps: CeremonyDeps, extra: Preflight): void {
+  const existing = deps.store.list('').filter((n) => !n.startsWith('.officiant'));
+  if (existing.includes(JOURNAL)) {
+    throw new OfficiantError('input.out-dir-used', `${deps.store.root} already holds a ceremony journal; resume it with \`officiant resume ${deps.store.root}\` or choose another --out`);
+  }
+  if (existing.length > 0) throw new OfficiantError('input.out-dir-used', `${deps.store.root} is not empty (${existing.length} entries); choose an empty or new --out`);
+  if (extra.answers.length > 0) throw new OfficiantError('input.missing-answer', `answers incomplete: ${extra.answers.length} problem(s)`, { details: extra.answers });
+  const { script } = deps;
+  const needs = scriptNeeds(script, deps.steps);
+  const { pivRoles } = needs;
+  if (needs.roster && !deps.roster) {
+    throw new OfficiantError('input.roster-missing', `this ceremony needs the officer roster (${pivRoles.length > 0 ? `role ${pivRoles.join(', ')} checks in by PIV token` : 'it approves, revokes or backs up by token'}): give --roster <roster.json>, or --officers <enrollment rehearsal dir> to rehearse`);
+  }
+  const restore = firstStepNeeding(script, deps.steps, 'backup');
+  if (restore && !deps.backup) {
+    throw new OfficiantError('input.backup-missing', `step ${restore.id} works from an existing backup: give --backup <dir> (the directory holding backup/manifest.json and shares/), or rehearse with --from <rehearsed ceremony dir>`);
+  }
+  if (needs.piv && !deps.piv) throw new OfficiantError('input.site-invalid', "this ceremony uses officers' PIV tokens: the site file needs a piv section (module, attestation_roots)");
+  if (deps.roster && deps.roster.body.rehearsal && !deps.rehearsal) throw new OfficiantError('env.roster', 'the roster lists simulated devices: it is valid for rehearsals only');
+  if (!needs.hsm) return;
+  const site = deps.site;
+  if (!site) throw new OfficiantError('input.site-invalid', `the script uses HSM profile "${deps.script.site.hsm}" but no site profile was given`);
+  const hsm = deps.openHsm();
+  try {
+    checkToken(deps, site, hsm);
+  } catch (err) {
+    // Before the ceremony starts, any HSM trouble is the environment's (exit 3), not a ceremony failure.
+    if (isOfficiantError(err) && err.code.startsWith('hsm.')) throw new OfficiantError('env.hsm', err.message, { cause: err });
+    throw err;
+  } finally {
+    hsm.close();
+  }
+}
+
+function checkToken(deps: CeremonyDeps, site: HsmSite, hsm: Hsm): void {
+  const initialises = deps.script.steps.some((s) => s.kind === 'hsm.init-token');
+  const token = hsm.findToken(site.tokenLabel);
+  const labels = deps.script.steps.flatMap((s) => (s.kind === 'hsm.generate-key' || s.kind === 'evidence.init-key' ? [s.params.label] : []));
+  if (initialises) {
+    if (token) throw new OfficiantError('env.token-label-used', `a token labelled "${site.tokenLabel}" already exists; this ceremony initialises a new one`);
+    const free = hsm.freeSlots();
+    if (site.slot !== undefined ? !free.includes(site.slot) : free.length === 0) {
+      throw new OfficiantError('env.no-free-slot', `no uninitialised slot${site.slot === undefined ? '' : ` ${site.slot}`} to initialise token "${site.tokenLabel}"`);
+    }
+  } else {
+    if (!token) throw new OfficiantError('env.token-missing', `token "${site.tokenLabel}" is not present (module ${site.module})`);
+    const used = hsm.labelsInUse(site.tokenLabel, labels);
+    if (used.length > 0) throw new OfficiantError('env.key-label-used', `key label(s) already on token "${site.tokenLabel}": ${used.join(', ')}`);
+  }
+}

@@ -1,0 +1,144 @@
+// Sealing a finished ceremony (completed or aborted): packet.pdf (signed, journaled), then a `ceremony.sealed`
+// entry, then manifest.json and its detached signature. The manifest lists the final journal, so it is
+// written after the last entry and carries no result entry of its own: it is rebuilt from the files whenever
+// it is missing or stale, which makes a crash at any point of sealing harmless. It lists only files the
+// ceremony wrote: a stranger in the directory stops the seal rather than being signed.
+import { OfficiantError } from '../errors.js';
+import { detachedCms } from '../evidence/cms.js';
+import type { PacketDocument, PacketManifest } from '../evidence/packet.types.js';
+import { BACKUP_COPY, EVIDENCE_CERT_PATH, JOURNAL, MANIFEST, MANIFEST_SIG, PACKET, PACKET_FORMAT, REHEARSAL_POINTER, ROSTER_COPY, SCRIPT_COPY, SITE_COPY, stepPagePath } from '../evidence/packet-files.js';
+import { sha256Hex } from '../record/digest.js';
+import { headWords } from '../record/digest-words.js';
+import type { JsonObject } from '../record/journal.js';
+import { CEREMONY_STEP, finalEntry, isStepCompleted, startedEntry } from '../record/ledger.js';
+import type { CeremonyCore } from './ceremony-core.types.js';
+import { evidenceKey, evidenceSignature } from './evidence-signature.js';
+import type { OutputStore } from './ports.js';
+import { pageSha } from './step-pages.js';
+
+/** Every file of a packet but the manifest and its signature (and never locks or temp files), sorted. */
+export function listPacketFiles(store: OutputStore, rel = ''): string[] {
+  const out: string[] = [];
+  for (const name of store.list(rel)) {
+    const path = rel === '' ? name : `${rel}/${name}`;
+    if (name.startsWith('.') || (rel === '' && (name === MANIFEST || name === MANIFEST_SIG))) continue;
+    if (store.isDirectory(path)) out.push(...listPacketFiles(store, path));
+    else out.push(path);
+  }
+  return out.sort();
+}
+
+function packetDocument(c: CeremonyCore, outcome: 'completed' | 'aborted'): PacketDocument {
+  const { script, store } = c.deps;
+  const started = startedEntry(c.entries)!;
+  const final = finalEntry(c.entries)!;
+  const key = evidenceKey(c.entries);
+  const abortedAt = outcome === 'aborted' ? script.steps.findIndex((s) => s.id === final.step) : -1;
+  const steps = script.steps.map((s, i) => {
+    const sha = pageSha(c, i);
+    const rel = stepPagePath(i, s.id);
+    const done = isStepCompleted(c.entries, s.id);
+    return {
+      number: i + 1,
+      id: s.id,
+      title: s.title,
+      kind: s.kind,
+      outcome: done ? ('completed' as const) : i === abortedAt ? ('aborted' as const) : ('not reached' as const),
+      page: sha !== undefined && store.exists(rel) ? { path: rel, sha256: sha, pdf: store.read(rel) } : undefined,
+    };
+  });
+  const appendix = store
+    .list('outputs')
+    .filter((n) => n.endsWith('.pem'))
+    .map((n) => {
+      const bytes = store.read(`outputs/${n}`);
+      return { title: n.endsWith('.cert.pem') ? `Certificate ${n.replace(/\.cert\.pem$/, '')}` : `Public key ${n.replace(/\.pub\.pem$/, '')}`, path: `outputs/${n}`, sha256: sha256Hex(bytes), pem: bytes.toString('utf8') };
+    });
+  return {
+    rehearsal: c.deps.rehearsal,
+    ceremony: { id: script.id, title: script.title, version: script.version, authority: script.authority, scriptSha256: String(started.data.scriptSha256), ceremonyId: c.ceremonyId },
+    outcome,
+    abortReason: outcome === 'aborted' ? `${final.actor}: ${String(final.data.reason)}` : undefined,
+    startedAt: started.time,
+    endedAt: final.time,
+    participants: c.people().map((p) => ({ name: p.name, role: p.role, roleTitle: script.roles[p.role]?.title ?? p.role })),
+    journalHead: final.hash,
+    journalHeadWords: headWords(final.hash),
+    evidenceKey: key ? { subject: key.subject, certificateSha256: key.sha256, pem: key.pem } : null,
+    steps,
+    appendix,
+    footer: c.deps.footer,
+  };
+}
+
+export async function sealCeremony(c: CeremonyCore): Promise<void> {
+  const final = finalEntry(c.entries);
+  if (!final) return;
+  const outcome = final.type === 'ceremony.completed' ? 'completed' : 'aborted';
+  const packet = await c.effect(CEREMONY_STEP, `seal:${PACKET}`, { path: PACKET }, {
+    run: async () => {
+      const signature = await evidenceSignature(c, CEREMONY_STEP, `Sealed evidence packet of ceremony ${c.ceremonyId} (${outcome})`);
+      const pdf = await c.deps.renderer.renderPacket(packetDocument(c, outcome), signature);
+      c.deps.store.write(PACKET, pdf);
+      return { path: PACKET, sha256: sha256Hex(pdf), bytes: pdf.length, signed: signature !== undefined };
+    },
+  });
+  // Signing the manifest needs the token; activating it is journaled, so it happens before the seal entry,
+  // which must stay the journal's last (after a crash here, a resumed seal records the seal entry again).
+  if (evidenceKey(c.entries)) await c.session(CEREMONY_STEP);
+  if (c.entries[c.entries.length - 1].type !== 'ceremony.sealed') {
+    c.record('ceremony.sealed', CEREMONY_STEP, { outcome, packet: packet as JsonObject, journalHead: final.hash });
+  }
+  await writeManifest(c, outcome, final.hash);
+}
+
+/** Every file a ceremony writes: the fixed ones and each path a journaled write or page operation names. */
+function expectedFiles(c: CeremonyCore): Set<string> {
+  const files = new Set([JOURNAL, SCRIPT_COPY, SITE_COPY, PACKET]);
+  if (c.deps.rehearsal) files.add(REHEARSAL_POINTER);
+  if (c.deps.roster) files.add(ROSTER_COPY);
+  if (c.deps.backup) files.add(BACKUP_COPY);
+  for (const e of c.entries) {
+    if (e.type === 'result' && e.data.ok === true) {
+      const out = e.data.output as { path?: unknown } | null;
+      if (out && typeof out.path === 'string') files.add(out.path);
+    }
+  }
+  return files;
+}
+
+async function writeManifest(c: CeremonyCore, outcome: 'completed' | 'aborted', journalHead: string): Promise<void> {
+  const { store } = c.deps;
+  const started = startedEntry(c.entries)!;
+  const key = evidenceKey(c.entries);
+  const present = listPacketFiles(store);
+  const expected = expectedFiles(c);
+  const strangers = present.filter((p) => !expected.has(p));
+  if (strangers.length > 0) {
+    // The manifest signs what the ceremony wrote, never whatever else lies in the directory.
+    throw new OfficiantError('env.fs', `the output directory holds file(s) the ceremony did not write: ${strangers.join(', ')}; move them elsewhere, then resume to seal`);
+  }
+  const files = present.map((path) => {
+    const bytes = store.read(path);
+    return { path, bytes: bytes.length, sha256: sha256Hex(bytes) };
+  });
+  const manifest: PacketManifest = {
+    format: PACKET_FORMAT,
+    ceremonyId: c.ceremonyId,
+    scriptId: String(started.data.scriptId),
+    scriptSha256: String(started.data.scriptSha256),
+    outcome,
+    rehearsal: c.deps.rehearsal,
+    journalHead,
+    evidenceCertificate: key && store.exists(EVIDENCE_CERT_PATH) ? { path: EVIDENCE_CERT_PATH, sha256: sha256Hex(store.read(EVIDENCE_CERT_PATH)) } : null,
+    files,
+  };
+  const text = `${JSON.stringify(manifest, null, 2)}\n`;
+  if (store.exists(MANIFEST) && store.read(MANIFEST).toString('utf8') === text && (!key || store.exists(MANIFEST_SIG))) return;
+  if (key) {
+    const signature = await evidenceSignature(c, CEREMONY_STEP, 'manifest');
+    store.write(MANIFEST_SIG, await detachedCms(Buffer.from(text, 'utf8'), signature!.key, signature!.signingTime));
+  }
+  store.write(MANIFEST, text);
+  c.deps.prompter.say(`  sealed: ${PACKET}, ${MANIFEST}${key ? ` and ${MANIFEST_SIG}` : ''} (${files.length} files)`);
+}

@@ -1,0 +1,127 @@
+// The site token's logins. The user PIN is split in halves held by different people (site.pin_holders, or as
+// hsm.init-token recorded them); each holder types a half and the halves are joined only for the login call,
+// then wiped. A session stays open while later steps (or the evidence key) need it; a security-officer
+// session replaces the user session for its duration, because a token has one login state per application.
+// Every login, refused or not, is journaled with who typed; the token's serial must stay the one the
+// ceremony first used.
+import { OfficiantError, isOfficiantError } from '../errors.js';
+import { knownTokenSerial, pinHoldersOf } from '../record/ledger.js';
+import { joinSecrets } from '../custody/secret.js';
+import type { CeremonyCore } from './ceremony-core.types.js';
+import type { Hsm, HsmSession, Person } from './ports.js';
+
+export type TokenLoginHost = Pick<CeremonyCore, 'deps' | 'entries' | 'record' | 'people' | 'personNamed'>;
+
+export class TokenLogin {
+  private hsmInstance?: Hsm;
+  private sessionInstance?: HsmSession;
+
+  constructor(private readonly c: TokenLoginHost) {}
+
+  hsm(): Hsm {
+    this.hsmInstance ??= this.c.deps.openHsm();
+    return this.hsmInstance;
+  }
+
+  /** The people who hold the user PIN halves: from hsm.init-token in the journal, else the script's site.pin_holders. */
+  private pinHolders(): Person[] {
+    const fromInit = pinHoldersOf(this.c.entries);
+    if (fromInit) return fromInit.map((n) => this.c.personNamed(n));
+    const declared = this.c.deps.script.site.pin_holders;
+    if (!declared) throw new OfficiantError('input.script-invalid', 'the script declares no PIN holders for the token (site.pin_holders)');
+    const holders = this.c.people(declared.role).slice(0, declared.people);
+    if (holders.length < declared.people) throw new OfficiantError('ceremony.step-failed', `token activation needs ${declared.people} checked-in ${declared.role} people, ${holders.length} present`);
+    return holders;
+  }
+
+  async session(stepId: string): Promise<HsmSession> {
+    if (this.sessionInstance) return this.sessionInstance;
+    const { prompter } = this.c.deps;
+    const site = this.c.deps.site!;
+    const holders = this.pinHolders();
+    // A person at the keyboard may re-enter a mistyped half once; scripted answers would only repeat the same
+    // wrong PIN and spend a try of the token's retry counter.
+    const attempts = prompter.interactive ? 2 : 1;
+    for (let attempt = 1; ; attempt++) {
+      const halves = [];
+      try {
+        for (const h of holders) {
+          halves.push(await prompter.secret(h, { stepId, id: 'user-pin-half', label: 'half of the user PIN', minLength: 1, repeat: false }));
+        }
+        const pin = joinSecrets(halves);
+        let session: HsmSession;
+        try {
+          session = this.hsm().openSession(site.tokenLabel, pin);
+        } finally {
+          pin.wipe();
+        }
+        const serial = session.token().serial;
+        const known = knownTokenSerial(this.c.entries);
+        if (known !== undefined && known !== serial) {
+          session.close();
+          throw new OfficiantError('env.token-mismatch', `token "${site.tokenLabel}" has serial ${serial}, but this ceremony used serial ${known}`);
+        }
+        this.sessionInstance = session;
+        this.c.record('step.event', stepId, { what: 'hsm-login', token: site.tokenLabel, serial, by: holders.map((h) => h.name) }, holders[0]);
+        return session;
+      } catch (err) {
+        if (!isOfficiantError(err, 'hsm.pin-incorrect')) throw err;
+        this.c.record('step.event', stepId, { what: 'hsm-login-refused', token: site.tokenLabel, by: holders.map((h) => h.name), attempt, message: err.message }, holders[0]);
+        if (attempt >= attempts) throw err;
+        prompter.say(`  ${err.message}. Each PIN holder enters their half again.`);
+      } finally {
+        for (const h of halves) h.wipe();
+      }
+    }
+  }
+
+  /**
+   * Runs fn in a security-officer session: the user session (if open) is closed first, because a token has
+   * one login state per application; the PIN holders type their halves of the SO PIN; the SO session is
+   * closed afterwards and the next session() asks for the user PIN halves again.
+   */
+  async securityOfficer<T>(stepId: string, fn: (so: HsmSession) => Promise<T> | T): Promise<T> {
+    this.logout();
+    const site = this.c.deps.site!;
+    const holders = this.pinHolders();
+    const halves = [];
+    let so: HsmSession;
+    try {
+      for (const h of holders) halves.push(await this.c.deps.prompter.secret(h, { stepId, id: 'so-pin-half', label: 'half of the SO PIN', minLength: 1, repeat: false }));
+      const pin = joinSecrets(halves);
+      try {
+        so = this.hsm().openSoSession(site.tokenLabel, pin);
+      } catch (err) {
+        if (isOfficiantError(err, 'hsm.pin-incorrect')) this.c.record('step.event', stepId, { what: 'hsm-so-login-refused', token: site.tokenLabel, by: holders.map((h) => h.name), message: err.message }, holders[0]);
+        throw err;
+      } finally {
+        pin.wipe();
+      }
+    } finally {
+      for (const h of halves) h.wipe();
+    }
+    const known = knownTokenSerial(this.c.entries);
+    if (known !== undefined && known !== so.token().serial) {
+      so.close();
+      throw new OfficiantError('env.token-mismatch', `token "${site.tokenLabel}" has serial ${so.token().serial}, but this ceremony used serial ${known}`);
+    }
+    this.c.record('step.event', stepId, { what: 'hsm-so-login', token: site.tokenLabel, serial: so.token().serial, by: holders.map((h) => h.name) }, holders[0]);
+    try {
+      return await fn(so);
+    } finally {
+      so.close();
+    }
+  }
+
+  /** Closes the user session, if one is open; the next session() asks for the PIN halves again. */
+  logout(): void {
+    this.sessionInstance?.close();
+    this.sessionInstance = undefined;
+  }
+
+  close(): void {
+    this.logout();
+    this.hsmInstance?.close();
+    this.hsmInstance = undefined;
+  }
+}
