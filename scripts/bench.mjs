@@ -13,7 +13,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import PDFDocument from 'pdfkit';
 import { renderStepPage } from '../dist/evidence/render-step-page.js';
-import { renderPacket } from '../dist/evidence/render-packet.js';
+import { loadPacketTemplates, renderPacket } from '../dist/evidence/render-packet.js';
+import { loadPageTemplate } from '../dist/evidence/page-template.js';
+import { FsTemplateReader } from '../dist/adapters/fs/fs-template-reader.js';
 import { addSignaturePlaceholder, signPdf } from '../dist/evidence/sign-pdf.js';
 import { p1363ToDer } from '../dist/evidence/cms.js';
 import { verifyPacket } from '../dist/evidence/verify-packet.js';
@@ -67,6 +69,9 @@ const page = {
   footer: 'bench',
 };
 const templateDir = join(root, 'templates');
+// As a ceremony does (src/cli/compose.ts): the templates are loaded for every page and packet.
+const reader = new FsTemplateReader();
+const pageOpts = async (extra = {}) => ({ template: await loadPageTemplate(templateDir, reader), ...extra });
 const bare = () =>
   new Promise((resolve) => {
     const doc = new PDFDocument({ size: 'A4', font: '' });
@@ -77,12 +82,12 @@ const bare = () =>
     doc.font('Body').fontSize(12).text('Benchmark ceremony — step 3 of 8');
     doc.end();
   });
-await renderStepPage(page, { templateDir });
+await renderStepPage(page, await pageOpts());
 await bare();
 const pageTimes = [];
 const bareTimes = [];
 for (let i = 0; i < rounds; i++) {
-  pageTimes.push(await timeAsync(() => renderStepPage(page, { templateDir })));
+  pageTimes.push(await timeAsync(async () => renderStepPage(page, await pageOpts())));
   bareTimes.push(await timeAsync(bare));
 }
 console.log(`evidence page: ${fmt(median(pageTimes))} per page, bare pdfkit page with one embedded font ${fmt(median(bareTimes))}, ratio ${(median(pageTimes) / median(bareTimes)).toFixed(2)}x`);
@@ -105,7 +110,7 @@ console.log(`evidence page: ${fmt(median(pageTimes))} per page, bare pdfkit page
   const raw = time(() => {
     for (let i = 0; i < n; i++) session.sign({ label: key.label, id: key.id }, Buffer.from(`payload ${i}`));
   }) / n;
-  const signPage = async (p) => signPdf(await renderStepPage(p, { templateDir, beforeEnd: (doc) => addSignaturePlaceholder(doc, sig('bench')) }), sig('bench'));
+  const signPage = async (p) => signPdf(await renderStepPage(p, await pageOpts({ beforeEnd: (doc) => addSignaturePlaceholder(doc, sig('bench')) })), sig('bench'));
   await signPage(page);
   const signedTimes = [];
   for (let i = 0; i < rounds; i++) signedTimes.push(await timeAsync(() => signPage(page)));
@@ -130,7 +135,7 @@ console.log(`evidence page: ${fmt(median(pageTimes))} per page, bare pdfkit page
   };
   const sealTimes = [];
   let packet;
-  for (let i = 0; i < 3; i++) sealTimes.push(await timeAsync(async () => (packet = await renderPacket(packetDoc, { templateDir, signature: sig('seal') }))));
+  for (let i = 0; i < 3; i++) sealTimes.push(await timeAsync(async () => (packet = await renderPacket(packetDoc, { templates: await loadPacketTemplates(templateDir, reader), signature: sig('seal') }))));
   const seal = median(sealTimes);
   console.log(`sealing a 30-step packet (merge + render + sign, ${(packet.length / 1e6).toFixed(1)} MB): ${fmt(seal)} = ${(seal / raw).toFixed(0)}x a raw signature`);
   session.close();
