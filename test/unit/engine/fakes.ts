@@ -1,23 +1,12 @@
 // Fakes below the engine's ports for unit tests: a journal file and an output directory kept in memory, a
 // fixed clock, a step registry whose kinds only declare what they need, and an HSM that answers pre-flight's
 // questions from a table. Digests are real (node:crypto through record/digest).
-import type { Clock, Hsm, HsmSession, JournalFile, OutputStore, TokenIdentity } from '../../../src/engine/ports.js';
+import type { Clock, Hsm, HsmSession, OutputStore, TokenIdentity } from '../../../src/engine/ports.js';
 import type { StepNeeds, StepRegistry } from '../../../src/engine/step-kind.types.js';
 import { OfficiantError } from '../../../src/errors.js';
 import { STEP_KINDS, type StepKind } from '../../../src/script/schema.js';
-
-export class MemoryJournalFile implements JournalFile {
-  bytes = Buffer.alloc(0);
-  readAll(): Buffer {
-    return Buffer.from(this.bytes);
-  }
-  append(line: string): void {
-    this.bytes = Buffer.concat([this.bytes, Buffer.from(line, 'utf8')]);
-  }
-  truncate(length: number): void {
-    this.bytes = this.bytes.subarray(0, length);
-  }
-}
+import { MemoryJournalFile } from '../../helpers/memory-journal-file.js';
+export { MemoryJournalFile };
 
 export const fixedClock: Clock = { now: () => new Date(Date.UTC(2026, 10, 26, 12, 0, 0)) };
 

@@ -1,21 +1,8 @@
 // The journal on its own: hash chain, torn final line repaired and recorded, damage elsewhere refused.
 import { describe, expect, it } from 'vitest';
 import { Journal, parseJournal, verifyChain, GENESIS } from '../../../src/record/journal.js';
-import type { JournalFile } from '../../../src/engine/ports.js';
 import { isOfficiantError } from '../../../src/errors.js';
-
-class MemoryJournalFile implements JournalFile {
-  bytes = Buffer.alloc(0);
-  readAll(): Buffer {
-    return Buffer.from(this.bytes);
-  }
-  append(line: string): void {
-    this.bytes = Buffer.concat([this.bytes, Buffer.from(line, 'utf8')]);
-  }
-  truncate(length: number): void {
-    this.bytes = this.bytes.subarray(0, length);
-  }
-}
+import { MemoryJournalFile } from '../../helpers/memory-journal-file.js';
 
 let tick = 0;
 const clock = { now: () => new Date(Date.UTC(2026, 10, 26, 12, 0, tick++)) };

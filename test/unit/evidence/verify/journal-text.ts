@@ -1,20 +1,7 @@
 // Journals for the verify checks, written by the real Journal class into memory so every hash and link is the
 // one the runner would write.
 import { Journal, type JournalEntry, type NewEntry } from '../../../../src/record/journal.js';
-import type { JournalFile } from '../../../../src/record/journal-file.types.js';
-
-class MemoryJournalFile implements JournalFile {
-  bytes = Buffer.alloc(0);
-  readAll(): Buffer {
-    return Buffer.from(this.bytes);
-  }
-  append(line: string): void {
-    this.bytes = Buffer.concat([this.bytes, Buffer.from(line, 'utf8')]);
-  }
-  truncate(length: number): void {
-    this.bytes = this.bytes.subarray(0, length);
-  }
-}
+import { MemoryJournalFile } from '../../../helpers/memory-journal-file.js';
 
 /** Appends each entry in turn; `make` may read the entries written so far (for hashes and seqs). */
 export function writeJournal(make: Array<NewEntry | ((so: readonly JournalEntry[]) => NewEntry)>): { bytes: Buffer; entries: JournalEntry[] } {
