@@ -3,7 +3,6 @@
 // opened, and the checks of custodians against the roster. The steps (steps/backup-*.ts) and `officiant
 // verify` use the same functions. Contract: no I/O, no secrets: everything here is public-safe data
 // (commitments, ciphertexts, key check values, public keys); failures name custodians and files, never bytes.
-import { createHash } from 'node:crypto';
 import { canonicalJson } from '../record/canonical-json.js';
 import type { RosterBody, RosterOfficer } from './roster.types.js';
 import { OfficiantError } from '../errors.js';
@@ -122,9 +121,7 @@ export function canonicalBytes(value: ShareReceipt | RestoreProof): Buffer {
   return Buffer.from(canonicalJson(value), 'utf8');
 }
 
-export function sha256(bytes: Buffer | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
+export { sha256Hex as sha256 } from '../record/digest.js';
 
 function failed(message: string): OfficiantError {
   return new OfficiantError('ceremony.step-failed', message);

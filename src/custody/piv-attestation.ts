@@ -5,7 +5,7 @@
 // Pure: certificates in, problems out (empty when it holds).
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { X509Certificate, createHash } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 
 /** Yubico's attestation extensions (arc 1.3.6.1.4.1.41482.3). */
 export const YUBICO_OID = {
@@ -31,9 +31,7 @@ export function toPem(d: Buffer): string {
   return new X509Certificate(d).toString();
 }
 
-export function sha256(d: Buffer): string {
-  return createHash('sha256').update(d).digest('hex');
-}
+export { sha256Hex as sha256 } from '../record/digest.js';
 
 /** The device serial a Yubico attestation certificate carries, if any. */
 export function attestedSerial(pemOrDer: string | Buffer): string | undefined {

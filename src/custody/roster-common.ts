@@ -1,14 +1,11 @@
 // Small facts the roster checks share: the PIV slots a roster lists, how a message names an officer (id and
 // device, so a reader can find the token), SHA-256 of DER, and counting repeats.
-import { createHash } from 'node:crypto';
 
 export const SLOTS = ['9a', '9c', '9d', '9e'] as const;
 
 export const who = (o: { id: string; device: { serial: string } }) => `${o.id} (device ${o.device.serial})`;
 
-export function sha256(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}
+export { sha256Hex as sha256 } from '../record/digest.js';
 
 export function counts(values: string[]): Map<string, number> {
   const m = new Map<string, number>();

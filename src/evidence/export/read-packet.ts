@@ -1,6 +1,5 @@
 // Reading an already verified (or knowingly unverified) packet's own files for the export: never throws, and
 // an unreadable part reads as absent, since verify has already said what is wrong with it.
-import { createHash } from 'node:crypto';
 import { parseJournal, type JournalEntry } from '../../record/journal.js';
 import { parseScript } from '../../script/rules.js';
 import type { Script } from '../../script/schema.js';
@@ -18,9 +17,7 @@ export function names(x: unknown): string[] {
   return Array.isArray(x) ? x.filter((n): n is string => typeof n === 'string') : [];
 }
 
-export function sha256Hex(b: Uint8Array): string {
-  return createHash('sha256').update(b).digest('hex');
-}
+export { sha256Hex } from '../../record/digest.js';
 
 /**
  * The journal's entries. A verified packet's journal parses whole; an unverified one may not, and is then read

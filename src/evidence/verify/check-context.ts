@@ -1,7 +1,6 @@
 // What the checks of verifyPacket() share: the packet's files, its journal entries and the facts one check
 // establishes for the next (the manifest, the evidence certificate, the script's steps, the roster), and the
 // group each check reports into. Checks run in the order verify-packet.ts gives and never throw on bad data.
-import { createHash } from 'node:crypto';
 import type { JournalEntry } from '../../record/journal.js';
 import type { RosterBody } from '../../custody/roster.types.js';
 import type { Script } from '../../script/schema.js';
@@ -42,11 +41,7 @@ export function lineOf(e: JournalEntry, ctx: Context): number {
   return i === -1 ? e.seq : i + 1;
 }
 
-export function sha256Hex(...parts: Buffer[]): string {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p);
-  return h.digest('hex');
-}
+export { sha256Hex } from '../../record/digest.js';
 
 export function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
