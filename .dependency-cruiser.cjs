@@ -33,6 +33,13 @@ module.exports = {
       to: { path: ['^src/cli/', '^src/steps/', '^src/index\\.ts$'] },
     },
     {
+      name: 'failpoints-only-at-the-edges',
+      comment: 'kill points (crash drills) live where the outside world is touched: adapters and the composition root',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/adapters/', '^src/cli/'] },
+      to: { path: '^src/failpoints\\.ts$' },
+    },
+    {
       name: 'core-has-no-io',
       comment: 'below cli, the outside world arrives through ports: no fs, PKCS#11 or terminal libraries',
       severity: 'error',

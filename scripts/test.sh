@@ -21,16 +21,20 @@ for tier in unit integration drills; do
   [ "$code" -eq 0 ] || status=$code
   echo "tier $tier: $(( $(date +%s) - start )) s (exit $code)"
 done
+# A tier that ran no test fails the run (a broken include pattern must not pass silently), unless a filter
+# was given, which may leave a tier empty on purpose.
 node -e '
   const fs = require("fs"), path = require("path");
-  let passed = 0, failed = 0, read = 0;
+  const filtered = process.argv[2] === "1";
+  let passed = 0, failed = 0, empty = false;
   for (const tier of ["unit", "integration", "drills"]) {
     try {
       const r = JSON.parse(fs.readFileSync(path.join(process.argv[1], `${tier}.json`), "utf8"));
-      passed += r.numPassedTests ?? 0; failed += r.numFailedTests ?? 0; read++;
+      passed += r.numPassedTests ?? 0; failed += r.numFailedTests ?? 0;
+      if ((r.numTotalTests ?? 0) === 0 && !filtered) { empty = true; console.log(`tier ${tier}: no test ran`); }
     } catch { failed++; console.log(`tier ${tier}: no report`); }
   }
   console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed > 0 || passed === 0 ? 1 : 0);
-' "$reports" || exit 1
+  process.exit(failed > 0 || passed === 0 || empty ? 1 : 0);
+' "$reports" "$([ $# -gt 0 ] && echo 1 || echo 0)" || exit 1
 exit $status

@@ -19,11 +19,11 @@ describe('generateP256KeyPair', () => {
 
   it('makes different keys each time, and survives many JWK exports in a row', () => {
     const points = new Set<string>();
-    for (let i = 0; i < 2000; i++) {
+    for (let i = 0; i < 200; i++) {
       const { privateKey, point } = generateP256KeyPair();
       points.add(point.toString('hex'));
       expect(p256PrivateScalar(privateKey).length).toBe(32);
     }
-    expect(points.size).toBe(2000);
+    expect(points.size).toBe(200);
   });
 });
