@@ -17,6 +17,7 @@ import type { CeremonyRef } from '../custody/quorum.js';
 import type { Script } from '../script/schema.js';
 import { canonicalJson } from '../record/canonical-json.js';
 import type { RosterBody } from '../custody/roster.types.js';
+import { BACKUP_COPY } from './packet-files.js';
 
 export interface BackupEvidenceInput {
   entries: JournalEntry[];
@@ -25,9 +26,6 @@ export interface BackupEvidenceInput {
   /** Packet files by packet-relative path. */
   files: ReadonlyMap<string, Buffer>;
 }
-
-import { BACKUP_COPY as BACKUP_SOURCE } from './packet-files.js';
-export { BACKUP_SOURCE };
 
 function okResults(entries: JournalEntry[], stepId: string, op: (o: string) => boolean): { intent: JournalEntry; output: JsonObject }[] {
   const intents = new Map(entries.filter((e) => e.type === 'intent' && e.step === stepId && op(String(e.data.op))).map((e) => [e.seq, e]));
@@ -218,20 +216,20 @@ export function verifyBackupEvidence(input: BackupEvidenceInput): { problems: st
   // The source of a restore or re-share.
   let source: BackupManifest | undefined;
   const recorded = (started.data.backup ?? null) as { manifest_sha256?: string; ceremony_id?: string; kcv?: string } | null;
-  const copy = input.files.get(BACKUP_SOURCE);
+  const copy = input.files.get(BACKUP_COPY);
   if (recorded) {
-    if (!copy) out.problems.push(`${BACKUP_SOURCE}: missing (the ceremony started from a backup)`);
-    else if (sha256(copy) !== recorded.manifest_sha256) out.problems.push(`${BACKUP_SOURCE}: SHA-256 is not the one recorded when the ceremony started`);
+    if (!copy) out.problems.push(`${BACKUP_COPY}: missing (the ceremony started from a backup)`);
+    else if (sha256(copy) !== recorded.manifest_sha256) out.problems.push(`${BACKUP_COPY}: SHA-256 is not the one recorded when the ceremony started`);
     else {
       source = JSON.parse(copy.toString('utf8')) as BackupManifest;
-      for (const p of manifestProblems(source)) out.problems.push(`${BACKUP_SOURCE}: ${p}`);
+      for (const p of manifestProblems(source)) out.problems.push(`${BACKUP_COPY}: ${p}`);
       if (source.ceremony?.ceremony_id !== recorded.ceremony_id || source.wrap_key?.kcv !== recorded.kcv) {
-        out.problems.push(`${BACKUP_SOURCE}: the ceremony and check value recorded when the ceremony started are not the manifest's`);
+        out.problems.push(`${BACKUP_COPY}: the ceremony and check value recorded when the ceremony started are not the manifest's`);
       }
     }
-  } else if (copy) out.problems.push(`${BACKUP_SOURCE}: the ceremony started without a backup, yet the packet holds one`);
+  } else if (copy) out.problems.push(`${BACKUP_COPY}: the ceremony started without a backup, yet the packet holds one`);
   const needsSource = backupSteps.filter((s) => s.kind !== 'backup.split' && completedSteps.has(s.id));
-  if (!source && needsSource.length > 0) out.problems.push(`${needsSource[0].id}: completed, but the backup it worked from is not in the packet (${BACKUP_SOURCE})`);
+  if (!source && needsSource.length > 0) out.problems.push(`${needsSource[0].id}: completed, but the backup it worked from is not in the packet (${BACKUP_COPY})`);
 
   for (const step of backupSteps) {
     const completed = completedSteps.has(step.id);
