@@ -17,7 +17,7 @@ import type { CeremonyRef } from '../custody/quorum.js';
 import type { Script } from '../script/schema.js';
 import { canonicalJson } from '../record/canonical-json.js';
 import type { RosterBody } from '../custody/roster.types.js';
-import { BACKUP_COPY } from './packet-files.js';
+import { BACKUP_COPY, BACKUP_MANIFEST_OUTPUT, OUTPUTS_DIR, RESTORE_OUTPUTS } from './packet-files.js';
 
 export interface BackupEvidenceInput {
   entries: JournalEntry[];
@@ -97,18 +97,18 @@ function checkMadeBackup(
   // Every file of the set is in the packet, byte for byte, and the manifest's hashes are of those bytes.
   const bytesOf = (rel: string): Buffer | undefined => {
     const recorded = made.files[rel];
-    const inPacket = input.files.get(`outputs/${rel}`);
+    const inPacket = input.files.get(`${OUTPUTS_DIR}/${rel}`);
     if (recorded === undefined) {
       out.problems.push(`${where}: ${rel} is named by the manifest but not in the journaled backup`);
       return undefined;
     }
     const b = Buffer.from(recorded, 'base64');
-    if (!inPacket) out.problems.push(`${where}: outputs/${rel} is missing from the packet`);
-    else if (!inPacket.equals(b)) out.problems.push(`${where}: outputs/${rel} differs from the backup the journal recorded`);
+    if (!inPacket) out.problems.push(`${where}: ${OUTPUTS_DIR}/${rel} is missing from the packet`);
+    else if (!inPacket.equals(b)) out.problems.push(`${where}: ${OUTPUTS_DIR}/${rel} differs from the backup the journal recorded`);
     return b;
   };
-  const manifestFile = input.files.get('outputs/backup/manifest.json');
-  if (!manifestFile) out.problems.push(`${where}: outputs/backup/manifest.json is missing from the packet`);
+  const manifestFile = input.files.get(BACKUP_MANIFEST_OUTPUT);
+  if (!manifestFile) out.problems.push(`${where}: ${BACKUP_MANIFEST_OUTPUT} is missing from the packet`);
   else {
     let parsed: unknown;
     try {
@@ -116,7 +116,7 @@ function checkMadeBackup(
     } catch {
       parsed = undefined;
     }
-    if (canonicalJson(parsed) !== canonicalJson(m)) out.problems.push(`${where}: outputs/backup/manifest.json differs from the manifest the journal recorded`);
+    if (canonicalJson(parsed) !== canonicalJson(m)) out.problems.push(`${where}: ${BACKUP_MANIFEST_OUTPUT} differs from the manifest the journal recorded`);
   }
   for (const k of m.keys ?? []) {
     const blob = bytesOf(k.blob_file);
@@ -292,8 +292,8 @@ export function verifyBackupEvidence(input: BackupEvidenceInput): { problems: st
         if (parsed.ceremony?.ceremony_id !== ref.ceremony_id || parsed.key?.label !== label) out.problems.push(`${step.id}: the proof statement of ${label} does not name this ceremony and key`);
         else if (!verify('sha256', statement, key, sig)) out.problems.push(`${step.id}: the proof signature of ${label} does not verify with ${k.certificate ? 'the original certificate' : 'the recorded public key'}`);
         else out.notes.push(`${step.id}: restored ${label} signed a statement naming this ceremony; verified with ${k.certificate ? 'the original certificate' : 'the recorded public key'}`);
-        const written = input.files.get(`outputs/restore/${label}.statement.sig`);
-        if (written && !written.equals(sig)) out.problems.push(`${step.id}: outputs/restore/${label}.statement.sig differs from the journaled proof`);
+        const written = input.files.get(`${RESTORE_OUTPUTS}/${label}.statement.sig`);
+        if (written && !written.equals(sig)) out.problems.push(`${step.id}: ${RESTORE_OUTPUTS}/${label}.statement.sig differs from the journaled proof`);
       }
       if (completed && okResults(input.entries, step.id, (o) => o.startsWith('backup.prove:')).length === 0) out.problems.push(`${step.id}: completed without a proof by the restored key`);
     }

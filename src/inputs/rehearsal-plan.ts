@@ -4,7 +4,7 @@
 // backup set (outputs/), the roster copy it ran with and its sandbox. Every problem at once.
 import { join, resolve } from 'node:path';
 import type { LoadedBackup, LoadedRoster } from '../engine/ceremony-inputs.types.js';
-import { JOURNAL, REHEARSAL_POINTER, ROSTER_COPY, ROSTER_OUTPUT } from '../evidence/packet-files.js';
+import { JOURNAL, OUTPUTS_DIR, REHEARSAL_POINTER, ROSTER_COPY, ROSTER_OUTPUT } from '../evidence/packet-files.js';
 import type { Script } from '../script/schema.js';
 import { loadBackup } from './backup-set.js';
 import type { InputFiles } from './input-files.types.js';
@@ -53,7 +53,7 @@ export function planRehearsal(files: InputFiles, script: Script, flags: Rehearsa
   }
   let backup: LoadedBackup | undefined;
   if (flags.from) {
-    const loadedBackup = loadBackup(files, join(flags.from, 'outputs'), { blobs: needsBlobs(script) });
+    const loadedBackup = loadBackup(files, join(flags.from, OUTPUTS_DIR), { blobs: needsBlobs(script) });
     problems.push(...loadedBackup.problems);
     backup = loadedBackup.value;
   }
@@ -75,7 +75,7 @@ function rehearsalOfficers(files: InputFiles, dir: string, from: boolean, proble
         'input.not-a-ceremony',
         rosterFile,
         from ? '--from' : '--officers',
-        from ? `${resolve(dir)} holds no ${ROSTER_COPY}: --from takes a rehearsal run with officers (rehearse … --officers)` : `${resolve(dir)} holds no outputs/roster.json: rehearse an enrollment (ceremonies/officer-enrollment.yaml) to the end first`,
+        from ? `${resolve(dir)} holds no ${ROSTER_COPY}: --from takes a rehearsal run with officers (rehearse … --officers)` : `${resolve(dir)} holds no ${ROSTER_OUTPUT}: rehearse an enrollment (ceremonies/officer-enrollment.yaml) to the end first`,
       ),
     );
     return undefined;
