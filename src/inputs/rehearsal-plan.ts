@@ -8,19 +8,11 @@ import { JOURNAL, OUTPUTS_DIR, REHEARSAL_POINTER, ROSTER_COPY, ROSTER_OUTPUT } f
 import type { Script } from '../script/schema.js';
 import { loadBackup } from './backup-set.js';
 import type { InputFiles } from './input-files.types.js';
-import { inputProblem, loaded, readJson, type InputProblem, type Loaded } from './problems.js';
+import { inputProblem, loaded, type InputProblem, type Loaded } from './problems.js';
 import { loadRoster } from './roster.js';
 import { needsBlobs } from './script.js';
 import { COMMAND_LINE } from './site.js';
-
-/** rehearsal.json in a rehearsal's output directory: where its sandbox is (the sandbox is outside the packet). */
-export interface RehearsalPointer {
-  sandbox: string;
-  /** The simulated people of this rehearsal (a sandbox can serve several rehearsals); default people.json. */
-  people?: string;
-  /** People answer at the keyboard (rehearse --interactive); resume asks them again. */
-  interactive?: boolean;
-}
+import { readRehearsalPointer, type RehearsalPointer } from './rehearsal-pointer.js';
 
 export interface RehearsalFlags {
   out: string;
@@ -67,7 +59,7 @@ export function planRehearsal(files: InputFiles, script: Script, flags: Rehearsa
  * or with `from`, any rehearsal started with officers (the roster copy it ran with).
  */
 function rehearsalOfficers(files: InputFiles, dir: string, from: boolean, problems: InputProblem[]): RehearsalOfficersPlan | undefined {
-  const pointer = readPointer(files, dir, problems);
+  const pointer = readRehearsalPointer(files, dir, problems, (file) => inputProblem('input.not-a-ceremony', file, '(file)', `${resolve(dir)} is not a rehearsal output directory (no ${REHEARSAL_POINTER})`));
   const rosterFile = from ? join(dir, ROSTER_COPY) : join(dir, ROSTER_OUTPUT);
   if (!files.exists(rosterFile)) {
     problems.push(
@@ -83,15 +75,4 @@ function rehearsalOfficers(files: InputFiles, dir: string, from: boolean, proble
   const roster = loadRoster(files, rosterFile, { production: false });
   problems.push(...roster.problems);
   return pointer && roster.value ? { dir, pointer, roster: roster.value } : undefined;
-}
-
-function readPointer(files: InputFiles, dir: string, problems: InputProblem[]): RehearsalPointer | undefined {
-  const file = join(dir, REHEARSAL_POINTER);
-  if (!files.exists(file)) {
-    problems.push(inputProblem('input.not-a-ceremony', file, '(file)', `${resolve(dir)} is not a rehearsal output directory (no ${REHEARSAL_POINTER})`));
-    return undefined;
-  }
-  const read = readJson<RehearsalPointer>(files, file, 'rehearsal pointer');
-  if (read.problem) problems.push(read.problem);
-  return read.value;
 }
