@@ -27,6 +27,7 @@ import type { Script, Step, StepOf } from '../script/schema.js';
 import { canonicalJson } from '../record/canonical-json.js';
 import { officerByDevice } from '../custody/roster.js';
 import type { RosterBody, RosterOfficer } from '../custody/roster.types.js';
+import { isObject, short, str } from './json-shape.js';
 
 export interface CeremonyIdentityInput {
   /** The whole journal, in file order (positions matter: `record` approvals name the entry before them). */
@@ -375,16 +376,4 @@ function title(script: Script, role: string | undefined): string {
 
 function lower(s: string): string {
   return s.toLowerCase();
-}
-
-function short(hex: string | undefined): string {
-  return hex === undefined ? '(none)' : hex.length > 16 ? `${hex.slice(0, 16)}…` : hex;
-}
-
-function str(x: unknown): string | undefined {
-  return typeof x === 'string' ? x : undefined;
-}
-
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }

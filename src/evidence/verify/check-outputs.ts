@@ -2,7 +2,9 @@
 // recorded write is present, and nothing under outputs/ was written outside the journal.
 import type { JournalEntry } from '../../record/journal.js';
 import { JOURNAL, OUTPUTS_DIR } from '../packet-files.js';
-import { isObject, sha256Hex, short, str, type Context, type Group } from './check-context.js';
+import type { Context, Group } from './check-context.js';
+import { isObject, short, str } from '../json-shape.js';
+import { sha256Hex } from '../../record/digest.js';
 
 export function checkOutputs(g: Group, ctx: Context): void {
   const { files, entries } = ctx;
