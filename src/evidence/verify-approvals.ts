@@ -2,7 +2,7 @@
 // ceremony started with. Pure: it is handed the data and believes none of the journal's own verdicts. Contract:
 // - every check-in challenge and approval statement is rebuilt from the script and the journal (ceremony ref,
 //   step, role, threshold, the approved step or journal head; only the nonce is taken as recorded) and every
-//   signature is checked against the roster with engine/quorum.ts, the same functions the runner used;
+//   signature is checked against the roster with custody/quorum.ts, the same functions the runner used;
 // - a check-in counts only in the check-in step's last run (after its last step.started: the step starts over
 //   on resume and on retry); an approval counts only in the approval step's last attempt (after its last
 //   deviation: a resumed step keeps its statement, a retried one makes a new nonce) and only if its officer

@@ -4,7 +4,7 @@
 //   file of the set; each file must be in the packet byte for byte, the manifest's blob, public key and share
 //   hashes must match those bytes, and each share file must be the custodian's, sealed to their roster 9d key;
 // - every receipt is rebuilt from the manifest (only the signature is taken as recorded) and checked against
-//   the custodian's enrolled 9a certificate with engine/backup.ts, the function the runner used; a completed
+//   the custodian's enrolled 9a certificate with custody/backup-manifest.ts, the function the runner used; a completed
 //   step needs a receipt or a recorded absence for every custodian, and no more absences than the script allows;
 // - a restore or re-share names its source manifest (backup-source.json, its SHA-256 recorded at the start);
 //   its custodians' receipts are checked the same way, and each restored key's proof signature is checked

@@ -3,7 +3,7 @@
 // (the 9c keys of the active officers). Signers: for a first roster, every officer it lists (each with the
 // token just enrolled); afterwards, `signing_policy.threshold` distinct active officers of the previous
 // roster's signing role who checked in by token. Each signer types their PIN once; the token signs both
-// documents. The result is verified as an auditor would (evidence/roster.ts) before it is written to
+// documents. The result is verified as an auditor would (custody/roster.ts) before it is written to
 // outputs/roster.json and outputs/keyring.json.
 import { OfficiantError } from '../errors.js';
 import type { JournalEntry } from '../record/journal.js';
