@@ -29,7 +29,7 @@ export interface BackupCustodian {
   index: number;
   /** SHA-256 of the 9d key's SPKI the share is sealed to. */
   recipient_spki_sha256: string;
-  /** Salted SHA-256 commitment to the plaintext share (engine/shares.ts), and its salt (hex). */
+  /** Salted SHA-256 commitment to the plaintext share (custody/shares.ts), and its salt (hex). */
   commitment: string;
   commitment_salt: string;
   share_file: string;
@@ -60,7 +60,7 @@ export interface BackupManifest {
   threshold: number;
   wrap_key: {
     bits: 256;
-    /** engine/shares.ts keyCheckValue: first 16 bytes of HMAC-SHA256(wrap key, "officiant wrap key check value v1"). */
+    /** custody/shares.ts keyCheckValue: first 16 bytes of HMAC-SHA256(wrap key, "officiant wrap key check value v1"). */
     kcv: string;
     /**
      * How the wrap key was held in the HSM while it wrapped: a wrap-only session object (never stored), destroyed

@@ -8,6 +8,7 @@ import type { CeremonyDeps } from './ceremony-deps.types.js';
 import { firstStepNeeding, scriptNeeds } from './needs.js';
 import type { Hsm } from './ports.js';
 import type { HsmSite } from './step-kind.types.js';
+import type { StepKind } from '../script/schema.js';
 
 export interface Preflight {
   /** Problems found by the prompter (e.g. answers missing for a role); empty when people will be asked. */
@@ -23,12 +24,13 @@ export function preflight(deps: CeremonyDeps, extra: Preflight): void {
   if (existing.length > 0) throw new OfficiantError('input.out-dir-used', `${deps.store.root} is not empty (${existing.length} entries); choose an empty or new --out`);
   if (extra.answers.length > 0) throw new OfficiantError('input.missing-answer', `answers incomplete: ${extra.answers.length} problem(s)`, { details: extra.answers });
   const { script } = deps;
-  const needs = scriptNeeds(script, deps.steps);
+  const needsOf = (kind: StepKind) => deps.steps[kind].needs;
+  const needs = scriptNeeds(script, needsOf);
   const { pivRoles } = needs;
   if (needs.roster && !deps.roster) {
     throw new OfficiantError('input.roster-missing', `this ceremony needs the officer roster (${pivRoles.length > 0 ? `role ${pivRoles.join(', ')} checks in by PIV token` : 'it approves, revokes or backs up by token'}): give --roster <roster.json>, or --officers <enrollment rehearsal dir> to rehearse`);
   }
-  const restore = firstStepNeeding(script, deps.steps, 'backup');
+  const restore = firstStepNeeding(script, needsOf, 'backup');
   if (restore && !deps.backup) {
     throw new OfficiantError('input.backup-missing', `step ${restore.id} works from an existing backup: give --backup <dir> (the directory holding backup/manifest.json and shares/), or rehearse with --from <rehearsed ceremony dir>`);
   }

@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { OfficiantError, isOfficiantError } from '../errors.js';
 import { BACKUP_COPY, MANIFEST, ROSTER_COPY, SCRIPT_COPY } from '../evidence/packet-files.js';
 import { sha256Hex } from '../record/digest.js';
-import { Journal, parseJournal, type JournalEntry } from '../record/journal.js';
+import { Journal, parseJournal } from '../record/journal.js';
 import { CEREMONY_STEP, finalEntry, startedEntry, undecidedFailure } from '../record/ledger.js';
 import type { StepKind } from '../script/schema.js';
 import { Ceremony } from './ceremony.js';
@@ -28,7 +28,6 @@ import { sealCeremony } from './seal.js';
 export type { CeremonyDeps } from './ceremony-deps.types.js';
 export type { LoadedBackup, LoadedRoster, PivSite } from './ceremony-inputs.types.js';
 export { preflight, type Preflight } from './preflight.js';
-export { listPacketFiles } from './seal.js';
 
 export type Outcome = 'done' | 'aborted' | 'paused';
 
@@ -78,12 +77,6 @@ export async function startCeremony(deps: CeremonyDeps, opts: StartOptions): Pro
   } finally {
     unlock();
   }
-}
-
-/** What the journal says about a ceremony directory, read without changing anything. */
-export function ceremonyMode(entries: readonly JournalEntry[]): 'rehearsal' | 'production' | undefined {
-  const mode = startedEntry(entries)?.data.mode;
-  return mode === 'rehearsal' || mode === 'production' ? mode : undefined;
 }
 
 export async function resumeCeremony(deps: CeremonyDeps, opts: { onCeremony?: StartOptions['onCeremony'] } = {}): Promise<RunResult> {

@@ -6,7 +6,7 @@
 import { OfficiantError } from '../errors.js';
 import { detachedCms } from '../evidence/cms.js';
 import type { PacketDocument, PacketManifest } from '../evidence/packet.types.js';
-import { BACKUP_COPY, EVIDENCE_CERT_PATH, JOURNAL, MANIFEST, MANIFEST_SIG, PACKET, PACKET_FORMAT, REHEARSAL_POINTER, ROSTER_COPY, SCRIPT_COPY, SITE_COPY, stepPagePath } from '../evidence/packet-files.js';
+import { BACKUP_COPY, EVIDENCE_CERT_PATH, JOURNAL, MANIFEST, MANIFEST_SIG, PACKET, PACKET_FORMAT, OUTPUTS_DIR, REHEARSAL_POINTER, ROSTER_COPY, SCRIPT_COPY, SITE_COPY, stepPagePath } from '../evidence/packet-files.js';
 import { sha256Hex } from '../record/digest.js';
 import { headWords } from '../record/digest-words.js';
 import type { JsonObject } from '../record/journal.js';
@@ -48,11 +48,11 @@ function packetDocument(c: CeremonyCore, outcome: 'completed' | 'aborted'): Pack
     };
   });
   const appendix = store
-    .list('outputs')
+    .list(OUTPUTS_DIR)
     .filter((n) => n.endsWith('.pem'))
     .map((n) => {
-      const bytes = store.read(`outputs/${n}`);
-      return { title: n.endsWith('.cert.pem') ? `Certificate ${n.replace(/\.cert\.pem$/, '')}` : `Public key ${n.replace(/\.pub\.pem$/, '')}`, path: `outputs/${n}`, sha256: sha256Hex(bytes), pem: bytes.toString('utf8') };
+      const bytes = store.read(`${OUTPUTS_DIR}/${n}`);
+      return { title: n.endsWith('.cert.pem') ? `Certificate ${n.replace(/\.cert\.pem$/, '')}` : `Public key ${n.replace(/\.pub\.pem$/, '')}`, path: `${OUTPUTS_DIR}/${n}`, sha256: sha256Hex(bytes), pem: bytes.toString('utf8') };
     });
   return {
     rehearsal: c.deps.rehearsal,

@@ -10,6 +10,9 @@ import type { CeremonyRef } from '../custody/quorum.js';
 import type { LoadedBackup } from './ceremony-inputs.types.js';
 import type { RosterBody } from '../custody/roster.types.js';
 import type { Script, Step, StepKind, StepOf } from '../script/schema.js';
+import type { StepNeeds } from '../script/step-needs.js';
+
+export type { StepNeeds } from '../script/step-needs.js';
 
 export interface HsmSite {
   profile: string;
@@ -81,9 +84,6 @@ export interface StepContext<S extends Step = Step> {
   /** The backup a restore or re-share works from (--backup). */
   backup(): LoadedBackup;
 }
-
-export type { StepNeeds } from '../script/step-needs.js';
-import type { StepNeeds } from '../script/step-needs.js';
 
 export interface StepHandler<K extends StepKind = StepKind> {
   kind: K;

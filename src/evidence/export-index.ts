@@ -12,7 +12,8 @@ import type { Ctx } from './export/export-context.js';
 import { indexRows } from './export/journal-rows.js';
 import type { PacketIndex } from './export/packet-index.types.js';
 import { createResolver } from './export/people.js';
-import { readEntries, readManifest, readScript, str } from './export/read-packet.js';
+import { readEntries, readManifest, readScript } from './export/read-packet.js';
+import { str } from './json-shape.js';
 import { complianceRows } from './export/requirements.js';
 import { retentionOf } from './export/retention.js';
 

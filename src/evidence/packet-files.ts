@@ -1,5 +1,7 @@
 // Every file name of an evidence packet, in one place: the runner writes them, verify and export read them
 // (evidence/README.md describes each). A name changed here changes the packet format: bump its `format`.
+import { MANIFEST_FILE } from '../custody/backup-manifest.js';
+
 export const PACKET_FORMAT = 'officiant-packet/1';
 
 /** The journal: the only truth of a ceremony. */
@@ -12,8 +14,15 @@ export const SITE_COPY = 'site.json';
 export const REHEARSAL_POINTER = 'rehearsal.json';
 /** The officer roster the ceremony started with. */
 export const ROSTER_COPY = 'roster.json';
-/** The roster an enrollment ceremony signs. */
+/** Every file a step writes (certificates, public keys, rosters, backup sets, restore proofs) is under here. */
+export const OUTPUTS_DIR = 'outputs';
+/** The roster an enrollment ceremony signs, and the manifest keyring derived from it. */
 export const ROSTER_OUTPUT = 'outputs/roster.json';
+export const KEYRING_OUTPUT = 'outputs/keyring.json';
+/** The manifest of the backup set a backup step writes; the set's other files are the ones it names, under outputs/. */
+export const BACKUP_MANIFEST_OUTPUT = `${OUTPUTS_DIR}/${MANIFEST_FILE}`;
+/** A restore's proof per key: `<label>.statement.json`, `<label>.statement.sig` and `<label>.cert.pem`. */
+export const RESTORE_OUTPUTS = 'outputs/restore';
 /** The backup manifest a restore or re-share works from. */
 export const BACKUP_COPY = 'backup-source.json';
 /** The sealed packet PDF (cover, every step page, appendix). */

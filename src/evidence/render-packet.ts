@@ -18,7 +18,7 @@ import { firstValidDate } from './pdf/format.js';
 import type { PdfSignature } from './sign-pdf.js';
 
 export { headWords } from '../record/digest-words.js';
-export { loadPacketTemplate, loadPacketTemplates, PACKET_TEMPLATE_FILE, type PacketTemplate, type PacketTemplates } from './packet/packet-template.js';
+export { loadPacketTemplate, loadPacketTemplates, type PacketTemplate, type PacketTemplates } from './packet/packet-template.js';
 
 export async function renderPacket(doc: PacketDocument, options: { templates: PacketTemplates; signature?: PdfSignature }): Promise<Buffer> {
   const { templates } = options;

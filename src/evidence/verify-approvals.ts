@@ -2,7 +2,7 @@
 // ceremony started with. Pure: it is handed the data and believes none of the journal's own verdicts. Contract:
 // - every check-in challenge and approval statement is rebuilt from the script and the journal (ceremony ref,
 //   step, role, threshold, the approved step or journal head; only the nonce is taken as recorded) and every
-//   signature is checked against the roster with engine/quorum.ts, the same functions the runner used;
+//   signature is checked against the roster with custody/quorum.ts, the same functions the runner used;
 // - a check-in counts only in the check-in step's last run (after its last step.started: the step starts over
 //   on resume and on retry); an approval counts only in the approval step's last attempt (after its last
 //   deviation: a resumed step keeps its statement, a retried one makes a new nonce) and only if its officer
@@ -27,6 +27,7 @@ import type { Script, Step, StepOf } from '../script/schema.js';
 import { canonicalJson } from '../record/canonical-json.js';
 import { officerByDevice } from '../custody/roster.js';
 import type { RosterBody, RosterOfficer } from '../custody/roster.types.js';
+import { isObject, short, str } from './json-shape.js';
 
 export interface CeremonyIdentityInput {
   /** The whole journal, in file order (positions matter: `record` approvals name the entry before them). */
@@ -375,16 +376,4 @@ function title(script: Script, role: string | undefined): string {
 
 function lower(s: string): string {
   return s.toLowerCase();
-}
-
-function short(hex: string | undefined): string {
-  return hex === undefined ? '(none)' : hex.length > 16 ? `${hex.slice(0, 16)}…` : hex;
-}
-
-function str(x: unknown): string | undefined {
-  return typeof x === 'string' ? x : undefined;
-}
-
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }

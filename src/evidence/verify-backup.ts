@@ -4,7 +4,7 @@
 //   file of the set; each file must be in the packet byte for byte, the manifest's blob, public key and share
 //   hashes must match those bytes, and each share file must be the custodian's, sealed to their roster 9d key;
 // - every receipt is rebuilt from the manifest (only the signature is taken as recorded) and checked against
-//   the custodian's enrolled 9a certificate with engine/backup.ts, the function the runner used; a completed
+//   the custodian's enrolled 9a certificate with custody/backup-manifest.ts, the function the runner used; a completed
 //   step needs a receipt or a recorded absence for every custodian, and no more absences than the script allows;
 // - a restore or re-share names its source manifest (backup-source.json, its SHA-256 recorded at the start);
 //   its custodians' receipts are checked the same way, and each restored key's proof signature is checked
@@ -17,6 +17,7 @@ import type { CeremonyRef } from '../custody/quorum.js';
 import type { Script } from '../script/schema.js';
 import { canonicalJson } from '../record/canonical-json.js';
 import type { RosterBody } from '../custody/roster.types.js';
+import { BACKUP_COPY, BACKUP_MANIFEST_OUTPUT, OUTPUTS_DIR, RESTORE_OUTPUTS } from './packet-files.js';
 
 export interface BackupEvidenceInput {
   entries: JournalEntry[];
@@ -25,9 +26,6 @@ export interface BackupEvidenceInput {
   /** Packet files by packet-relative path. */
   files: ReadonlyMap<string, Buffer>;
 }
-
-import { BACKUP_COPY as BACKUP_SOURCE } from './packet-files.js';
-export { BACKUP_SOURCE };
 
 function okResults(entries: JournalEntry[], stepId: string, op: (o: string) => boolean): { intent: JournalEntry; output: JsonObject }[] {
   const intents = new Map(entries.filter((e) => e.type === 'intent' && e.step === stepId && op(String(e.data.op))).map((e) => [e.seq, e]));
@@ -99,18 +97,18 @@ function checkMadeBackup(
   // Every file of the set is in the packet, byte for byte, and the manifest's hashes are of those bytes.
   const bytesOf = (rel: string): Buffer | undefined => {
     const recorded = made.files[rel];
-    const inPacket = input.files.get(`outputs/${rel}`);
+    const inPacket = input.files.get(`${OUTPUTS_DIR}/${rel}`);
     if (recorded === undefined) {
       out.problems.push(`${where}: ${rel} is named by the manifest but not in the journaled backup`);
       return undefined;
     }
     const b = Buffer.from(recorded, 'base64');
-    if (!inPacket) out.problems.push(`${where}: outputs/${rel} is missing from the packet`);
-    else if (!inPacket.equals(b)) out.problems.push(`${where}: outputs/${rel} differs from the backup the journal recorded`);
+    if (!inPacket) out.problems.push(`${where}: ${OUTPUTS_DIR}/${rel} is missing from the packet`);
+    else if (!inPacket.equals(b)) out.problems.push(`${where}: ${OUTPUTS_DIR}/${rel} differs from the backup the journal recorded`);
     return b;
   };
-  const manifestFile = input.files.get('outputs/backup/manifest.json');
-  if (!manifestFile) out.problems.push(`${where}: outputs/backup/manifest.json is missing from the packet`);
+  const manifestFile = input.files.get(BACKUP_MANIFEST_OUTPUT);
+  if (!manifestFile) out.problems.push(`${where}: ${BACKUP_MANIFEST_OUTPUT} is missing from the packet`);
   else {
     let parsed: unknown;
     try {
@@ -118,7 +116,7 @@ function checkMadeBackup(
     } catch {
       parsed = undefined;
     }
-    if (canonicalJson(parsed) !== canonicalJson(m)) out.problems.push(`${where}: outputs/backup/manifest.json differs from the manifest the journal recorded`);
+    if (canonicalJson(parsed) !== canonicalJson(m)) out.problems.push(`${where}: ${BACKUP_MANIFEST_OUTPUT} differs from the manifest the journal recorded`);
   }
   for (const k of m.keys ?? []) {
     const blob = bytesOf(k.blob_file);
@@ -218,20 +216,20 @@ export function verifyBackupEvidence(input: BackupEvidenceInput): { problems: st
   // The source of a restore or re-share.
   let source: BackupManifest | undefined;
   const recorded = (started.data.backup ?? null) as { manifest_sha256?: string; ceremony_id?: string; kcv?: string } | null;
-  const copy = input.files.get(BACKUP_SOURCE);
+  const copy = input.files.get(BACKUP_COPY);
   if (recorded) {
-    if (!copy) out.problems.push(`${BACKUP_SOURCE}: missing (the ceremony started from a backup)`);
-    else if (sha256(copy) !== recorded.manifest_sha256) out.problems.push(`${BACKUP_SOURCE}: SHA-256 is not the one recorded when the ceremony started`);
+    if (!copy) out.problems.push(`${BACKUP_COPY}: missing (the ceremony started from a backup)`);
+    else if (sha256(copy) !== recorded.manifest_sha256) out.problems.push(`${BACKUP_COPY}: SHA-256 is not the one recorded when the ceremony started`);
     else {
       source = JSON.parse(copy.toString('utf8')) as BackupManifest;
-      for (const p of manifestProblems(source)) out.problems.push(`${BACKUP_SOURCE}: ${p}`);
+      for (const p of manifestProblems(source)) out.problems.push(`${BACKUP_COPY}: ${p}`);
       if (source.ceremony?.ceremony_id !== recorded.ceremony_id || source.wrap_key?.kcv !== recorded.kcv) {
-        out.problems.push(`${BACKUP_SOURCE}: the ceremony and check value recorded when the ceremony started are not the manifest's`);
+        out.problems.push(`${BACKUP_COPY}: the ceremony and check value recorded when the ceremony started are not the manifest's`);
       }
     }
-  } else if (copy) out.problems.push(`${BACKUP_SOURCE}: the ceremony started without a backup, yet the packet holds one`);
+  } else if (copy) out.problems.push(`${BACKUP_COPY}: the ceremony started without a backup, yet the packet holds one`);
   const needsSource = backupSteps.filter((s) => s.kind !== 'backup.split' && completedSteps.has(s.id));
-  if (!source && needsSource.length > 0) out.problems.push(`${needsSource[0].id}: completed, but the backup it worked from is not in the packet (${BACKUP_SOURCE})`);
+  if (!source && needsSource.length > 0) out.problems.push(`${needsSource[0].id}: completed, but the backup it worked from is not in the packet (${BACKUP_COPY})`);
 
   for (const step of backupSteps) {
     const completed = completedSteps.has(step.id);
@@ -294,8 +292,8 @@ export function verifyBackupEvidence(input: BackupEvidenceInput): { problems: st
         if (parsed.ceremony?.ceremony_id !== ref.ceremony_id || parsed.key?.label !== label) out.problems.push(`${step.id}: the proof statement of ${label} does not name this ceremony and key`);
         else if (!verify('sha256', statement, key, sig)) out.problems.push(`${step.id}: the proof signature of ${label} does not verify with ${k.certificate ? 'the original certificate' : 'the recorded public key'}`);
         else out.notes.push(`${step.id}: restored ${label} signed a statement naming this ceremony; verified with ${k.certificate ? 'the original certificate' : 'the recorded public key'}`);
-        const written = input.files.get(`outputs/restore/${label}.statement.sig`);
-        if (written && !written.equals(sig)) out.problems.push(`${step.id}: outputs/restore/${label}.statement.sig differs from the journaled proof`);
+        const written = input.files.get(`${RESTORE_OUTPUTS}/${label}.statement.sig`);
+        if (written && !written.equals(sig)) out.problems.push(`${step.id}: ${RESTORE_OUTPUTS}/${label}.statement.sig differs from the journaled proof`);
       }
       if (completed && okResults(input.entries, step.id, (o) => o.startsWith('backup.prove:')).length === 0) out.problems.push(`${step.id}: completed without a proof by the restored key`);
     }

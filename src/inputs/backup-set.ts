@@ -3,16 +3,15 @@
 // SHA-256); with `blobs` (a restore or re-share needs the wrapped keys) every wrapped key must be there with its
 // recorded SHA-256. Every key's problems at once. Share files are checked per custodian at the step instead: a
 // damaged one is refused by name and another custodian can stand in.
-import { X509Certificate, createHash, createPublicKey } from 'node:crypto';
+import { X509Certificate, createPublicKey } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { OfficiantError } from '../errors.js';
 import { MANIFEST_FILE, manifestProblems, type BackupKey, type BackupManifest } from '../custody/backup-manifest.js';
 import type { LoadedBackup } from '../engine/ceremony-inputs.types.js';
+import { sha256Hex } from '../record/digest.js';
 import { formatPath } from '../script/parse.js';
 import type { InputFiles } from './input-files.types.js';
 import { inputProblem, loaded, readBytes, WHOLE_FILE, type InputProblem, type Loaded } from './problems.js';
-
-const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 export function loadBackup(files: InputFiles, dir: string, opts: { blobs: boolean }): Loaded<LoadedBackup> {
   const root = resolve(dir);
@@ -44,7 +43,7 @@ export function loadBackup(files: InputFiles, dir: string, opts: { blobs: boolea
       dir: root,
       bytes,
       manifest,
-      sha256: sha256(bytes),
+      sha256: sha256Hex(bytes),
       read: (rel: string) => {
         const path = resolve(root, rel);
         if (!path.startsWith(`${root}/`)) throw new OfficiantError('input.backup-invalid', `${rel}: outside the backup directory`);
@@ -59,8 +58,8 @@ function keyProblems(file: string, k: BackupKey, i: number): InputProblem[] {
   let spki: string;
   let certSpki: string;
   try {
-    spki = sha256(createPublicKey(k.public_key).export({ type: 'spki', format: 'der' }));
-    certSpki = k.certificate ? sha256(new X509Certificate(k.certificate).publicKey.export({ type: 'spki', format: 'der' })) : spki;
+    spki = sha256Hex(createPublicKey(k.public_key).export({ type: 'spki', format: 'der' }));
+    certSpki = k.certificate ? sha256Hex(new X509Certificate(k.certificate).publicKey.export({ type: 'spki', format: 'der' })) : spki;
   } catch {
     return [inputProblem('input.backup-invalid', file, formatPath(['keys', i, 'public_key']), `${file}: the public key or certificate of "${k.label}" cannot be read`)];
   }
@@ -76,7 +75,7 @@ function blobProblems(files: InputFiles, root: string, k: BackupKey, i: number):
   if (!files.exists(blob)) return [inputProblem('input.backup-invalid', blob, field, `the wrapped key ${k.blob_file} of "${k.label}" is missing from ${root}`)];
   const read = readBytes(files, blob, 'wrapped key');
   if (read.problem) return [{ ...read.problem, field }];
-  const actual = sha256(read.bytes);
+  const actual = sha256Hex(read.bytes);
   if (actual !== k.blob_sha256) {
     return [
       inputProblem(

@@ -4,23 +4,15 @@
 // backup set (outputs/), the roster copy it ran with and its sandbox. Every problem at once.
 import { join, resolve } from 'node:path';
 import type { LoadedBackup, LoadedRoster } from '../engine/ceremony-inputs.types.js';
-import { JOURNAL, REHEARSAL_POINTER, ROSTER_COPY, ROSTER_OUTPUT } from '../evidence/packet-files.js';
+import { JOURNAL, OUTPUTS_DIR, REHEARSAL_POINTER, ROSTER_COPY, ROSTER_OUTPUT } from '../evidence/packet-files.js';
 import type { Script } from '../script/schema.js';
 import { loadBackup } from './backup-set.js';
 import type { InputFiles } from './input-files.types.js';
-import { inputProblem, loaded, readJson, type InputProblem, type Loaded } from './problems.js';
+import { inputProblem, loaded, type InputProblem, type Loaded } from './problems.js';
 import { loadRoster } from './roster.js';
 import { needsBlobs } from './script.js';
 import { COMMAND_LINE } from './site.js';
-
-/** rehearsal.json in a rehearsal's output directory: where its sandbox is (the sandbox is outside the packet). */
-export interface RehearsalPointer {
-  sandbox: string;
-  /** The simulated people of this rehearsal (a sandbox can serve several rehearsals); default people.json. */
-  people?: string;
-  /** People answer at the keyboard (rehearse --interactive); resume asks them again. */
-  interactive?: boolean;
-}
+import { readRehearsalPointer, type RehearsalPointer } from './rehearsal-pointer.js';
 
 export interface RehearsalFlags {
   out: string;
@@ -53,7 +45,7 @@ export function planRehearsal(files: InputFiles, script: Script, flags: Rehearsa
   }
   let backup: LoadedBackup | undefined;
   if (flags.from) {
-    const loadedBackup = loadBackup(files, join(flags.from, 'outputs'), { blobs: needsBlobs(script) });
+    const loadedBackup = loadBackup(files, join(flags.from, OUTPUTS_DIR), { blobs: needsBlobs(script) });
     problems.push(...loadedBackup.problems);
     backup = loadedBackup.value;
   }
@@ -67,7 +59,7 @@ export function planRehearsal(files: InputFiles, script: Script, flags: Rehearsa
  * or with `from`, any rehearsal started with officers (the roster copy it ran with).
  */
 function rehearsalOfficers(files: InputFiles, dir: string, from: boolean, problems: InputProblem[]): RehearsalOfficersPlan | undefined {
-  const pointer = readPointer(files, dir, problems);
+  const pointer = readRehearsalPointer(files, dir, problems, (file) => inputProblem('input.not-a-ceremony', file, '(file)', `${resolve(dir)} is not a rehearsal output directory (no ${REHEARSAL_POINTER})`));
   const rosterFile = from ? join(dir, ROSTER_COPY) : join(dir, ROSTER_OUTPUT);
   if (!files.exists(rosterFile)) {
     problems.push(
@@ -75,7 +67,7 @@ function rehearsalOfficers(files: InputFiles, dir: string, from: boolean, proble
         'input.not-a-ceremony',
         rosterFile,
         from ? '--from' : '--officers',
-        from ? `${resolve(dir)} holds no ${ROSTER_COPY}: --from takes a rehearsal run with officers (rehearse … --officers)` : `${resolve(dir)} holds no outputs/roster.json: rehearse an enrollment (ceremonies/officer-enrollment.yaml) to the end first`,
+        from ? `${resolve(dir)} holds no ${ROSTER_COPY}: --from takes a rehearsal run with officers (rehearse … --officers)` : `${resolve(dir)} holds no ${ROSTER_OUTPUT}: rehearse an enrollment (ceremonies/officer-enrollment.yaml) to the end first`,
       ),
     );
     return undefined;
@@ -83,15 +75,4 @@ function rehearsalOfficers(files: InputFiles, dir: string, from: boolean, proble
   const roster = loadRoster(files, rosterFile, { production: false });
   problems.push(...roster.problems);
   return pointer && roster.value ? { dir, pointer, roster: roster.value } : undefined;
-}
-
-function readPointer(files: InputFiles, dir: string, problems: InputProblem[]): RehearsalPointer | undefined {
-  const file = join(dir, REHEARSAL_POINTER);
-  if (!files.exists(file)) {
-    problems.push(inputProblem('input.not-a-ceremony', file, '(file)', `${resolve(dir)} is not a rehearsal output directory (no ${REHEARSAL_POINTER})`));
-    return undefined;
-  }
-  const read = readJson<RehearsalPointer>(files, file, 'rehearsal pointer');
-  if (read.problem) problems.push(read.problem);
-  return read.value;
 }

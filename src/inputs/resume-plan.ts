@@ -4,20 +4,20 @@
 // to its sandbox, the roster copy (byte for byte the one it started with) and the backup set (where it was, or
 // where --backup says it is now, with the same manifest). The journal, not the files around it, says whether
 // this is a rehearsal. Every problem at once; a directory without a journal is the one problem.
-import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { isOfficiantError } from '../errors.js';
 import type { LoadedBackup, LoadedRoster } from '../engine/ceremony-inputs.types.js';
 import type { HsmSite } from '../engine/step-kind.types.js';
 import { JOURNAL, REHEARSAL_POINTER, ROSTER_COPY, SCRIPT_COPY, SITE_COPY } from '../evidence/packet-files.js';
 import { parseJournal, type JournalEntry } from '../record/journal.js';
+import { sha256Hex } from '../record/digest.js';
 import { startedEntry } from '../record/ledger.js';
 import { parseScript } from '../script/rules.js';
 import type { Script } from '../script/schema.js';
 import { loadBackup } from './backup-set.js';
 import type { InputFiles } from './input-files.types.js';
 import { inputProblem, loaded, readBytes, readJson, WHOLE_FILE, type InputProblem, type Loaded } from './problems.js';
-import type { RehearsalPointer } from './rehearsal-plan.js';
+import { readRehearsalPointer, type RehearsalPointer } from './rehearsal-pointer.js';
 import { loadRoster } from './roster.js';
 import { needsBlobs } from './script.js';
 
@@ -61,7 +61,7 @@ export function planResume(files: InputFiles, outDir: string, opts: { backup?: s
   }
 
   const rehearsal = startedEntry(entries)?.data.mode === 'rehearsal';
-  const pointer = rehearsal ? readPointer(files, out, problems) : undefined;
+  const pointer = rehearsal ? readRehearsalPointer(files, out, problems, (file) => inputProblem('env.sandbox-missing', file, WHOLE_FILE, `${out} is a rehearsal but ${REHEARSAL_POINTER} (where its sandbox is) is missing`)) : undefined;
   const piv = (first.piv ?? null) as { module: string; attestationRoots: string[] } | null;
   const roster = recordedRoster(files, out, first.roster as { file_sha256: string } | null | undefined, { production: !rehearsal, trustedRoots: piv?.attestationRoots ?? [] }, problems);
   const backup = script ? recordedBackup(files, first.backup as { dir: string; manifest_sha256: string } | null | undefined, opts.backup, needsBlobs(script), problems) : undefined;
@@ -89,23 +89,12 @@ function normalSite(x: HsmSite | null): string {
   return JSON.stringify(x ? { profile: x.profile, module: x.module, tokenLabel: x.tokenLabel, slot: x.slot ?? null } : null);
 }
 
-function readPointer(files: InputFiles, out: string, problems: InputProblem[]): RehearsalPointer | undefined {
-  const file = join(out, REHEARSAL_POINTER);
-  if (!files.exists(file)) {
-    problems.push(inputProblem('env.sandbox-missing', file, WHOLE_FILE, `${out} is a rehearsal but ${REHEARSAL_POINTER} (where its sandbox is) is missing`));
-    return undefined;
-  }
-  const read = readJson<RehearsalPointer>(files, file, 'rehearsal pointer');
-  if (read.problem) problems.push(read.problem);
-  return read.value;
-}
-
 function recordedRoster(files: InputFiles, out: string, recorded: { file_sha256: string } | null | undefined, opts: { production: boolean; trustedRoots: string[] }, problems: InputProblem[]): LoadedRoster | undefined {
   if (!recorded) return undefined;
   const file = join(out, ROSTER_COPY);
   const roster = loadRoster(files, file, opts);
   problems.push(...roster.problems);
-  if (roster.value && createHash('sha256').update(roster.value.bytes).digest('hex') !== recorded.file_sha256) {
+  if (roster.value && sha256Hex(roster.value.bytes) !== recorded.file_sha256) {
     problems.push(inputProblem('env.roster', file, WHOLE_FILE, `${file} differs from the roster the ceremony started with`));
   }
   return roster.value;

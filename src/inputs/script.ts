@@ -1,11 +1,11 @@
 // A ceremony script a person names: read, parsed and checked by the script rules, every problem located as
 // file:line:col path. Also what a script asks of the other inputs (officers' PIV tokens, wrapped keys), read
-// from the step kinds' `needs`.
+// from the step kinds' `needs` (script/step-needs.ts).
 import { formatProblem } from '../script/parse.js';
 import { parseScript } from '../script/rules.js';
-import type { Script } from '../script/schema.js';
+import type { Script, StepKind } from '../script/schema.js';
 import { scriptNeeds } from '../engine/needs.js';
-import { STEP_HANDLERS } from '../steps/index.js';
+import { STEP_NEEDS } from '../script/step-needs.js';
 import type { InputFiles } from './input-files.types.js';
 import { inputProblem, loaded, readBytes, type Loaded } from './problems.js';
 
@@ -28,12 +28,15 @@ export function loadScript(files: InputFiles, path: string): Loaded<LoadedScript
   return loaded({ script: check.script, text, warnings: check.warnings.map(formatProblem) }, []);
 }
 
+/** The ceremony language's table, not the step registry: reading inputs loads no step kind. */
+const needsOf = (kind: StepKind) => STEP_NEEDS[kind];
+
 /** Whether a script needs the wrapped keys of its backup (restore, re-share), not only the shares (verify). */
 export function needsBlobs(script: Script): boolean {
-  return scriptNeeds(script, STEP_HANDLERS).wrappedKeys;
+  return scriptNeeds(script, needsOf).wrappedKeys;
 }
 
 /** Whether a script works with officers' PIV tokens (check-in by token, enrollment, approvals, roster). */
 export function usesPiv(script: Script): boolean {
-  return scriptNeeds(script, STEP_HANDLERS).piv;
+  return scriptNeeds(script, needsOf).piv;
 }

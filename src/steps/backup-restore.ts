@@ -15,6 +15,7 @@ import type { KeyAlgorithm } from '../script/schema.js';
 import type { LoadedBackup } from '../engine/ceremony-inputs.types.js';
 import { combineShares, keyCheckValue } from '../custody/shares.js';
 import { p1363ToDer } from '../evidence/cms.js';
+import { RESTORE_OUTPUTS } from '../evidence/packet-files.js';
 import { confirmBackupOnPaper, confirmCertificates } from './shared/backup-confirmations.js';
 import { administrator, custodianPresent, openCustodianShare } from './shared/custodian-shares.js';
 import type { StepContext, StepHandler } from '../engine/step-kind.types.js';
@@ -200,10 +201,10 @@ export const backupRestore: StepHandler<'backup.restore'> = {
         },
       });
       const p = proof as { statement: string; signature: string; against: string };
-      await ctx.writeOutput(`outputs/restore/${k.label}.statement.json`, p.statement);
-      await ctx.writeOutput(`outputs/restore/${k.label}.statement.sig`, Buffer.from(p.signature, 'base64'));
-      if (k.certificate) await ctx.writeOutput(`outputs/restore/${k.label}.cert.pem`, k.certificate.endsWith('\n') ? k.certificate : `${k.certificate}\n`);
-      ctx.result(`Proof by ${k.label}`, `signed a statement naming this ceremony; the signature verifies with ${p.against} (openssl dgst -sha256 -verify: see outputs/restore/)`);
+      await ctx.writeOutput(`${RESTORE_OUTPUTS}/${k.label}.statement.json`, p.statement);
+      await ctx.writeOutput(`${RESTORE_OUTPUTS}/${k.label}.statement.sig`, Buffer.from(p.signature, 'base64'));
+      if (k.certificate) await ctx.writeOutput(`${RESTORE_OUTPUTS}/${k.label}.cert.pem`, k.certificate.endsWith('\n') ? k.certificate : `${k.certificate}\n`);
+      ctx.result(`Proof by ${k.label}`, `signed a statement naming this ceremony; the signature verifies with ${p.against} (openssl dgst -sha256 -verify: see ${RESTORE_OUTPUTS}/)`);
     }
   },
 };

@@ -2,7 +2,7 @@
 // script hash, the approved step's kind and exact parameters or the journal head, a fresh nonce), journals
 // it, and shows its SHA-256 and six words everyone reads aloud. Each checked-in officer of the role in turn
 // picks their token, says yes or no, and signs the statement with their PIN. Every approval is checked
-// (engine/quorum.ts: roster, revocation, role, duplicate, nonce, digest, signature) and journaled, accepted or
+// (custody/quorum.ts: roster, revocation, role, duplicate, nonce, digest, signature) and journaled, accepted or
 // refused; the step completes only when `threshold` distinct officers approved. A retry after a failure makes
 // a new statement with a new nonce: approvals of the old one no longer count.
 import { randomBytes } from 'node:crypto';

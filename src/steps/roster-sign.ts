@@ -3,7 +3,7 @@
 // (the 9c keys of the active officers). Signers: for a first roster, every officer it lists (each with the
 // token just enrolled); afterwards, `signing_policy.threshold` distinct active officers of the previous
 // roster's signing role who checked in by token. Each signer types their PIN once; the token signs both
-// documents. The result is verified as an auditor would (evidence/roster.ts) before it is written to
+// documents. The result is verified as an auditor would (custody/roster.ts) before it is written to
 // outputs/roster.json and outputs/keyring.json.
 import { OfficiantError } from '../errors.js';
 import type { JournalEntry } from '../record/journal.js';
@@ -19,9 +19,7 @@ import { enrolledOfficers, issuerCertificate } from './shared/enrolled-officers.
 import { deviceChoices, signWithPin } from './shared/piv-officer.js';
 import type { StepContext, StepHandler } from '../engine/step-kind.types.js';
 import { STEP_NEEDS } from '../script/step-needs.js';
-
-export const ROSTER_PATH = 'outputs/roster.json';
-export const KEYRING_PATH = 'outputs/keyring.json';
+import { KEYRING_OUTPUT, ROSTER_OUTPUT } from '../evidence/packet-files.js';
 
 /**
  * The officers of the next roster: the previous roster's, each revoked in this ceremony marked revoked (with
@@ -141,8 +139,8 @@ export const rosterSign: StepHandler<'roster.sign'> = {
     const file: RosterFile = { format: ROSTER_FILE_FORMAT, roster, keyring, previous: previous ? (JSON.parse(previous.bytes.toString('utf8')) as RosterFile) : null };
     const check = verifyRosterFile(file, { production: !ctx.rehearsal, trustedAttestationRoots: roots.map((r) => r.sha256) });
     if (!check.ok) throw new OfficiantError('ceremony.step-failed', `the new roster does not verify: ${check.problems.join('; ')}`);
-    await ctx.writeOutput(ROSTER_PATH, `${JSON.stringify(file, null, 2)}\n`);
-    await ctx.writeOutput(KEYRING_PATH, `${JSON.stringify(keyring, null, 2)}\n`);
+    await ctx.writeOutput(ROSTER_OUTPUT, `${JSON.stringify(file, null, 2)}\n`);
+    await ctx.writeOutput(KEYRING_OUTPUT, `${JSON.stringify(keyring, null, 2)}\n`);
     ctx.event('roster-signed', { version: body.version, roster_sha256: roster.payload_sha256, keyring_sha256: keyring.payload_sha256, officers: officers.length, signers: signers.map((s) => s.officer.id) });
     ctx.result('Roster version', `${body.version}${previous ? ` (replaces version ${previous.body.version}, ${previous.sha256})` : ' (first roster)'}`);
     ctx.result('Roster SHA-256', roster.payload_sha256);

@@ -3,7 +3,9 @@
 // the files, never from what a page or the manifest says about itself.
 import { JOURNAL, PACKET, SCRIPT_COPY as SCRIPT } from '../packet-files.js';
 import { completedSteps, inStep, isEvent, noScript, pageOf, pagesOf, personOf, startedSteps, type Ctx, type Finding } from './export-context.js';
-import { isObject, names, sha256Hex, str } from './read-packet.js';
+import { names } from './read-packet.js';
+import { isObject, str } from '../json-shape.js';
+import { sha256Hex } from '../../record/digest.js';
 import { RETENTION_UNKNOWN } from './retention.js';
 
 export function scriptFollowed(ctx: Ctx): Finding {

@@ -3,7 +3,8 @@ import type { JournalEntry } from '../../record/journal.js';
 import { JOURNAL } from '../packet-files.js';
 import { pageOf, type Ctx } from './export-context.js';
 import type { IndexRow } from './packet-index.types.js';
-import { isObject, names, str } from './read-packet.js';
+import { names } from './read-packet.js';
+import { isObject, str } from '../json-shape.js';
 
 /** One index row per journal entry: who, in which role, did what with what result, and the file that shows it. */
 export function indexRows(ctx: Ctx, ceremonyId: string, scriptId: string, verified: boolean): IndexRow[] {

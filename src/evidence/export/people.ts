@@ -2,7 +2,7 @@
 // else read from the `<name> (<role title>)` form the journal writes; 'system' for the system.
 import type { JournalEntry } from '../../record/journal.js';
 import type { Script } from '../../script/schema.js';
-import { isObject } from './read-packet.js';
+import { isObject } from '../json-shape.js';
 
 export interface Who {
   person: string;

@@ -4,20 +4,12 @@ import { parseJournal, type JournalEntry } from '../../record/journal.js';
 import { parseScript } from '../../script/rules.js';
 import type { Script } from '../../script/schema.js';
 import { SCRIPT_COPY as SCRIPT } from '../packet-files.js';
-
-export function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-export function str(x: unknown): string | undefined {
-  return typeof x === 'string' ? x : undefined;
-}
+import { isObject } from '../json-shape.js';
 
 export function names(x: unknown): string[] {
   return Array.isArray(x) ? x.filter((n): n is string => typeof n === 'string') : [];
 }
 
-export { sha256Hex } from '../../record/digest.js';
 
 /**
  * The journal's entries. A verified packet's journal parses whole; an unverified one may not, and is then read

@@ -61,6 +61,7 @@ export function kindText(ctx: PlanContext, step: Step): string {
 }
 
 /**
+ * Values people copy onto the plan at this step, each with the form to write it in: a line (values typed
  * at manual.confirm), the first and last 8 characters of a digest, or a whole SHA-256 as 32 pairs.
  */
 export function writeIns(ctx: PlanContext, step: Step): WriteIn[] {

@@ -41,16 +41,3 @@ export function lineOf(e: JournalEntry, ctx: Context): number {
   return i === -1 ? e.seq : i + 1;
 }
 
-export { sha256Hex } from '../../record/digest.js';
-
-export function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-export function str(x: unknown): string | undefined {
-  return typeof x === 'string' ? x : undefined;
-}
-
-export function short(hex: string | undefined): string {
-  return hex === undefined ? '(none)' : hex.length > 16 ? `${hex.slice(0, 16)}…` : hex;
-}

@@ -2,7 +2,9 @@
 // ceremony's HSM, and, when the auditor pins one (--trust: PEM or SHA-256 of the DER), the trusted one.
 // Without a pin the report carries the fingerprint to compare out of band.
 import { EVIDENCE_CERT_OP, EVIDENCE_CERT_PATH as EVIDENCE_CERT, JOURNAL } from '../packet-files.js';
-import { isObject, sha256Hex, short, str, type Context, type Group } from './check-context.js';
+import type { Context, Group } from './check-context.js';
+import { isObject, short, str } from '../json-shape.js';
+import { sha256Hex } from '../../record/digest.js';
 import { parseCertificate, pemCertificateDer } from './evidence-certificate.js';
 import type { PacketTrust } from './packet-report.types.js';
 

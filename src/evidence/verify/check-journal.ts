@@ -4,7 +4,8 @@
 import { isOfficiantError } from '../../errors.js';
 import { parseJournal, verifyChain, type JournalEntry } from '../../record/journal.js';
 import { JOURNAL, MANIFEST } from '../packet-files.js';
-import { isObject, lineOf, short, str, type Context, type Group } from './check-context.js';
+import { lineOf, type Context, type Group } from './check-context.js';
+import { isObject, short, str } from '../json-shape.js';
 
 export interface JournalRead {
   /** Entries to cross-check against (every well-formed line, in file order), even when the chain is broken. */

@@ -2,7 +2,9 @@
 // (nothing missing, nothing stray, nothing a ceremony does not write) with its size and SHA-256, and its claims
 // about the ceremony (id, script, mode, outcome, evidence certificate) are what the journal and the files say.
 import { EVIDENCE_CERT_PATH as EVIDENCE_CERT, MANIFEST, MANIFEST_SIG, PACKET_FORMAT as FORMAT } from '../packet-files.js';
-import { isObject, sha256Hex, type Context, type Group } from './check-context.js';
+import type { Context, Group } from './check-context.js';
+import { isObject } from '../json-shape.js';
+import { sha256Hex } from '../../record/digest.js';
 import { verifyDetachedCms } from './detached-cms.js';
 
 /** Every path a ceremony may write: the fixed files, its step pages and its outputs. */

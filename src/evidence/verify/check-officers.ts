@@ -7,7 +7,9 @@ import { formatProblem } from '../../script/parse.js';
 import { parseScript } from '../../script/rules.js';
 import { JOURNAL, ROSTER_COPY, ROSTER_OUTPUT, SCRIPT_COPY as SCRIPT } from '../packet-files.js';
 import { verifyCeremonyIdentity } from '../verify-approvals.js';
-import { isObject, sha256Hex, short, str, type Context, type Group } from './check-context.js';
+import type { Context, Group } from './check-context.js';
+import { isObject, short, str } from '../json-shape.js';
+import { sha256Hex } from '../../record/digest.js';
 import { pemCertificateDer } from './evidence-certificate.js';
 
 /** A roster file's JSON verified with verifyRosterFile; every problem and note is reported against `file`. */

@@ -1,8 +1,10 @@
 // outputs/: every file is what the last successful write recorded in the journal says (SHA-256 and size), every
 // recorded write is present, and nothing under outputs/ was written outside the journal.
 import type { JournalEntry } from '../../record/journal.js';
-import { JOURNAL } from '../packet-files.js';
-import { isObject, sha256Hex, short, str, type Context, type Group } from './check-context.js';
+import { JOURNAL, OUTPUTS_DIR } from '../packet-files.js';
+import type { Context, Group } from './check-context.js';
+import { isObject, short, str } from '../json-shape.js';
+import { sha256Hex } from '../../record/digest.js';
 
 export function checkOutputs(g: Group, ctx: Context): void {
   const { files, entries } = ctx;
@@ -22,7 +24,7 @@ export function checkOutputs(g: Group, ctx: Context): void {
     else if (sha256Hex(file) !== rec.sha256) g.fail(`${path}: SHA-256 ${short(sha256Hex(file))} is not the ${short(rec.sha256)} ${JOURNAL} recorded (line ${rec.line})`);
     else if (rec.bytes !== undefined && rec.bytes !== file.length) g.fail(`${path}: ${file.length} bytes, ${JOURNAL} recorded ${rec.bytes} (line ${rec.line})`);
   }
-  for (const path of [...files.keys()].filter((p) => p.startsWith('outputs/')).sort()) {
+  for (const path of [...files.keys()].filter((p) => p.startsWith(`${OUTPUTS_DIR}/`)).sort()) {
     if (!written.has(path)) g.fail(`${path}: not written by any operation recorded in ${JOURNAL}`);
   }
   if (g.problems.length === 0) g.note(`${written.size} output files match the SHA-256 recorded in ${JOURNAL}`);

@@ -4,7 +4,9 @@
 import type { JournalEntry } from '../../record/journal.js';
 import { effectState } from '../../record/ledger.js';
 import { JOURNAL, PACKET, SCRIPT_COPY as SCRIPT, stepPagePath } from '../packet-files.js';
-import { isObject, sha256Hex, short, str, type Context, type Group } from './check-context.js';
+import type { Context, Group } from './check-context.js';
+import { isObject, short, str } from '../json-shape.js';
+import { sha256Hex } from '../../record/digest.js';
 
 /** The page the journal records as a step's final one, as the runner chooses it (completed before aborted, signed first). */
 function recordedPage(entries: readonly JournalEntry[], stepId: string, path: string): { sha256?: string; signed: boolean; seq: number } | undefined {

@@ -2,7 +2,9 @@
 // of step ids; the step ids are what the page chain is checked against.
 import { parse as parseYaml } from 'yaml';
 import { JOURNAL, MANIFEST, SCRIPT_COPY as SCRIPT } from '../packet-files.js';
-import { isObject, sha256Hex, short, str, type Context, type Group } from './check-context.js';
+import type { Context, Group } from './check-context.js';
+import { isObject, short, str } from '../json-shape.js';
+import { sha256Hex } from '../../record/digest.js';
 
 export function checkScript(g: Group, ctx: Context): void {
   const script = ctx.files.get(SCRIPT);

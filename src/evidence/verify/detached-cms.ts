@@ -4,7 +4,7 @@ import { createHash, verify as cryptoVerify } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { EVIDENCE_CERT_PATH as EVIDENCE_CERT } from '../packet-files.js';
-import { short } from './check-context.js';
+import { short } from '../json-shape.js';
 import { toArrayBuffer, type EvidenceCert } from './evidence-certificate.js';
 
 const OID = {

@@ -4,11 +4,12 @@
 // get only commitments, ciphertexts and check values.
 import { X509Certificate, randomBytes } from 'node:crypto';
 import { OfficiantError } from '../../errors.js';
-import { MANIFEST_FILE, SHARE_FILE_FORMAT, sha256, shareFile, type BackupCustodian, type BackupManifest, type ShareFile } from '../../custody/backup-manifest.js';
+import { SHARE_FILE_FORMAT, sha256, shareFile, type BackupCustodian, type BackupManifest, type ShareFile } from '../../custody/backup-manifest.js';
 import type { Secret } from '../../engine/ports.js';
 import { shareCommitment, sealShare, splitSecret } from '../../custody/shares.js';
 import type { RosterOfficer } from '../../custody/roster.types.js';
 import type { StepContext } from '../../engine/step-kind.types.js';
+import { BACKUP_MANIFEST_OUTPUT, OUTPUTS_DIR } from '../../evidence/packet-files.js';
 
 /** A backup as its effect journals it: the manifest and every file of the set (base64), all public-safe. */
 export interface MadeBackup {
@@ -72,8 +73,8 @@ export async function sealShares(
 
 /** Writes the backup set (every file of the journaled record, then the manifest) under outputs/. */
 export async function writeBackupSet(ctx: StepContext, made: MadeBackup): Promise<void> {
-  for (const [rel, b64] of Object.entries(made.files)) await ctx.writeOutput(`outputs/${rel}`, Buffer.from(b64, 'base64'));
-  await ctx.writeOutput(`outputs/${MANIFEST_FILE}`, `${JSON.stringify(made.manifest, null, 2)}\n`);
+  for (const [rel, b64] of Object.entries(made.files)) await ctx.writeOutput(`${OUTPUTS_DIR}/${rel}`, Buffer.from(b64, 'base64'));
+  await ctx.writeOutput(BACKUP_MANIFEST_OUTPUT, `${JSON.stringify(made.manifest, null, 2)}\n`);
 }
 
 /** Parses a share file and checks it is custodian c's of this backup; problems name the custodian and file. */

@@ -7,6 +7,9 @@ import { OfficiantError } from '../../errors.js';
 import type { HsmSession } from '../../engine/ports.js';
 import type { JsonObject } from '../../record/journal.js';
 import type { GeneratedKey } from '../../engine/step-kind.types.js';
+import { pemToDer } from '../../custody/pem.js';
+
+export { pemToDer } from '../../custody/pem.js';
 
 /** A WebCrypto facade whose sign() runs in the HSM; everything else is node's WebCrypto (hashing only). */
 function hsmCrypto(session: HsmSession, key: { label: string; id: string }): Crypto {
@@ -43,9 +46,6 @@ export interface CertificateRecord extends JsonObject {
   notAfter: string;
   subject: string;
 }
-
-export { pemToDer } from '../../custody/pem.js';
-import { pemToDer } from '../../custody/pem.js';
 
 /** Colon-separated upper-case hex, in groups people can read aloud and compare. */
 export function fingerprintForPeople(hex: string): string {

@@ -13,7 +13,7 @@
 //  d. verifyPacket of a completed drill (in-memory copies of its files) fails, in its backup group with the exact
 //     problem, when a share file is changed or deleted, when outputs/backup/manifest.json differs from the journal,
 //     and when two receipts' signatures are swapped in a journal whose hash chain was recomputed.
-// Each exact message is the one the source builds (src/steps/backup-shares.ts, src/evidence/verify-backup.ts).
+// Each exact message is the one the source builds (src/steps/shared/custodian-shares.ts, src/evidence/verify-backup.ts).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

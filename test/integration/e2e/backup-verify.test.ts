@@ -21,7 +21,7 @@
 //     whose journal line 1 has another data.backup.kcv (hash chain recomputed, so the chain itself holds) fails
 //     verification in the officers group: the approval statement is not the one recomputed (differs at
 //     approve.backup.kcv), its three approvals are over a different statement, and the quorum is not met.
-// Each exact message is the one the source builds (src/steps/backup-verify.ts, src/steps/backup-shares.ts,
+// Each exact message is the one the source builds (src/steps/backup-verify.ts, src/steps/shared/custodian-shares.ts,
 // src/cli/compose.ts, src/evidence/verify-backup.ts, src/evidence/verify-approvals.ts).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';

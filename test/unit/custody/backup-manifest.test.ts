@@ -1,7 +1,7 @@
-// The pure backup module (engine/backup.ts) with real crypto: custodians resolved against a roster whose officers
+// The pure backup module (custody/backup-manifest.ts) with real crypto: custodians resolved against a roster whose officers
 // have real P-256 keys in 9a/9c/9d and certificates from an enrollment CA (test/helpers/roster-fixture.ts);
 // receipts signed with a custodian's 9a key and checked against the roster; manifest consistency; and the pure
-// path of a backup end to end with engine/shares.ts: split, seal to each custodian's 9d key as the roster
+// path of a backup end to end with custody/shares.ts: split, seal to each custodian's 9d key as the roster
 // certifies it, open with ECDH by that key, check commitments, combine and compare key check values.
 // (Shamir, commitments and sealing on their own are covered by shares.test.ts.)
 import { createPublicKey, diffieHellman, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
