@@ -1,7 +1,12 @@
 // A new pdfkit document as every renderer starts one: page size and margins from step-page.yaml, pages buffered
 // so headers and footers can count them, no default font (only the template's three fonts, registered here and
 // embedded, never a standard-14 font), PDF 1.7, and the bytes collected once doc.end() is called.
+// Each font file is parsed once per process (fontkit, the parser pdfkit itself uses) and the parsed font is
+// handed to every document: a ceremony renders a page per step with the same three fonts, and parsing and
+// shaping them anew for each page was a third of a rehearsal's time. pdfkit only reads the parsed font and
+// makes its own subset per document.
 import PDFDocument from 'pdfkit';
+import { create as parseFont, type Font } from 'fontkit';
 
 export type FontRole = 'regular' | 'bold' | 'mono';
 
@@ -25,8 +30,21 @@ export function createPdf(setup: PdfSetup, info: PDFKit.DocumentInfo, options: {
     info,
   });
   const bytes = collect(doc);
-  for (const role of ['regular', 'bold', 'mono'] as const) doc.registerFont(FONT[role], setup.fonts[role].data);
+  // pdfkit accepts a parsed fontkit font (anything with layout()); its type declarations list only file sources.
+  for (const role of ['regular', 'bold', 'mono'] as const) doc.registerFont(FONT[role], parsed(setup.fonts[role].data) as unknown as Buffer);
   return { doc, bytes };
+}
+
+const parsedFonts = new WeakMap<Buffer, Font>();
+
+/** The parsed font for these bytes, parsed on first use (page-template.ts hands out one Buffer per font file). */
+function parsed(data: Buffer): Font {
+  let font = parsedFonts.get(data);
+  if (!font) {
+    font = parseFont(data) as Font;
+    parsedFonts.set(data, font);
+  }
+  return font;
 }
 
 /** The bytes of a pdfkit document, once doc.end() has been called. */

@@ -98,6 +98,13 @@ describe('renderPrintedPlan on the flagship ceremony', () => {
     expect(readFileSync(file).toString('latin1')).not.toMatch(new RegExp(`/BaseFont\\s*/${STANDARD_14.source}`));
   });
 
+  it('renders the same bytes again in the same process (each font is parsed once and reused), apart from the dates', async () => {
+    const undated = (b: Buffer) => b.toString('latin1').replace(/\/(CreationDate|ModDate) \(D:[^)]*\)/g, '').replace(/\/ID \[[^\]]*\]/g, '');
+    const again = await renderFrom(script, flagshipSha, templateDir);
+    expect(undated(again)).toBe(undated(readFileSync(file)));
+    expect(undated(again)).toContain('/FontFile2');
+  });
+
   it('title page: ceremony, id, version, authority, description, SHA-256, and blanks for the day', () => {
     const first = text(file, 1);
     expect(first).toContain(script.title);
