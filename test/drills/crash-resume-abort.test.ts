@@ -3,35 +3,45 @@
 // the answers, the ceremony aborts), and the resume is killed before each of its journal writes; a second resume
 // must still end the ceremony aborted, with the aborted step's page, no open intent, the keys on the token and
 // a packet that verifies as aborted. The kill points are the journal writes of an uninterrupted aborting resume;
-// one past the last, the resume must run to its end (exit 1), so the list is complete.
+// one past the last, the resume must run to its end (exit 1), so the list is complete. The killed, refusing
+// rehearsal every drill starts from is made once and copied for each (output directory and sandbox).
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { officiant, type CliResult } from '../helpers/cli.js';
+import { verifyDir } from '../helpers/verify-dir.js';
 import { assertNoOpenIntent, createCrashDrill, DRILL_TIMEOUT, journalOf, sandboxOf, STEPS } from './crash-drill.js';
 
 const drill = createCrashDrill('officiant-crash-abort-');
 
-/** A rehearsal killed at its 3rd journal write whose witness now refuses, resumed (killed at `failpoint` if given). */
-async function abortingResume(out: string, failpoint?: string): Promise<{ crashed: number; resumed: CliResult }> {
+/** The rehearsal killed at its 3rd journal write, its witness now refusing: where every drill starts. */
+async function refusingStart(): Promise<string> {
+  const out = drill.dir('abort-start');
   const first = await drill.rehearse(out, 'journal.append#3');
   expect(first.signal, first.stderr).toBe('SIGKILL');
   const peopleFile = join(sandboxOf(out), 'people.json');
   writeFileSync(peopleFile, JSON.stringify({ ...JSON.parse(readFileSync(peopleFile, 'utf8')), confirm: false }));
+  return out;
+}
+
+/** A copy of the refusing start, resumed (killed at `failpoint` if given). */
+async function abortingResume(start: string, name: string, failpoint?: string): Promise<{ out: string; crashed: number; resumed: CliResult }> {
+  const out = drill.copyRehearsal(start, name);
   const crashed = journalOf(out).length;
   const resumed = await officiant(['resume', out], { env: failpoint ? { ...drill.env, OFFICIANT_FAILPOINT: failpoint } : drill.env });
-  return { crashed, resumed };
+  return { out, crashed, resumed };
 }
 
 // Collected before the tests are registered: the journal writes of a whole aborting resume are the kill points.
-const reference = drill.dir('abort-clean');
-const uninterrupted = await abortingResume(reference).catch((err: unknown) => ({ crashed: 0, resumed: { code: null, signal: null, stdout: '', stderr: String(err) } }));
-const writes = uninterrupted.resumed.code === 1 ? journalOf(reference).length - uninterrupted.crashed : 0;
+const failed = (err: unknown) => ({ out: '', crashed: 0, resumed: { code: null, signal: null, stdout: '', stderr: String(err) } as CliResult });
+const start = await refusingStart().catch(() => '');
+const uninterrupted = start ? await abortingResume(start, 'abort-clean').catch(failed) : failed('the rehearsal to start from was not killed at its 3rd journal write');
+const writes = uninterrupted.resumed.code === 1 ? journalOf(uninterrupted.out).length - uninterrupted.crashed : 0;
 
 describe('an aborting ceremony without a second crash', () => {
   it('ends aborted (exit 1) after more than ten journal writes of its resume', () => {
     expect(uninterrupted.resumed.code, uninterrupted.resumed.stderr).toBe(1);
-    expect(journalOf(reference).filter((e) => e.type === 'ceremony.aborted')).toHaveLength(1);
+    expect(journalOf(uninterrupted.out).filter((e) => e.type === 'ceremony.aborted')).toHaveLength(1);
     expect(writes).toBeGreaterThanOrEqual(10);
   });
 });
@@ -39,8 +49,7 @@ describe('an aborting ceremony without a second crash', () => {
 describe.concurrent('an aborting ceremony killed at every journal write still ends aborted, with its page and no open intent', () => {
   for (let n = 1; n <= writes; n++) {
     it(`journal.append#${n} of the resume`, async () => {
-      const out = drill.dir(`abort-${n}`);
-      const { resumed: crashed } = await abortingResume(out, `journal.append#${n}`);
+      const { out, resumed: crashed } = await abortingResume(start, `abort-${n}`, `journal.append#${n}`);
       expect(crashed.signal, `abort drill #${n}: the resume was not killed (exit ${crashed.code})\n${crashed.stderr}`).toBe('SIGKILL');
       const again = await officiant(['resume', out], { env: drill.env });
       expect(again.code, again.stderr).toBe(1);
@@ -51,15 +60,14 @@ describe.concurrent('an aborting ceremony killed at every journal write still en
       const index = STEPS.indexOf(String(aborted.step));
       expect(existsSync(join(out, 'steps', `${String(index + 1).padStart(2, '0')}-${aborted.step}.pdf`))).toBe(true);
       expect((await drill.privateKeysOnToken(out)).sort()).toEqual(['drill-key', 'officiant-evidence']);
-      const verified = await officiant(['verify', out], { env: drill.env });
-      expect(verified.code, `abort drill #${n} verify:\n${verified.stdout}`).toBe(0);
-      expect(verified.stdout).toContain('aborted');
+      const verified = verifyDir(out);
+      expect(verified.ok, `abort drill #${n} verify:\n${verified.failing}`).toBe(true);
+      expect(verified.groups.flatMap((g) => g.notes).join('\n')).toMatch(/journal\.jsonl: \d+ entries, aborted/);
       rmSync(out, { recursive: true, force: true });
     }, DRILL_TIMEOUT);
   }
   it(`journal.append#${writes + 1} of the resume: past the last journal write the resume ends aborted`, async () => {
-    const out = drill.dir(`abort-${writes + 1}`);
-    const { resumed } = await abortingResume(out, `journal.append#${writes + 1}`);
+    const { out, resumed } = await abortingResume(start, `abort-${writes + 1}`, `journal.append#${writes + 1}`);
     expect(resumed.signal, `the resume reaches journal.append more than ${writes} times`).toBe(null);
     expect(resumed.code, resumed.stderr).toBe(1);
     rmSync(out, { recursive: true, force: true });

@@ -28,6 +28,7 @@ import { PIV_DEFAULTS } from '../../src/engine/ports.js';
 import type { RosterBody, RosterFile } from '../../src/custody/roster.types.js';
 import { officiant, ROOT, type CliResult } from '../helpers/cli.js';
 import { SOFTHSM_MODULE } from '../helpers/softhsm.js';
+import { verifyDir } from '../helpers/verify-dir.js';
 
 const ENROLL = join(ROOT, 'test/fixtures/enroll-crash.yaml');
 const ENROLL_APPROVERS = join(ROOT, 'test/fixtures/enroll-drill.yaml');
@@ -241,8 +242,8 @@ describe('officer enrollment killed before and after each device operation, then
   async function enrollDrill(failpoint: string, expectSettled?: (entries: JournalEntry[], crashed: JournalEntry[]) => void): Promise<void> {
     const { out, resumed, crashed } = await crashAndResume(ENROLL, failpoint);
     expect(resumed.code, `${failpoint} resume:\n${resumed.stdout}\n${resumed.stderr}`).toBe(0);
-    const verified = await officiant(['verify', out], { env });
-    expect(verified.code, `${failpoint} verify:\n${verified.stdout}`).toBe(0);
+    const verified = verifyDir(out);
+    expect(verified.ok, `${failpoint} verify:\n${verified.failing}`).toBe(true);
     await assertEnrolled(out);
     expectSettled?.(journalOf(out), crashed);
     rmSync(out, { recursive: true, force: true });
@@ -293,15 +294,6 @@ describe('officer enrollment killed before and after each device operation, then
 // ---------------------------------------------------------------------------------------------------------
 // Approvals
 
-interface VerifyReport {
-  ok: boolean;
-  groups: Array<{ name: string; ok: boolean; problems: string[]; notes: string[] }>;
-}
-
-async function verifyReport(out: string): Promise<{ code: number | null; report: VerifyReport }> {
-  const r = await officiant(['verify', out, '--json'], { env });
-  return { code: r.code, report: JSON.parse(r.stdout) as VerifyReport };
-}
 
 function assertApproved(out: string): void {
   const entries = journalOf(out);
@@ -325,7 +317,7 @@ function assertApproved(out: string): void {
 describe('approvals killed before every token signature and inside the quorum steps, then resumed', () => {
   let officers: string;
   let honest: JournalEntry[];
-  /** The verdict of `officiant verify` on an uninterrupted run: a drill may fail no group that one passes. */
+  /** The verifier's verdict on an uninterrupted run: a drill may fail no group that one passes. */
   let honestFailing: string[];
 
   beforeAll(async () => {
@@ -337,20 +329,20 @@ describe('approvals killed before every token signature and inside the quorum st
     expect(r.code, r.stderr).toBe(0);
     assertApproved(out);
     honest = journalOf(out);
-    const { code, report } = await verifyReport(out);
+    const report = verifyDir(out);
     honestFailing = report.groups.filter((g) => !g.ok).map((g) => g.name);
     // approval-drill.yaml has no HSM, hence no evidence key: its packet is unsigned, and verify says so (see
     // the report). Everything else, the recomputed check-ins and approvals included, must hold.
     expect(honestFailing.filter((g) => !['manifest', 'pdf signatures', 'evidence key'].includes(g))).toEqual([]);
-    expect(code).toBe(honestFailing.length === 0 ? 0 : 1);
+    expect(report.ok).toBe(honestFailing.length === 0);
   });
 
   async function approvalDrill(failpoint: string): Promise<void> {
     const { out, resumed } = await crashAndResume(APPROVALS, failpoint, ['--officers', officers]);
     expect(resumed.code, `${failpoint} resume:\n${resumed.stdout}\n${resumed.stderr}`).toBe(0);
-    const { code, report } = await verifyReport(out);
-    expect(report.groups.filter((g) => !g.ok).map((g) => g.name), `${failpoint} verify: ${JSON.stringify(report.groups.filter((g) => !g.ok))}`).toEqual(honestFailing);
-    expect(code).toBe(honestFailing.length === 0 ? 0 : 1);
+    const report = verifyDir(out);
+    expect(report.groups.filter((g) => !g.ok).map((g) => g.name), `${failpoint} verify: ${report.failing}`).toEqual(honestFailing);
+    expect(report.ok).toBe(honestFailing.length === 0);
     const notes = report.groups.find((g) => g.name === 'officers')!.notes;
     for (const { id, threshold } of QUORUM_STEPS) expect(notes.some((n) => n.includes(`${id}: ${threshold}/${threshold} crypto officer approvals verified`)), id).toBe(true);
     assertApproved(out);
