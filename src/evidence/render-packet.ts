@@ -6,12 +6,10 @@
 // merged with pdf-lib. With a PdfSignature the merged file carries one embedded detached CMS signature
 // (adbe.pkcs7.detached, made by detachedCms in the HSM) over all of it; without one it is returned unsigned.
 // The same document and templates give the same unsigned bytes.
-import { PDFDocument as PdfLibDocument } from 'pdf-lib';
 import type { PacketDocument } from './packet.types.js';
 import { drawAppendix } from './packet/appendix.js';
 import { drawContents } from './packet/contents.js';
 import { drawCover } from './packet/cover.js';
-import { appendParts, loadStepRecord, sealPacket } from './packet/merge.js';
 import { renderPart, type RenderedPart } from './packet/packet-part.js';
 import type { PacketTemplates } from './packet/packet-template.js';
 import { firstValidDate } from './pdf/format.js';
@@ -22,6 +20,8 @@ export { loadPacketTemplate, loadPacketTemplates, type PacketTemplate, type Pack
 
 export async function renderPacket(doc: PacketDocument, options: { templates: PacketTemplates; signature?: PdfSignature }): Promise<Buffer> {
   const { templates } = options;
+  // pdf-lib and the merge are loaded when a packet is made (at the seal), not by every command that loads this module.
+  const [{ PDFDocument: PdfLibDocument }, { appendParts, loadStepRecord, sealPacket }] = await Promise.all([import('pdf-lib'), import('./packet/merge.js')]);
   const created = firstValidDate(doc.endedAt, doc.startedAt);
   const records = await Promise.all(doc.steps.map((s) => (s.page ? loadStepRecord(s) : undefined)));
   const recordPages = records.map((r) => r?.getPageCount() ?? 0);
