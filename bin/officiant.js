@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Thin launcher: the compiled CLI lives in dist/ (built by `npm ci` through the prepare script).
-import('../dist/cli/main.js').catch((err) => {
-  if (err && err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('dist/cli/main.js')) {
+// Thin launcher: the CLI is compiled into dist/ and packed into dist/bundle/ (both by `npm run build`, which
+// `npm ci` runs through the prepare script).
+import('../dist/bundle/main.js').catch((err) => {
+  if (err && err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('dist/bundle/main.js')) {
     process.stderr.write('officiant: not built yet; run `npm ci` (or `npm run build`) in the checkout\n');
     process.exit(3);
   }

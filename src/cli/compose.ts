@@ -3,8 +3,8 @@
 // compose/input-files.ts, the prompters in compose/prompter.ts, and each command's composition in compose/.
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { OfficiantError } from '../errors.js';
+import { PROJECT_ROOT } from './paths.js';
 import type { Script } from '../script/schema.js';
 import type { CeremonyDeps, LoadedBackup, LoadedRoster, PivSite } from '../engine/runner.js';
 import { Pkcs11PivReader } from '../adapters/piv/pkcs11-piv-reader.js';
@@ -23,7 +23,7 @@ import { STEP_HANDLERS } from '../steps/index.js';
 
 export { loadBackup, loadRoster, loadScript, readInput } from './compose/input-files.js';
 
-export const TEMPLATE_DIR = fileURLToPath(new URL('../../templates', import.meta.url));
+export const TEMPLATE_DIR = join(PROJECT_ROOT, 'templates');
 export const templateReader = new FsTemplateReader();
 export const VERSION = '0.1.0';
 

@@ -21,7 +21,7 @@ export { loadPacketTemplate, loadPacketTemplates, type PacketTemplate, type Pack
 export async function renderPacket(doc: PacketDocument, options: { templates: PacketTemplates; signature?: PdfSignature }): Promise<Buffer> {
   const { templates } = options;
   // pdf-lib and the merge are loaded when a packet is made (at the seal), not by every command that loads this module.
-  const [{ PDFDocument: PdfLibDocument }, { appendParts, loadStepRecord, sealPacket }] = await Promise.all([import('pdf-lib'), import('./packet/merge.js')]);
+  const { PdfLibDocument, appendParts, loadStepRecord, sealPacket } = await import('./packet/merge.js');
   const created = firstValidDate(doc.endedAt, doc.startedAt);
   const records = await Promise.all(doc.steps.map((s) => (s.page ? loadStepRecord(s) : undefined)));
   const recordPages = records.map((r) => r?.getPageCount() ?? 0);

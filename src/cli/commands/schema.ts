@@ -1,13 +1,14 @@
 // officiant schema [--write]: prints (or writes into the checkout) the JSON Schema of ceremony scripts.
 import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { OfficiantError } from '../../errors.js';
 import { JSON_SCHEMA_PATH, scriptJsonSchema } from '../../script/json-schema.js';
+import { PROJECT_ROOT } from '../paths.js';
 
 export function schemaCommand(opts: { write?: boolean }, print: (l: string) => void): number {
   const text = scriptJsonSchema();
   if (opts.write) {
-    const path = fileURLToPath(new URL(`../../../${JSON_SCHEMA_PATH}`, import.meta.url));
+    const path = join(PROJECT_ROOT, JSON_SCHEMA_PATH);
     try {
       writeFileSync(path, text);
     } catch (err) {

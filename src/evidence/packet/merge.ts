@@ -9,6 +9,8 @@ import { detachedCms } from '../cms.js';
 import type { PacketStep } from '../packet.types.js';
 import type { PdfSignature } from '../sign-pdf.js';
 
+export { PdfLibDocument };
+
 // Room for the CMS: certificate (~600 bytes) + attributes + ECDSA signature, hex-encoded in the PDF.
 const SIGNATURE_LENGTH = 8192;
 

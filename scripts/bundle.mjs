@@ -1,0 +1,28 @@
+// Packs the compiled CLI (dist/, from tsc) into a few files under dist/bundle/ that bin/officiant.js starts.
+// Why: each officiant process spent about half of a short rehearsal resolving, reading and linking some 600
+// small modules; from the bundle it starts in less (measure with `node scripts/bench-start.mjs`). Commands
+// stay lazily loaded (code splitting), so `officiant --help` still loads no PKCS#11 or PDF code.
+// Left outside the bundle and loaded from node_modules as before: the PKCS#11 binding (a native addon),
+// pdfkit (it reads its own data files) and fontkit (pdfkit's font parser; evidence/pdf hands pdfkit fonts
+// parsed by the same instance).
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const outdir = `${root}dist/bundle`;
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  entryPoints: { main: `${root}dist/cli/main.js` },
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  external: ['pkcs11js', 'graphene-pk11', 'pdfkit', 'fontkit'],
+  // Bundled CommonJS packages call require() for Node's own modules; an ES module has none of its own.
+  banner: { js: "import { createRequire as __officiantRequire } from 'node:module'; const require = __officiantRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
