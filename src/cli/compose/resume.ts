@@ -25,10 +25,10 @@ export async function composeResume(outDir: string, flags: { answers?: string; b
     const sandbox = SoftHsmSandbox.open(pointer.sandbox);
     sandbox.activate();
     enableFailpoints();
-    prompter = pointer.interactive ? keyboardPrompter(plan.script) : scriptedPrompter(sandbox.loadPeople<Answers>(pointer.people), print);
+    prompter = pointer.interactive ? await keyboardPrompter(plan.script) : scriptedPrompter(sandbox.loadPeople<Answers>(pointer.people), print);
     if (plan.piv) fleet = SimulatedPivFleet.open(sandbox.dir);
   } else {
-    prompter = prompterFor(plan.script, flags.answers, print).prompter;
+    prompter = (await prompterFor(plan.script, flags.answers, print)).prompter;
   }
   const { script, text, site, rehearsal, roster, backup, out } = plan;
   const deps = ceremonyDeps({ script, text, site, rehearsal, prompter, out, roster, piv: plan.piv ? pivSite(plan.piv, fleet) : undefined, backup });

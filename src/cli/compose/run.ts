@@ -30,7 +30,7 @@ export async function composeRun(file: string, flags: RunFlags, print: (l: strin
   const { hsm: site, piv } = orThrow(loadSite(inputFiles, script, flags));
   const roster = flags.roster ? orThrow(loadPinnedRoster(inputFiles, flags.roster, { siteFile: flags.site, piv })) : undefined;
   await checkTemplates();
-  const { prompter, problems } = prompterFor(script, flags.answers, print);
+  const { prompter, problems } = await prompterFor(script, flags.answers, print);
   const out = flags.out ?? defaultOut(script);
   const backup = flags.backup ? loadBackup(flags.backup, { blobs: needsBlobs(script) }) : undefined;
   const deps = ceremonyDeps({ script, text, site, rehearsal: false, prompter, out, roster, piv: piv ? pivSite(piv) : undefined, backup });
