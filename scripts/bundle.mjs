@@ -2,9 +2,9 @@
 // Why: each officiant process spent about half of a short rehearsal resolving, reading and linking some 600
 // small modules; from the bundle it starts in less (measure with `node scripts/bench-start.mjs`). Commands
 // stay lazily loaded (code splitting), so `officiant --help` still loads no PKCS#11 or PDF code.
-// Left outside the bundle and loaded from node_modules as before: the PKCS#11 binding (a native addon),
-// pdfkit (it reads its own data files) and fontkit (pdfkit's font parser; evidence/pdf hands pdfkit fonts
-// parsed by the same instance).
+// Left outside the bundle and loaded from node_modules as before: the PKCS#11 binding (graphene-pk11 and its
+// native addon pkcs11js), pdfkit (it reads its own data files) and fontkit (pdfkit's font parser;
+// evidence/pdf hands pdfkit fonts parsed by the same instance).
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
