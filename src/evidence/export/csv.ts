@@ -1,14 +1,22 @@
 // The export's CSV files: RFC 4180 (header row, CRLF after every record, fields holding a comma, quote, CR or
-// LF quoted with "" inside), one row per index row or compliance row.
+// LF quoted with "" inside), one row per index row or compliance row. Text typed by people (names, reasons,
+// recorded values) reaches these cells, and a spreadsheet runs a cell that starts with =, +, -, @, tab or CR as
+// a formula (=HYPERLINK(...) sends a click elsewhere): such a text cell is written with a leading apostrophe,
+// quoted, so it opens as the text it was (OWASP's advice on CSV injection).
 import type { ComplianceRow, IndexRow } from './packet-index.types.js';
 
 type Cell = string | number | boolean | null;
 
+/** What a spreadsheet would start to read as a formula. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 /** RFC 4180: a header row, CRLF after every record, fields with a comma, quote, CR or LF quoted ("" inside). */
 export function toCsv(header: readonly string[], rows: readonly (readonly Cell[])[]): string {
   const field = (v: Cell) => {
-    const s = v === null ? '' : String(v);
-    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+    if (v === null) return '';
+    if (typeof v !== 'string') return String(v); // numbers and booleans are ours, never a formula
+    if (FORMULA_START.test(v)) return `"'${v.replace(/"/g, '""')}"`;
+    return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
   };
   return [header, ...rows].map((r) => `${r.map(field).join(',')}\r\n`).join('');
 }

@@ -390,3 +390,42 @@ describe('CSV', () => {
     expect(parseCsv(csv)).toEqual([['h1', 'h2'], [value, '1']]);
   });
 });
+
+describe('names typed as formulas', () => {
+  // People type their names at check-in; a name a spreadsheet would run must open as the text typed. The
+  // rehearsal is stopped before its check-in, its simulated people renamed, and resumed; the export's CSVs are
+  // then read with Python's csv module, as a spreadsheet's import reads them.
+  const FORMULAS = ['=HYPERLINK("http://attacker.example/?q=1","Carol")', '@SUM(1+1)*cmd', '+1+1', '-1+1'];
+
+  it('the CSVs carry each name with a leading apostrophe where it starts a cell: text, never a formula', async () => {
+    const typed = join(base, 'typed');
+    const killed = await officiant(['rehearse', SCRIPT, '--out', typed], { env: { ...env, OFFICIANT_FAILPOINT: 'journal.append#2' } });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    const sandbox = (JSON.parse(readFileSync(join(typed, 'rehearsal.json'), 'utf8')) as { sandbox: string }).sandbox;
+    const peopleFile = join(sandbox, 'people.json');
+    const people = JSON.parse(readFileSync(peopleFile, 'utf8')) as { people: Record<string, string[]>; secrets: Record<string, unknown> };
+    let next = 0;
+    const renamed: Record<string, string> = {};
+    for (const names of Object.values(people.people)) names.forEach((n, i) => (renamed[n] = names[i] = FORMULAS[next++ % FORMULAS.length]));
+    people.secrets = Object.fromEntries(Object.entries(people.secrets).map(([n, s]) => [renamed[n] ?? n, s]));
+    writeFileSync(peopleFile, JSON.stringify(people));
+    const resumed = await officiant(['resume', typed], { env });
+    expect(resumed.code, resumed.stderr).toBe(0);
+
+    const out = join(base, 'out-typed', 'typed.zip');
+    mkdirSync(dirname(out));
+    const r = await exportCli(typed, '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    const files = extract(out);
+    for (const name of ['index.csv', 'compliance.csv']) {
+      const csv = files.get(name)?.toString('utf8') ?? '';
+      const read = spawnSync('python3', ['-c', 'import csv,sys,json; print(json.dumps(list(csv.reader(sys.stdin))))'], { input: csv, encoding: 'utf8' });
+      expect(read.status, read.stderr).toBe(0);
+      const cells = (JSON.parse(read.stdout) as string[][]).flat();
+      expect(cells.filter((c) => /^[=+\-@\t\r]/.test(c)), name).toEqual([]);
+      if (name !== 'index.csv') continue;
+      for (const f of FORMULAS) expect(cells.some((c) => c.includes(f)), `${f} is in index.csv`).toBe(true);
+      for (const f of FORMULAS.slice(0, 3)) expect(cells, `${f} as the person of an entry`).toContain(`'${f}`);
+    }
+  });
+});

@@ -10,12 +10,54 @@ describe('toCsv', () => {
     ['quote', 'say "yes"', '"say ""yes"""'],
     ['CR', 'a\rb', '"a\rb"'],
     ['LF', 'a\nb', '"a\nb"'],
-    ['leading equals sign, kept as written', '=1+1', '=1+1'],
+    ['equals sign: a formula, opened as text', '=1+1', `"'=1+1"`],
+    ['plus sign', '+1+1', `"'+1+1"`],
+    ['minus sign', '-2+3', `"'-2+3"`],
+    ['at sign', '@SUM(A1:A9)', `"'@SUM(A1:A9)"`],
+    ['tab', '\t=1', `"'\t=1"`],
+    ['carriage return', '\r=1', `"'\r=1"`],
+    ['a formula with quotes and commas', '=HYPERLINK("http://x.example/?a,b","open")', `"'=HYPERLINK(""http://x.example/?a,b"",""open"")"`],
+    ['an equals sign inside the text', 'a=b', 'a=b'],
+    ['a negative number (ours, not typed)', -3, '-3'],
     ['null', null, ''],
     ['number', 7, '7'],
     ['boolean', false, 'false'],
   ])('%s', (_what, value, field) => {
     expect(toCsv(['h'], [[value]])).toBe(`h\r\n${field}\r\n`);
+  });
+});
+
+/** Cells as a spreadsheet reads an RFC 4180 file: quoted fields unquoted, "" as one quote. */
+function spreadsheetCells(csv: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < csv.length; i++) {
+    const c = csv[i];
+    if (quoted) {
+      if (c === '"' && csv[i + 1] === '"') (cell += '"'), i++;
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') row.push(cell), (cell = '');
+    else if (c === '\r' && csv[i + 1] === '\n') row.push(cell), rows.push(row), (row = []), (cell = ''), i++;
+    else cell += c;
+  }
+  return rows;
+}
+
+describe('a spreadsheet opening the CSV', () => {
+  const typed = ['=HYPERLINK("http://attacker.example","Carol")', '@SUM(1+1)*cmd|\' /C calc\'!A0', '+1+1', '-1+1', '\t=1+1', '\r=1+1', 'Carol Officer', 'x,=1+1'];
+  it('reads every typed text back as text, never as a formula, and nothing is lost', () => {
+    const rows = spreadsheetCells(toCsv(['name', 'seq'], typed.map((t, i) => [t, i])));
+    expect(rows).toHaveLength(typed.length + 1);
+    rows.slice(1).forEach((cells, i) => {
+      expect(cells).toHaveLength(2);
+      expect(cells[0]).not.toMatch(/^[=+\-@\t\r]/);
+      expect(cells[0].replace(/^'(?=[=+\-@\t\r])/, '')).toBe(typed[i]);
+      expect(cells[1]).toBe(String(i));
+    });
   });
 });
 
