@@ -4,7 +4,7 @@
 // `officiant --help` does not load PKCS#11 or PDF code.
 import { Command } from 'commander';
 import { exitCodeFor, OfficiantError } from '../errors.js';
-import { HINTS } from './messages.js';
+import { HINTS, shownDetails } from './messages.js';
 
 const print = (l: string) => process.stdout.write(`${l}\n`);
 
@@ -144,7 +144,7 @@ async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof OfficiantError) {
       process.stderr.write(`officiant: ${err.message}\n`);
-      for (const d of err.details) process.stderr.write(`${d}\n`);
+      for (const d of shownDetails(err.details)) process.stderr.write(`${d}\n`);
       const hint = HINTS[err.code];
       if (hint) process.stderr.write(`hint: ${hint}\n`);
       return exitCodeFor(err);

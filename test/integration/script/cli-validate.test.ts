@@ -137,4 +137,26 @@ steps:
     expect(r.stdout).toBe('');
     expect(r.code).toBe(2);
   });
+
+  it('a script with 20,000 problems: the first 50, then how many more, exit 2', async () => {
+    const steps = Array.from({ length: 20_000 }, (_, i) => `  - { id: s${i}, kind: nope.kind, title: T, instructions: I, perform: a }`);
+    const file = scriptFile('many.yaml', ['id: many', 'title: Many', 'version: 1', 'authority: release', 'site: { hsm: h }', 'roles:', '  a: { title: A, people: 1 }', 'steps:', ...steps, ''].join('\n'));
+    const r = await officiant(['validate', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe(`officiant: ${file}: 20000 problem(s)`);
+    expect(problemLines(r.stderr, file)).toHaveLength(50);
+    expect(r.stderr).toContain('… and 19950 more (the first 50 are shown; fix them and check again)');
+    expect(r.stderr).not.toMatch(STACK_FRAME);
+  });
+
+  it.each([
+    ['a flow sequence nested 100,000 deep', (n: number) => `id: [${'['.repeat(n)}${']'.repeat(n)}]\n`],
+    ['a block mapping nested 3,000 deep', (n: number) => Array.from({ length: Math.min(n, 3000) }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n') + ' x\n'],
+  ])('%s: bad input (exit 2), no crash and no stack trace', async (_what, text) => {
+    const file = scriptFile('deep.yaml', text(100_000));
+    const r = await officiant(['validate', file]);
+    expect(r.code, r.stderr.slice(0, 500)).toBe(2);
+    expect(r.stderr).not.toContain('internal error');
+    expect(r.stderr).not.toMatch(STACK_FRAME);
+  });
 });
