@@ -28,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
   program
     .command('validate')
     .argument('<script>', 'ceremony script (YAML)')
-    .description('check a ceremony script; every problem as file:line:col path: message')
+    .description('check a ceremony script; every problem as file:line:col path: message (the first 50, then a count)')
     .action(async (script: string) => {
       const { validateCommand } = await import('./commands/validate.js');
       code = validateCommand(script, print);

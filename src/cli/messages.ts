@@ -45,13 +45,13 @@ export function summaryLines(result: RunResult, out: string): string[] {
   ];
 }
 
-/** At most this many problems are printed; the rest are counted. */
+/** At most this many lines of an error's details are printed; the rest are counted. */
 export const SHOWN_PROBLEMS = 50;
 
-/** The details of an error as printed: the first SHOWN_PROBLEMS, then how many more there are. */
+/** The details of an error as printed: the first SHOWN_PROBLEMS lines, then how many more there are. */
 export function shownDetails(details: readonly string[]): string[] {
   if (details.length <= SHOWN_PROBLEMS) return [...details];
-  return [...details.slice(0, SHOWN_PROBLEMS), `… and ${details.length - SHOWN_PROBLEMS} more (the first ${SHOWN_PROBLEMS} are shown; fix them and check again)`];
+  return [...details.slice(0, SHOWN_PROBLEMS), `… and ${details.length - SHOWN_PROBLEMS} more not shown`];
 }
 
 export const pausedLine = (out: string) => `Paused; what is recorded is kept. To continue: officiant resume ${resolve(out)}`;

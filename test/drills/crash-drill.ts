@@ -123,7 +123,10 @@ export function createCrashDrill(prefix: string) {
    */
   function copyRehearsal(from: string, name: string): string {
     const out = dir(name);
-    cpSync(from, out, { recursive: true });
+    // The lock the killed process left names its pid; every copy would name that one pid, and a new process
+    // given it later would make a resume refuse. The copy drops it: the drills still meet a killed process's
+    // lock at every second resume, and the other shards at every resume.
+    cpSync(from, out, { recursive: true, filter: (src) => !src.endsWith('.officiant.lock') });
     const sandbox = mkdtempSync(join(env.OFFICIANT_SANDBOX_ROOT!, 'sandbox-'));
     cpSync(sandboxOf(from), sandbox, { recursive: true });
     const conf = join(sandbox, 'softhsm2.conf');

@@ -7,7 +7,7 @@
 //  (b) right after the backup.split result is journaled, before any file of the backup set is written;
 //  (c) after the 2nd custodian's share-receipt, before the 3rd custodian's token is used;
 //  (d) just before the 5th (last) receipt is journaled (custodian 5 opened and signed; the record was lost).
-// Proved after each: resume and verify exit 0 (verify rechecks the backup and every receipt); the journal holds
+// Proved after each: resume exits 0 and the packet verifies (the verifier rechecks the backup and every receipt); the journal holds
 // exactly one successful backup.split result, and the manifest, blobs and share files on disk are byte for
 // byte the ones it recorded; for (b), (c), (d) that result is the one journaled before the crash (same KCV,
 // same share-file SHA-256s: nothing regenerated); for (a) the interrupted attempt is closed as failed and one

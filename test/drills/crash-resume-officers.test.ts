@@ -5,7 +5,7 @@
 // writes around the officer's roster entry; an approval drill (test/fixtures/approval-drill.yaml, officers
 // from a finished enrollment rehearsal) is killed before every token signature and at journal writes inside
 // its quorum steps. Then `officiant resume` must finish the ceremony.
-// Enrollment checks: resume and verify exit 0; the journal's chain holds and every intent has a result; the
+// Enrollment checks: resume exits 0 and the packet verifies; the journal's chain holds and every intent has a result; the
 // interrupted operation was reconciled as the device says (taken effect: not repeated; not taken effect:
 // performed after the check); each piv.enroll step completed once; the roster lists each officer and each
 // device once; each officer's 9a/9c certificate, attestation and spki_sha256 carry the public key the device

@@ -1,4 +1,5 @@
-// officiant validate <script>: every problem at once, one line each, file:line:col path: message.
+// officiant validate <script>: every problem at once, one line each, file:line:col path: message (the CLI
+// prints the first 50, then how many more).
 // officiant plan <script> [--pdf <file>]: the numbered plan as text, and optionally as the printed plan (PDF).
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';

@@ -14,9 +14,12 @@ const FORMULA_START = /^[=+\-@\t\r]/;
 export function toCsv(header: readonly string[], rows: readonly (readonly Cell[])[]): string {
   const field = (v: Cell) => {
     if (v === null) return '';
-    if (typeof v !== 'string') return String(v); // numbers and booleans are ours, never a formula
-    if (FORMULA_START.test(v)) return `"'${v.replace(/"/g, '""')}"`;
-    return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+    // Numbers and booleans are ours, never a formula. Anything else is treated as text, whatever its type:
+    // journal fields are not type-checked at run time, and an unverified packet may put anything there.
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    const s = String(v);
+    if (FORMULA_START.test(s)) return `"'${s.replace(/"/g, '""')}"`;
+    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   return [header, ...rows].map((r) => `${r.map(field).join(',')}\r\n`).join('');
 }

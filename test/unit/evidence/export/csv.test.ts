@@ -47,6 +47,14 @@ function spreadsheetCells(csv: string): string[][] {
   return rows;
 }
 
+describe('values that are not what the types say', () => {
+  // Journal fields are not type-checked at run time: an unverified packet may hold an array where a name goes.
+  it('an array holding a formula is written as text, quoted, with its comma inside the cell', () => {
+    const odd = ['=HYPERLINK("http://x.example","x")', 'b'] as unknown as string;
+    expect(toCsv(['h', 'n'], [[odd, 1]])).toBe(`h,n\r\n"'=HYPERLINK(""http://x.example"",""x""),b",1\r\n`);
+  });
+});
+
 describe('a spreadsheet opening the CSV', () => {
   const typed = ['=HYPERLINK("http://attacker.example","Carol")', '@SUM(1+1)*cmd|\' /C calc\'!A0', '+1+1', '-1+1', '\t=1+1', '\r=1+1', 'Carol Officer', 'x,=1+1'];
   it('reads every typed text back as text, never as a formula, and nothing is lost', () => {
