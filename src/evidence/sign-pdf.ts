@@ -16,9 +16,10 @@ export interface PdfSignature {
 }
 
 // Room for the CMS: certificate (~600 bytes) + attributes + ECDSA signature, hex-encoded in the PDF.
-const SIGNATURE_LENGTH = 8192;
+export const SIGNATURE_LENGTH = 8192;
 
-class HsmCmsSigner extends Signer {
+/** The @signpdf signer of every evidence PDF (step pages and the packet): a detached CMS made in the HSM. */
+export class HsmCmsSigner extends Signer {
   constructor(private readonly signature: PdfSignature) {
     super();
   }

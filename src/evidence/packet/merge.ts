@@ -3,26 +3,11 @@
 // HSM) over the whole file.
 import { pdflibAddPlaceholder } from '@signpdf/placeholder-pdf-lib';
 import { SignPdf } from '@signpdf/signpdf';
-import { Signer } from '@signpdf/utils';
 import { PDFArray, PDFDict, PDFDocument as PdfLibDocument, PDFName } from 'pdf-lib';
-import { detachedCms } from '../cms.js';
 import type { PacketStep } from '../packet.types.js';
-import type { PdfSignature } from '../sign-pdf.js';
+import { HsmCmsSigner, SIGNATURE_LENGTH, type PdfSignature } from '../sign-pdf.js';
 
 export { PdfLibDocument };
-
-// Room for the CMS: certificate (~600 bytes) + attributes + ECDSA signature, hex-encoded in the PDF.
-const SIGNATURE_LENGTH = 8192;
-
-class PacketSigner extends Signer {
-  constructor(private readonly signature: PdfSignature) {
-    super();
-  }
-
-  async sign(content: Buffer): Promise<Buffer> {
-    return detachedCms(content, this.signature.key, this.signature.signingTime);
-  }
-}
 
 /**
  * A step record ready to be copied in. Its own signature field is dropped from the copy: that signature
@@ -66,5 +51,5 @@ export async function sealPacket(out: PdfLibDocument, signature: PdfSignature | 
   });
   // @signpdf finds the placeholder by scanning the bytes: it must not sit inside a compressed object stream.
   const bytes = Buffer.from(await out.save({ useObjectStreams: false }));
-  return new SignPdf().sign(bytes, new PacketSigner(signature));
+  return new SignPdf().sign(bytes, new HsmCmsSigner(signature));
 }
