@@ -96,6 +96,8 @@ async function main(argv: string[]): Promise<number> {
     .argument('<dir>', 'evidence packet: a sealed ceremony output directory')
     .description('check an evidence packet offline: manifest, signatures, journal chain, pages, outputs')
     .option('--trust <cert.pem|sha256>', 'require this evidence key: its certificate (PEM file) or SHA-256 fingerprint')
+    .option('--head <hex|words>', 'require this journal head, as written on the paper log: 64 hex digits or its six words (quoted)')
+    .option('--roster <roster.json|sha256>', 'require this officer roster (or a later version of it, which then shows who was revoked before the ceremony)')
     .option('--json', 'print the report as JSON')
     .action(async (dir: string, opts) => {
       const { verifyCommand } = await import('./commands/verify.js');
@@ -107,7 +109,9 @@ async function main(argv: string[]): Promise<number> {
     .description('one zip for compliance: every packet unchanged, index.csv/index.json of every journal event, compliance.csv')
     .requiredOption('--out <file.zip>', 'the archive to write (an existing file is refused)')
     .option('--include-unverified', 'include packets that do not verify, marked as such (default: refuse them)')
-    .option('--trust <cert.pem|sha256>', 'require this evidence key of every packet: its certificate (PEM file) or SHA-256 fingerprint')
+    .option('--trust <cert.pem|sha256>', 'an evidence key you compared out of band: its certificate (PEM file) or SHA-256 fingerprint; once per key', (v: string, all: string[] = []) => [...all, v])
+    .option('--trust-file <file>', 'evidence key fingerprints you trust, one per line (# comments allowed)')
+    .option('--allow-unpinned', 'include packets whose evidence key you did not pin, marked as such (default: refuse them)')
     .action(async (dirs: string[], opts) => {
       const { exportCommand } = await import('./commands/export.js');
       code = exportCommand(dirs, opts, print);

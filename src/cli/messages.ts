@@ -2,6 +2,7 @@
 // to get unstuck; shown under the error by cli/main.ts), and the lines a ceremony command prints around a run:
 // what is starting, where things are, what to write on the paper log. Loaded by `officiant --help` too, so it
 // imports no PKCS#11 or PDF code.
+import type { PacketReport } from '../evidence/verify-packet.js';
 import { resolve } from 'node:path';
 import type { ErrorCode } from '../errors.js';
 import type { LoadedBackup } from '../engine/ceremony-inputs.types.js';
@@ -69,4 +70,16 @@ export function rehearsalBanner(args: { script: Script; out: string; sandbox: st
     ...(args.officers ? [`Officers: roster version ${args.officers.version} from ${resolve(args.officers.dir)} (simulated tokens)`] : []),
     ...(args.backup ? [`Backup: ${args.backup.dir} (ceremony ${args.backup.manifest.ceremony.ceremony_id})`] : []),
   ];
+}
+
+/**
+ * verify's last line for a packet that holds: plain `verified` only when the evidence key is pinned (--trust);
+ * otherwise it says so and what to compare. An aborted ceremony's packet says `aborted`.
+ */
+export function verifiedLine(files: number, r: PacketReport): string {
+  const tail = r.rehearsal ? 'rehearsal' : '';
+  const extra = [r.pinned.head ? 'journal head pinned by --head' : undefined, r.pinned.roster ? 'roster pinned by --roster' : undefined].filter(Boolean).join('; ');
+  const suffix = `${extra ? `; ${extra}` : ''}${tail ? ` (${tail})` : ''}`;
+  if (r.pinned.evidenceKey) return `verified${r.outcome === 'aborted' ? ' (aborted)' : ''}: ${files} files, evidence key ${r.evidenceKeySha256} pinned by --trust${suffix}`;
+  return `verified${r.outcome === 'aborted' ? ' (aborted)' : ''}, evidence key NOT PINNED: ${files} files signed by evidence key ${r.evidenceKeySha256}; compare it with the fingerprint on the paper log, or pass --trust${suffix}`;
 }

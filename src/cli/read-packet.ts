@@ -4,8 +4,10 @@
 import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { OfficiantError } from '../errors.js';
-import { normalizeFingerprint, type PacketTrust } from '../evidence/verify-packet.js';
+import { normalizeFingerprint, type PacketPins, type PacketTrust } from '../evidence/verify-packet.js';
 import { JOURNAL, MANIFEST } from '../evidence/packet-files.js';
+import { pemCertificateDer } from '../evidence/verify/evidence-certificate.js';
+import { sha256Hex } from '../record/digest.js';
 
 function unreadable(path: string, err: unknown): OfficiantError {
   const code = (err as NodeJS.ErrnoException)?.code ?? 'unknown';
@@ -82,4 +84,51 @@ export function readTrust(value: string | undefined): PacketTrust | undefined {
   }
   if (normalizeFingerprint(value)) return { sha256: value };
   throw new OfficiantError('input.not-a-ceremony', `--trust ${value}: neither a certificate file nor a SHA-256 fingerprint (64 hex digits)`);
+}
+
+/** --roster: a roster file (JSON, any version of the ceremony's roster chain) or a roster SHA-256. */
+export function readRosterPin(value: string | undefined): PacketPins['roster'] {
+  if (value === undefined) return undefined;
+  if (normalizeFingerprint(value)) return { sha256: value };
+  let text: string;
+  try {
+    text = readFileSync(value, 'utf8');
+  } catch (err) {
+    throw unreadable(value, err);
+  }
+  try {
+    return { file: JSON.parse(text) as unknown };
+  } catch {
+    throw new OfficiantError('input.not-a-ceremony', `--roster ${value}: neither a roster file (JSON) nor a roster SHA-256 (64 hex digits)`);
+  }
+}
+
+/**
+ * The evidence keys an exporter trusts: each --trust (a certificate file or a SHA-256 fingerprint) and every
+ * line of a --trust-file (a fingerprint, optionally followed by a comment; blank lines and # comments skipped).
+ */
+export function readTrustSet(values: readonly string[], file: string | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const v of values) {
+    const t = readTrust(v)!;
+    const der = t.certificatePem !== undefined ? pemCertificateDer(t.certificatePem) : undefined;
+    if (t.certificatePem !== undefined && !der) throw new OfficiantError('input.not-a-ceremony', `--trust ${v}: not a PEM certificate`);
+    out.add(der ? sha256Hex(der) : normalizeFingerprint(t.sha256!)!);
+  }
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw unreadable(file, err);
+    }
+    text.split('\n').forEach((line, i) => {
+      const word = line.replace(/#.*/, '').trim().split(/\s+/)[0];
+      if (!word) return;
+      const fp = normalizeFingerprint(word);
+      if (!fp) throw new OfficiantError('input.not-a-ceremony', `--trust-file ${file}: line ${i + 1}: not a SHA-256 fingerprint (64 hex digits)`);
+      out.add(fp);
+    });
+  }
+  return out;
 }

@@ -29,8 +29,9 @@ export function buildPacketIndex(files: ReadonlyMap<string, Buffer>, report: Pac
   const scriptId = str(started?.data.scriptId) ?? script?.id ?? 'unknown';
   const verified = report.ok;
   const ctx: Ctx = { files, report, entries, script, started, final, sealed, who: createResolver(entries, script), retention: retentionOf(files) };
-  const events = indexRows(ctx, ceremonyId, scriptId, verified);
-  const compliance = complianceRows(ctx, ceremonyId, verified);
+  const pinned = verified && report.pinned.evidenceKey;
+  const events = indexRows(ctx, ceremonyId, scriptId, verified).map((r) => ({ ...r, pinned }));
+  const compliance = complianceRows(ctx, ceremonyId, verified).map((r) => ({ ...r, pinned }));
 
   return {
     summary: {
@@ -41,6 +42,7 @@ export function buildPacketIndex(files: ReadonlyMap<string, Buffer>, report: Pac
       outcome: final?.type === 'ceremony.completed' ? 'completed' : final?.type === 'ceremony.aborted' ? 'aborted' : 'unfinished',
       rehearsal: report.rehearsal,
       verified,
+      pinned,
       problems: report.groups.flatMap((g) => g.problems),
       evidenceKeySha256: report.evidenceKeySha256 ?? null,
       startedAt: started?.time ?? null,

@@ -7,21 +7,24 @@
 // checks; each check group lives in verify/check-*.ts.
 import { JOURNAL } from './packet-files.js';
 import { checkBackups } from './verify/check-backups.js';
+import { checkCeremony } from './verify/check-ceremony.js';
 import { Group, type Context } from './verify/check-context.js';
 import { checkEvidenceKey, loadEvidenceCert } from './verify/check-evidence-key.js';
 import { checkJournal, readJournal } from './verify/check-journal.js';
 import { checkManifest } from './verify/check-manifest.js';
 import { checkOfficers } from './verify/check-officers.js';
 import { checkOutputs } from './verify/check-outputs.js';
+import { checkOutputKeys } from './verify/check-output-keys.js';
 import { checkPageChain } from './verify/check-page-chain.js';
 import { checkPdfSignatures } from './verify/check-pdf-signatures.js';
 import { checkScript } from './verify/check-script.js';
-import type { PacketReport, PacketTrust } from './verify/packet-report.types.js';
+import type { PacketPins, PacketReport } from './verify/packet-report.types.js';
+import { checkHeadPin } from './verify/check-pins.js';
 
-export type { PacketCheckGroup, PacketReport, PacketTrust } from './verify/packet-report.types.js';
+export type { PacketCheckGroup, PacketPins, PacketReport, PacketTrust } from './verify/packet-report.types.js';
 export { normalizeFingerprint } from './verify/check-evidence-key.js';
 
-export const CHECK_GROUPS = ['manifest', 'journal', 'script', 'pdf signatures', 'chain', 'outputs', 'evidence key', 'officers', 'backup', 'rehearsal'] as const;
+export const CHECK_GROUPS = ['manifest', 'journal', 'script', 'ceremony', 'pdf signatures', 'chain', 'outputs', 'evidence key', 'officers', 'backup', 'rehearsal'] as const;
 
 /**
  * Verifies an evidence packet completely offline. `files` maps packet-relative paths ('journal.jsonl',
@@ -29,7 +32,7 @@ export const CHECK_GROUPS = ['manifest', 'journal', 'script', 'pdf signatures', 
  * is seen. `trust` pins the evidence certificate (PEM or SHA-256 of its DER); without it the report's notes
  * carry the fingerprint to compare out of band.
  */
-export function verifyPacket(files: ReadonlyMap<string, Buffer>, options: { trust?: PacketTrust } = {}): PacketReport {
+export function verifyPacket(files: ReadonlyMap<string, Buffer>, options: PacketPins = {}): PacketReport {
   const journalBytes = files.get(JOURNAL);
   const read = journalBytes ? readJournal(journalBytes) : undefined;
   const entries = read?.entries ?? [];
@@ -52,17 +55,23 @@ export function verifyPacket(files: ReadonlyMap<string, Buffer>, options: { trus
   run(groups['evidence key'], () => loadEvidenceCert(groups['evidence key'], ctx));
   run(groups.manifest, () => checkManifest(groups.manifest, ctx));
   run(groups.journal, () => checkJournal(groups.journal, ctx, read));
+  if (options.head !== undefined) run(groups.journal, () => checkHeadPin(groups.journal, ctx, options.head!));
   run(groups.script, () => checkScript(groups.script, ctx));
+  run(groups.ceremony, () => checkCeremony(groups.ceremony, ctx));
   run(groups['pdf signatures'], () => checkPdfSignatures(groups['pdf signatures'], ctx));
   run(groups.chain, () => checkPageChain(groups.chain, ctx));
   run(groups.outputs, () => checkOutputs(groups.outputs, ctx));
+  run(groups.outputs, () => checkOutputKeys(groups.outputs, ctx));
   run(groups['evidence key'], () => checkEvidenceKey(groups['evidence key'], ctx, options.trust));
-  run(groups.officers, () => checkOfficers(groups.officers, ctx));
+  run(groups.officers, () => checkOfficers(groups.officers, ctx, options.roster));
   run(groups.backup, () => checkBackups(groups.backup, ctx));
   const rehearsal = ctx.started?.data.mode === 'rehearsal';
   if (rehearsal) groups.rehearsal.note('rehearsal: made on a throwaway SoftHSM with simulated people; not production evidence');
   else if (ctx.started?.data.mode === 'production') groups.rehearsal.note('production ceremony (not a rehearsal)');
   else if (ctx.started) groups.rehearsal.fail(`${JOURNAL}: line 1: mode ${JSON.stringify(ctx.started.data.mode)} is neither rehearsal nor production`);
   const result = CHECK_GROUPS.map((n) => groups[n].done());
-  return { groups: result, ok: result.every((g) => g.ok), evidenceKeySha256: ctx.cert?.sha256, rehearsal };
+  const ok = result.every((g) => g.ok);
+  const pinned = { evidenceKey: ok && options.trust !== undefined, head: ok && options.head !== undefined, roster: ok && options.roster !== undefined };
+  const outcome = ctx.final?.type === 'ceremony.aborted' ? 'aborted' : ctx.final ? 'completed' : undefined;
+  return { groups: result, ok, evidenceKeySha256: ctx.cert?.sha256, rehearsal, outcome, pinned };
 }

@@ -47,7 +47,7 @@ export function rehearsalWorkspace(prefix: string) {
   function expectVerified(name: string): string {
     const r = cli(['verify', dir(name)]);
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
-    expect(r.stdout.trim().split('\n').at(-1)).toMatch(/^verified: /);
+    expect(r.stdout.trim().split('\n').at(-1)).toMatch(/^verified, evidence key NOT PINNED: /);
     return r.stdout;
   }
 

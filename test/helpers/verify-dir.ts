@@ -3,11 +3,11 @@
 // drills verify hundreds of packets; the verify command itself (flags, output, exit codes) is tested in the
 // integration tier.
 import { readPacketDir } from '../../src/cli/read-packet.js';
-import { verifyPacket, type PacketReport } from '../../src/evidence/verify-packet.js';
+import { verifyPacket, type PacketPins, type PacketReport } from '../../src/evidence/verify-packet.js';
 
 /** The verifier's report on the packet in `dir`, and its problems as lines for an assertion's message. */
-export function verifyDir(dir: string): PacketReport & { failing: string } {
-  const report = verifyPacket(readPacketDir(dir));
+export function verifyDir(dir: string, pins: PacketPins = {}): PacketReport & { failing: string } {
+  const report = verifyPacket(readPacketDir(dir), pins);
   const failing = report.groups
     .filter((g) => !g.ok)
     .map((g) => `${g.name}: ${g.problems.join('; ')}`)

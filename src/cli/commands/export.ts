@@ -1,6 +1,9 @@
-// officiant export <dir>... --out <file.zip> [--include-unverified] [--trust <cert.pem|sha256>]: reads and
-// verifies every packet, then writes one archive for compliance (layout: buildExportArchive). A packet that
-// does not verify is refused (exit 1, nothing written) unless --include-unverified, and then marked. A
+// officiant export <dir>... --out <file.zip> [--include-unverified] [--trust <cert.pem|sha256>]...
+// [--trust-file <file>] [--allow-unpinned]: reads and verifies every packet, then writes one archive for
+// compliance (layout: buildExportArchive). A packet that does not verify is refused (exit 1, nothing written)
+// unless --include-unverified, and then marked. A packet whose evidence key is not among the keys the exporter
+// trusts (--trust, once per key, or --trust-file) is refused the same way unless --allow-unpinned, and then
+// marked unpinned in index.csv and compliance.csv. A
 // directory that is not a packet, or an --out that exists, is bad input (exit 2); the archive appears whole or
 // not at all, and an existing file is never replaced.
 import { existsSync } from 'node:fs';
@@ -9,13 +12,15 @@ import { OfficiantError } from '../../errors.js';
 import { buildExportArchive, type ExportPacket } from '../../evidence/export/archive.js';
 import { buildPacketIndex } from '../../evidence/export-index.js';
 import { verifyPacket } from '../../evidence/verify-packet.js';
-import { readPacketDir, readTrust } from '../read-packet.js';
+import { readPacketDir, readTrustSet } from '../read-packet.js';
 import { writeNewFile } from '../write-new-file.js';
 
 export interface ExportFlags {
   out: string;
   includeUnverified?: boolean;
-  trust?: string;
+  trust?: string[];
+  trustFile?: string;
+  allowUnpinned?: boolean;
 }
 
 /** How many of a refused packet's problems are printed under it (all of them are in UNVERIFIED.txt). */
@@ -32,11 +37,13 @@ function folderFor(ceremonyId: string, dir: string): string {
 export function exportCommand(dirs: string[], flags: ExportFlags, print: (l: string) => void): number {
   // Refused before any packet is read: an archive people may already have handed on is never replaced.
   if (existsSync(flags.out)) throw new OfficiantError('input.file-exists', `${flags.out} already exists`);
-  const trust = readTrust(flags.trust);
+  const trusted = readTrustSet(flags.trust ?? [], flags.trustFile);
   const packets: Array<ExportPacket & { dir: string }> = [];
   for (const dir of dirs) {
     const files = readPacketDir(dir);
-    const index = buildPacketIndex(files, verifyPacket(files, { trust }));
+    const report = verifyPacket(files);
+    const pinned = report.ok && report.evidenceKeySha256 !== undefined && trusted.has(report.evidenceKeySha256);
+    const index = buildPacketIndex(files, { ...report, pinned: { ...report.pinned, evidenceKey: pinned } });
     const folder = folderFor(index.summary.ceremonyId, dir);
     const twin = packets.find((p) => p.folder === folder);
     if (twin) throw new OfficiantError('input.not-a-ceremony', `${twin.dir} and ${dir} are the same ceremony (${folder}); export each packet once`);
@@ -55,11 +62,18 @@ export function exportCommand(dirs: string[], flags: ExportFlags, print: (l: str
     return 1;
   }
 
+  const unpinned = packets.filter((p) => p.index.summary.verified && !p.index.summary.pinned);
+  if (unpinned.length > 0 && !flags.allowUnpinned) {
+    for (const p of unpinned) print(`refused ${p.dir}: its evidence key ${p.index.summary.evidenceKeySha256} is not pinned (compare it out of band, then pass --trust <sha256> or a --trust-file)`);
+    print(`FAILED: ${unpinned.length} of ${packets.length} packet(s) have an evidence key you did not pin; nothing written (--allow-unpinned includes them, marked)`);
+    return 1;
+  }
+
   const archive = buildExportArchive(packets, new Date());
   writeNewFile(flags.out, archive.zip);
   for (const p of packets) {
     const s = p.index.summary;
-    print(`included ${p.dir} as ${p.folder} (${s.verified ? 'verified' : `UNVERIFIED: ${s.problems.length} problems`})`);
+    print(`included ${p.dir} as ${p.folder} (${s.verified ? (s.pinned ? 'verified, evidence key pinned' : 'verified, evidence key NOT pinned') : `UNVERIFIED: ${s.problems.length} problems`})`);
   }
   print(`wrote ${flags.out}: ${packets.length} packets, ${archive.events} events`);
   return 0;

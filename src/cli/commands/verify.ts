@@ -1,20 +1,24 @@
-// officiant verify <dir> [--trust <cert.pem|sha256>] [--json]: reads every file of a packet directory (nothing
-// skipped, so a stray file is seen), hands them to verifyPacket, prints one line per check group, the notes,
-// and a last line starting with `verified` or `FAILED`. Exit 0 all hold, 1 any fails, 2 not a packet.
+// officiant verify <dir> [--trust <cert.pem|sha256>] [--head <hex|words>] [--roster <file|sha256>] [--json]:
+// reads every file of a packet directory (nothing skipped, so a stray file is seen), hands them and the pins to
+// verifyPacket, prints one line per check group, the notes, and a last line: `verified: ...` when every pin
+// was given and held, `verified, NOT PINNED: ...` naming what to compare when the evidence key was not pinned,
+// or `FAILED`. Exit 0 all hold, 1 any fails, 2 not a packet or a bad pin.
 import { verifyPacket } from '../../evidence/verify-packet.js';
-import { readPacketDir, readTrust } from '../read-packet.js';
+import { readPacketDir, readRosterPin, readTrust } from '../read-packet.js';
+import { verifiedLine } from '../messages.js';
 
 export interface VerifyFlags {
   trust?: string;
+  head?: string;
+  roster?: string;
   json?: boolean;
 }
 
 export function verifyCommand(dir: string, flags: VerifyFlags, print: (l: string) => void): number {
   const files = readPacketDir(dir);
-  const trust = readTrust(flags.trust);
-  const report = verifyPacket(files, { trust });
+  const report = verifyPacket(files, { trust: readTrust(flags.trust), head: flags.head, roster: readRosterPin(flags.roster) });
   if (flags.json) {
-    print(JSON.stringify(report, null, 2));
+    print(JSON.stringify({ ...report, pinned: report.pinned.evidenceKey, pins: report.pinned }, null, 2));
     return report.ok ? 0 : 1;
   }
   for (const g of report.groups) {
@@ -28,7 +32,7 @@ export function verifyCommand(dir: string, flags: VerifyFlags, print: (l: string
   for (const g of report.groups) for (const n of g.notes) print(`note: ${n}`);
   const problems = report.groups.reduce((n, g) => n + g.problems.length, 0);
   if (report.ok) {
-    print(`verified: ${files.size} files, evidence key ${report.evidenceKeySha256}${report.rehearsal ? ' (rehearsal)' : ''}`);
+    print(verifiedLine(files.size, report));
     return 0;
   }
   print(`FAILED: ${problems} problem(s)`);

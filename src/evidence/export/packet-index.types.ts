@@ -12,6 +12,8 @@ export interface CeremonySummary {
   outcome: 'completed' | 'aborted' | 'unfinished';
   rehearsal: boolean;
   verified: boolean;
+  /** The packet's evidence key was pinned by a key the exporter trusts (--trust, --trust-file); else exported with --allow-unpinned. */
+  pinned: boolean;
   /** Every problem verifyPacket found (empty when verified). */
   problems: string[];
   evidenceKeySha256: string | null;
@@ -43,6 +45,7 @@ export interface IndexRow {
   evidenceFile: string;
   entryHash: string;
   verified: boolean;
+  pinned: boolean;
 }
 
 export interface ComplianceRow {
@@ -55,6 +58,7 @@ export interface ComplianceRow {
   journalSeqs: number[];
   note: string;
   verified: boolean;
+  pinned: boolean;
 }
 
 export interface PacketIndex {

@@ -43,7 +43,7 @@ const CHECKS: Record<string, (ctx: Ctx) => Finding> = {
 };
 
 /** One compliance row per requirement, in the order of REQUIREMENTS. */
-export function complianceRows(ctx: Ctx, ceremonyId: string, verified: boolean): ComplianceRow[] {
+export function complianceRows(ctx: Ctx, ceremonyId: string, verified: boolean): Omit<ComplianceRow, 'pinned'>[] {
   return REQUIREMENTS.map((r) => {
     let f: Finding;
     try {

@@ -3,14 +3,14 @@
 // the context for the backup check.
 import { verifyRosterFile } from '../../custody/roster.js';
 import type { RosterBody } from '../../custody/roster.types.js';
-import { formatProblem } from '../../script/parse.js';
-import { parseScript } from '../../script/rules.js';
 import { JOURNAL, ROSTER_COPY, ROSTER_OUTPUT, SCRIPT_COPY as SCRIPT } from '../packet-files.js';
 import { verifyCeremonyIdentity } from '../verify-approvals.js';
 import type { Context, Group } from './check-context.js';
 import { isObject, short, str } from '../json-shape.js';
 import { sha256Hex } from '../../record/digest.js';
 import { pemCertificateDer } from './evidence-certificate.js';
+import { checkRosterPin } from './check-pins.js';
+import type { PacketPins } from './packet-report.types.js';
 
 /** A roster file's JSON verified with verifyRosterFile; every problem and note is reported against `file`. */
 function checkRosterJson(g: Group, file: string, bytes: Buffer, opts: Parameters<typeof verifyRosterFile>[1]): ReturnType<typeof verifyRosterFile> | undefined {
@@ -33,7 +33,7 @@ function checkRosterJson(g: Group, file: string, bytes: Buffer, opts: Parameters
  * roster a roster.sign step wrote (verified against the one it replaces), and every token check-in and
  * approval recomputed against the roster (verify-approvals.ts).
  */
-export function checkOfficers(g: Group, ctx: Context): void {
+export function checkOfficers(g: Group, ctx: Context, rosterPin?: PacketPins['roster']): void {
   const { files, started } = ctx;
   if (!started) return;
   const production = started.data.mode === 'production';
@@ -69,25 +69,24 @@ export function checkOfficers(g: Group, ctx: Context): void {
   }
 
   const written = files.get(ROSTER_OUTPUT);
+  let writtenSha256: string | undefined;
   if (written) {
     const v = checkRosterJson(g, ROSTER_OUTPUT, written, { previous: roster, production, trustedAttestationRoots });
+    writtenSha256 = v?.rosterSha256;
     if (v?.ok && v.roster) {
       const signed = roster ? `signed under the policy of roster version ${roster.body.version}` : 'signed by every officer it lists';
       g.note(`${ROSTER_OUTPUT}: roster version ${v.roster.version} (sha256 ${v.rosterSha256}), ${v.roster.officers.length} officers, ${signed}`);
     }
   }
 
-  const text = files.get(SCRIPT);
-  if (!text) return;
-  const parsed = parseScript(SCRIPT, text.toString('utf8'));
-  if (!parsed.script) {
-    const first = parsed.errors[0];
-    return g.fail(`${SCRIPT}: not a valid ceremony script (${first ? formatProblem(first) : 'no script'}): check-ins and approvals not verified`);
-  }
+  if (rosterPin) checkRosterPin(g, ctx, { pin: rosterPin, started: roster, writtenSha256, production, trustedAttestationRoots });
+  else if (roster || writtenSha256) g.note(`roster not pinned: compare ${[roster?.sha256, writtenSha256].filter(Boolean).join(' / ')} with the roster you hold, or pass --roster`);
+
+  // The ceremony group parsed the script; it said why when it could not.
+  if (!ctx.script) return g.fail(`${SCRIPT}: not a valid ceremony script: check-ins and approvals not verified`);
   if (recorded !== null && !roster) return g.fail(`${JOURNAL}: check-ins and approvals not verified: the ceremony's roster (${ROSTER_COPY}) cannot be read`);
-  const identity = verifyCeremonyIdentity({ entries: ctx.entries, script: parsed.script, roster: roster?.body });
+  const identity = verifyCeremonyIdentity({ entries: ctx.entries, script: ctx.script, roster: roster?.body });
   for (const p of identity.problems) g.fail(`${JOURNAL}: ${p}`);
   for (const n of identity.notes) g.note(`${JOURNAL}: ${n}`);
   ctx.roster = roster?.body;
-  ctx.script = parsed.script;
 }

@@ -9,6 +9,15 @@ export interface PacketTrust {
   sha256?: string;
 }
 
+/** What the auditor compares out of band and hands to verify: each given pin must hold. */
+export interface PacketPins {
+  trust?: PacketTrust;
+  /** The journal head written on the paper log: 64 hex digits, or its six words. */
+  head?: string;
+  /** The officer roster the auditor holds: its SHA-256 (payload_sha256), or the roster file (JSON), possibly a newer version. */
+  roster?: { sha256: string } | { file: unknown };
+}
+
 export interface PacketCheckGroup {
   name: string;
   ok: boolean;
@@ -23,4 +32,8 @@ export interface PacketReport {
   /** SHA-256 of the evidence certificate's DER, when the packet carries a readable one. */
   evidenceKeySha256?: string;
   rehearsal: boolean;
+  /** How the ceremony ended, as its closing entry says. */
+  outcome?: 'completed' | 'aborted';
+  /** Which pins were given and held: the evidence key (--trust), the journal head (--head), the roster (--roster). */
+  pinned: { evidenceKey: boolean; head: boolean; roster: boolean };
 }

@@ -119,7 +119,9 @@ function openssl(...args: string[]): Buffer {
 
 const zip = join(base, 'out', 'both.zip');
 mkdirSync(dirname(zip));
-const exported = await exportCli(a, b, '--out', zip);
+// a's evidence key is pinned (compared out of band); b's is not, and is let in with --allow-unpinned.
+const fingerprintOf = (dir: string) => createHash('sha256').update(openssl('x509', '-in', join(dir, 'outputs/evidence-key.cert.pem'), '-outform', 'DER')).digest('hex');
+const exported = await exportCli(a, b, '--out', zip, '--trust', fingerprintOf(a), '--allow-unpinned');
 const archive = existsSync(zip) ? extract(zip) : new Map<string, Buffer>();
 const text = (p: string) => {
   const bytes = archive.get(p);
@@ -133,8 +135,8 @@ describe('exporting two verified packets', () => {
   it('prints one line per packet and what it wrote', () => {
     expect(exported.code, exported.stderr).toBe(0);
     expect(exported.stdout.trimEnd().split('\n')).toEqual([
-      `included ${a} as ${ja.id} (verified)`,
-      `included ${b} as ${jb.id} (verified)`,
+      `included ${a} as ${ja.id} (verified, evidence key pinned)`,
+      `included ${b} as ${jb.id} (verified, evidence key NOT pinned)`,
       `wrote ${zip}: 2 packets, ${ja.entries.length + jb.entries.length} events`,
     ]);
   });
@@ -158,13 +160,13 @@ describe('exporting two verified packets', () => {
     if (!HAVE_UNZIP) return;
     const r = await officiant(['verify', join(base, 'unzipped-1', ja.id)], { env });
     expect(r.code, r.stdout).toBe(0);
-    expect(r.stdout).toMatch(/^verified: /m);
+    expect(r.stdout).toMatch(/^verified, evidence key NOT PINNED: /m);
   });
 
   it('index.csv: RFC 4180 with a header, one row per journal entry of each packet, in journal order', () => {
     const csv = text('index.csv');
     expect(csv.endsWith('\r\n')).toBe(true);
-    expect(parseCsv(csv)[0]).toEqual(['ceremony id', 'script id', 'seq', 'step id', 'step number', 'time', 'person', 'role', 'role title', 'action', 'result', 'evidence file', 'entry hash', 'verified']);
+    expect(parseCsv(csv)[0]).toEqual(['ceremony id', 'script id', 'seq', 'step id', 'step number', 'time', 'person', 'role', 'role title', 'action', 'result', 'evidence file', 'entry hash', 'verified', 'evidence key pinned']);
     const rows = table(csv);
     expect(rows).toHaveLength(ja.entries.length + jb.entries.length);
     for (const j of [ja, jb]) {
@@ -236,7 +238,7 @@ describe('exporting two verified packets', () => {
 
   it('compliance.csv has every requirement for each ceremony, with the status the drill script justifies', () => {
     const csv = text('compliance.csv');
-    expect(parseCsv(csv)[0]).toEqual(['ceremony id', 'requirement', 'source', 'requirement text', 'status', 'evidence files', 'journal seqs', 'note', 'verified']);
+    expect(parseCsv(csv)[0]).toEqual(['ceremony id', 'requirement', 'source', 'requirement text', 'status', 'evidence files', 'journal seqs', 'note', 'verified', 'evidence key pinned']);
     const rows = table(csv);
     expect(rows).toHaveLength(2 * EXPECTED.length);
     for (const j of [ja, jb]) {
@@ -295,6 +297,7 @@ describe('exporting two verified packets', () => {
         outcome: 'completed',
         rehearsal: true,
         verified: true,
+        pinned: dir === a,
         problems: [],
         evidenceKeySha256: createHash('sha256').update(der).digest('hex'),
         events: j.entries.length,
@@ -325,11 +328,11 @@ describe('refusals', () => {
 
   it('with --include-unverified it is included unchanged and marked in index.json, both CSVs and UNVERIFIED.txt', async () => {
     const out = join(base, 'out', 'marked.zip');
-    const r = await exportCli(tampered, b, '--out', out, '--include-unverified');
+    const r = await exportCli(tampered, b, '--out', out, '--include-unverified', '--allow-unpinned');
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(new RegExp(`^included ${tampered.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} as ${ja.id} \\(UNVERIFIED: \\d+ problems\\)$`));
-    expect(lines[1]).toBe(`included ${b} as ${jb.id} (verified)`);
+    expect(lines[1]).toBe(`included ${b} as ${jb.id} (verified, evidence key NOT pinned)`);
     const z = extract(out);
     expect(z.get(`${ja.id}/steps/04-generate.pdf`)!.equals(bytes)).toBe(true);
     const marker = z.get(`${ja.id}/UNVERIFIED.txt`)?.toString('utf8');
@@ -345,6 +348,21 @@ describe('refusals', () => {
     expect(new Set(rows.filter((x) => x['ceremony id'] === jb.id).map((x) => x.verified))).toEqual(new Set(['true']));
     const compliance = table(z.get('compliance.csv')!.toString('utf8'));
     expect(new Set(compliance.filter((x) => x['ceremony id'] === ja.id).map((x) => x.verified))).toEqual(new Set(['false']));
+  });
+
+  it('a packet whose evidence key nobody pinned is refused, with what to compare; a --trust-file pins it', async () => {
+    const out = join(base, 'out', 'unpinned.zip');
+    const r = await exportCli(a, b, '--out', out, '--trust', fingerprintOf(a));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`refused ${b}: its evidence key ${fingerprintOf(b)} is not pinned (compare it out of band, then pass --trust <sha256> or a --trust-file)`);
+    expect(r.stdout.trimEnd().split('\n').pop()).toBe('FAILED: 1 of 2 packet(s) have an evidence key you did not pin; nothing written (--allow-unpinned includes them, marked)');
+    expect(existsSync(out)).toBe(false);
+    const trustFile = join(base, 'trusted-keys.txt');
+    writeFileSync(trustFile, `# compared on the paper logs\n${fingerprintOf(a)}  drill a\n\n${fingerprintOf(b).toUpperCase()} drill b\n`);
+    const pinned = await exportCli(a, b, '--out', out, '--trust-file', trustFile);
+    expect(pinned.code, pinned.stdout + pinned.stderr).toBe(0);
+    const rows = table(extract(out).get('compliance.csv')!.toString('utf8'));
+    expect(new Set(rows.map((x) => x['evidence key pinned']))).toEqual(new Set(['true']));
   });
 
   it('an existing --out is refused (exit 2) and left unchanged', async () => {
@@ -414,7 +432,7 @@ describe('names typed as formulas', () => {
 
     const out = join(base, 'out-typed', 'typed.zip');
     mkdirSync(dirname(out));
-    const r = await exportCli(typed, '--out', out);
+    const r = await exportCli(typed, '--out', out, '--allow-unpinned');
     expect(r.code, r.stderr).toBe(0);
     const files = extract(out);
     for (const name of ['index.csv', 'compliance.csv']) {

@@ -84,7 +84,7 @@ describe('a fresh packet', () => {
     expect(r.stderr).toMatch(/Verification successful/);
   });
 
-  it('verifies: one ok line per check group, the evidence key to compare, last line verified', async () => {
+  it('verifies: one ok line per check group, the evidence key to compare, last line says it is not pinned', async () => {
     const r = await verify(pristine);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const out = lines(r);
@@ -92,7 +92,7 @@ describe('a fresh packet', () => {
     const fingerprint = new X509Certificate(readFileSync(join(pristine, 'outputs/evidence-key.cert.pem'))).fingerprint256.replace(/:/g, '').toLowerCase();
     expect(out).toContain(`note: evidence key ${fingerprint} — compare out of band`);
     expect(out).toContain('note: rehearsal: made on a throwaway SoftHSM with simulated people; not production evidence');
-    expect(out[out.length - 1]).toBe(`verified: ${PACKET_FILES.length} files, evidence key ${fingerprint} (rehearsal)`);
+    expect(out[out.length - 1]).toBe(`verified, evidence key NOT PINNED: ${PACKET_FILES.length} files signed by evidence key ${fingerprint}; compare it with the fingerprint on the paper log, or pass --trust (rehearsal)`);
   });
 
   it('--json prints the report', async () => {
@@ -103,6 +103,9 @@ describe('a fresh packet', () => {
     expect(report.rehearsal).toBe(true);
     expect(report.groups.map((g) => [g.name, g.ok])).toEqual(CHECK_GROUPS.map((g) => [g, true]));
     expect(report.evidenceKeySha256).toMatch(/^[0-9a-f]{64}$/);
+    expect((report as unknown as { pinned: boolean }).pinned).toBe(false);
+    const trusted = JSON.parse((await verify(pristine, '--json', '--trust', report.evidenceKeySha256!)).stdout) as { pinned: boolean };
+    expect(trusted.pinned).toBe(true);
   });
 });
 
@@ -213,6 +216,7 @@ describe('--trust', () => {
     const r = await verify(pristine, '--trust', cert);
     expect(r.code, r.stdout).toBe(0);
     expect(r.stdout).toContain('— matches --trust');
+    expect(lines(r).pop()).toBe(`verified: ${PACKET_FILES.length} files, evidence key ${fingerprint.replace(/:/g, '').toLowerCase()} pinned by --trust (rehearsal)`);
   });
 
   it('passes with the right fingerprint, colons and case as people write them', async () => {
@@ -256,7 +260,7 @@ describe('a crashed and resumed rehearsal', () => {
     expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
     const r = await verify(crashed);
     expect(r.code, r.stdout).toBe(0);
-    expect(lines(r).pop()).toMatch(/^verified: /);
+    expect(lines(r).pop()).toMatch(/^verified, evidence key NOT PINNED: /);
     const journal = readFileSync(join(crashed, 'journal.jsonl'), 'utf8');
     expect(journal).toContain('"type":"ceremony.resumed"');
   });

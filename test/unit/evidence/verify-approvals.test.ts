@@ -376,6 +376,7 @@ describe('verifyPacket: the officers group', () => {
     expect(group.notes).toEqual([
       'roster.json: rehearsal roster: simulated devices, for rehearsals only',
       `roster.json: roster version 1 (sha256 ${rosterFile.roster.payload_sha256}), 4 officers, verified`,
+      `roster not pinned: compare ${rosterFile.roster.payload_sha256} with the roster you hold, or pass --roster`,
       ...HONEST_NOTES.map((n) => `journal.jsonl: ${n}`),
     ]);
   });

@@ -86,8 +86,9 @@ describe('row writers', () => {
       evidenceFile: 'steps/02-gen.pdf',
       entryHash: 'ab',
       verified: true,
+      pinned: false,
     };
-    expect(indexCsv([row])).toBe(`${INDEX_COLUMNS.join(',')}\r\nc1,s1,3,gen,,2026-11-26T12:00:00.000Z,Ann,witness,Witness,step.event sign-off,yes,steps/02-gen.pdf,ab,true\r\n`);
+    expect(indexCsv([row])).toBe(`${INDEX_COLUMNS.join(',')}\r\nc1,s1,3,gen,,2026-11-26T12:00:00.000Z,Ann,witness,Witness,step.event sign-off,yes,steps/02-gen.pdf,ab,true,false\r\n`);
   });
 
   it('writes a compliance row in the order of COMPLIANCE_COLUMNS, lists joined with "; "', () => {
@@ -101,7 +102,8 @@ describe('row writers', () => {
       journalSeqs: [1, 5],
       note: 'ok',
       verified: false,
+      pinned: false,
     };
-    expect(complianceCsv([row])).toBe(`${COMPLIANCE_COLUMNS.join(',')}\r\nc1,BR-5.4.1/event-log,CA/B Forum BR 5.4.1,"events, logged",satisfied,journal.jsonl; steps/01-a.pdf,1; 5,ok,false\r\n`);
+    expect(complianceCsv([row])).toBe(`${COMPLIANCE_COLUMNS.join(',')}\r\nc1,BR-5.4.1/event-log,CA/B Forum BR 5.4.1,"events, logged",satisfied,journal.jsonl; steps/01-a.pdf,1; 5,ok,false,false\r\n`);
   });
 });

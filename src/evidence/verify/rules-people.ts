@@ -1,0 +1,121 @@
+// Who took part, recomputed from the journal and the script: each check-in lists exactly the number of people
+// each role needs, nobody holds two roles, every person the journal names as acting was checked in, and every
+// token activation was made by two distinct PIN-half holders of the role the script (or hsm.init-token) names.
+// Pure; every problem starts with the rule it breaks.
+import type { JournalEntry } from '../../record/journal.js';
+import type { Person } from '../../record/person.types.js';
+import type { Script } from '../../script/schema.js';
+import { isObject } from '../json-shape.js';
+
+export interface RuleReport {
+  fail(message: string): void;
+}
+
+const SYSTEM = 'system';
+
+/** The participants as the last `participants` event before position `pos` lists them. */
+export function participantsAt(entries: readonly JournalEntry[], pos: number): Person[] {
+  for (let i = Math.min(pos, entries.length - 1); i >= 0; i--) {
+    const e = entries[i];
+    if (e.type === 'step.event' && e.data.what === 'participants') return peopleOf(e);
+  }
+  return [];
+}
+
+function peopleOf(e: JournalEntry): Person[] {
+  const list = Array.isArray(e.data.people) ? e.data.people : [];
+  return list.filter((p): p is Person & Record<string, never> => isObject(p) && typeof p.name === 'string' && typeof p.role === 'string') as Person[];
+}
+
+/** The person an actor string names (`<name> (<role title>)`), among `people`. */
+export function actorOf(actor: string, people: readonly Person[], script: Script): Person | undefined {
+  return people.find((p) => actor === `${p.name} (${script.roles[p.role]?.title ?? p.role})`);
+}
+
+/** Every participants list: the role counts of its check-in step, one role per person (by name and by officer). */
+export function checkParticipants(entries: readonly JournalEntry[], script: Script, out: RuleReport): void {
+  entries.forEach((e, pos) => {
+    if (e.type !== 'step.event' || e.data.what !== 'participants') return;
+    const step = script.steps.find((s) => s.id === e.step);
+    if (!step || step.kind !== 'participants.check-in') return out.fail(`check-in: line ${pos + 1}: a participants list outside a check-in step (${JSON.stringify(e.step)})`);
+    const list = Array.isArray(e.data.people) ? e.data.people : [];
+    const people = peopleOf(e);
+    if (people.length !== list.length) out.fail(`check-in: line ${pos + 1}: ${step.id}: a participant without a name and role`);
+    const roles = step.params.roles ?? Object.keys(script.roles);
+    for (const role of roles) {
+      const n = people.filter((p) => p.role === role).length;
+      const need = script.roles[role]?.people;
+      if (n !== need) out.fail(`check-in: ${step.id}: ${n} ${script.roles[role]?.title ?? role} checked in, the script needs ${need}`);
+    }
+    // A later check-in step adds roles; it keeps the people checked in before it.
+    const before = participantsAt(entries, pos - 1);
+    for (const p of people) {
+      if (!roles.includes(p.role) && !before.some((b) => b.name === p.name && b.role === p.role)) out.fail(`check-in: ${step.id}: ${p.name} listed as ${script.roles[p.role]?.title ?? p.role}, a role this step does not check in`);
+    }
+    const byName = new Map<string, string[]>();
+    for (const p of people) {
+      const key = p.name.trim().toLowerCase();
+      byName.set(key, [...(byName.get(key) ?? []), script.roles[p.role]?.title ?? p.role]);
+    }
+    for (const [name, held] of byName) if (held.length > 1) out.fail(`check-in: ${step.id}: ${name} is listed ${held.length} times (${held.join(', ')}): one role per person`);
+    const officers = people.map((p) => p.officer).filter((o): o is string => typeof o === 'string');
+    for (const o of new Set(officers)) if (officers.filter((x) => x === o).length > 1) out.fail(`check-in: ${step.id}: officer ${o} is listed more than once: one role per person`);
+  });
+}
+
+/** Every entry made by a person names someone checked in (or checking in, in a check-in step) at that point. */
+export function checkActors(entries: readonly JournalEntry[], script: Script, out: RuleReport): void {
+  const everyone: Person[] = entries.filter((e) => e.type === 'step.event' && e.data.what === 'participants').flatMap(peopleOf);
+  entries.forEach((e, pos) => {
+    if (e.actor === SYSTEM) return;
+    const now = participantsAt(entries, pos);
+    if (actorOf(e.actor, now, script)) return;
+    // Inside a check-in step, people sign their challenge before the list that names them is recorded (the
+    // officers check verifies each check-in against the roster).
+    const step = script.steps.find((s) => s.id === e.step);
+    if (step?.kind === 'participants.check-in' && (actorOf(e.actor, everyone, script) || e.data.what === 'check-in' || e.data.what === 'check-in-refused')) return;
+    // A custodian who is not in the room's roles opens their share with their own token: the backup check
+    // verifies that receipt against the roster.
+    if ((e.data.what === 'share-receipt' || e.data.what === 'share-refused') && e.actor === `${String(e.data.name)} (custodian)`) return;
+    // Nobody checked in yet: the runner records decisions as the operator.
+    if (now.length === 0 && /^operator \(/.test(e.actor)) return;
+    out.fail(`people: line ${pos + 1}: ${e.type}${typeof e.data.what === 'string' ? ` ${e.data.what}` : ''} by ${e.actor}, who is not checked in`);
+  });
+}
+
+/** Dual control: each activation of the token typed by two distinct holders of its PIN halves. */
+export function checkPinHalves(entries: readonly JournalEntry[], script: Script, out: RuleReport): void {
+  let holders: string[] | undefined;
+  entries.forEach((e, pos) => {
+    const where = `pin halves: line ${pos + 1}`;
+    if (e.type === 'step.event' && e.data.what === 'pin-holders') {
+      const h = Array.isArray(e.data.holders) ? e.data.holders : [];
+      const step = script.steps.find((s) => s.id === e.step);
+      const declared = step?.kind === 'hsm.init-token' ? step.params.pin_holders : undefined;
+      if (!declared) return out.fail(`${where}: PIN holders chosen outside an hsm.init-token step`);
+      checkHolders(h, declared.role, where, 'holds', entries, pos, script, out);
+      holders = h.map(String);
+      return;
+    }
+    const login = e.type === 'step.event' && (e.data.what === 'hsm-login' || e.data.what === 'hsm-so-login');
+    const init = e.type === 'intent' && e.data.op === 'hsm.init-token';
+    if (!login && !init) return;
+    const by = login ? e.data.by : isObject(e.data.params) ? e.data.params.holders : undefined;
+    const list = Array.isArray(by) ? by : [];
+    const role = holders ? undefined : script.site.pin_holders?.role;
+    if (!holders && !role) return out.fail(`${where}: a token activation, but no PIN holders were chosen and the script names none`);
+    checkHolders(list, role, where, 'typed', entries, pos, script, out);
+    if (holders && (list.length !== holders.length || list.some((n, i) => n !== holders![i]))) out.fail(`${where}: typed by ${list.join(' and ')}, not by the PIN holders ${holders.join(' and ')}`);
+  });
+}
+
+function checkHolders(list: unknown[], role: string | undefined, where: string, verb: string, entries: readonly JournalEntry[], pos: number, script: Script, out: RuleReport): void {
+  const names = list.map((n) => (typeof n === 'string' ? n : JSON.stringify(n)));
+  if (names.length !== 2 || new Set(names).size !== 2) return out.fail(`${where}: ${names.length === 0 ? 'nobody' : names.join(' and ')} ${verb} the PIN halves: dual control needs two distinct people`);
+  const people = participantsAt(entries, pos);
+  for (const n of names) {
+    const p = people.find((x) => x.name === n);
+    if (!p) out.fail(`${where}: ${n} ${verb} a PIN half but is not checked in`);
+    else if (role !== undefined && p.role !== role) out.fail(`${where}: ${n} ${verb} a PIN half as ${script.roles[p.role]?.title ?? p.role}, the script gives the halves to ${script.roles[role]?.title ?? role}`);
+  }
+}
