@@ -48,6 +48,7 @@ export function buildStepPage(c: CeremonyCore, index: number, outcome: StepPage[
     startedAt: entries.find((e) => e.type === 'step.started')?.time ?? '',
     endedAt: (completed ?? entries[entries.length - 1])?.time ?? '',
     outcome,
+    anchor: outcome === 'completed' ? completed?.hash : ([...c.entries].reverse().find((e) => e.type === 'ceremony.aborted' && e.step === step.id) ?? failures.at(-1))?.hash,
     token: token ?? undefined,
     results,
     outputs: ((completed?.data.outputs as unknown as StepPage['outputs']) ?? []).map((o) => ({ path: o.path, sha256: o.sha256, bytes: o.bytes })),

@@ -10,6 +10,7 @@ import type { PageTemplate } from './page-template.js';
 import { drawFooter, drawRunningHeader } from './pdf/page-chrome.js';
 import { PageWriter, type SectionLook } from './pdf/page-writer.js';
 import { createPdf } from './pdf/pdf-document.js';
+import { PAGE_BINDING_KEY, pageBinding } from './page-binding.js';
 import { duration, fill, firstValidDate, groupDigits } from './pdf/format.js';
 import { ALERT, EVIDENCE_TYPE, INK, MUTED, outcomeColor } from './pdf/palette.js';
 import { drawGrid, drawTable, fitColumn, type Cell, type Column } from './pdf/table.js';
@@ -32,7 +33,9 @@ export async function renderStepPage(page: StepPage, options: { template: PageTe
       Creator: 'Officiant',
       Keywords: ['officiant', page.ceremony.id, page.ceremony.ceremonyId, page.step.id, page.step.kind, ...(page.rehearsal ? ['rehearsal'] : [])].join(', '),
       ...(created ? { CreationDate: created, ModDate: created } : {}),
-    },
+      // Machine-readable binding to the journal, checked by verify (evidence/page-binding.ts).
+      ...(page.anchor ? { [PAGE_BINDING_KEY]: pageBinding({ ceremonyId: page.ceremony.ceremonyId, number: page.step.number, stepId: page.step.id, outcome: page.outcome, anchor: page.anchor }) } : {}),
+    } as PDFKit.DocumentInfo,
     { displayTitle: true },
   );
 

@@ -26,6 +26,8 @@ export interface StepPage {
   startedAt: string;
   endedAt: string;
   outcome: 'completed' | 'failed' | 'aborted';
+  /** SHA-256 hash of the journal entry that ended the step (step.completed, or the abort): the page's binding to the journal. */
+  anchor?: string;
   token?: { label: string; manufacturer: string; model: string; serial: string; firmwareVersion: string; hardwareVersion: string };
   /** Ordered label/value rows: key attributes, fingerprints, recorded values, check-in list. */
   results: Array<{ label: string; value: string }>;

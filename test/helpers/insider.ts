@@ -24,8 +24,8 @@ export function readEntries(dir: string): JournalEntry[] {
 
 /** The evidence key of a rehearsal packet, signing inside its sandbox's SoftHSM with the holders' PIN halves. */
 export function evidenceKeyOf(dir: string): CmsKey {
-  const pointer = JSON.parse(readFileSync(join(dir, 'rehearsal.json'), 'utf8')) as { sandbox: string; people: string };
-  const people = JSON.parse(readFileSync(join(pointer.sandbox, pointer.people), 'utf8')) as { secrets: Record<string, Record<string, string>> };
+  const pointer = JSON.parse(readFileSync(join(dir, 'rehearsal.json'), 'utf8')) as { sandbox: string; people?: string };
+  const people = JSON.parse(readFileSync(join(pointer.sandbox, pointer.people ?? 'people.json'), 'utf8')) as { secrets: Record<string, Record<string, string>> };
   const entries = readEntries(dir);
   const holders = entries.filter((e) => e.data.what === 'pin-holders').at(-1)?.data.holders as string[];
   const pin = holders.map((h) => people.secrets[h]['user-pin-half']).join('');

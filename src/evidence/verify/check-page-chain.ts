@@ -4,19 +4,39 @@
 import type { JournalEntry } from '../../record/journal.js';
 import { effectState } from '../../record/ledger.js';
 import { JOURNAL, PACKET, SCRIPT_COPY as SCRIPT, stepPagePath } from '../packet-files.js';
-import type { Context, Group } from './check-context.js';
+import { lineOf, type Context, type Group } from './check-context.js';
+import { PAGE_BINDING_KEY, readPageBinding } from '../page-binding.js';
 import { isObject, short, str } from '../json-shape.js';
 import { sha256Hex } from '../../record/digest.js';
 
 /** The page the journal records as a step's final one, as the runner chooses it (completed before aborted, signed first). */
-function recordedPage(entries: readonly JournalEntry[], stepId: string, path: string): { sha256?: string; signed: boolean; seq: number } | undefined {
+function recordedPage(entries: readonly JournalEntry[], stepId: string, path: string): { sha256?: string; signed: boolean; seq: number; outcome: string } | undefined {
   for (const outcome of ['completed', 'aborted']) {
     for (const signed of [true, false]) {
       const st = effectState(entries, stepId, `evidence:${path}:${outcome}${signed ? ':signed' : ''}`);
-      if (st.state === 'done') return { sha256: isObject(st.output) ? str(st.output.sha256) : undefined, signed, seq: st.intent.seq };
+      if (st.state === 'done') return { sha256: isObject(st.output) ? str(st.output.sha256) : undefined, signed, seq: st.intent.seq, outcome };
     }
   }
   return undefined;
+}
+
+/** The entry that ended a step, as the runner names it on the page: its step.completed, or its abort (else its last failure). */
+function endingEntry(ctx: Context, stepId: string, outcome: string): JournalEntry | undefined {
+  const mine = ctx.entries.filter((e) => e.step === stepId);
+  if (outcome === 'completed') return mine.filter((e) => e.type === 'step.completed').at(-1);
+  return mine.filter((e) => e.type === 'ceremony.aborted').at(-1) ?? mine.filter((e) => e.type === 'step.failed').at(-1);
+}
+
+/** The page names this ceremony run, this step and the journal entry that ended it. */
+function checkBinding(g: Group, ctx: Context, path: string, file: Buffer, i: number, id: string, outcome: string): void {
+  const b = readPageBinding(file);
+  if (!b) return g.fail(`${path}: carries no binding to ${JOURNAL} (document information /${PAGE_BINDING_KEY})`);
+  const ceremonyId = str(ctx.started?.data.ceremonyId);
+  if (b.ceremonyId !== ceremonyId) g.fail(`${path}: is a page of ceremony ${b.ceremonyId}, not of this one (${ceremonyId})`);
+  if (b.number !== i + 1 || b.stepId !== id) g.fail(`${path}: is the page of step ${b.number} ${b.stepId}, not of step ${i + 1} ${id}`);
+  if (b.outcome !== outcome) g.fail(`${path}: says the step ${b.outcome}, ${JOURNAL} records its page as ${outcome}`);
+  const ending = endingEntry(ctx, id, outcome);
+  if (b.anchor !== ending?.hash) g.fail(`${path}: is bound to journal entry ${short(b.anchor)}, but step ${i + 1} ended with ${ending ? `${short(ending.hash)} (${JOURNAL} line ${lineOf(ending, ctx)})` : 'no entry'}`);
 }
 
 export function checkPageChain(g: Group, ctx: Context): void {
@@ -39,6 +59,7 @@ export function checkPageChain(g: Group, ctx: Context): void {
     const actual = sha256Hex(file);
     if (rec.sha256 !== actual) g.fail(`${path}: SHA-256 ${short(actual)} is not the ${short(rec.sha256)} ${JOURNAL} recorded for step ${i + 1}`);
     if (ctx.cert && !rec.signed) g.fail(`${path}: ${JOURNAL} records only an unsigned page for step ${i + 1}`);
+    checkBinding(g, ctx, path, file, i, id, rec.outcome);
     // Each page prints the SHA-256 of the page before it when it is written, so pages are final in step order.
     if (previous && rec.seq < previous.seq) g.fail(`${path}: recorded in ${JOURNAL} before ${previous.path}, out of the script's step order`);
     previous = { seq: rec.seq, path };

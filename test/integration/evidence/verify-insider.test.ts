@@ -4,7 +4,10 @@
 // files replaced, PDFs and the manifest re-signed inside the HSM with the packet's own evidence key. The first
 // test proves the kit itself leaves a packet that verifies, so every failure below is the rule's doing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { rehearsalWorkspace } from '../../helpers/rehearsal-workspace.js';
 import { readEntries, reseal, type Draft } from '../../helpers/insider.js';
 import { verifyDir } from '../../helpers/verify-dir.js';
@@ -18,6 +21,9 @@ const copy = () => ws.copyOf('flagship', `m${++n}`);
 
 beforeAll(() => {
   ws.expectCompleted(ws.rehearse('ceremonies/officer-enrollment.yaml', 'officers'), 13);
+  // Roster version 2 revokes an officer (one who is not checked in, a custodian); the flagship then runs with
+  // the officers' roster version 1, and backs the root key up to all five custodians, the revoked one too.
+  expect(ws.rehearse('ceremonies/officer-revocation.yaml', 'revocation', { officers: 'officers' }).code).toBe(0);
   ws.expectCompleted(ws.rehearse('ceremonies/release-authority-init.yaml', 'flagship', { officers: 'officers' }), 13);
 }, 300_000);
 
@@ -83,15 +89,85 @@ describe('an insider holding the PIN halves rewrites the record and reseals it w
     expect(p, p.join('\n')).toContain('ceremony: journal.jsonl: records: step 13 close: hsm-new-bag-serial "none" does not match the script\'s pattern');
   });
 
-  it('a typed record changed after the officers approved the record: caught by the journal head on the paper log', async () => {
+  it('a typed record changed after the officers approved the record: the page no longer matches, and the paper log\'s head differs', async () => {
     const head = readEntries(ws.dir('flagship')).find((e) => e.type === 'ceremony.completed')!.hash;
     const dir = copy();
     await reseal(dir, { edit: rename('TB-00420018', 'TB-00420099') });
-    expect(verifyDir(dir).ok).toBe(true);
+    expect(verifyDir(dir).failing).toMatch(/^chain: steps\/13-close\.pdf: is bound to journal entry [0-9a-f]{16}…, but step 13 ended with [0-9a-f]{16}… \(journal\.jsonl line 145\)$/);
     const r = verifyDir(dir, { head });
-    expect(r.failing).toMatch(new RegExp(`^journal: journal.jsonl: the ceremony closed with journal head [0-9a-f]{64}, not the ${head} on the paper log \\(--head\\)$`));
+    expect(r.failing).toMatch(new RegExp(`^journal: journal.jsonl: the ceremony closed with journal head [0-9a-f]{64}, not the ${head} on the paper log \\(--head\\)$`, 'm'));
     const words = headWords(head).map((w, i) => `${i + 1}. ${w}`).join('  ');
-    expect(verifyDir(dir, { head: words }).failing).toMatch(/^journal: journal.jsonl: the ceremony closed with journal head words "[a-z ]+", not the "[a-z ]+" on the paper log \(--head\)$/);
+    expect(verifyDir(dir, { head: words }).failing).toMatch(/^journal: journal.jsonl: the ceremony closed with journal head words "[a-z ]+", not the "[a-z ]+" on the paper log \(--head\)$/m);
     expect(verifyDir(ws.dir('flagship'), { head: words }).ok).toBe(true);
+    expect(verifyDir(ws.dir('flagship'), { head }).ok).toBe(true);
+  });
+});
+
+/** Problems of verify on a copy of `from` rewritten by the insider. */
+async function rewritten(from: string, r: Parameters<typeof reseal>[1], pins: Parameters<typeof verifyDir>[1] = {}): Promise<string[]> {
+  const dir = ws.copyOf(from, `r${++n}`);
+  await reseal(dir, r);
+  return verifyDir(dir, pins).groups.flatMap((g) => g.problems.map((p) => `${g.name}: ${p}`));
+}
+
+function selfSignedCertificate(subject: string): Buffer {
+  const dir = mkdtempSync(join(tmpdir(), 'insider-cert-'));
+  try {
+    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', subject, '-days', '30', '-keyout', join(dir, 'k'), '-out', join(dir, 'c')], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    return readFileSync(join(dir, 'c'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('an insider splices outputs and pages, and reseals', () => {
+  it('the release root certificate replaced by one for a key that never was in the HSM', async () => {
+    const subject = '/C=DE/O=Example OS Vendor/OU=Release Signing Authority/CN=Production Release Root 2026';
+    const p = await rewritten('flagship', { files: { 'outputs/release-root-2026.cert.pem': selfSignedCertificate(subject) } });
+    expect(p.filter((x) => x.startsWith('outputs: outputs/release-root-2026.cert.pem: certifies a key (SPKI ')), p.join('\n')).toHaveLength(1);
+  });
+
+  it('the enrollment CA certificate replaced: its key was never generated, and the officers\' certificates no longer verify under it', async () => {
+    const p = await rewritten('officers', { files: { 'outputs/officer-enrollment-ca.cert.pem': selfSignedCertificate('/O=Example OS Vendor/OU=OTA Manifest Signing Authority/CN=Officer Enrollment CA') } });
+    expect(p, p.join('\n')).toContain(p.find((x) => x.startsWith('outputs: outputs/officer-enrollment-ca.cert.pem: certifies a key (SPKI ')));
+    expect(p.filter((x) => /^outputs: outputs\/officer-crypto-officer-1-rehearsal-9a\.cert\.pem: the signature does not verify under its issuer's key/.test(x)), p.join('\n')).toHaveLength(1);
+  });
+
+  it('a step page from another ceremony, re-signed with this packet\'s evidence key', async () => {
+    const foreign = readFileSync(join(ws.dir('revocation'), 'steps/01-check-in.pdf'));
+    const p = await rewritten('flagship', { files: { 'steps/01-check-in.pdf': foreign }, resign: ['steps/01-check-in.pdf'] });
+    const other = readEntries(ws.dir('revocation'))[0].data.ceremonyId as string;
+    const mine = readEntries(ws.dir('flagship'))[0].data.ceremonyId as string;
+    expect(p, p.join('\n')).toContain(`chain: steps/01-check-in.pdf: is a page of ceremony ${other}, not of this one (${mine})`);
+  });
+
+  it('a page of this ceremony moved to another step', async () => {
+    const page2 = readFileSync(join(ws.dir('flagship'), 'steps/02-room-and-hardware.pdf'));
+    const p = await rewritten('flagship', { files: { 'steps/03-hsm-tamper-bag.pdf': page2 } });
+    expect(p, p.join('\n')).toContain('chain: steps/03-hsm-tamper-bag.pdf: is the page of step 2 room-and-hardware, not of step 3 hsm-tamper-bag');
+  });
+});
+
+describe('the roster an auditor holds (--roster)', () => {
+  const rosterFile = (name: string) => JSON.parse(readFileSync(join(ws.dir(name), 'outputs/roster.json'), 'utf8')) as { roster: { payload_sha256: string } };
+
+  it('the roster the ceremony started with verifies, as a file or by its SHA-256', () => {
+    const v1 = rosterFile('officers');
+    expect(verifyDir(ws.dir('flagship'), { roster: { file: v1 } }).failing).toBe('');
+    expect(verifyDir(ws.dir('flagship'), { roster: { sha256: v1.roster.payload_sha256 } }).failing).toBe('');
+  });
+
+  it('another roster is FAILED', () => {
+    const r = verifyDir(ws.dir('flagship'), { roster: { sha256: 'ab'.repeat(32) } });
+    expect(r.failing).toMatch(/^officers: roster\.json: roster sha256 [0-9a-f]{16}… is not the pinned (ab){32} \(--roster\)$/);
+  });
+
+  it('a later roster that revoked an officer before the ceremony: the revoked custodian who took part is FAILED by name', () => {
+    const r = verifyDir(ws.dir('flagship'), { roster: { file: rosterFile('revocation') } });
+    expect(r.ok).toBe(false);
+    expect(r.failing).toMatch(/^officers: journal\.jsonl: Crypto Officer \d \(rehearsal\) \(crypto-officer-\d-rehearsal, device 1000000\d\) takes part in this ceremony, but the pinned roster version 2 shows them revoked at \S+ \(.+\), before the ceremony started at \S+ \(--roster\)$/);
+    // Without the newer roster, the packet alone cannot know.
+    expect(verifyDir(ws.dir('flagship')).ok).toBe(true);
   });
 });

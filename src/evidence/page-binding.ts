@@ -1,0 +1,33 @@
+// A step page's binding to the journal: one line in the PDF's document information (key /OfficiantPage) naming
+// the ceremony run, the step (number and id), the outcome and the hash of the journal entry that ended the step.
+// The page is signed over every byte, so the binding is as authentic as the page; verify reads it back and
+// compares it with the journal, so a page spliced in from another ceremony or another step fails by name.
+export const PAGE_BINDING_KEY = 'OfficiantPage';
+const FORMAT = 'officiant-page/1';
+
+export interface PageBinding {
+  ceremonyId: string;
+  number: number;
+  stepId: string;
+  outcome: string;
+  anchor: string;
+}
+
+export function pageBinding(b: PageBinding): string {
+  return `${FORMAT} ceremony=${b.ceremonyId} step=${b.number}:${b.stepId} outcome=${b.outcome} entry=${b.anchor}`;
+}
+
+/**
+ * The binding a PDF carries (pdfkit writes the value as its own string object, referenced from the document
+ * information), or undefined when it has none, more than one, or one that does not read.
+ */
+export function readPageBinding(pdf: Buffer): PageBinding | undefined {
+  const text = pdf.toString('latin1');
+  const marker = `(${FORMAT} `;
+  const at = text.indexOf(marker);
+  if (at < 0 || text.indexOf(marker, at + 1) >= 0) return undefined;
+  const end = text.indexOf(')', at);
+  const m = /^ceremony=([A-Za-z0-9-]{1,64}) step=(\d{1,4}):([A-Za-z0-9._-]{1,64}) outcome=([a-z]{1,16}) entry=([0-9a-f]{64})$/.exec(text.slice(at + marker.length, end));
+  if (!m) return undefined;
+  return { ceremonyId: m[1], number: Number(m[2]), stepId: m[3], outcome: m[4], anchor: m[5] };
+}
