@@ -186,6 +186,12 @@ export function checkReceipt(roster: RosterBody, receipt: ShareReceipt, signatur
 
 /** Problems with a manifest's own shape and consistency (not its files): empty when it is sound. */
 export function manifestProblems(m: BackupManifest): string[] {
+  // A manifest read from a file may be any JSON: its shape is checked before anything is read from it.
+  if (m === null || typeof m !== 'object' || Array.isArray(m)) return ['it is not a JSON object'];
+  const lists = [m.custodians === undefined || Array.isArray(m.custodians) ? undefined : 'custodians is not a list', m.keys === undefined || Array.isArray(m.keys) ? undefined : 'keys is not a list'].filter((x): x is string => x !== undefined);
+  if (lists.length > 0) return lists;
+  const objects = [...(m.custodians ?? []), ...(m.keys ?? [])].every((x) => x !== null && typeof x === 'object' && !Array.isArray(x));
+  if (!objects) return ['a custodian or key entry is not a JSON object'];
   const p: string[] = [];
   if (m.format !== BACKUP_FORMAT) p.push(`format is ${String(m.format)}, not ${BACKUP_FORMAT}`);
   if (!/^[0-9a-f]{32}$/.test(m.wrap_key?.kcv ?? '')) p.push('the wrap key check value is missing or malformed');

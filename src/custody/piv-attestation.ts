@@ -74,6 +74,15 @@ export interface AttestationInput {
   spki: Buffer;
 }
 
+/** Whether `issuer` issued and signed `c`; a key that does not decode signs nothing. */
+function issued(c: X509Certificate, issuer: X509Certificate): boolean {
+  try {
+    return c.checkIssued(issuer) && c.verify(issuer.publicKey);
+  } catch {
+    return false;
+  }
+}
+
 export function attestationProblems(a: AttestationInput): string[] {
   const where = `slot ${a.slot} of device ${a.serial}`;
   const slotCert = cert(a.attestation);
@@ -81,10 +90,15 @@ export function attestationProblems(a: AttestationInput): string[] {
   if (!slotCert) return [`${where}: the attestation is not an X.509 certificate`];
   if (!deviceCert) return [`${where}: the device attestation certificate (f9) is not an X.509 certificate`];
   const problems: string[] = [];
-  const attestedKey = slotCert.publicKey.export({ type: 'spki', format: 'der' });
+  let attestedKey: Buffer | undefined;
+  try {
+    attestedKey = slotCert.publicKey.export({ type: 'spki', format: 'der' });
+  } catch {
+    return [`${where}: the attestation's public key cannot be read`];
+  }
   if (!attestedKey.equals(a.spki)) problems.push(`${where}: the attestation is for another key than the one in the slot`);
-  if (!slotCert.checkIssued(deviceCert) || !slotCert.verify(deviceCert.publicKey)) problems.push(`${where}: the attestation is not signed by the device's attestation certificate`);
-  const root = a.roots.map(cert).find((r) => r !== undefined && deviceCert.checkIssued(r) && deviceCert.verify(r.publicKey));
+  if (!issued(slotCert, deviceCert)) problems.push(`${where}: the attestation is not signed by the device's attestation certificate`);
+  const root = a.roots.map(cert).find((r) => r !== undefined && issued(deviceCert, r));
   if (!root) problems.push(`${where}: the device attestation certificate does not chain to a trusted attestation root`);
   const serial = attestedSerial(a.attestation);
   if (serial !== undefined && serial !== a.serial) problems.push(`${where}: the attestation names device serial ${serial}`);

@@ -45,8 +45,8 @@ function checkOfficer(o: RosterOfficer, ca: X509Certificate | undefined, roots: 
     const cert = parseCertificate(k.certificate);
     let spki: Buffer | undefined;
     if (!cert) problems.push(`${at} certificate: not a certificate`);
+    else if (!(spki = spkiOf(cert))) problems.push(`${at} certificate: its public key cannot be read`);
     else {
-      spki = cert.publicKey.export({ type: 'spki', format: 'der' });
       if (sha256(cert.raw) !== k.certificate_sha256) problems.push(`${at} certificate: certificate_sha256 does not match the certificate`);
       if (sha256(spki) !== k.spki_sha256) problems.push(`${at} certificate: spki_sha256 does not match the certificate's key`);
       if (ca && !issuedBy(cert, ca)) problems.push(`${at} certificate: not issued by the enrollment ca`);
@@ -58,12 +58,21 @@ function checkOfficer(o: RosterOfficer, ca: X509Certificate | undefined, roots: 
       continue;
     }
     if (sha256(att.raw) !== k.attestation_sha256) problems.push(`${at} attestation: attestation_sha256 does not match the certificate`);
-    if (spki && !att.publicKey.export({ type: 'spki', format: 'der' }).equals(spki)) problems.push(`${at} attestation: attests a different key than the ${slot} certificate`);
+    if (spki && !spkiOf(att)?.equals(spki)) problems.push(`${at} attestation: attests a different key than the ${slot} certificate`);
     if (device && !issuedBy(att, device)) problems.push(`${at} attestation: not signed by the device attestation certificate`);
     const serial = attestedSerial(att);
     if (serial === 'malformed') problems.push(`${at} attestation: serial extension is not an integer`);
     else if (serial === undefined) notes.push(`${at} attestation: carries no device serial`);
     else if (!/^[0-9]+$/.test(o.device.serial) || BigInt(o.device.serial) !== serial) problems.push(`${at} attestation: attests device ${serial}, not ${o.device.serial}`);
+  }
+}
+
+/** The certificate's key as SPKI DER; undefined when it does not decode (X509Certificate decodes it lazily and throws). */
+function spkiOf(cert: X509Certificate): Buffer | undefined {
+  try {
+    return cert.publicKey.export({ type: 'spki', format: 'der' });
+  } catch {
+    return undefined;
   }
 }
 

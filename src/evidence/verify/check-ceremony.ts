@@ -13,13 +13,15 @@ export const CEREMONY_RULES = ['steps', 'check-in', 'people', 'pin halves', 'sig
 export function checkCeremony(g: Group, ctx: Context): void {
   const text = ctx.files.get(SCRIPT);
   if (!text || !ctx.started) return g.fail(`${JOURNAL}: the ceremony cannot be recomputed without ${SCRIPT} and the ceremony.started entry`);
-  const parsed = parseScript(SCRIPT, text.toString('utf8'));
-  if (!parsed.script) {
-    const first = parsed.errors[0];
-    return g.fail(`${SCRIPT}: not a valid ceremony script (${first ? formatProblem(first) : 'no script'}): the ceremony cannot be recomputed`);
+  if (!ctx.script) {
+    const parsed = parseScript(SCRIPT, text.toString('utf8'));
+    if (!parsed.script) {
+      const first = parsed.errors[0];
+      return g.fail(`${SCRIPT}: not a valid ceremony script (${first ? formatProblem(first) : 'no script'}): the ceremony cannot be recomputed`);
+    }
+    ctx.script = parsed.script;
   }
-  const script = parsed.script;
-  ctx.script = script;
+  const script = ctx.script;
   const out = { fail: (m: string) => g.fail(`${JOURNAL}: ${m}`) };
   checkStepCourse(ctx.entries, script, out);
   checkParticipants(ctx.entries, script, out);

@@ -50,8 +50,15 @@ export function checkOutputKeys(g: Group, ctx: Context): void {
         g.fail(`${path}: not a readable X.509 certificate`);
         continue;
       }
+      let spki: string;
+      try {
+        spki = spkiOf(cert.publicKey);
+      } catch {
+        g.fail(`${path}: its public key cannot be read`);
+        continue;
+      }
       certs.push({ path, cert });
-      if (!journaled.has(spkiOf(cert.publicKey))) g.fail(`${path}: certifies a key (SPKI ${spkiOf(cert.publicKey).slice(0, 16)}…) that no key generation or restore in the journal reported`);
+      if (!journaled.has(spki)) g.fail(`${path}: certifies a key (SPKI ${spki.slice(0, 16)}…) that no key generation or restore in the journal reported`);
     } else if (text.includes('-----BEGIN PUBLIC KEY-----')) {
       let spki: string;
       try {
@@ -64,13 +71,20 @@ export function checkOutputKeys(g: Group, ctx: Context): void {
     }
   }
   for (const { path, cert } of certs) {
-    // The issuer by name (self-signed when subject = issuer); its key must then verify the signature.
-    const issuers = cert.subject === cert.issuer ? [{ path, cert }] : certs.filter((c) => c.cert !== cert && c.cert.subject === cert.issuer);
-    if (issuers.length === 0) {
-      g.fail(`${path}: its issuer (${cert.issuer.replace(/\n/g, ', ')}) is not among the outputs, so its signature cannot be checked`);
-      continue;
+    try {
+      checkIssuer(g, path, cert, certs);
+    } catch {
+      g.fail(`${path}: its key or signature cannot be read`);
     }
-    if (!issuers.some((i) => cert.verify(i.cert.publicKey))) g.fail(`${path}: the signature does not verify under its issuer's key (${issuers[0].path})`);
   }
   if (g.problems.length === 0) g.note(`${pems.length} key and certificate files: every key is one the journal reports generated or restored; ${certs.length} certificates verify under their issuers`);
+}
+
+function checkIssuer(g: Group, path: string, cert: X509Certificate, certs: Array<{ path: string; cert: X509Certificate }>): void {
+  {
+    // The issuer by name (self-signed when subject = issuer); its key must then verify the signature.
+    const issuers = cert.subject === cert.issuer ? [{ path, cert }] : certs.filter((c) => c.cert !== cert && c.cert.subject === cert.issuer);
+    if (issuers.length === 0) return g.fail(`${path}: its issuer (${cert.issuer.replace(/\n/g, ', ')}) is not among the outputs, so its signature cannot be checked`);
+    if (!issuers.some((i) => cert.verify(i.cert.publicKey))) g.fail(`${path}: the signature does not verify under its issuer's key (${issuers[0].path})`);
+  }
 }

@@ -13,7 +13,7 @@ import type { PacketPins } from './packet-report.types.js';
 
 export function checkHeadPin(g: Group, ctx: Context, pin: string): void {
   const head = ctx.final?.hash;
-  if (!head) return g.fail(`${JOURNAL}: no closing entry to compare with the journal head on the paper log (--head)`);
+  if (!head || !/^[0-9a-f]{64}$/.test(head)) return g.fail(`${JOURNAL}: no closing entry with a SHA-256 hash to compare with the journal head on the paper log (--head)`);
   const hex = normalizeFingerprint(pin);
   const words = pin.trim().toLowerCase().replace(/\d+\.\s*/g, ' ').split(/[\s,]+/).filter(Boolean);
   if (hex) {

@@ -18,7 +18,9 @@ export function checkScript(g: Group, ctx: Context): void {
   try {
     doc = parseYaml(script.toString('utf8'));
   } catch (err) {
-    return g.fail(`${SCRIPT}: not readable YAML (${(err as Error).message.split('\n')[0]})`);
+    const message = String((err as Error)?.message ?? err);
+    const why = err instanceof RangeError || /Maximum call stack/.test(message) ? 'nested too deeply to read' : message.split('\n')[0];
+    return g.fail(`${SCRIPT}: not readable YAML (${why})`);
   }
   const steps = isObject(doc) && Array.isArray(doc.steps) ? doc.steps.map((s) => (isObject(s) ? str(s.id) : undefined)) : undefined;
   if (!steps || steps.some((s) => s === undefined || !/^[A-Za-z0-9._-]+$/.test(s))) return g.fail(`${SCRIPT}: has no list of steps with ids`);

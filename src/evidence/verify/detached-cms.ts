@@ -34,8 +34,17 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  */
 export function verifyDetachedCms(der: Buffer, content: Buffer[], cert: EvidenceCert, file: string, contentName: string, allowZeroPadding = false): string[] {
   const bad = (m: string) => [`${file}: ${m}`];
-  const asn = asn1js.fromBER(toArrayBuffer(der));
+  let asn: ReturnType<typeof asn1js.fromBER>;
+  try {
+    // asn1js throws on some malformed values (a time that is not a time) instead of reporting an offset of -1.
+    asn = asn1js.fromBER(toArrayBuffer(der));
+  } catch {
+    return bad('signature is not DER (cannot be parsed)');
+  }
   if (asn.offset === -1) return bad('signature is not DER (cannot be parsed)');
+  // asn1js reads BER leniently (an inner length that disagrees with its content can still parse): the bytes
+  // must be exactly the DER of what was read, so no byte of the file goes unchecked.
+  if (!Buffer.from(asn.result.toBER(false)).equals(der.subarray(0, asn.offset))) return bad('signature is not DER (its encoding does not re-encode to the same bytes)');
   if (asn.offset !== der.length) {
     const rest = der.subarray(asn.offset);
     if (!allowZeroPadding || rest.some((b) => b !== 0)) return bad(`signature has ${der.length - asn.offset} unexpected bytes after its DER`);
@@ -59,7 +68,8 @@ export function verifyDetachedCms(der: Buffer, content: Buffer[], cert: Evidence
   // Signer identity: issuer and serial of the evidence certificate, and that very certificate in the CMS.
   if (!(si.sid instanceof pkijs.IssuerAndSerialNumber)) {
     problems.push(`${file}: signer is not identified by issuer and serial number`);
-  } else if (!si.sid.issuer.isEqual(cert.pkijs.issuer) || !si.sid.serialNumber.isEqual(cert.pkijs.serialNumber)) {
+  } else if (!sameBytes(new Uint8Array(si.sid.issuer.valueBeforeDecode), new Uint8Array(cert.pkijs.issuer.valueBeforeDecode)) || !si.sid.serialNumber.isEqual(cert.pkijs.serialNumber)) {
+    // Byte for byte: X.500 name matching ignores case, and the signer's name is not covered by the signature.
     problems.push(`${file}: signer is not the evidence key (issuer/serial differ from ${EVIDENCE_CERT})`);
   }
   const certSet = signedDataAsn.valueBlock.value.find((b) => b.idBlock.tagClass === 3 && b.idBlock.tagNumber === 0) as asn1js.Constructed | undefined;

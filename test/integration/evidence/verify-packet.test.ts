@@ -203,8 +203,11 @@ describe('pieces from another ceremony', () => {
       'steps/03-evidence.pdf: the certificate in the signature is not outputs/evidence-key.cert.pem',
       `steps/03-evidence.pdf: signature does not verify under the evidence key ${report.evidenceKeySha256!.slice(0, 16)}…`,
     ]);
-    expect(byGroup.chain).toHaveLength(1);
+    expect(byGroup.chain).toHaveLength(3);
     expect(byGroup.chain[0]).toMatch(/^steps\/03-evidence\.pdf: SHA-256 [0-9a-f]{16}… is not the [0-9a-f]{16}… journal\.jsonl recorded for step 3$/);
+    // The page itself names the other ceremony run and the entry that ended step 3 there.
+    expect(byGroup.chain[1]).toMatch(/^steps\/03-evidence\.pdf: is a page of ceremony [0-9a-f-]{36}, not of this one \([0-9a-f-]{36}\)$/);
+    expect(byGroup.chain[2]).toMatch(/^steps\/03-evidence\.pdf: is bound to journal entry [0-9a-f]{16}…, but step 3 ended with [0-9a-f]{16}… \(journal\.jsonl line \d+\)$/);
   });
 });
 
