@@ -42,6 +42,7 @@ export function verifyPacket(files: ReadonlyMap<string, Buffer>, options: Packet
     started: entries[0]?.type === 'ceremony.started' ? entries[0] : undefined,
     final: entries.find((e) => e.type === 'ceremony.completed' || e.type === 'ceremony.aborted'),
     sealed: [...entries].reverse().find((e) => e.type === 'ceremony.sealed'),
+    headPinned: options.head !== undefined,
   };
   const groups = Object.fromEntries(CHECK_GROUPS.map((n) => [n, new Group(n)])) as Record<(typeof CHECK_GROUPS)[number], Group>;
   const run = (g: Group, fn: () => void) => {

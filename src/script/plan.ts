@@ -9,6 +9,17 @@ export function approvalSubject(approve: string, script: Script): string {
   return target ? `step "${target.title}" (${target.id}) with its exact parameters` : `step ${approve}`;
 }
 
+/** A step parameter as people read it: lists joined, custodians from the roster counted, mappings as "key value". */
+export function paramInWords(key: string, value: unknown): string {
+  if (Array.isArray(value)) return value.map((v) => paramInWords(key, v)).join(', ');
+  if (value !== null && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    if (typeof o.roster === 'string' && typeof o.count === 'number') return `${o.count} officers holding the role ${o.roster} on the roster`;
+    return Object.entries(o).map(([k, v]) => `${k.replace(/_/g, ' ')} ${paramInWords(k, v)}`).join(', ');
+  }
+  return String(value);
+}
+
 function stepDetail(step: Step, script: Script): string[] {
   const title = (r: string) => script.roles[r]?.title ?? r;
   switch (step.kind) {

@@ -12,7 +12,7 @@ import { checkApproval, quorumReached, statementBytes, statementDigest, statemen
 import type { RosterOfficer } from '../custody/roster.types.js';
 import type { JournalEntry } from '../record/journal.js';
 import type { Script, StepOf } from '../script/schema.js';
-import { approvalSubject } from '../script/plan.js';
+import { approvalSubject, paramInWords } from '../script/plan.js';
 import { deviceChoices, signWithPin } from './shared/piv-officer.js';
 import type { StepHandler } from '../engine/step-kind.types.js';
 import { STEP_NEEDS } from '../script/step-needs.js';
@@ -87,7 +87,7 @@ export const quorumApprove: StepHandler<'quorum.approve'> = {
     const subject = statement.approve;
     if (subject.what === 'step') {
       ctx.prompter.say(`    kind: ${subject.step.kind}`);
-      for (const [k, v] of Object.entries(subject.step.params as Record<string, unknown>)) ctx.prompter.say(`    ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+      for (const [k, v] of Object.entries(subject.step.params as Record<string, unknown>)) ctx.prompter.say(`    ${k.replace(/_/g, ' ')}: ${paramInWords(k, v)}`);
       // The check value is bound but not shown: at the step, the administrator types it from the paper record.
       if (subject.backup) ctx.prompter.say(`    backup: of ceremony ${subject.backup.ceremony_id}, manifest SHA-256 ${subject.backup.manifest_sha256}`);
     } else {
@@ -141,6 +141,11 @@ export const quorumApprove: StepHandler<'quorum.approve'> = {
     const q = quorumReached(approvedBy, threshold);
     if (!q.met) throw new OfficiantError('ceremony.quorum-not-met', `quorum not met: ${q.count}/${threshold} ${roleTitle} approvals`);
     ctx.result('Approved', approvalSubject(approve, ctx.script));
+    // What was approved, in words, on the page as on the screen (the statement binds the exact values).
+    if (subject.what === 'step') {
+      ctx.result('Approved step kind', subject.step.kind);
+      for (const [k, v] of Object.entries(subject.step.params as Record<string, unknown>)) ctx.result(`Approved ${k.replace(/_/g, ' ')}`, paramInWords(k, v));
+    }
     ctx.result('Statement SHA-256', digest);
     ctx.result('Statement words', words.join(' '));
     const approvals = ctx.entries().filter((e) => e.step === ctx.step.id && e.type === 'step.event' && e.data.what === 'approval' && e.data.nonce === statement.nonce);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { OfficiantError } from '../../errors.js';
 import { parseJournal } from '../../record/journal.js';
 import { finalEntry, startedEntry } from '../../record/ledger.js';
+import { headWords } from '../../record/digest-words.js';
 import { readInput } from '../compose.js';
 import { JOURNAL } from '../../evidence/packet-files.js';
 
@@ -20,6 +21,15 @@ export function journalCommand(out: string, print: (l: string) => void): number 
   print(`outcome: ${final ? final.type.replace('ceremony.', '') : 'in progress (resume to continue)'}`);
   if (open.length > 0) print(`open intents: ${open.map((e) => `#${e.seq} ${e.data.op}`).join(', ')} (resume reconciles them)`);
   if (torn) print(`torn final line: ${Buffer.byteLength(torn.text)} bytes (resume records and cuts it)`);
-  print(`head: ${entries[entries.length - 1].hash}`);
+  // One journal head everywhere: the hash of the entry that closed the ceremony is what the end screen, the
+  // packet cover, the manifest and verify show, and what the paper log holds. The seal entries after it are not.
+  if (final) {
+    print(`journal head (paper log, packet cover, verify): ${final.hash} (line ${entries.indexOf(final) + 1}, ${final.type})`);
+    print(`read aloud: ${headWords(final.hash).map((w, i) => `${i + 1}. ${w}`).join('  ')}`);
+    const last = entries[entries.length - 1];
+    if (last !== final) print(`last entry: ${last.type} at line ${entries.length} (${last.hash}), after the head`);
+  } else {
+    print(`last entry (no journal head until the ceremony closes): ${entries[entries.length - 1].hash}`);
+  }
   return 0;
 }

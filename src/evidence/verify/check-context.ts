@@ -19,6 +19,8 @@ export interface Context {
   /** Set by the officers check: the parsed script and the roster the ceremony started with. */
   script?: Script;
   roster?: RosterBody;
+  /** The auditor gave the journal head from the paper log (--head). */
+  headPinned?: boolean;
 }
 
 export class Group {

@@ -10,6 +10,7 @@ import { isObject, short, str } from '../json-shape.js';
 import { sha256Hex } from '../../record/digest.js';
 import { pemCertificateDer } from './evidence-certificate.js';
 import { checkRosterPin } from './check-pins.js';
+import { countersignCoverage } from './countersign-coverage.js';
 import type { PacketPins } from './packet-report.types.js';
 
 /** A roster file's JSON verified with verifyRosterFile; every problem and note is reported against `file`. */
@@ -88,5 +89,7 @@ export function checkOfficers(g: Group, ctx: Context, rosterPin?: PacketPins['ro
   const identity = verifyCeremonyIdentity({ entries: ctx.entries, script: ctx.script, roster: roster?.body });
   for (const p of identity.problems) g.fail(`${JOURNAL}: ${p}`);
   for (const n of identity.notes) g.note(`${JOURNAL}: ${n}`);
+  const coverage = countersignCoverage(ctx.entries, ctx.script, ctx.headPinned === true);
+  if (coverage) g.note(`${JOURNAL}: ${coverage}`);
   ctx.roster = roster?.body;
 }

@@ -158,7 +158,11 @@ describe('rehearsal of release-authority-init', () => {
     const check = await officiant(['journal', out], { env });
     expect(check.code).toBe(0);
     expect(check.stdout).toContain(`hash chain: intact, ${entries.length} entries`);
-    expect(check.stdout).toContain(`head: ${entries[entries.length - 1].hash}`);
+    // The same journal head as the end screen, the packet cover, the manifest and verify: the closing entry's.
+    const closing = entries.find((e) => e.type === 'ceremony.completed')!;
+    expect(check.stdout).toContain(`journal head (paper log, packet cover, verify): ${closing.hash} (line ${entries.indexOf(closing) + 1}, ceremony.completed)`);
+    expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).journalHead).toBe(closing.hash);
+    expect(check.stdout).toContain(`last entry: ceremony.sealed at line ${entries.length} (${entries[entries.length - 1].hash}), after the head`);
   });
 
   it('is a packet pdfsig, openssl and `officiant verify` all accept', async () => {

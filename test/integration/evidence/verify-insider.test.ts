@@ -100,6 +100,10 @@ describe('an insider holding the PIN halves rewrites the record and reseals it w
     expect(verifyDir(dir, { head: words }).failing).toMatch(/^journal: journal.jsonl: the ceremony closed with journal head words "[a-z ]+", not the "[a-z ]+" on the paper log \(--head\)$/m);
     expect(verifyDir(ws.dir('flagship'), { head: words }).ok).toBe(true);
     expect(verifyDir(ws.dir('flagship'), { head }).ok).toBe(true);
+    // verify says which part of the record rests on the evidence key alone, and what pins it.
+    const notes = (pins: Parameters<typeof verifyDir>[1]) => verifyDir(ws.dir('flagship'), pins).groups.flatMap((g) => g.notes);
+    expect(notes({})).toContain('journal.jsonl: officers countersigned the record up to line 128 (step approve-record); 9 later entries (step close) rest on the evidence key alone: pin the journal head written on the paper log with --head');
+    expect(notes({ head })).toContain('journal.jsonl: officers countersigned the record up to line 128 (step approve-record); 9 later entries (step close) rest on the evidence key alone (the journal head is pinned by --head)');
   });
 });
 

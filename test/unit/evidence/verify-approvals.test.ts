@@ -378,6 +378,8 @@ describe('verifyPacket: the officers group', () => {
       `roster.json: roster version 1 (sha256 ${rosterFile.roster.payload_sha256}), 4 officers, verified`,
       `roster not pinned: compare ${rosterFile.roster.payload_sha256} with the roster you hold, or pass --roster`,
       ...HONEST_NOTES.map((n) => `journal.jsonl: ${n}`),
+      // The record approval is the last step here: nothing after it rests on the evidence key alone.
+      'journal.jsonl: officers countersigned the whole record (step approve-record, journal head at line 16)',
     ]);
   });
 
