@@ -5,6 +5,7 @@
 import { dedupeProblems, parseWithSchema, sortProblems, type PathSegment, type Problem, type YamlSource } from './parse.js';
 import { custodianCount, Script, type Step } from './schema.js';
 import { partialView, roleRefs, usesToken, viewOf, type ScriptView } from './script-view.js';
+import { wordingProblems } from './rules-wording.js';
 
 export interface ScriptCheck {
   script?: Script;
@@ -16,7 +17,9 @@ export interface ScriptCheck {
 export function parseScript(file: string, text: string): ScriptCheck {
   const parsed = parseWithSchema(file, text, Script);
   if (parsed.value) {
-    const { errors, warnings } = checkRules(parsed.value, parsed.source);
+    const rules = checkRules(parsed.value, parsed.source);
+    const errors = [...rules.errors, ...wordingProblems(parsed.value, parsed.source)];
+    const warnings = rules.warnings;
     return errors.length > 0 ? { errors, warnings } : { script: parsed.value, errors, warnings };
   }
   if (parsed.raw === undefined) return { errors: parsed.errors, warnings: [] };
