@@ -30,8 +30,9 @@ export function buildPacketIndex(files: ReadonlyMap<string, Buffer>, report: Pac
   const verified = report.ok;
   const ctx: Ctx = { files, report, entries, script, started, final, sealed, who: createResolver(entries, script), retention: retentionOf(files) };
   const pinned = verified && report.pinned.evidenceKey;
-  const events = indexRows(ctx, ceremonyId, scriptId, verified).map((r) => ({ ...r, pinned }));
-  const compliance = complianceRows(ctx, ceremonyId, verified).map((r) => ({ ...r, pinned }));
+  const rehearsal = report.rehearsal;
+  const events = indexRows(ctx, ceremonyId, scriptId, verified).map((r) => ({ ...r, pinned, rehearsal }));
+  const compliance = complianceRows(ctx, ceremonyId, verified).map((r) => ({ ...r, pinned, rehearsal }));
 
   return {
     summary: {

@@ -27,7 +27,9 @@ export function approval(ctx: Ctx): Finding {
   if (steps.length === 0) return { status: 'missing', files: [SCRIPT], note: 'the script has no approval step (quorum.approve)' };
   const done = steps.map((s) => inStep(ctx, s.id, (e) => e.type === 'step.completed').pop());
   if (done.some((e) => !e)) return { status: 'missing', files: [JOURNAL], note: 'the approval step did not complete' };
-  return { status: 'satisfied', files: [...pagesOf(ctx, steps.map((s) => s.id)), JOURNAL], seqs: done.map((e) => e!.seq), note: 'approval recorded before the ceremony' };
+  // Approvals are made in the ceremony, each before the step it approves (verify checks the order).
+  const names = steps.map((s) => `${s.id}${s.kind === 'quorum.approve' && s.params.approve !== 'record' ? ` (before ${s.params.approve})` : ' (the record so far)'}`);
+  return { status: 'satisfied', files: [...pagesOf(ctx, steps.map((s) => s.id)), JOURNAL], seqs: done.map((e) => e!.seq), note: `approved during the ceremony by quorum, each by officers' tokens: ${names.join(', ')}` };
 }
 
 export function materials(ctx: Ctx): Finding {

@@ -24,19 +24,19 @@ export function toCsv(header: readonly string[], rows: readonly (readonly Cell[]
   return [header, ...rows].map((r) => `${r.map(field).join(',')}\r\n`).join('');
 }
 
-export const INDEX_COLUMNS = ['ceremony id', 'script id', 'seq', 'step id', 'step number', 'time', 'person', 'role', 'role title', 'action', 'result', 'evidence file', 'entry hash', 'verified', 'evidence key pinned'] as const;
-export const COMPLIANCE_COLUMNS = ['ceremony id', 'requirement', 'source', 'requirement text', 'status', 'evidence files', 'journal seqs', 'note', 'verified', 'evidence key pinned'] as const;
+export const INDEX_COLUMNS = ['ceremony id', 'script id', 'seq', 'step id', 'step number', 'time', 'person', 'role', 'role title', 'action', 'result', 'evidence file', 'entry hash', 'verified', 'evidence key pinned', 'rehearsal'] as const;
+export const COMPLIANCE_COLUMNS = ['ceremony id', 'requirement', 'source', 'requirement text', 'status', 'evidence files', 'journal seqs', 'note', 'verified', 'evidence key pinned', 'rehearsal'] as const;
 
 export function indexCsv(rows: readonly IndexRow[]): string {
   return toCsv(
     INDEX_COLUMNS,
-    rows.map((r) => [r.ceremonyId, r.scriptId, r.seq, r.stepId, r.stepNumber, r.time, r.person, r.role, r.roleTitle, r.action, r.result, r.evidenceFile, r.entryHash, r.verified, r.pinned]),
+    rows.map((r) => [r.ceremonyId, r.scriptId, r.seq, r.stepId, r.stepNumber, r.time, r.person, r.role, r.roleTitle, r.action, r.result, r.evidenceFile, r.entryHash, r.verified, r.pinned, r.rehearsal]),
   );
 }
 
 export function complianceCsv(rows: readonly ComplianceRow[]): string {
   return toCsv(
     COMPLIANCE_COLUMNS,
-    rows.map((r) => [r.ceremonyId, r.requirement, r.source, r.text, r.status, r.evidenceFiles.join('; '), r.journalSeqs.join('; '), r.note, r.verified, r.pinned]),
+    rows.map((r) => [r.ceremonyId, r.requirement, r.source, r.text, r.status, r.evidenceFiles.join('; '), r.journalSeqs.join('; '), r.note, r.verified, r.pinned, r.rehearsal]),
   );
 }

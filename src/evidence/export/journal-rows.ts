@@ -7,7 +7,7 @@ import { names } from './read-packet.js';
 import { isObject, str } from '../json-shape.js';
 
 /** One index row per journal entry: who, in which role, did what with what result, and the file that shows it. */
-export function indexRows(ctx: Ctx, ceremonyId: string, scriptId: string, verified: boolean): Omit<IndexRow, 'pinned'>[] {
+export function indexRows(ctx: Ctx, ceremonyId: string, scriptId: string, verified: boolean): Omit<IndexRow, 'pinned' | 'rehearsal'>[] {
   const { script, entries } = ctx;
   const stepNumbers = new Map<string, number>();
   script?.steps.forEach((s, i) => stepNumbers.set(s.id, i + 1));

@@ -2,7 +2,8 @@
 // compliance row per requirement (format: evidence/README.md).
 
 
-export type ComplianceStatus = 'satisfied' | 'missing' | 'not applicable';
+/** 'rehearsal only': the check holds, but the packet is a rehearsal, never production evidence for the clause. */
+export type ComplianceStatus = 'satisfied' | 'missing' | 'not applicable' | 'rehearsal only';
 
 export interface CeremonySummary {
   ceremonyId: string;
@@ -46,6 +47,7 @@ export interface IndexRow {
   entryHash: string;
   verified: boolean;
   pinned: boolean;
+  rehearsal: boolean;
 }
 
 export interface ComplianceRow {
@@ -59,6 +61,7 @@ export interface ComplianceRow {
   note: string;
   verified: boolean;
   pinned: boolean;
+  rehearsal: boolean;
 }
 
 export interface PacketIndex {

@@ -166,7 +166,7 @@ describe('exporting two verified packets', () => {
   it('index.csv: RFC 4180 with a header, one row per journal entry of each packet, in journal order', () => {
     const csv = text('index.csv');
     expect(csv.endsWith('\r\n')).toBe(true);
-    expect(parseCsv(csv)[0]).toEqual(['ceremony id', 'script id', 'seq', 'step id', 'step number', 'time', 'person', 'role', 'role title', 'action', 'result', 'evidence file', 'entry hash', 'verified', 'evidence key pinned']);
+    expect(parseCsv(csv)[0]).toEqual(['ceremony id', 'script id', 'seq', 'step id', 'step number', 'time', 'person', 'role', 'role title', 'action', 'result', 'evidence file', 'entry hash', 'verified', 'evidence key pinned', 'rehearsal']);
     const rows = table(csv);
     expect(rows).toHaveLength(ja.entries.length + jb.entries.length);
     for (const j of [ja, jb]) {
@@ -238,15 +238,19 @@ describe('exporting two verified packets', () => {
 
   it('compliance.csv has every requirement for each ceremony, with the status the drill script justifies', () => {
     const csv = text('compliance.csv');
-    expect(parseCsv(csv)[0]).toEqual(['ceremony id', 'requirement', 'source', 'requirement text', 'status', 'evidence files', 'journal seqs', 'note', 'verified', 'evidence key pinned']);
+    expect(parseCsv(csv)[0]).toEqual(['ceremony id', 'requirement', 'source', 'requirement text', 'status', 'evidence files', 'journal seqs', 'note', 'verified', 'evidence key pinned', 'rehearsal']);
     const rows = table(csv);
     expect(rows).toHaveLength(2 * EXPECTED.length);
     for (const j of [ja, jb]) {
       const mine = rows.filter((r) => r['ceremony id'] === j.id);
-      expect(mine.map((r) => [r.requirement, r.status])).toEqual(EXPECTED.map(([req, status]) => [req, status]));
-      for (const [req, , note] of EXPECTED) {
+      // These are rehearsals: what would be satisfied is 'rehearsal only', never 'satisfied' for a production clause.
+      expect(mine.map((r) => [r.requirement, r.status])).toEqual(EXPECTED.map(([req, status]) => [req, status === 'satisfied' ? 'rehearsal only' : status]));
+      for (const [req, status, note] of EXPECTED) {
         const r = mine.find((x) => x.requirement === req)!;
-        expect(r.note, req).toMatch(note);
+        const prefix = 'rehearsal, not production evidence; would be satisfied: ';
+        if (status === 'satisfied') expect(r.note.startsWith(prefix), `${req}: ${r.note}`).toBe(true);
+        expect(status === 'satisfied' ? r.note.slice(prefix.length) : r.note, req).toMatch(note);
+        expect(r.rehearsal).toBe('true');
         expect(r['requirement text'], req).not.toBe('');
         expect(r.verified).toBe('true');
         // Every piece of evidence named is a file of this packet and a seq of its journal.

@@ -87,8 +87,9 @@ describe('row writers', () => {
       entryHash: 'ab',
       verified: true,
       pinned: false,
+      rehearsal: true,
     };
-    expect(indexCsv([row])).toBe(`${INDEX_COLUMNS.join(',')}\r\nc1,s1,3,gen,,2026-11-26T12:00:00.000Z,Ann,witness,Witness,step.event sign-off,yes,steps/02-gen.pdf,ab,true,false\r\n`);
+    expect(indexCsv([row])).toBe(`${INDEX_COLUMNS.join(',')}\r\nc1,s1,3,gen,,2026-11-26T12:00:00.000Z,Ann,witness,Witness,step.event sign-off,yes,steps/02-gen.pdf,ab,true,false,true\r\n`);
   });
 
   it('writes a compliance row in the order of COMPLIANCE_COLUMNS, lists joined with "; "', () => {
@@ -103,7 +104,8 @@ describe('row writers', () => {
       note: 'ok',
       verified: false,
       pinned: false,
+      rehearsal: false,
     };
-    expect(complianceCsv([row])).toBe(`${COMPLIANCE_COLUMNS.join(',')}\r\nc1,BR-5.4.1/event-log,CA/B Forum BR 5.4.1,"events, logged",satisfied,journal.jsonl; steps/01-a.pdf,1; 5,ok,false,false\r\n`);
+    expect(complianceCsv([row])).toBe(`${COMPLIANCE_COLUMNS.join(',')}\r\nc1,BR-5.4.1/event-log,CA/B Forum BR 5.4.1,"events, logged",satisfied,journal.jsonl; steps/01-a.pdf,1; 5,ok,false,false,false\r\n`);
   });
 });
