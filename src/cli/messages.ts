@@ -81,5 +81,5 @@ export function verifiedLine(files: number, r: PacketReport): string {
   const extra = [r.pinned.head ? 'journal head pinned by --head' : undefined, r.pinned.roster ? 'roster pinned by --roster' : undefined].filter(Boolean).join('; ');
   const suffix = `${extra ? `; ${extra}` : ''}${tail ? ` (${tail})` : ''}`;
   if (r.pinned.evidenceKey) return `verified${r.outcome === 'aborted' ? ' (aborted)' : ''}: ${files} files, evidence key ${r.evidenceKeySha256} pinned by --trust${suffix}`;
-  return `verified${r.outcome === 'aborted' ? ' (aborted)' : ''}, evidence key NOT PINNED: ${files} files signed by evidence key ${r.evidenceKeySha256}; compare it with the fingerprint on the paper log, or pass --trust${suffix}`;
+  return `verified${r.outcome === 'aborted' ? ' (aborted)' : ''}, evidence key NOT PINNED: ${files} files signed by evidence key ${r.evidenceKeySha256}${extra ? `; ${extra}` : ''}; compare the key with the fingerprint on the paper log, or pass --trust${tail ? ` (${tail})` : ''}`;
 }

@@ -1,8 +1,8 @@
 // officiant verify <dir> [--trust <cert.pem|sha256>] [--head <hex|words>] [--roster <file|sha256>] [--json]:
 // reads every file of a packet directory (nothing skipped, so a stray file is seen), hands them and the pins to
-// verifyPacket, prints one line per check group, the notes, and a last line: `verified: ...` when every pin
-// was given and held, `verified, NOT PINNED: ...` naming what to compare when the evidence key was not pinned,
-// or `FAILED`. Exit 0 all hold, 1 any fails, 2 not a packet or a bad pin.
+// verifyPacket, prints one line per check group, the notes, and a last line (cli/messages.ts verifiedLine):
+// `verified: ...` when the evidence key is pinned (--trust), `verified, evidence key NOT PINNED: ...` naming
+// what to compare when it is not, or `FAILED`. Exit 0 all hold, 1 any fails, 2 not a packet or a bad pin.
 import { verifyPacket } from '../../evidence/verify-packet.js';
 import { readPacketDir, readRosterPin, readTrust } from '../read-packet.js';
 import { verifiedLine } from '../messages.js';

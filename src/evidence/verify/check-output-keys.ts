@@ -29,9 +29,12 @@ function journaledKeys(ctx: Context): Set<string> {
       } else visit(x, depth + 1);
     }
   };
-  for (const e of ctx.entries) {
-    if (e.type === 'result' && e.data.ok === true && typeof e.data.op === 'string' && !e.data.op.startsWith('write:')) visit(e.data.output, 0);
-  }
+  // Only what a key operation reported while the ceremony ran: not a page, a write or the seal, nothing after the end.
+  const end = ctx.final ? ctx.entries.indexOf(ctx.final) : ctx.entries.length;
+  ctx.entries.slice(0, end).forEach((e) => {
+    const op = typeof e.data.op === 'string' ? e.data.op : '';
+    if (e.type === 'result' && e.data.ok === true && op !== '' && !/^(write|evidence|seal):/.test(op)) visit(e.data.output, 0);
+  });
   return keys;
 }
 

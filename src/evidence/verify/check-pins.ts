@@ -39,22 +39,26 @@ function chainOf(file: unknown): string[] {
   return out;
 }
 
-/** Officers and devices the journal shows taking part (checking in, approving, signing, holding a share). */
+/**
+ * Officers and devices the journal shows taking part: in a participants list, an accepted check-in or approval,
+ * a share receipt, or as a custodian of a backup this ceremony made. Someone the runner turned away (a refused
+ * check-in, approval or share, a custodian recorded absent) did not take part.
+ */
 function actingOfficers(ctx: Context): { ids: Set<string>; devices: Set<string> } {
   const ids = new Set<string>();
   const devices = new Set<string>();
-  const visit = (v: unknown, depth: number): void => {
-    if (depth > 64) return;
-    if (Array.isArray(v)) v.forEach((x) => visit(x, depth + 1));
-    else if (isObject(v)) {
-      for (const [k, x] of Object.entries(v)) {
-        if (typeof x === 'string' && k === 'officer') ids.add(x);
-        if (typeof x === 'string' && (k === 'device' || k === 'device_serial')) devices.add(x);
-        visit(x, depth + 1);
-      }
-    }
+  const add = (o: unknown) => {
+    if (!isObject(o)) return;
+    if (typeof o.officer === 'string') ids.add(o.officer);
+    if (typeof o.device === 'string') devices.add(o.device);
+    if (typeof o.device_serial === 'string') devices.add(o.device_serial);
   };
-  for (const e of ctx.entries) if (e.type === 'step.event' || e.type === 'result') visit(e.data, 0);
+  for (const e of ctx.entries) {
+    if (e.type === 'step.event' && e.data.what === 'participants' && Array.isArray(e.data.people)) e.data.people.forEach(add);
+    if (e.type === 'step.event' && (e.data.what === 'check-in' || e.data.what === 'approval' || e.data.what === 'share-receipt')) add(e.data);
+    const made = e.type === 'result' && e.data.ok === true && isObject(e.data.output) && isObject(e.data.output.manifest) ? e.data.output.manifest : undefined;
+    if (made && Array.isArray(made.custodians)) made.custodians.forEach(add);
+  }
   return { ids, devices };
 }
 

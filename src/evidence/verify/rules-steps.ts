@@ -36,6 +36,8 @@ function stepName(script: Script, i: number): string {
 export function checkStepCourse(entries: readonly JournalEntry[], script: Script, out: RuleReport): void {
   const index = new Map(script.steps.map((s, i) => [s.id, i]));
   const completedAt = new Map<string, number>();
+  const startedAt = new Map<string, number>();
+  const failedAt = new Map<string, number>();
   const final = entries.find((e) => e.type === 'ceremony.completed' || e.type === 'ceremony.aborted');
   const finalAt = final ? entries.indexOf(final) : entries.length;
   entries.forEach((e, pos) => {
@@ -44,7 +46,15 @@ export function checkStepCourse(entries: readonly JournalEntry[], script: Script
     if (i === undefined) return out.fail(`steps: line ${pos + 1}: ${e.type} names ${JSON.stringify(e.step)}, no step of the script`);
     const name = stepName(script, i);
     if (pos > finalAt) out.fail(`steps: line ${pos + 1}: ${e.type} of ${name} after the ceremony ended`);
+    if (e.type === 'step.failed') failedAt.set(e.step!, pos);
     if (e.type === 'step.started') {
+      // A run after a failure is a retry: people decided it, and said why (a deviation), after the failure.
+      const failed = failedAt.get(e.step!);
+      if (failed !== undefined && failed > (startedAt.get(e.step!) ?? -1)) {
+        const decided = entries.slice(failed + 1, pos).some((x) => x.type === 'deviation' && x.step === e.step);
+        if (!decided) out.fail(`steps: line ${pos + 1}: ${name} started again after it failed (line ${failed + 1}) without a recorded retry decision (deviation)`);
+      }
+      startedAt.set(e.step!, pos);
       if (e.data.number !== i + 1 || e.data.kind !== script.steps[i].kind) out.fail(`steps: line ${pos + 1}: ${name} started as number ${JSON.stringify(e.data.number)}, kind ${JSON.stringify(e.data.kind)}; the script says ${i + 1}, ${script.steps[i].kind}`);
       if (completedAt.has(e.step!)) out.fail(`steps: line ${pos + 1}: ${name} started again after it completed`);
       const open = script.steps.slice(0, i).find((s) => !completedAt.has(s.id));
@@ -52,9 +62,8 @@ export function checkStepCourse(entries: readonly JournalEntry[], script: Script
     }
     if (e.type === 'step.completed') {
       if (completedAt.has(e.step!)) out.fail(`steps: line ${pos + 1}: ${name} completed a second time`);
-      const run = lastRun(entries.slice(0, pos + 1), e.step!);
-      if (run.start < 0) out.fail(`steps: line ${pos + 1}: ${name} completed without starting`);
-      else if (entries.slice(run.start, pos).some((x) => x.step === e.step && x.type === 'step.failed')) out.fail(`steps: line ${pos + 1}: ${name} completed in a run that failed (no retry started it again)`);
+      if (!startedAt.has(e.step!)) out.fail(`steps: line ${pos + 1}: ${name} completed without starting`);
+      else if (failedAt.has(e.step!) && failedAt.get(e.step!)! > startedAt.get(e.step!)!) out.fail(`steps: line ${pos + 1}: ${name} completed in a run that failed (no retry started it again)`);
       completedAt.set(e.step!, pos);
     }
   });
@@ -124,7 +133,8 @@ function checkConfirmations(run: JournalEntry[], step: Step, i: number, people: 
       continue;
     }
     const value = of[0].data.value;
-    if (typeof value !== 'string' || (field.pattern !== undefined && !new RegExp(`^(?:${field.pattern})$`).test(value))) out.fail(`records: ${stepName(script, i)}: ${field.id} ${JSON.stringify(value)} does not match the script's pattern`);
+    // The pattern comes from the packet's script: a value too long to be typed is refused before any regex runs.
+    if (typeof value !== 'string' || value.length > 200 || (field.pattern !== undefined && !new RegExp(`^(?:${field.pattern})$`).test(value))) out.fail(`records: ${stepName(script, i)}: ${field.id} ${JSON.stringify(value)} does not match the script's pattern`);
     if (!byRole(of[0])) out.fail(`records: ${stepName(script, i)}: ${field.id} recorded by ${of[0].actor}, not by its ${script.roles[by]?.title ?? by}`);
   }
   for (const e of recorded) if (!step.params.record.some((f) => f.id === e.data.field)) out.fail(`records: ${stepName(script, i)}: ${JSON.stringify(e.data.field)} recorded, the script asks for no such value`);

@@ -92,7 +92,7 @@ describe('a fresh packet', () => {
     const fingerprint = new X509Certificate(readFileSync(join(pristine, 'outputs/evidence-key.cert.pem'))).fingerprint256.replace(/:/g, '').toLowerCase();
     expect(out).toContain(`note: evidence key ${fingerprint} — compare out of band`);
     expect(out).toContain('note: rehearsal: made on a throwaway SoftHSM with simulated people; not production evidence');
-    expect(out[out.length - 1]).toBe(`verified, evidence key NOT PINNED: ${PACKET_FILES.length} files signed by evidence key ${fingerprint}; compare it with the fingerprint on the paper log, or pass --trust (rehearsal)`);
+    expect(out[out.length - 1]).toBe(`verified, evidence key NOT PINNED: ${PACKET_FILES.length} files signed by evidence key ${fingerprint}; compare the key with the fingerprint on the paper log, or pass --trust (rehearsal)`);
   });
 
   it('--json prints the report', async () => {
