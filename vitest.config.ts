@@ -23,7 +23,7 @@ export default defineConfig({
     projects: [
       // Unit files are pure and fast: worker threads without per-file isolation start them in a fraction of
       // the time a fresh fork each takes.
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], pool: 'threads', isolate: false, testTimeout: 60_000, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], pool: 'threads', isolate: false, maxWorkers: 2, testTimeout: 60_000, sequence: { groupOrder: 0 } } },
       { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], globalSetup: ['test/helpers/global-setup.ts'], ...SLOW, ...INTEGRATION, sequence: { groupOrder: 1 } } },
       { extends: true, test: { name: 'drills', include: ['test/drills/**/*.test.ts'], globalSetup: ['test/helpers/global-setup.ts'], ...SLOW, ...DRILLS, sequence: { groupOrder: 2 } } },
     ],

@@ -1,19 +1,15 @@
-// Fuzzing every input people hand a run: scripts, answers, site files, rosters (with their keyring) and backup
-// manifests, each with FUZZ_RUNS seeded mutations (test/helpers/fuzz.ts) of real seeds. Whatever the input, a
+// Fuzzing the YAML inputs people hand a run: scripts, answers and site files (rosters and backup manifests:
+// fuzz-documents.test.ts), each with FUZZ_RUNS seeded mutations (test/helpers/fuzz.ts) of real seeds. Whatever the input, a
 // loader returns its problems or throws a bad-input error: never a TypeError, a RangeError or a stack overflow,
 // and never a problem that is not a plain sentence naming its file.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAnswers } from '../../../src/inputs/answers.js';
-import { loadBackup } from '../../../src/inputs/backup-set.js';
 import type { Loaded } from '../../../src/inputs/problems.js';
-import { loadRoster } from '../../../src/inputs/roster.js';
 import { loadScript } from '../../../src/inputs/script.js';
 import { loadSite } from '../../../src/inputs/site.js';
-import { fuzz, mutateJson, mutateText } from '../../helpers/fuzz.js';
-import { createRosterBody, createRosterFile, createRosterWorld } from '../../helpers/roster-fixture.js';
-import { createBackupSet, placeBackupSet } from './backup-fixture.js';
+import { fuzz, mutateText } from '../../helpers/fuzz.js';
 import { MemoryInputFiles } from './memory-input-files.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
@@ -31,7 +27,6 @@ function plainProblems(file: string) {
   };
 }
 const text = (s: string, r: () => number) => mutateText(s, r);
-const either = (s: string, r: () => number) => (r() < 0.5 ? mutateText(s, r) : JSON.stringify(mutateJson(JSON.parse(s), r)));
 
 // A hang guard only: the size of a run is FUZZ_RUNS, and a loaded machine must not turn it red.
 describe('fuzzing the inputs (seeded; FUZZ_RUNS each)', { timeout: 600_000 }, () => {
@@ -53,31 +48,4 @@ describe('fuzzing the inputs (seeded; FUZZ_RUNS each)', { timeout: 600_000 }, ()
     expect(failures).toEqual([]);
   });
 
-  it('rosters, with their keyring: text and structure mutated', async () => {
-    const world = await createRosterWorld({ officers: 1, simulated: true });
-    const seed = `${JSON.stringify(createRosterFile(createRosterBody(world), world.officers), null, 2)}\n`;
-    const failures = fuzz([seed], either, (t) => loadRoster(new MemoryInputFiles().file('/r/roster.json', t), '/r/roster.json', { production: false }), plainProblems('roster.json'));
-    expect(failures).toEqual([]);
-  });
-
-  it('found by fuzzing: a roster certificate whose key does not decode is a problem, not an internal error', async () => {
-    const world = await createRosterWorld({ officers: 2, simulated: true });
-    const body = createRosterBody(world);
-    // A point off the curve: the certificate parses, its public key does not (Node decodes it lazily and throws).
-    const pem = body.officers[0].keys['9a']!.certificate;
-    const der = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
-    const at = der.indexOf(Buffer.from('034200', 'hex'));
-    der[at + 4] ^= 0x55;
-    body.officers[0].keys['9a']!.certificate = `-----BEGIN CERTIFICATE-----\n${der.toString('base64')}\n-----END CERTIFICATE-----\n`;
-    const loaded = loadRoster(new MemoryInputFiles().file('/r/roster.json', JSON.stringify(createRosterFile(body, world.officers))), '/r/roster.json', { production: false });
-    const messages = loaded.problems.map((p) => p.message);
-    expect(messages.some((m) => m.includes('9a certificate: its public key cannot be read')), messages.join('\n')).toBe(true);
-  });
-
-  it('backup manifests: text and structure mutated', () => {
-    const set = createBackupSet();
-    const seed = `${JSON.stringify(set.manifest, null, 2)}\n`;
-    const failures = fuzz([seed], either, (t) => loadBackup(placeBackupSet(new MemoryInputFiles(), '/b', set, t), '/b', { blobs: false }), plainProblems('/b'));
-    expect(failures).toEqual([]);
-  });
 });

@@ -23,9 +23,9 @@ function problems(entries: JournalEntry[]): string[] {
 }
 
 /** The journal with `extra` entries inserted before the first entry matching `at`. */
-function inserted(at: (e: JournalEntry) => boolean, extra: (before: JournalEntry) => Array<Partial<JournalEntry>>): JournalEntry[] {
+function inserted(at: (e: JournalEntry) => boolean, extra: (before: JournalEntry) => Array<Record<string, unknown>>): JournalEntry[] {
   const i = journal.findIndex(at);
-  return [...journal.slice(0, i), ...extra(journal[i]).map((x) => ({ ...journal[i], ...x }) as JournalEntry), ...journal.slice(i)];
+  return [...journal.slice(0, i), ...extra(journal[i]).map((x) => ({ ...journal[i], ...x }) as unknown as JournalEntry), ...journal.slice(i)];
 }
 const startOf = (step: string) => (e: JournalEntry) => e.type === 'step.started' && e.step === step;
 
