@@ -118,3 +118,12 @@ export function fuzz<T>(seeds: readonly T[], mutate: (seed: T, r: () => number) 
   }
   return failures;
 }
+
+/** A check for fuzz(): a loader's problems are sentences naming their file, never an internal error or a stack. */
+export function plainProblems(file: string) {
+  return (out: unknown): string | undefined => {
+    const problems = (out as { problems?: Array<{ message: unknown; file: string }> }).problems ?? [];
+    const bad = problems.find((p) => typeof p.message !== 'string' || /\n\s+at |internal error|Maximum call stack/.test(p.message) || !p.file.includes(file));
+    return bad ? `problem ${JSON.stringify(bad).slice(0, 200)}` : undefined;
+  };
+}

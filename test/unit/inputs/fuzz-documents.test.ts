@@ -3,21 +3,12 @@
 // its problems: never a TypeError, a decode error or a stack overflow. (YAML inputs: fuzz-inputs.test.ts.)
 import { describe, expect, it } from 'vitest';
 import { loadBackup } from '../../../src/inputs/backup-set.js';
-import type { Loaded } from '../../../src/inputs/problems.js';
 import { loadRoster } from '../../../src/inputs/roster.js';
-import { fuzz, mutateJson, mutateText } from '../../helpers/fuzz.js';
+import { fuzz, mutateJson, mutateText, plainProblems } from '../../helpers/fuzz.js';
 import { createRosterBody, createRosterFile, createRosterWorld } from '../../helpers/roster-fixture.js';
 import { createBackupSet, placeBackupSet } from './backup-fixture.js';
 import { MemoryInputFiles } from './memory-input-files.js';
 
-/** Problems are sentences naming their file, never an internal error or a stack. */
-function plainProblems(file: string) {
-  return (out: unknown): string | undefined => {
-    const problems = (out as Loaded<unknown>).problems ?? [];
-    const bad = problems.find((p) => typeof p.message !== 'string' || /\n\s+at |internal error|Maximum call stack/.test(p.message) || !p.file.includes(file));
-    return bad ? `problem ${JSON.stringify(bad).slice(0, 200)}` : undefined;
-  };
-}
 const either = (s: string, r: () => number) => (r() < 0.5 ? mutateText(s, r) : JSON.stringify(mutateJson(JSON.parse(s), r)));
 
 // A hang guard only: the size of a run is FUZZ_RUNS, and a loaded machine must not turn it red.

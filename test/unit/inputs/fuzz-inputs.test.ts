@@ -6,10 +6,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAnswers } from '../../../src/inputs/answers.js';
-import type { Loaded } from '../../../src/inputs/problems.js';
 import { loadScript } from '../../../src/inputs/script.js';
 import { loadSite } from '../../../src/inputs/site.js';
-import { fuzz, mutateText } from '../../helpers/fuzz.js';
+import { fuzz, mutateText, plainProblems } from '../../helpers/fuzz.js';
 import { MemoryInputFiles } from './memory-input-files.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
@@ -18,14 +17,6 @@ const scripts = readdirSync(join(ROOT, 'test/fixtures')).filter((f) => f.endsWit
 const flagshipText = readFileSync(join(ROOT, 'ceremonies/release-authority-init.yaml'), 'utf8');
 const flagship = loadScript(new MemoryInputFiles().file('/s.yaml', flagshipText), '/s.yaml').value!.script;
 
-/** Problems are sentences naming their file, never an internal error or a stack. */
-function plainProblems(file: string) {
-  return (out: unknown): string | undefined => {
-    const problems = (out as Loaded<unknown>).problems ?? [];
-    const bad = problems.find((p) => typeof p.message !== 'string' || /\n\s+at |internal error|Maximum call stack/.test(p.message) || !p.file.includes(file));
-    return bad ? `problem ${JSON.stringify(bad).slice(0, 200)}` : undefined;
-  };
-}
 const text = (s: string, r: () => number) => mutateText(s, r);
 
 // A hang guard only: the size of a run is FUZZ_RUNS, and a loaded machine must not turn it red.
