@@ -23,7 +23,7 @@ import type { CeremonyDeps } from './ceremony-deps.types.js';
 import { errorData } from './failure.js';
 import { createCeremonyMachine, runCeremonyMachine } from './machine.js';
 import { preflight, type Preflight } from './preflight.js';
-import { abortCeremony, completeCeremony, decideFailure, finishAbortedPage, firstOpenStep, runStep } from './step-lifecycle.js';
+import { abortCeremony, completeCeremony, decideFailure, finishClosing, firstOpenStep, runStep } from './step-lifecycle.js';
 import { sealCeremony } from './seal.js';
 export type { CeremonyDeps } from './ceremony-deps.types.js';
 export type { LoadedBackup, LoadedRoster, PivSite } from './ceremony-inputs.types.js';
@@ -101,8 +101,9 @@ export async function resumeCeremony(deps: CeremonyDeps, opts: { onCeremony?: St
     const swept = deps.store.sweepTemp();
     const final = finalEntry(journal.entries);
     if (final) {
-      // A crash after the last entry may have left the aborted step's page or the seal unwritten: finish them.
-      if (final.type === 'ceremony.aborted') await finishAbortedPage(ceremony);
+      // A crash after the closing entry may have left the countersignature, the aborted step's page or the
+      // seal unfinished: finish them.
+      await finishClosing(ceremony);
       await sealCeremony(ceremony);
       ceremony.close();
       const what = final.type === 'ceremony.completed' ? 'completed' : 'aborted';

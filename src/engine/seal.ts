@@ -9,7 +9,9 @@ import type { PacketDocument, PacketManifest } from '../evidence/packet.types.js
 import { BACKUP_COPY, EVIDENCE_CERT_PATH, JOURNAL, MANIFEST, MANIFEST_SIG, PACKET, PACKET_FORMAT, OUTPUTS_DIR, REHEARSAL_POINTER, ROSTER_COPY, SCRIPT_COPY, SITE_COPY, stepPagePath } from '../evidence/packet-files.js';
 import { sha256Hex } from '../record/digest.js';
 import { headWords } from '../record/digest-words.js';
-import type { JsonObject } from '../record/journal.js';
+import type { JournalEntry, JsonObject } from '../record/journal.js';
+import { COUNTERSIGN_EVENT, countersignThreshold } from '../custody/countersign.js';
+import type { RosterBody } from '../custody/roster.types.js';
 import { CEREMONY_STEP, finalEntry, isStepCompleted, startedEntry } from '../record/ledger.js';
 import type { CeremonyCore } from './ceremony-core.types.js';
 import { evidenceKey, evidenceSignature } from './evidence-signature.js';
@@ -64,11 +66,25 @@ function packetDocument(c: CeremonyCore, outcome: 'completed' | 'aborted'): Pack
     participants: c.people().map((p) => ({ name: p.name, role: p.role, roleTitle: script.roles[p.role]?.title ?? p.role })),
     journalHead: final.hash,
     journalHeadWords: headWords(final.hash),
+    course: {
+      deviations: c.entries.filter((e) => e.type === 'deviation').length,
+      pauses: c.entries.filter((e) => e.type === 'ceremony.paused').length,
+      absences: c.entries.filter((e) => e.type === 'step.event' && e.data.what === 'custodian-absent').length,
+    },
+    countersign: countersignOf(c.entries, final, c.deps.roster?.body),
     evidenceKey: key ? { subject: key.subject, certificateSha256: key.sha256, pem: key.pem } : null,
     steps,
     appendix,
     footer: c.deps.footer,
   };
+}
+
+/** Who countersigned the closing entry (after it, under the ceremony's step); null when nobody was asked. */
+function countersignOf(entries: readonly JournalEntry[], final: JournalEntry, roster: RosterBody | undefined): PacketDocument['countersign'] {
+  const after = entries.slice(entries.indexOf(final) + 1).filter((e) => e.type === 'step.event' && e.step === CEREMONY_STEP);
+  if (!roster || !after.some((e) => e.data.what === COUNTERSIGN_EVENT.statement)) return null;
+  const signers = after.filter((e) => e.data.what === COUNTERSIGN_EVENT.signed).map((e) => ({ name: String(e.data.name), device: String(e.data.device) }));
+  return { threshold: countersignThreshold(roster), signers };
 }
 
 export async function sealCeremony(c: CeremonyCore): Promise<void> {

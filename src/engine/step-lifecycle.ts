@@ -11,6 +11,7 @@ import { evidenceKey } from './evidence-signature.js';
 import { errorData, isHalting } from './failure.js';
 import type { FailureDecision } from './ports.js';
 import { sealCeremony } from './seal.js';
+import { countersignRecord } from './countersign.js';
 import { createStepContext } from './step-context.js';
 import type { StepContext } from './step-kind.types.js';
 import { pageDone, signEarlierPages, writeStepPage } from './step-pages.js';
@@ -103,13 +104,19 @@ export async function abortCeremony(c: CeremonyCore): Promise<void> {
     }
   }
   c.record('ceremony.aborted', failed?.step, { reason: d?.reason ?? 'aborted', failure: failed?.data.message ?? null }, d?.by);
+  await countersignRecord(c);
   if (index >= 0) await writeStepPage(c, index, 'aborted');
   await sealCeremony(c);
 }
 
-/** After a crash that followed `ceremony.aborted`: the aborted step's page, if it was not written. */
-export async function finishAbortedPage(c: CeremonyCore): Promise<void> {
+/**
+ * After a crash or a pause that followed the closing entry: the officers' countersignature, if it was not
+ * finished, and the aborted step's page, if it was not written.
+ */
+export async function finishClosing(c: CeremonyCore): Promise<void> {
+  await countersignRecord(c);
   const aborted = finalEntry(c.entries);
+  if (aborted?.type !== 'ceremony.aborted') return;
   const index = c.deps.script.steps.findIndex((s) => s.id === aborted?.step);
   if (index >= 0) await writeStepPage(c, index, 'aborted');
 }
@@ -117,6 +124,7 @@ export async function finishAbortedPage(c: CeremonyCore): Promise<void> {
 export async function completeCeremony(c: CeremonyCore): Promise<void> {
   c.checkPause();
   c.record('ceremony.completed', CEREMONY_STEP, { steps: c.deps.script.steps.length });
+  await countersignRecord(c);
   await sealCeremony(c);
 }
 

@@ -6,6 +6,7 @@ import type { StepPage } from '../evidence/step-page.types.js';
 import { stepPagePath } from '../evidence/packet-files.js';
 import { sha256Hex } from '../record/digest.js';
 import { summarizeEntry } from '../record/entry-summary.js';
+import type { JournalEntry } from '../record/journal.js';
 import { effectState, isStepCompleted, startedEntry, stepEntries } from '../record/ledger.js';
 import type { CeremonyCore } from './ceremony-core.types.js';
 import { evidenceKey, evidenceSignature } from './evidence-signature.js';
@@ -20,6 +21,7 @@ export function buildStepPage(c: CeremonyCore, index: number, outcome: StepPage[
   const step = script.steps[index];
   const entries = stepEntries(c.entries, step.id);
   const started = startedEntry(c.entries)!;
+  const interruptions = pausesDuring(c, index, entries);
   const completed = [...entries].reverse().find((e) => e.type === 'step.completed');
   const person = (p: Person) => ({ name: p.name, role: p.role, roleTitle: script.roles[p.role]?.title ?? p.role });
   const rolePeople = (roles: readonly string[]) => c.people().filter((p) => roles.includes(p.role)).map(person);
@@ -56,9 +58,22 @@ export function buildStepPage(c: CeremonyCore, index: number, outcome: StepPage[
     deviations: entries
       .filter((e) => e.type === 'deviation' || (e.type === 'step.event' && typeof e.data.deviation === 'string'))
       .map((e) => ({ time: e.time, by: e.actor, reason: String(e.type === 'deviation' ? e.data.reason : e.data.deviation) })),
-    journal: entries.map((e) => ({ seq: e.seq, time: e.time, type: e.type, actor: e.actor, summary: summarizeEntry(e), hash: e.hash })),
+    journal: [...entries, ...interruptions].sort((a, b) => a.seq - b.seq).map((e) => ({ seq: e.seq, time: e.time, type: e.type, actor: e.actor, summary: summarizeEntry(e), hash: e.hash })),
     footer: c.deps.footer,
   };
+}
+
+/**
+ * Pauses and resumes from the end of the previous step to the end of this one: they carry no step of their
+ * own, and the page's journal would otherwise jump over their seqs without a word.
+ */
+function pausesDuring(c: CeremonyCore, index: number, entries: readonly JournalEntry[]): JournalEntry[] {
+  const previous = index > 0 ? [...c.entries].reverse().find((e) => e.type === 'step.completed' && e.step === c.deps.script.steps[index - 1].id) : undefined;
+  const from = previous ? c.entries.indexOf(previous) : 0;
+  // Up to the entry that ended the step: a pause after it belongs to the next step's page.
+  const last = [...entries].reverse().find((e) => e.type === 'step.completed' || e.type === 'ceremony.aborted') ?? entries.at(-1);
+  const to = last ? c.entries.indexOf(last) : -1;
+  return c.entries.filter((e, i) => i > from && i < to && (e.type === 'ceremony.paused' || e.type === 'ceremony.resumed'));
 }
 
 /** The recorded SHA-256 of a step's final page, if written. */

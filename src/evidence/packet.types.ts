@@ -23,6 +23,10 @@ export interface PacketDocument {
   /** Hash of the journal entry that closed the ceremony, and the same as words to read aloud. */
   journalHead: string;
   journalHeadWords: string[];
+  /** What the journal records besides the steps: retries (deviations), pauses, custodians absent. */
+  course: { deviations: number; pauses: number; absences: number };
+  /** The officers' countersignature of the closing entry; null when nobody checked in by token. */
+  countersign: { threshold: number; signers: Array<{ name: string; device: string }> } | null;
   evidenceKey: { subject: string; certificateSha256: string; pem: string } | null;
   steps: PacketStep[];
   /** Certificates and public keys for the appendix: title and PEM text. */

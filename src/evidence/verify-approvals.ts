@@ -40,6 +40,8 @@ export interface CeremonyIdentityInput {
 export interface CeremonyIdentityReport {
   problems: string[];
   notes: string[];
+  /** Officers whose token check-in verified: id -> the role they checked in as. */
+  checkedIn: Map<string, string>;
 }
 
 interface Ctx {
@@ -63,18 +65,19 @@ export function verifyCeremonyIdentity(input: CeremonyIdentityInput): CeremonyId
   const notes: string[] = [];
   const pivRoles = Object.keys(script.roles).filter((r) => script.roles[r].identity === 'piv');
   const approvals = script.steps.flatMap((s, i) => (s.kind === 'quorum.approve' ? [{ step: s, index: i }] : []));
-  if (pivRoles.length === 0 && approvals.length === 0) return { problems, notes };
+  const checkedIn = new Map<string, string>();
+  if (pivRoles.length === 0 && approvals.length === 0) return { problems, notes, checkedIn };
   if (!roster) {
     const why: string[] = [];
     if (pivRoles.length > 0) why.push(`${pivRoles.length === 1 ? 'role' : 'roles'} ${pivRoles.join(', ')} ${pivRoles.length === 1 ? 'checks' : 'check'} in by PIV token`);
     if (approvals.length > 0) why.push(`${approvals.length === 1 ? 'step' : 'steps'} ${approvals.map((a) => a.step.id).join(', ')} ${approvals.length === 1 ? 'approves' : 'approve'} by PIV token`);
     problems.push(`no officer roster recorded, but ${why.join(' and ')}`);
-    return { problems, notes };
+    return { problems, notes, checkedIn };
   }
   const started = entries.find((e) => e.type === 'ceremony.started');
   if (!started) {
     problems.push('no ceremony.started entry: check-in challenges and approval statements cannot be recomputed');
-    return { problems, notes };
+    return { problems, notes, checkedIn };
   }
   // Officers type their own PINs and approvals: a token ceremony run from an answers file is refused by
   // `run`, so a record that says otherwise was not made by people at the keyboard.
@@ -88,9 +91,9 @@ export function verifyCeremonyIdentity(input: CeremonyIdentityInput): CeremonyId
     problems,
     notes,
   };
-  const checkedIn = verifyCheckIns(ctx, pivRoles);
+  for (const [id, role] of verifyCheckIns(ctx, pivRoles)) checkedIn.set(id, role);
   for (const { step, index } of approvals) verifyApprovalStep(ctx, step as StepOf<'quorum.approve'>, index, checkedIn);
-  return { problems, notes };
+  return { problems, notes, checkedIn };
 }
 
 // ---- check-in ----------------------------------------------------------------------------------------------

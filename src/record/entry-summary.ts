@@ -15,6 +15,10 @@ export function summarizeEntry(e: JournalEntry): string {
       return String(d.message);
     case 'deviation':
       return `retry: ${d.reason}`;
+    case 'ceremony.paused':
+      return `paused: ${d.reason}`;
+    case 'ceremony.resumed':
+      return `resumed after ${d.after === 'pause' ? 'a pause' : 'an interruption'}`;
     default:
       return '';
   }

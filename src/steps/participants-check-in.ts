@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { OfficiantError } from '../errors.js';
 import type { Person } from '../engine/ports.js';
 import { checkOfficerSignature, statementBytes, statementDigest, type CheckInChallenge } from '../custody/quorum.js';
-import { deviceChoices, signWithPin } from './shared/piv-officer.js';
+import { deviceChoices, signWithPin } from '../engine/piv-officer.js';
 import type { Role, Script } from '../script/schema.js';
 import type { StepContext, StepHandler } from '../engine/step-kind.types.js';
 import { STEP_NEEDS } from '../script/step-needs.js';

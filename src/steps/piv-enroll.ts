@@ -23,7 +23,7 @@ import { attestationProblems, sha256 as sha256Of, SIMULATED_MARK, toPem } from '
 import type { RosterOfficer } from '../custody/roster.types.js';
 import { signatureValid } from '../custody/signed-document.js';
 import { spkiPem, spkiSha256 } from './hsm-generate-key.js';
-import { deviceChoices, signWithPin, withToken } from './shared/piv-officer.js';
+import { deviceChoices, signWithPin, withToken } from '../engine/piv-officer.js';
 import type { GeneratedKey, StepHandler } from '../engine/step-kind.types.js';
 import { certificateSerial, dnString, hsmCertificate, pemToDer } from './shared/x509-in-hsm.js';
 import { enrolledOfficers, issuerCertificate, officerId, OFFICER_ENROLLED } from './shared/enrolled-officers.js';

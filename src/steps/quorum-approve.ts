@@ -13,7 +13,7 @@ import type { RosterOfficer } from '../custody/roster.types.js';
 import type { JournalEntry } from '../record/journal.js';
 import type { Script, StepOf } from '../script/schema.js';
 import { approvalSubject, paramInWords } from '../script/plan.js';
-import { deviceChoices, signWithPin } from './shared/piv-officer.js';
+import { deviceChoices, signWithPin } from '../engine/piv-officer.js';
 import type { StepHandler } from '../engine/step-kind.types.js';
 import { STEP_NEEDS } from '../script/step-needs.js';
 

@@ -16,7 +16,7 @@ import { X509Certificate } from 'node:crypto';
 import { OFFICER_REVOKED } from './officer-revoke.js';
 import { statementWords } from '../custody/quorum.js';
 import { enrolledOfficers, issuerCertificate } from './shared/enrolled-officers.js';
-import { deviceChoices, signWithPin } from './shared/piv-officer.js';
+import { deviceChoices, signWithPin } from '../engine/piv-officer.js';
 import type { StepContext, StepHandler } from '../engine/step-kind.types.js';
 import { STEP_NEEDS } from '../script/step-needs.js';
 import { KEYRING_OUTPUT, ROSTER_OUTPUT } from '../evidence/packet-files.js';

@@ -349,9 +349,10 @@ describe('approvals killed before every token signature and inside the quorum st
     rmSync(out, { recursive: true, force: true });
   }
 
-  it('an honest run makes one token signature per check-in and approval', () => {
+  it('an honest run makes one token signature per check-in, approval and countersignature', () => {
     const signatures = honest.filter((e) => e.type === 'step.event' && typeof e.data.signature === 'string');
-    expect(signatures).toHaveLength(4 + 3 + 3);
+    // 4 check-ins, 3 approvals in each of the two quorum steps, 3 countersignatures of the closing entry.
+    expect(signatures).toHaveLength(4 + 3 + 3 + 3);
   });
 
   // One at a time: these rehearsals share the approvers' sandbox (their simulated tokens), and SoftHSM may read a

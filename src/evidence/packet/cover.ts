@@ -59,6 +59,7 @@ export function drawCover(part: PacketPart): void {
       fill(c.stepsSummary, { total: doc.steps.length, completed: count('completed'), aborted: count('aborted'), notReached: count('not reached') }),
     ],
   ]);
+  drawTable(w, [{ header: '', width: 78, size: SMALL + 0.5, color: MUTED }, { header: '', width: 0 }], [[c.course, fill(c.courseSummary, doc.course)]], { header: false, rules: false });
 
   w.section(c.participants, PACKET_SECTION);
   if (doc.participants.length === 0) w.block(c.none, { font: 'regular', size: BODY, color: MUTED });
@@ -81,6 +82,7 @@ export function drawCover(part: PacketPart): void {
   w.block(c.readAloud, { font: 'regular', size: SMALL + 0.5, color: MUTED }, { lineGap: 1 });
   pdf.y += 6;
   words(part, doc.journalHeadWords.length > 0 ? doc.journalHeadWords : headWords(doc.journalHead));
+  countersign(part);
 
   w.section(c.evidenceKey, PACKET_SECTION);
   if (doc.evidenceKey)
@@ -97,6 +99,17 @@ export function drawCover(part: PacketPart): void {
       { header: false },
     );
   else w.block(c.noEvidenceKey, { font: 'regular', size: BODY, color: MUTED });
+}
+
+/** Who countersigned the closing entry, or plainly that the officers did not. */
+function countersign(part: PacketPart): void {
+  const { w, doc } = part;
+  const c = part.t.cover;
+  const cs = doc.countersign;
+  w.section(c.countersign, { ...PACKET_SECTION, keepWithNext: 50 });
+  if (!cs) return w.block(c.countersignNone, { font: 'regular', size: w.type.body, color: MUTED });
+  if (cs.signers.length < cs.threshold) w.block(fill(c.countersignShort, { signed: cs.signers.length, threshold: cs.threshold }), { font: 'bold', size: w.type.body, color: ALERT });
+  if (cs.signers.length > 0) w.block(cs.signers.map((s) => fill(c.countersigner, s)).join('   '), { font: 'regular', size: w.type.body, color: INK }, { lineGap: 1.5 });
 }
 
 /** The journal head words, large and numbered, three to a row, for reading aloud and copying by hand. */

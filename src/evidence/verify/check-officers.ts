@@ -10,7 +10,7 @@ import { isObject, short, str } from '../json-shape.js';
 import { sha256Hex } from '../../record/digest.js';
 import { pemCertificateDer } from './evidence-certificate.js';
 import { checkRosterPin } from './check-pins.js';
-import { countersignCoverage } from './countersign-coverage.js';
+import { checkCountersign } from './check-countersign.js';
 import type { PacketPins } from './packet-report.types.js';
 
 /** A roster file's JSON verified with verifyRosterFile; every problem and note is reported against `file`. */
@@ -89,7 +89,9 @@ export function checkOfficers(g: Group, ctx: Context, rosterPin?: PacketPins['ro
   const identity = verifyCeremonyIdentity({ entries: ctx.entries, script: ctx.script, roster: roster?.body });
   for (const p of identity.problems) g.fail(`${JOURNAL}: ${p}`);
   for (const n of identity.notes) g.note(`${JOURNAL}: ${n}`);
-  const coverage = countersignCoverage(ctx.entries, ctx.script, ctx.headPinned === true);
-  if (coverage) g.note(`${JOURNAL}: ${coverage}`);
+  const ref = { script_id: ctx.script.id, ceremony_id: String(started.data.ceremonyId), script_sha256: String(started.data.scriptSha256) };
+  const end = checkCountersign({ entries: ctx.entries, ref, roster: roster?.body, checkedIn: identity.checkedIn, headPinned: ctx.headPinned === true });
+  for (const p of end.problems) g.fail(`${JOURNAL}: ${p}`);
+  for (const n of end.notes) g.note(`${JOURNAL}: ${n}`);
   ctx.roster = roster?.body;
 }

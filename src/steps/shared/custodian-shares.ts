@@ -7,7 +7,7 @@ import { canonicalBytes, checkReceipt, receiptFor, sha256, type BackupCustodian,
 import type { JsonObject } from '../../record/journal.js';
 import type { Person, Secret } from '../../engine/ports.js';
 import { checkShare, openShare } from '../../custody/shares.js';
-import { deviceChoices, withPivPin } from './piv-officer.js';
+import { deviceChoices, withPivPin } from '../../engine/piv-officer.js';
 import { readShareFile, spkiOfCertificate, type MadeBackup } from './backup-set.js';
 import type { StepContext } from '../../engine/step-kind.types.js';
 

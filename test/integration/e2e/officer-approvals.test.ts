@@ -22,6 +22,8 @@ import { ceremonyDeps, loadRoster, loadScript, pivSite } from '../../../src/cli/
 import { parseJournal, verifyChain, type JournalEntry } from '../../../src/record/journal.js';
 import type { PivReader, PivToken } from '../../../src/engine/ports.js';
 import { statementBytes, type ApprovalStatement } from '../../../src/custody/quorum.js';
+import { countersignBytes, type CountersignStatement } from '../../../src/custody/countersign.js';
+import { verifyDir } from '../../helpers/verify-dir.js';
 import { resumeCeremony, startCeremony, type CeremonyDeps, type LoadedRoster, type RunResult } from '../../../src/engine/runner.js';
 import { secretFromString } from '../../../src/custody/secret.js';
 import { isOfficiantError, type OfficiantError } from '../../../src/errors.js';
@@ -411,11 +413,11 @@ describe('officers approve with their PIV tokens (real SoftHSM tokens, in proces
     expect(events(r, 'approval-statement', 'approve-record')).toHaveLength(1);
     expect(events(r, 'approval', 'approve-record').map((e) => [e.data.officer, e.data.nonce])).toEqual(officers.map((o) => [o.id, statement.nonce]));
     // The first approver was not asked again: the resumed run asks approver 2 first, and officer 1 signs only
-    // the closing step's statement.
+    // the closing step's statement and the countersignature of the record.
     expect(r.lines.filter((l) => l.includes('Approval ') && l.includes(': device '))[0]).toBe(
       `  Approval 2 of 3: ${name(o2)} (Crypto Officer): device ${serial(o2)} (YubiKey 5 NFC (simulated), ${name(o2)})`,
     );
-    expect(r.lines.filter((l) => l === `  ${name(o1)} enters PIV PIN (hidden)`)).toHaveLength(1);
+    expect(r.lines.filter((l) => l === `  ${name(o1)} enters PIV PIN (hidden)`)).toHaveLength(2);
     expect(approvals(r, 'approve-close').map(([id]) => id)).toEqual([o1.id, o2.id, o3.id]);
   });
   // Product bugs: these state the correct behaviour and fail until src/steps/quorum-approve.ts is fixed.
@@ -461,6 +463,76 @@ describe('officers approve with their PIV tokens (real SoftHSM tokens, in proces
         [o3.id, serial(o3)],
       ]);
       expectAbortedAt(r, 'approve-record', 'quorum not met: 2/3 Crypto Officer approvals');
+    });
+  });
+
+  describe('the officers countersign the closing entry', () => {
+    const countersignOf = (d: Drill) => events(d, 'countersign-statement')[0]?.data.statement as unknown as CountersignStatement | undefined;
+    /** verify's problems about the countersignature and what follows the closing entry. */
+    const endProblems = (d: Drill) => verifyDir(d.out).groups.flatMap((g) => g.problems).filter((p) => p.includes('countersign') || p.includes('after the end'));
+
+    it('a completed ceremony: three officers sign the closing entry\'s hash, each signature checked outside the product', async () => {
+      const d = await drill();
+      expect(d.result?.outcome).toBe('done');
+      const closing = d.entries.find((e) => e.type === 'ceremony.completed')!;
+      const statement = countersignOf(d)!;
+      expect(statement).toMatchObject({ type: 'officiant-countersign/1', outcome: 'completed', journal_head: closing.hash, entries: d.entries.indexOf(closing) + 1 });
+      expect(d.result?.journalHead).toBe(closing.hash);
+      const signed = events(d, 'countersignature');
+      expect(signed.map((e) => [e.data.officer, e.data.device])).toEqual(officers.map((o) => [o.id, serial(o)]));
+      for (const [i, e] of signed.entries()) {
+        const cert = new X509Certificate(officers[i].keys['9a']!.certificate);
+        expect(verifySignature('sha256', countersignBytes(statement), cert.publicKey, Buffer.from(String(e.data.signature), 'base64'))).toBe(true);
+      }
+      expect(d.lines).toContain('  the record is countersigned by 3 officers');
+      expect(endProblems(d)).toEqual([]);
+      // The countersign comes after the closing entry, before the seal.
+      expect(d.entries.at(-1)?.type).toBe('ceremony.sealed');
+    });
+
+    it('officers who decline: the packet is sealed as it is, says so, and verify FAILS the completed record', async () => {
+      const d = await drill({ answers: (a) => (a.confirm = { ceremony: false }) });
+      expect(d.result?.outcome).toBe('done');
+      expect(events(d, 'countersign-declined').map((e) => e.data.for)).toEqual([...officers.map(name), name(custodian)]);
+      expect(d.lines).toContain("  the record is NOT countersigned: 0 of 3 officers signed; the packet is sealed as it is and verify will report it");
+      expect(endProblems(d)).toEqual(["journal.jsonl: countersign: 0 of the roster's 3 officers countersigned the record"]);
+    });
+
+    it('an aborted ceremony: the officers present countersign the abort', async () => {
+      const d = await drill({ answers: (a) => (a.devices['approve-record'] = { 'approver-2': serial(officers[0]) }) });
+      expectAbortedAt(d, 'approve-record', 'quorum not met: 2/3 Crypto Officer approvals');
+      const closing = d.entries.find((e) => e.type === 'ceremony.aborted')!;
+      expect(countersignOf(d)).toMatchObject({ outcome: 'aborted', journal_head: closing.hash });
+      expect(events(d, 'countersignature')).toHaveLength(3);
+      expect(endProblems(d)).toEqual([]);
+    });
+
+    it('a token pulled out while countersigning: the ceremony pauses after its closing entry; resume finishes without asking again', async () => {
+      const [o1, o2] = officers;
+      let pulled = false;
+      let d: Drill;
+      try {
+        d = await drill({
+          sign: ({ serial: s, data, sign }) => {
+            if (!pulled && s === serial(o2) && data.toString('utf8').includes('officiant-countersign/1')) {
+              pulled = true;
+              fleet.setInserted(s, false);
+            }
+            return sign(data);
+          },
+        });
+      } finally {
+        fleet.setInserted(serial(o2), true);
+      }
+      expect(d.error?.code).toBe('env.piv-absent');
+      expect(d.entries.at(-1)?.type).toBe('ceremony.paused');
+      expect(events(d, 'countersignature').map((e) => e.data.officer)).toEqual([o1.id]);
+      const r = await resume(d);
+      expect(r.result?.outcome).toBe('done');
+      expect(events(r, 'countersign-statement')).toHaveLength(1);
+      expect(events(r, 'countersignature').map((e) => e.data.officer)).toEqual(officers.map((o) => o.id));
+      expect(r.lines.filter((l) => l === `  ${name(o1)} enters PIV PIN (hidden)`)).toHaveLength(0);
+      expect(endProblems(r)).toEqual([]);
     });
   });
 });

@@ -1,8 +1,8 @@
 // Ctrl-C (SIGINT) during a non-interactive run pauses at the next safe point: the operation under way
 // finishes, `ceremony.paused` is journaled, the exit code is 130; `officiant resume` then finishes the
 // ceremony with the same answers, the chain intact and exactly one key on the token.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -68,7 +68,11 @@ describe('Ctrl-C pauses, resume continues', () => {
     expect(entries.filter((e) => e.type === 'ceremony.paused')).toHaveLength(1);
     expect(entries.filter((e) => e.type === 'ceremony.resumed')).toHaveLength(1);
     expect(entries[entries.length - 1].type).toBe('ceremony.sealed');
-  expect(entries.filter((e) => e.type === 'ceremony.completed')).toHaveLength(1);
+    expect(entries.filter((e) => e.type === 'ceremony.completed')).toHaveLength(1);
+    // The pause and the resume are on exactly one step page each: the journal's seqs never jump silently.
+    const pages = readdirSync(join(out, 'steps')).map((f) => execFileSync('pdftotext', ['-raw', join(out, 'steps', f), '-'], { encoding: 'utf8' }));
+    expect(pages.filter((t) => t.includes('paused: paused by the operator'))).toHaveLength(1);
+    expect(pages.filter((t) => t.includes('resumed after a pause'))).toHaveLength(1);
     const objects = listObjects(hsm, 'PAUSE-TEST', halves.O1_USER + halves.O2_USER);
     expect(objects.match(/Private Key Object/g)).toHaveLength(2);
   });

@@ -154,6 +154,8 @@ async function packetDocument(key: TestKey, options: { outcome: 'completed' | 'a
     participants: PARTICIPANTS,
     journalHead,
     journalHeadWords: headWords(journalHead),
+    course: { deviations: 1, pauses: 2, absences: 0 },
+    countersign: { threshold: 3, signers: outcome === 'aborted' ? [{ name: 'Chen Wei', device: '10000001' }] : [{ name: 'Chen Wei', device: '10000001' }, { name: 'Ada Obi', device: '10000002' }, { name: 'Luis Ortega', device: '10000003' }] },
     evidenceKey: { subject: key.subject, certificateSha256: key.certificateSha256, pem: key.certificatePem },
     steps,
     appendix: [
@@ -299,6 +301,9 @@ describe('renderPacket', () => {
     expect(cover).toContain(`Script SHA-256 ${CEREMONY.scriptSha256}`);
     expect(cover).toContain(`${completed.journalHead} Read these words aloud and write them on the paper log.`);
     expect(cover).toContain(words.map((w, i) => `${i + 1}. ${w}`).join(' '));
+    expect(cover).toContain("Course 1 deviation(s), 2 pause(s), 0 custodian(s) absent; each on its step's page");
+    expect(cover).toContain('Countersigned by the officers (their tokens signed the journal head above) Chen Wei (device 10000001) Ada Obi (device 10000002) Luis Ortega (device 10000003)');
+    expect(cover).not.toContain('NOT countersigned');
     expect(cover).toContain(`Certificate subject ${key.subject} Certificate SHA-256 ${key.certificateSha256}`);
     expect(cover).not.toContain('REHEARSAL');
   });
@@ -334,6 +339,7 @@ describe('renderPacket', () => {
     expect(cover).toContain('Outcome ABORTED Reason for the abort: Chen Wei: the key attributes shown on screen did not match the script (CKA_EXTRACTABLE true)');
     expect(cover).not.toContain('COMPLETED');
     expect(cover).toContain('Steps 4 in the script: 2 completed, 1 aborted, 1 not reached');
+    expect(cover).toContain("NOT countersigned by a quorum: 1 of the roster's 3 officers signed the journal head. The record rests on the evidence key alone.");
     const { steps } = contentsPageNumbers(file, aborted);
     expect(text(file, steps[2]!)).toContain('Step 3 of 4: Generate the release signing key');
     expect(pdfsig(file)).toContain('does not contain any signatures');

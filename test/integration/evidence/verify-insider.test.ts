@@ -93,17 +93,44 @@ describe('an insider holding the PIN halves rewrites the record and reseals it w
     const head = readEntries(ws.dir('flagship')).find((e) => e.type === 'ceremony.completed')!.hash;
     const dir = copy();
     await reseal(dir, { edit: rename('TB-00420018', 'TB-00420099') });
-    expect(verifyDir(dir).failing).toMatch(/^chain: steps\/13-close\.pdf: is bound to journal entry [0-9a-f]{16}…, but step 13 ended with [0-9a-f]{16}… \(journal\.jsonl line 145\)$/);
+    expect(verifyDir(dir).failing).toMatch(/^chain: steps\/13-close\.pdf: is bound to journal entry [0-9a-f]{16}…, but step 13 ended with [0-9a-f]{16}… \(journal\.jsonl line 145\)$/m);
     const r = verifyDir(dir, { head });
     expect(r.failing).toMatch(new RegExp(`^journal: journal.jsonl: the ceremony closed with journal head [0-9a-f]{64}, not the ${head} on the paper log \\(--head\\)$`, 'm'));
     const words = headWords(head).map((w, i) => `${i + 1}. ${w}`).join('  ');
     expect(verifyDir(dir, { head: words }).failing).toMatch(/^journal: journal.jsonl: the ceremony closed with journal head words "[a-z ]+", not the "[a-z ]+" on the paper log \(--head\)$/m);
     expect(verifyDir(ws.dir('flagship'), { head: words }).ok).toBe(true);
     expect(verifyDir(ws.dir('flagship'), { head }).ok).toBe(true);
-    // verify says which part of the record rests on the evidence key alone, and what pins it.
-    const notes = (pins: Parameters<typeof verifyDir>[1]) => verifyDir(ws.dir('flagship'), pins).groups.flatMap((g) => g.notes);
-    expect(notes({})).toContain('journal.jsonl: officers countersigned the record up to line 128 (step approve-record); 9 later entries (step close) rest on the evidence key alone: pin the journal head written on the paper log with --head');
-    expect(notes({ head })).toContain('journal.jsonl: officers countersigned the record up to line 128 (step approve-record); 9 later entries (step close) rest on the evidence key alone (the journal head is pinned by --head)');
+    // The officers' countersignature of the closing entry no longer matches the rewritten record.
+    expect(verifyDir(dir).failing).toMatch(/^officers: journal\.jsonl: countersign: the countersign statement is not the one recomputed from the journal \(ceremony, outcome, head [0-9a-f]{16}… at line 148\)$/m);
+  });
+
+  it('the officers\' countersignature removed: the completed record is FAILED, not merely unpinned', async () => {
+    const p = await attacked(without((e) => e.type === 'step.event' && String(e.data.what).startsWith('countersign')));
+    expect(p, p.join('\n')).toContain('officers: journal.jsonl: countersign: the officers did not countersign the record (no countersign statement after line 148)');
+  });
+
+  it('one countersignature removed: fewer than the roster\'s threshold', async () => {
+    let dropped = false;
+    const p = await attacked(without((e) => e.data.what === 'countersignature' && !dropped && (dropped = true)));
+    expect(p, p.join('\n')).toContain('officers: journal.jsonl: countersign: 2 of the roster\'s 3 officers countersigned the record (Crypto Officer 2 (rehearsal), Crypto Officer 3 (rehearsal))');
+  });
+
+  it('a countersignature credited to another officer', async () => {
+    const p = await attacked((es) => {
+      const e = es.find((x) => x.data.what === 'countersignature')!;
+      e.data = { ...e.data, name: 'Crypto Officer 4 (rehearsal)', officer: 'crypto-officer-4-rehearsal' };
+      return es;
+    });
+    expect(p, p.join('\n')).toContain('officers: journal.jsonl: countersign: by device 10000001: recorded as "Crypto Officer 4 (rehearsal)", the roster gives it to Crypto Officer 1 (rehearsal)');
+  });
+
+  it('an entry added after the closing entry', async () => {
+    const p = await attacked((es) => {
+      const at = es.findIndex((e) => e.type === 'ceremony.completed');
+      es.splice(at + 1, 0, { ...es[at], type: 'step.event', step: 'close', actor: 'Auditor 1 (rehearsal) (Auditor)', data: { what: 'recorded', field: 'hsm-new-bag-serial', value: 'TB-00420099' } });
+      return es;
+    });
+    expect(p, p.join('\n')).toContain('officers: journal.jsonl: after the end: line 149: step.event recorded (step close) recorded after the ceremony ended (line 148)');
   });
 });
 

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { entryHash, GENESIS, type EntryType, type JournalEntry, type JsonObject } from '../../../src/record/journal.js';
 import { statementBytes, statementDigest, statementWords, subjectOfStep, type ApprovalStatement, type CeremonyRef, type CheckInChallenge } from '../../../src/custody/quorum.js';
 import { verifyCeremonyIdentity } from '../../../src/evidence/verify-approvals.js';
+import { countersignBytes, countersignDigest, type CountersignStatement } from '../../../src/custody/countersign.js';
 import { verifyPacket } from '../../../src/evidence/verify-packet.js';
 import { parseScript } from '../../../src/script/rules.js';
 import { createOfficer, createRosterBody, createRosterFile, createRosterWorld, type TestOfficer } from '../../helpers/roster-fixture.js';
@@ -105,6 +106,12 @@ interface Options {
   sealStartsEarly?: boolean;
   /** Replaces fields of the ceremony.started entry (mode, roster, piv). */
   started?: object;
+  /** Who countersigns the closing entry (default Alice and Bob: the roster's threshold is 2). */
+  countersigners?: TestOfficer[];
+  /** Changes the countersign statement before it is journaled and signed. */
+  countersign?: (s: CountersignStatement) => CountersignStatement;
+  /** Entries the runner would never write after the closing entry. */
+  afterEnd?: (r: JournalWriter) => void;
 }
 
 interface Made {
@@ -180,11 +187,24 @@ function ceremony(opts: Options = {}): Made {
   statements.set('approve-record', recordStatement);
   for (const o of opts.recordApprovers ?? [alice, bob]) r.add('step.event', 'approve-record', approvalData(o, recordStatement), o.officer.name);
   r.add('step.completed', 'approve-record', { results: [], outputs: [], token: null });
-  r.add('ceremony.completed', 'ceremony', { steps: 4 });
+  const closing = r.add('ceremony.completed', 'ceremony', { steps: 4 });
+  opts.afterEnd?.(r);
+  const honest: CountersignStatement = { type: 'officiant-countersign/1', ceremony: ref, outcome: 'completed', journal_head: closing.hash, entries: r.entries.indexOf(closing) + 1, nonce: hex() };
+  const cs = opts.countersign?.(honest) ?? honest;
+  r.add('step.event', 'ceremony', { what: 'countersign-statement', statement: cs, sha256: countersignDigest(cs) });
+  for (const o of opts.countersigners ?? [alice, bob]) {
+    const { officer } = o;
+    const signature = sign('sha256', countersignBytes(cs), o.keys['9a']!).toString('base64');
+    r.add('step.event', 'ceremony', { what: 'countersignature', for: officer.name, device: officer.device.serial, statement_sha256: countersignDigest(cs), signature, officer: officer.id, name: officer.name }, officer.name);
+  }
+  r.add('step.event', 'ceremony', { what: 'countersign-closed', signed: (opts.countersigners ?? [alice, bob]).length, threshold: 2, met: true });
   return { entries: r.entries, ref, statements, firstSealStatement: first };
 }
 
-const verify = (m: Made, r: typeof roster | undefined = roster) => verifyCeremonyIdentity({ entries: m.entries, script, roster: r });
+const verify = (m: Made, r: typeof roster | undefined = roster) => {
+  const { problems, notes } = verifyCeremonyIdentity({ entries: m.entries, script, roster: r });
+  return { problems, notes };
+};
 const short = (hex: string) => `${hex.slice(0, 16)}…`;
 const HONEST_NOTES = [
   'check-in: 3/3 crypto officer check-ins verified (Alice Adams, Bob Brown, Carol Clark)',
@@ -211,7 +231,7 @@ describe('verifyCeremonyIdentity: honest records', () => {
   it('checks nothing for a script without token roles or approvals', () => {
     const plain = parseScript('plain.yaml', SCRIPT.replace('    identity: piv\n', '').replace(/  - id: approve-seal[\s\S]*?(?=  - id: seal)/, '').replace(/  - id: approve-record[\s\S]*$/, '')).script!;
     expect(plain.steps.map((s) => s.id)).toEqual(['check-in', 'seal']);
-    expect(verifyCeremonyIdentity({ entries: [], script: plain, roster: undefined })).toEqual({ problems: [], notes: [] });
+    expect(verifyCeremonyIdentity({ entries: [], script: plain, roster: undefined })).toEqual({ problems: [], notes: [], checkedIn: new Map() });
   });
 });
 
@@ -378,9 +398,40 @@ describe('verifyPacket: the officers group', () => {
       `roster.json: roster version 1 (sha256 ${rosterFile.roster.payload_sha256}), 4 officers, verified`,
       `roster not pinned: compare ${rosterFile.roster.payload_sha256} with the roster you hold, or pass --roster`,
       ...HONEST_NOTES.map((n) => `journal.jsonl: ${n}`),
-      // The record approval is the last step here: nothing after it rests on the evidence key alone.
-      'journal.jsonl: officers countersigned the whole record (step approve-record, journal head at line 16)',
+      expect.stringMatching(/^journal\.jsonl: countersign: 2 officers countersigned the record at its closing entry, line 21 \(Alice Adams, Bob Brown; statement [0-9a-f]{16}…\)$/),
     ]);
+  });
+
+  describe('the countersignature of the closing entry (table: one change each, the exact problem)', () => {
+    const problemsOf = (o: Options) => officers(packet(ceremony({ started: recorded(), ...o }))).problems;
+    it.each<[string, Options, string[]]>([
+      ['one officer short of the roster\'s threshold', { countersigners: [alice] }, ["journal.jsonl: countersign: 1 of the roster's 2 officers countersigned the record (Alice Adams)"]],
+      ['nobody countersigned', { countersigners: [] }, ["journal.jsonl: countersign: 0 of the roster's 2 officers countersigned the record"]],
+      ['an officer on the roster who was not at the ceremony', { countersigners: [alice, dave] }, [
+        'journal.jsonl: countersign: by device 20000004: Dave Dunn (device 20000004) is not checked in to this ceremony',
+        "journal.jsonl: countersign: 1 of the roster's 2 officers countersigned the record (Alice Adams)",
+      ]],
+      ['the same officer twice', { countersigners: [alice, alice] }, [
+        'journal.jsonl: countersign: by device 20000001: Alice Adams has already countersigned: countersignatures count distinct people',
+        "journal.jsonl: countersign: 1 of the roster's 2 officers countersigned the record (Alice Adams)",
+      ]],
+      ['a statement of another head', { countersign: (s) => ({ ...s, journal_head: 'ab'.repeat(32) }) }, [expect.stringMatching(/^journal\.jsonl: countersign: the countersign statement is not the one recomputed from the journal \(ceremony, outcome, head [0-9a-f]{16}… at line 21\)$/) as unknown as string]],
+      ['a statement that says aborted', { countersign: (s) => ({ ...s, outcome: 'aborted' }) }, [expect.stringMatching(/countersign statement is not the one recomputed/) as unknown as string]],
+      ['an entry after the end the runner never writes', { afterEnd: (r) => r.add('step.event', 'seal', { what: 'confirm', values: { 'bag-serial': 'B9999' } }, 'Wendy Witness') }, [
+        'journal.jsonl: after the end: line 22: step.event confirm (step seal) recorded after the ceremony ended (line 21)',
+      ]],
+    ])('%s', (_name, o, expected) => {
+      expect(problemsOf(o)).toEqual(expected);
+    });
+
+    it('what finishing a packet writes after the end is accepted: a token login, a page, a pause, the seal', () => {
+      const afterEnd = (r: JournalWriter) => {
+        r.add('ceremony.paused', undefined, { reason: 'paused by the operator', code: 'interrupt.paused' });
+        r.add('step.event', 'ceremony', { what: 'hsm-login', token: 'T', serial: '1', by: ['Alice Adams', 'Bob Brown'] }, 'Alice Adams');
+        r.add('intent', 'ceremony', { op: 'seal:packet.pdf' });
+      };
+      expect(problemsOf({ afterEnd })).toEqual([]);
+    });
   });
 
   it('fails a packet whose approvals do not hold, naming the journal', () => {

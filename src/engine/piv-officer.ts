@@ -2,10 +2,10 @@
 // signature. Contract: the person picks their device, types their PIN (masked, by them), the device signs
 // with its 9a key; a wrong PIN is journaled with the tries the device reports left and may be re-entered once
 // by a person at the keyboard (scripted answers would only spend another try); the PIN is wiped after use.
-import type { DeviceChoice, Person, PivToken, Secret } from '../../engine/ports.js';
-import { isOfficiantError } from '../../errors.js';
-import type { RosterBody } from '../../custody/roster.types.js';
-import type { StepContext } from '../../engine/step-kind.types.js';
+import type { DeviceChoice, Person, PivToken, Secret } from './ports.js';
+import { isOfficiantError } from '../errors.js';
+import type { RosterBody } from '../custody/roster.types.js';
+import type { StepContext } from './step-kind.types.js';
 
 export const PIV_PIN = { id: 'piv-pin', label: 'PIV PIN', minLength: 6, repeat: false } as const;
 
