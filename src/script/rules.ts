@@ -2,6 +2,7 @@
 // author sees every problem at once. Pure: no I/O. The rules stay one pass over the steps because each step's
 // rules read what earlier steps established (keys generated, who is checked in, the token initialised, step
 // ids); script-view.ts says what they look at.
+import { STEP_NEEDS } from './step-needs.js';
 import { dedupeProblems, parseWithSchema, sortProblems, type PathSegment, type Problem, type YamlSource } from './parse.js';
 import { custodianCount, Script, type Step } from './schema.js';
 import { partialView, roleRefs, usesToken, viewOf, type ScriptView } from './script-view.js';
@@ -73,6 +74,7 @@ function checkView(script: ScriptView, src: YamlSource): { errors: Problem[]; wa
   let checkInSeen = false;
   let tokenInitialised = false;
   let evidenceKeyAt: number | undefined;
+  let rosterWithoutOfficers = false;
 
   kinds.forEach((kind, i) => {
     if (i === 0 && kind !== undefined && kind !== 'participants.check-in') {
@@ -94,6 +96,11 @@ function checkView(script: ScriptView, src: YamlSource): { errors: Problem[]; wa
     }
     if (usesToken(kind) && site && site.hsm === undefined) {
       errors.push(src.problem(at(i, ['kind']), 'an hsm step needs site.hsm: the HSM profile the ceremony uses'));
+    }
+
+    if (kind !== undefined && STEP_NEEDS[kind]?.roster && roles && !Object.values(roles).some((r) => r?.identity === 'piv') && !rosterWithoutOfficers) {
+      rosterWithoutOfficers = true;
+      errors.push(src.problem(at(i, ['kind']), `${kind} needs the officer roster, but no role checks in by PIV token: officers present must countersign the record when the ceremony ends`));
     }
 
     const step = steps[i];

@@ -1,7 +1,7 @@
 // Two rules about the end of the record. `countersign`: the officers who checked in by token signed the entry
 // that ended the ceremony (its hash is the head on the paper log), the roster's threshold of distinct active
 // officers, each signature verified with their enrolled 9a certificate over the statement recomputed from
-// the journal. A completed ceremony that started with a roster and had officers check in must carry it;
+// the journal. A completed ceremony that started with a roster must carry it;
 // without it, the whole record rests on the evidence key, which any two PIN-half holders can activate.
 // `after the end`: past the closing entry, the journal holds only what finishing a packet writes (the
 // countersign, token logins, the aborted step's page, a pause, the seal); any other entry is FAILED.
@@ -49,8 +49,14 @@ export function checkCountersign(input: CountersignInput): { problems: string[];
   });
   const pin = input.headPinned ? ' (the journal head is pinned by --head)' : ': pin the journal head written on the paper log with --head';
   const completed = final.type === 'ceremony.completed';
-  if (!roster || checkedIn.size === 0) {
+  if (!roster) {
     notes.push(`no officers checked in by token to countersign the record: it rests on the evidence key${pin}`);
+    return { problems, notes };
+  }
+  // A ceremony that started with a roster has officers who check in by token (validate requires it): a record
+  // without any is one whose check-ins were taken out, and the countersignature with them.
+  if (checkedIn.size === 0 && !completed) {
+    notes.push(`the ceremony ended before any officer checked in by token: the abort rests on the evidence key${pin}`);
     return { problems, notes };
   }
   const threshold = countersignThreshold(roster);

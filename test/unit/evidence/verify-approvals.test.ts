@@ -424,6 +424,10 @@ describe('verifyPacket: the officers group', () => {
       expect(problemsOf(o)).toEqual(expected);
     });
 
+    it('a record whose token check-ins were taken out still needs the countersignature: the roster says officers were due', () => {
+      expect(problemsOf({ checkIns: [], participants: [], countersigners: [] })).toContain("journal.jsonl: countersign: 0 of the roster's 2 officers countersigned the record");
+    });
+
     it('what finishing a packet writes after the end is accepted: a token login, a page, a pause, the seal', () => {
       const afterEnd = (r: JournalWriter) => {
         r.add('ceremony.paused', undefined, { reason: 'paused by the operator', code: 'interrupt.paused' });

@@ -21,6 +21,7 @@ roles:
   officer:
     title: Crypto Officer
     people: 2
+    identity: piv
 steps:
   - id: check-in
     kind: participants.check-in
@@ -358,7 +359,7 @@ ${params}`,
 
   // A restore is approved first (without the approval the script does not parse at all).
   const RESTORE = (extra: string) =>
-    `${edit(BASE, '    title: Crypto Officer\n    people: 2\n', '    title: Crypto Officer\n    people: 2\n    identity: piv\n')}  - id: approve-restore
+    `${BASE}  - id: approve-restore
     kind: quorum.approve
     title: Approve
     instructions: Officers approve.
@@ -401,6 +402,7 @@ roles:
   officer:
     title: Crypto Officer
     people: 2
+    identity: piv
 steps:
   - id: check-in
     kind: participants.check-in
@@ -443,7 +445,7 @@ describe('approvals and fresh tokens', () => {
     perform: officer
     params: { role: officer, threshold: 2, approve: ${target} }
 `;
-  const PIV_BASE = edit(BASE, '    title: Crypto Officer\n    people: 2\n', '    title: Crypto Officer\n    people: 2\n    identity: piv\n');
+  const PIV_BASE = BASE;
 
   it('a split without an approval warns at its kind; with one approving it, nothing', () => {
     const r = check(PIV_BASE, { approvals: true });

@@ -99,6 +99,14 @@ describe('rules for officers, approvals and enrollment', () => {
       want: ['steps[5].params.role: approvers sign with their PIV tokens: role "candidate" needs identity: piv'],
     },
     {
+      name: 'a roster needed, but nobody checks in by token to countersign the record',
+      edit: (s: string) => s.replace('    people: 3\n    identity: piv\n', '    people: 3\n'),
+      want: [
+        'steps[5].kind: quorum.approve needs the officer roster, but no role checks in by PIV token: officers present must countersign the record when the ceremony ends',
+        'steps[5].params.role: approvers sign with their PIV tokens: role "officer" needs identity: piv',
+      ],
+    },
+    {
       name: 'an approval of an earlier step',
       edit: (s: string) => s.replace('approve: enroll-1 }', 'approve: ca-key }'),
       want: ['steps[5].params.approve: approves steps[3], which comes before it; approvals precede what they approve'],
