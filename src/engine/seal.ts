@@ -12,7 +12,7 @@ import { headWords } from '../record/digest-words.js';
 import type { JournalEntry, JsonObject } from '../record/journal.js';
 import { COUNTERSIGN_EVENT, countersignThreshold } from '../custody/countersign.js';
 import type { RosterBody } from '../custody/roster.types.js';
-import { CEREMONY_STEP, finalEntry, isStepCompleted, startedEntry } from '../record/ledger.js';
+import { CEREMONY_STEP, effectOutputs, finalEntry, isStepCompleted, startedEntry } from '../record/ledger.js';
 import type { CeremonyCore } from './ceremony-core.types.js';
 import { evidenceKey, evidenceSignature } from './evidence-signature.js';
 import type { OutputStore } from './ports.js';
@@ -72,11 +72,22 @@ function packetDocument(c: CeremonyCore, outcome: 'completed' | 'aborted'): Pack
       absences: c.entries.filter((e) => e.type === 'step.event' && e.data.what === 'custodian-absent').length,
     },
     countersign: countersignOf(c.entries, final, c.deps.roster?.body),
+    leftBehind: outcome === 'aborted' ? leftBehind(c) : null,
     evidenceKey: key ? { subject: key.subject, certificateSha256: key.sha256, pem: key.pem } : null,
     steps,
     appendix,
     footer: c.deps.footer,
   };
+}
+
+/** What an aborted ceremony leaves: every key it generated on the token, every file it wrote to outputs/. */
+function leftBehind(c: CeremonyCore): PacketDocument['leftBehind'] {
+  const keys = effectOutputs(c.entries, 'hsm.generate-key').map((k) => ({ label: String(k.label), algorithm: String(k.algorithm), purpose: String(k.purpose), spkiSha256: String(k.spkiSha256) }));
+  const files = c.entries
+    .filter((e) => e.type === 'result' && e.data.ok === true && typeof (e.data.output as { path?: unknown } | null)?.path === 'string')
+    .map((e) => String((e.data.output as { path: string }).path))
+    .filter((p) => p.startsWith(`${OUTPUTS_DIR}/`));
+  return { token: c.deps.site?.tokenLabel ?? '', keys, files: [...new Set(files)].sort() };
 }
 
 /** Who countersigned the closing entry (after it, under the ceremony's step); null when nobody was asked. */

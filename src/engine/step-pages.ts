@@ -53,7 +53,7 @@ export function buildStepPage(c: CeremonyCore, index: number, outcome: StepPage[
     anchor: outcome === 'completed' ? completed?.hash : ([...c.entries].reverse().find((e) => e.type === 'ceremony.aborted' && e.step === step.id) ?? failures.at(-1))?.hash,
     token: token ?? undefined,
     results,
-    outputs: ((completed?.data.outputs as unknown as StepPage['outputs']) ?? []).map((o) => ({ path: o.path, sha256: o.sha256, bytes: o.bytes })),
+    outputs: (completed ? ((completed.data.outputs as unknown as StepPage['outputs']) ?? []) : writtenBeforeAbort(entries)).map((o) => ({ path: o.path, sha256: o.sha256, bytes: o.bytes })),
     // Retries, and facts a step records as deviations from the script (e.g. a custodian absent at a backup).
     deviations: entries
       .filter((e) => e.type === 'deviation' || (e.type === 'step.event' && typeof e.data.deviation === 'string'))
@@ -61,6 +61,15 @@ export function buildStepPage(c: CeremonyCore, index: number, outcome: StepPage[
     journal: [...entries, ...interruptions].sort((a, b) => a.seq - b.seq).map((e) => ({ seq: e.seq, time: e.time, type: e.type, actor: e.actor, summary: summarizeEntry(e), hash: e.hash })),
     footer: c.deps.footer,
   };
+}
+
+/** What a step that did not complete wrote in its last run: an aborted page lists it rather than "none". */
+function writtenBeforeAbort(entries: readonly JournalEntry[]): StepPage['outputs'] {
+  const start = entries.map((e) => e.type).lastIndexOf('step.started');
+  return entries
+    .slice(start + 1)
+    .filter((e) => e.type === 'result' && e.data.ok === true && String(e.data.op).startsWith('write:'))
+    .map((e) => e.data.output as unknown as StepPage['outputs'][number]);
 }
 
 /**

@@ -28,6 +28,8 @@ export interface PacketDocument {
   /** The officers' countersignature of the closing entry; null when nobody checked in by token. */
   countersign: { threshold: number; signers: Array<{ name: string; device: string }> } | null;
   evidenceKey: { subject: string; certificateSha256: string; pem: string } | null;
+  /** An aborted ceremony: the keys it made on the token and the files it wrote to outputs/. */
+  leftBehind: { token: string; keys: Array<{ label: string; algorithm: string; purpose: string; spkiSha256: string }>; files: string[] } | null;
   steps: PacketStep[];
   /** Certificates and public keys for the appendix: title and PEM text. */
   appendix: Array<{ title: string; path: string; sha256: string; pem: string }>;

@@ -6,6 +6,7 @@
 // one past the last, the resume must run to its end (exit 1), so the list is complete. The killed, refusing
 // rehearsal every drill starts from is made once and copied for each (output directory and sandbox).
 import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { officiant, type CliResult } from '../helpers/cli.js';
@@ -43,6 +44,14 @@ describe('an aborting ceremony without a second crash', () => {
     expect(uninterrupted.resumed.code, uninterrupted.resumed.stderr).toBe(1);
     expect(journalOf(uninterrupted.out).filter((e) => e.type === 'ceremony.aborted')).toHaveLength(1);
     expect(writes).toBeGreaterThanOrEqual(10);
+  });
+
+  it('its packet says what it left behind: the keys still on the token and the files it wrote', () => {
+    const cover = execFileSync('pdftotext', ['-raw', '-f', '1', '-l', '2', join(uninterrupted.out, 'packet.pdf'), '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+    expect(cover).toMatch(/What the aborted ceremony left behind Keys it generated, still on token rehearsal-drill-hsm: • officiant-evidence \(EC-P256, ceremony evidence signing\), public key SHA-256 [0-9a-f]{64}/);
+    expect(cover).toMatch(/• drill-key \(EC-P256, drill\), public key SHA-256 [0-9a-f]{64}/);
+    expect(cover).toContain('Files it wrote (in outputs/ of this packet): outputs/');
+    expect(cover).toContain('None of these was approved for use.');
   });
 });
 

@@ -83,6 +83,7 @@ export function drawCover(part: PacketPart): void {
   pdf.y += 6;
   words(part, doc.journalHeadWords.length > 0 ? doc.journalHeadWords : headWords(doc.journalHead));
   countersign(part);
+  leftBehind(part);
 
   w.section(c.evidenceKey, PACKET_SECTION);
   if (doc.evidenceKey)
@@ -99,6 +100,26 @@ export function drawCover(part: PacketPart): void {
       { header: false },
     );
   else w.block(c.noEvidenceKey, { font: 'regular', size: BODY, color: MUTED });
+}
+
+/** For an aborted ceremony: the keys on the token and the files it wrote, and what people do about them. */
+function leftBehind(part: PacketPart): void {
+  const { w, doc } = part;
+  const c = part.t.cover;
+  const left = doc.leftBehind;
+  if (!left) return;
+  const body = { font: 'regular' as const, size: w.type.body, color: INK };
+  w.section(c.leftBehind, { ...PACKET_SECTION, keepWithNext: 60 });
+  if (left.keys.length === 0 && left.files.length === 0) return w.block(c.leftBehindNone, { ...body, color: MUTED });
+  if (left.keys.length > 0) {
+    w.block(fill(c.leftBehindKeys, { token: left.token }), { ...body, font: 'bold' });
+    for (const k of left.keys) w.block(`•  ${fill(c.leftBehindKey, k)}`, body, { lineGap: 1 });
+  }
+  if (left.files.length > 0) {
+    w.block(c.leftBehindFiles, { ...body, font: 'bold' });
+    w.block(left.files.join('\n'), { ...body, font: 'mono', size: w.type.small }, { lineGap: 1 });
+  }
+  w.block(c.leftBehindAdvice, { ...body, color: ALERT }, { lineGap: 1.5 });
 }
 
 /** Who countersigned the closing entry, or plainly that the officers did not. */

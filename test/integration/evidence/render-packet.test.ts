@@ -157,6 +157,7 @@ async function packetDocument(key: TestKey, options: { outcome: 'completed' | 'a
     course: { deviations: 1, pauses: 2, absences: 0 },
     countersign: { threshold: 3, signers: outcome === 'aborted' ? [{ name: 'Chen Wei', device: '10000001' }] : [{ name: 'Chen Wei', device: '10000001' }, { name: 'Ada Obi', device: '10000002' }, { name: 'Luis Ortega', device: '10000003' }] },
     evidenceKey: { subject: key.subject, certificateSha256: key.certificateSha256, pem: key.certificatePem },
+    leftBehind: outcome === 'aborted' ? { token: 'RELEASE-HSM', keys: [{ label: 'release-root-2025', algorithm: 'EC-P384', purpose: 'release root', spkiSha256: 'ab'.repeat(32) }], files: ['outputs/release-root-2025.pub.pem'] } : null,
     steps,
     appendix: [
       { title: 'Certificate evidence-key', path: 'outputs/evidence-key.cert.pem', sha256: sha256(key.certificatePem), pem: key.certificatePem },
@@ -208,7 +209,8 @@ function escape(s: string): string {
 
 /** Where the contents say each step starts (undefined: no record) and where the appendix starts. */
 function contentsPageNumbers(file: string, doc: PacketDocument): { steps: Array<number | undefined>; appendix: number } {
-  const contents = text(file, 2);
+  // The cover takes one page, or two when an aborted ceremony lists what it left behind.
+  const contents = [2, 3].map((n) => text(file, n)).find((t) => t.includes('Each step record follows unchanged')) ?? '';
   const steps = doc.steps.map((s) => {
     const row = s.page
       ? new RegExp(`${s.number} ${escape(s.title)} ${escape(s.page.path)} ${s.page.sha256} ${s.outcome === 'aborted' ? 'ABORTED' : s.outcome} (\\d+)`)
@@ -304,6 +306,7 @@ describe('renderPacket', () => {
     expect(cover).toContain("Course 1 deviation(s), 2 pause(s), 0 custodian(s) absent; each on its step's page");
     expect(cover).toContain('Countersigned by the officers (their tokens signed the journal head above) Chen Wei (device 10000001) Ada Obi (device 10000002) Luis Ortega (device 10000003)');
     expect(cover).not.toContain('NOT countersigned');
+    expect(cover).not.toContain('left behind');
     expect(cover).toContain(`Certificate subject ${key.subject} Certificate SHA-256 ${key.certificateSha256}`);
     expect(cover).not.toContain('REHEARSAL');
   });
@@ -340,6 +343,8 @@ describe('renderPacket', () => {
     expect(cover).not.toContain('COMPLETED');
     expect(cover).toContain('Steps 4 in the script: 2 completed, 1 aborted, 1 not reached');
     expect(cover).toContain("NOT countersigned by a quorum: 1 of the roster's 3 officers signed the journal head. The record rests on the evidence key alone.");
+    const all = text(file, 1) + text(file, 2);
+    expect(all).toContain(`What the aborted ceremony left behind Keys it generated, still on token RELEASE-HSM: • release-root-2025 (EC-P384, release root), public key SHA-256 ${'ab'.repeat(32)} Files it wrote (in outputs/ of this packet): outputs/release-root-2025.pub.pem None of these was approved for use.`);
     const { steps } = contentsPageNumbers(file, aborted);
     expect(text(file, steps[2]!)).toContain('Step 3 of 4: Generate the release signing key');
     expect(pdfsig(file)).toContain('does not contain any signatures');
