@@ -3,6 +3,8 @@
 // written after the last entry and carries no result entry of its own: it is rebuilt from the files whenever
 // it is missing or stale, which makes a crash at any point of sealing harmless. It lists only files the
 // ceremony wrote: a stranger in the directory stops the seal rather than being signed.
+import { fingerprintOf } from '../record/fingerprint.js';
+import { pemToDer } from '../custody/pem.js';
 import { OfficiantError } from '../errors.js';
 import { detachedCms } from '../evidence/cms.js';
 import type { PacketDocument, PacketManifest } from '../evidence/packet.types.js';
@@ -53,8 +55,9 @@ function packetDocument(c: CeremonyCore, outcome: 'completed' | 'aborted'): Pack
     .list(OUTPUTS_DIR)
     .filter((n) => n.endsWith('.pem'))
     .map((n) => {
-      const bytes = store.read(`${OUTPUTS_DIR}/${n}`);
-      return { title: n.endsWith('.cert.pem') ? `Certificate ${n.replace(/\.cert\.pem$/, '')}` : `Public key ${n.replace(/\.pub\.pem$/, '')}`, path: `${OUTPUTS_DIR}/${n}`, sha256: sha256Hex(bytes), pem: bytes.toString('utf8') };
+      const pem = store.read(`${OUTPUTS_DIR}/${n}`).toString('utf8');
+      // The fingerprint people compare: of the DER certificate or public key, not of the PEM file's bytes.
+      return { title: n.endsWith('.cert.pem') ? `Certificate ${n.replace(/\.cert\.pem$/, '')}` : `Public key ${n.replace(/\.pub\.pem$/, '')}`, path: `${OUTPUTS_DIR}/${n}`, sha256: fingerprintOf(pemToDer(pem)), pem };
     });
   return {
     rehearsal: c.deps.rehearsal,

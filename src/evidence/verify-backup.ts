@@ -10,6 +10,7 @@
 //   its custodians' receipts are checked the same way, and each restored key's proof signature is checked
 //   against the original certificate (or public key) the source manifest holds;
 // - problems are short lowercase facts naming the step, file and custodian; notes summarise what verified.
+import { fingerprintOf, normalizeFingerprint } from '../record/fingerprint.js';
 import { createPublicKey, verify, X509Certificate } from 'node:crypto';
 import { checkReceipt, manifestProblems, receiptFor, sha256, type BackupManifest, type ShareFile, type ShareReceipt } from '../custody/backup-manifest.js';
 import type { JournalEntry, JsonObject } from '../record/journal.js';
@@ -253,8 +254,8 @@ export function verifyBackupEvidence(input: BackupEvidenceInput): { problems: st
       if (step.kind !== 'backup.verify') {
         const chosen = step.kind === 'backup.restore' ? step.params.keys : undefined;
         for (const k of source.keys.filter((x) => x.certificate && (!chosen || chosen.includes(x.label)))) {
-          const fingerprint = new X509Certificate(k.certificate!).fingerprint256;
-          const at = mine.findIndex((e) => e.data.what === 'certificate-fingerprint-confirmed' && e.data.key === k.label && e.data.sha256 === fingerprint);
+          const fingerprint = fingerprintOf(new X509Certificate(k.certificate!).raw);
+          const at = mine.findIndex((e) => e.data.what === 'certificate-fingerprint-confirmed' && e.data.key === k.label && normalizeFingerprint(String(e.data.sha256)) === fingerprint);
           if (completed && (at < 0 || (firstShare >= 0 && at > firstShare))) out.problems.push(`${step.id}: the certificate fingerprint of ${k.label} was not confirmed as the published one before shares were opened`);
         }
       }

@@ -6,6 +6,7 @@
 // non-extractable) and must match its recorded public key; then each restored key signs a statement naming
 // this ceremony, checked against the original certificate. The wrap key and shares are wiped; the session
 // copy of the wrap key is destroyed. Re-entered after a crash, keys already on the token are not unwrapped again.
+import { fingerprintOf } from '../record/fingerprint.js';
 import { createPublicKey, randomBytes, verify, X509Certificate } from 'node:crypto';
 import { OfficiantError } from '../errors.js';
 import { canonicalBytes, sha256, RESTORE_PROOF_TYPE, type BackupKey, type BackupManifest, type RestoreProof } from '../custody/backup-manifest.js';
@@ -184,7 +185,7 @@ export const backupRestore: StepHandler<'backup.restore'> = {
     for (const [i, k] of keys.entries()) {
       const r = restored[i]!;
       const a = r.attributes as unknown as Record<string, boolean>;
-      if (k.certificate) ctx.result(`Original certificate of ${k.label}`, `SHA-256 ${new X509Certificate(k.certificate).fingerprint256}, confirmed as the published fingerprint`);
+      if (k.certificate) ctx.result(`Original certificate of ${k.label}`, `SHA-256 ${fingerprintOf(new X509Certificate(k.certificate).raw)}, confirmed as the published fingerprint`);
       ctx.result(`Restored ${k.label}`, `${k.algorithm}, CKA_ID ${k.id}, public key SHA-256 ${String(r.spki_sha256)} (same as recorded at the backup)`);
       ctx.result(`Attributes of ${k.label}`, `sensitive=${a.sensitive}, extractable=${a.extractable}, local=${a.local}, never-extractable=${a.neverExtractable}: a restored key was not generated here (LOCAL false) and was once extractable`);
       // The proof: the restored key signs a statement that names this ceremony; checked against the original.

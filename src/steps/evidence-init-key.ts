@@ -6,7 +6,7 @@
 import { OfficiantError } from '../errors.js';
 import { keyRecordJson } from './hsm-generate-key.js';
 import type { StepHandler } from '../engine/step-kind.types.js';
-import { certificateSerial, dnString, fingerprintForPeople, selfSignedCertificate } from './shared/x509-in-hsm.js';
+import { certificateSerial, dnString, selfSignedCertificate } from './shared/x509-in-hsm.js';
 
 import { EVIDENCE_CERT_OP, EVIDENCE_CERT_PATH } from '../evidence/packet-files.js';
 import { STEP_NEEDS } from '../script/step-needs.js';
@@ -51,7 +51,7 @@ export const evidenceInitKey: StepHandler<'evidence.init-key'> = {
     ctx.setToken(session.token());
     ctx.result('Evidence key', `${key.label} (${key.algorithm}), CKA_ID ${key.id}`);
     ctx.result('Certificate subject', cert.subject);
-    ctx.result('Certificate SHA-256 (read aloud, write down)', fingerprintForPeople(cert.sha256));
+    ctx.result('Certificate SHA-256 (read aloud, write down)', cert.sha256);
     ctx.result('Purpose', 'signs this ceremony environment\'s evidence pages, packets and manifests; nothing else');
     await ctx.writeOutput(EVIDENCE_CERT_PATH, `${cert.pem}\n`);
   },

@@ -8,11 +8,9 @@ import { sha256Hex } from '../../record/digest.js';
 import { parseCertificate, pemCertificateDer } from './evidence-certificate.js';
 import type { PacketTrust } from './packet-report.types.js';
 
-/** Hex fingerprint as people write it (colons, spaces, case) -> 64 lowercase hex digits, or undefined. */
-export function normalizeFingerprint(text: string): string | undefined {
-  const hex = text.replace(/[\s:]/g, '').toLowerCase();
-  return /^[0-9a-f]{64}$/.test(hex) ? hex : undefined;
-}
+import { normalizeFingerprint } from '../../record/fingerprint.js';
+
+export { normalizeFingerprint };
 
 export function loadEvidenceCert(g: Group, ctx: Context): void {
   const bytes = ctx.files.get(EVIDENCE_CERT);

@@ -1,6 +1,7 @@
 // What the administrator checks against paper before any custodian is asked: the backup's wrap key check
 // value, typed from the plans of the ceremony that made it, and each backed-up certificate's published
 // fingerprint. Each answer is journaled; a mismatch or a "no" stops the step before any share is opened.
+import { fingerprintOf, normalizeFingerprint } from '../../record/fingerprint.js';
 import { X509Certificate } from 'node:crypto';
 import { OfficiantError } from '../../errors.js';
 import type { BackupKey, BackupManifest } from '../../custody/backup-manifest.js';
@@ -44,8 +45,8 @@ export async function confirmCertificates(ctx: StepContext, keys: readonly Backu
   const admin = administrator(ctx);
   for (const k of keys) {
     if (!k.certificate) continue;
-    const fingerprint = new X509Certificate(k.certificate).fingerprint256;
-    const confirmed = ctx.entries().some((e) => e.step === ctx.step.id && e.type === 'step.event' && e.data.what === 'certificate-fingerprint-confirmed' && e.data.key === k.label && e.data.sha256 === fingerprint);
+    const fingerprint = fingerprintOf(new X509Certificate(k.certificate).raw);
+    const confirmed = ctx.entries().some((e) => e.step === ctx.step.id && e.type === 'step.event' && e.data.what === 'certificate-fingerprint-confirmed' && e.data.key === k.label && normalizeFingerprint(String(e.data.sha256)) === fingerprint);
     if (confirmed) continue;
     const same = await ctx.prompter.confirm(admin, `The backup's certificate of ${k.label} has SHA-256 ${fingerprint}. Is that the published fingerprint?`, { stepId: `${ctx.step.id}#fingerprint:${k.label}` });
     if (!same) {

@@ -48,10 +48,6 @@ export interface CertificateRecord extends JsonObject {
 }
 
 /** Colon-separated upper-case hex, in groups people can read aloud and compare. */
-export function fingerprintForPeople(hex: string): string {
-  return hex.toUpperCase().match(/.{2}/g)!.join(':');
-}
-
 export async function selfSignedCertificate(
   session: HsmSession,
   key: GeneratedKey,

@@ -329,7 +329,7 @@ describe('renderPacket', () => {
     const { appendix } = contentsPageNumbers(completedFile, completed);
     const all = Array.from({ length: pages - appendix + 1 }, (_, i) => text(completedFile, appendix + i)).join(' ');
     for (const item of completed.appendix) {
-      expect(all).toContain(`${item.title} File ${item.path} SHA-256 ${item.sha256}`);
+      expect(all).toContain(`${item.title} File ${item.path} Fingerprint (SHA-256) ${item.sha256}`);
       for (const line of item.pem.trim().split('\n')) expect(all).toContain(line.trim());
     }
   });

@@ -25,7 +25,7 @@ describe('evidence.init-key', () => {
     expect(cert.verify(cert.publicKey)).toBe(true);
     expect(cert.ca).toBe(false);
     expect(cert.subject).toBe(subject.split(', ').join('\n'));
-    expect(run.result('Certificate SHA-256 (read aloud, write down)')).toBe(cert.fingerprint256);
+    expect(run.result('Certificate SHA-256 (read aloud, write down)')).toBe(cert.fingerprint256.replace(/:/g, '').toLowerCase());
     const [record] = effectOutputs(run.journal.entries, EVIDENCE_CERT_OP);
     expect(record).toMatchObject({ label: 'officiant-evidence', id: key.id, algorithm: 'EC-P384', subject });
     expect(session.signed).toEqual([{ label: 'officiant-evidence', hash: 'SHA-384' }]);

@@ -5,7 +5,7 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { describe, expect, it } from 'vitest';
 import { createHash, generateKeyPairSync, webcrypto, X509Certificate } from 'node:crypto';
-import { certificateSerial, dnString, fingerprintForPeople, hsmCertificate, selfSignedCertificate } from '../../../../src/steps/shared/x509-in-hsm.js';
+import { certificateSerial, dnString, hsmCertificate, selfSignedCertificate } from '../../../../src/steps/shared/x509-in-hsm.js';
 import { keyRecordJson } from '../../../../src/steps/hsm-generate-key.js';
 import type { KeyAlgorithm } from '../../../../src/script/schema.js';
 import { FakeHsmSession } from '../fakes/fake-hsm.js';
@@ -32,11 +32,7 @@ describe('dnString', () => {
   });
 });
 
-describe('fingerprintForPeople and certificateSerial', () => {
-  it('groups hex in upper-case pairs', () => {
-    expect(fingerprintForPeople('0a1bff')).toBe('0A:1B:FF');
-  });
-
+describe('certificateSerial', () => {
   it('a serial is 16 bytes, positive and not zero-led', () => {
     const session = new FakeHsmSession();
     session.random = () => Buffer.alloc(16, 0x80);
