@@ -11,13 +11,23 @@ import { OfficiantError } from '../errors.js';
  * file system has no hard links, renamed after the existence check already made.
  */
 export function writeNewFile(path: string, bytes: Uint8Array): void {
+  writeNewFileWith(path, (write) => write(bytes));
+}
+
+/**
+ * As writeNewFile, for content made piece by piece: `fill` gets a write function and calls it with each chunk
+ * (an export archive streamed packet by packet). If fill throws, nothing appears at `path`.
+ */
+export function writeNewFileWith(path: string, fill: (write: (chunk: Uint8Array) => void) => void): void {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const fd = openSync(tmp, 'wx', 0o644);
     try {
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+      fill((chunk) => {
+        let off = 0;
+        while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+      });
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -12,6 +12,11 @@ const FORMULA_START = /^[=+\-@\t\r]/;
 
 /** RFC 4180: a header row, CRLF after every record, fields with a comma, quote, CR or LF quoted ("" inside). */
 export function toCsv(header: readonly string[], rows: readonly (readonly Cell[])[]): string {
+  return csvRecords([header, ...rows]);
+}
+
+/** Records without a header, for a CSV written in parts. */
+export function csvRecords(rows: readonly (readonly Cell[])[]): string {
   const field = (v: Cell) => {
     if (v === null) return '';
     // Numbers and booleans are ours, never a formula. Anything else is treated as text, whatever its type:
@@ -21,22 +26,24 @@ export function toCsv(header: readonly string[], rows: readonly (readonly Cell[]
     if (FORMULA_START.test(s)) return `"'${s.replace(/"/g, '""')}"`;
     return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
-  return [header, ...rows].map((r) => `${r.map(field).join(',')}\r\n`).join('');
+  return rows.map((r) => `${r.map(field).join(',')}\r\n`).join('');
 }
 
 export const INDEX_COLUMNS = ['ceremony id', 'script id', 'seq', 'step id', 'step number', 'time', 'person', 'role', 'role title', 'action', 'result', 'evidence file', 'entry hash', 'verified', 'evidence key pinned', 'rehearsal'] as const;
 export const COMPLIANCE_COLUMNS = ['ceremony id', 'requirement', 'source', 'requirement text', 'status', 'evidence files', 'journal seqs', 'note', 'verified', 'evidence key pinned', 'rehearsal'] as const;
 
 export function indexCsv(rows: readonly IndexRow[]): string {
-  return toCsv(
-    INDEX_COLUMNS,
-    rows.map((r) => [r.ceremonyId, r.scriptId, r.seq, r.stepId, r.stepNumber, r.time, r.person, r.role, r.roleTitle, r.action, r.result, r.evidenceFile, r.entryHash, r.verified, r.pinned, r.rehearsal]),
-  );
+  return csvRecords([INDEX_COLUMNS]) + indexCsvRecords(rows);
+}
+
+export function indexCsvRecords(rows: readonly IndexRow[]): string {
+  return csvRecords(rows.map((r) => [r.ceremonyId, r.scriptId, r.seq, r.stepId, r.stepNumber, r.time, r.person, r.role, r.roleTitle, r.action, r.result, r.evidenceFile, r.entryHash, r.verified, r.pinned, r.rehearsal]));
 }
 
 export function complianceCsv(rows: readonly ComplianceRow[]): string {
-  return toCsv(
-    COMPLIANCE_COLUMNS,
-    rows.map((r) => [r.ceremonyId, r.requirement, r.source, r.text, r.status, r.evidenceFiles.join('; '), r.journalSeqs.join('; '), r.note, r.verified, r.pinned, r.rehearsal]),
-  );
+  return csvRecords([COMPLIANCE_COLUMNS]) + complianceCsvRecords(rows);
+}
+
+export function complianceCsvRecords(rows: readonly ComplianceRow[]): string {
+  return csvRecords(rows.map((r) => [r.ceremonyId, r.requirement, r.source, r.text, r.status, r.evidenceFiles.join('; '), r.journalSeqs.join('; '), r.note, r.verified, r.pinned, r.rehearsal]));
 }

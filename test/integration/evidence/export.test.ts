@@ -102,11 +102,13 @@ function table(text: string): Array<Record<string, string>> {
 
 interface Journal {
   id: string;
+  /** The packet's folder in the archive: script id, the date it started, run id. */
+  folder: string;
   entries: Array<{ seq: number; hash: string; type: string; actor: string; step?: string; data: Record<string, unknown> }>;
 }
 function journalOf(dir: string): Journal {
   const entries = readFileSync(join(dir, 'journal.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
-  return { id: entries[0].data.ceremonyId, entries };
+  return { id: entries[0].data.ceremonyId, folder: `${entries[0].data.scriptId}_${entries[0].time.slice(0, 10)}_${entries[0].data.ceremonyId}`, entries };
 }
 const ja = journalOf(a);
 const jb = journalOf(b);
@@ -135,22 +137,22 @@ describe('exporting two verified packets', () => {
   it('prints one line per packet and what it wrote', () => {
     expect(exported.code, exported.stderr).toBe(0);
     expect(exported.stdout.trimEnd().split('\n')).toEqual([
-      `included ${a} as ${ja.id} (verified, evidence key pinned)`,
-      `included ${b} as ${jb.id} (verified, evidence key NOT pinned)`,
+      `included ${a} as ${ja.folder} (verified, evidence key pinned)`,
+      `included ${b} as ${jb.folder} (verified, evidence key NOT pinned)`,
       `wrote ${zip}: 2 packets, ${ja.entries.length + jb.entries.length} events`,
     ]);
   });
 
-  it('holds every packet file byte for byte under <ceremony-id>/, and only the index files besides', () => {
+  it('holds every packet file byte for byte under <script-id>_<date>_<ceremony-id>/, and only the index files besides', () => {
     const expected = new Set(['index.csv', 'index.json', 'compliance.csv']);
     for (const [dir, j] of [[a, ja], [b, jb]] as const) {
       const files = readTree(dir);
       expect(files.size).toBeGreaterThan(10);
       for (const [path, bytes] of files) {
-        const inZip = archive.get(`${j.id}/${path}`);
-        expect(inZip, `${j.id}/${path}`).toBeDefined();
-        expect(inZip!.equals(bytes), `${j.id}/${path} is byte-identical`).toBe(true);
-        expected.add(`${j.id}/${path}`);
+        const inZip = archive.get(`${j.folder}/${path}`);
+        expect(inZip, `${j.folder}/${path}`).toBeDefined();
+        expect(inZip!.equals(bytes), `${j.folder}/${path} is byte-identical`).toBe(true);
+        expected.add(`${j.folder}/${path}`);
       }
     }
     expect([...archive.keys()].sort()).toEqual([...expected].sort());
@@ -158,7 +160,7 @@ describe('exporting two verified packets', () => {
 
   it('the extracted packets still verify', async () => {
     if (!HAVE_UNZIP) return;
-    const r = await officiant(['verify', join(base, 'unzipped-1', ja.id)], { env });
+    const r = await officiant(['verify', join(base, 'unzipped-1', ja.folder)], { env });
     expect(r.code, r.stdout).toBe(0);
     expect(r.stdout).toMatch(/^verified, evidence key NOT PINNED: /m);
   });
@@ -177,7 +179,7 @@ describe('exporting two verified packets', () => {
         expect(r['script id']).toBe('crash-drill');
         expect(r.verified).toBe('true');
         expect(Number.isNaN(Date.parse(r.time))).toBe(false);
-        expect(archive.has(`${j.id}/${r['evidence file']}`), r['evidence file']).toBe(true);
+        expect(archive.has(`${j.folder}/${r['evidence file']}`), r['evidence file']).toBe(true);
       }
     }
   });
@@ -254,7 +256,7 @@ describe('exporting two verified packets', () => {
         expect(r['requirement text'], req).not.toBe('');
         expect(r.verified).toBe('true');
         // Every piece of evidence named is a file of this packet and a seq of its journal.
-        for (const f of r['evidence files'].split('; ').filter(Boolean)) expect(archive.has(`${j.id}/${f}`), `${req}: ${f}`).toBe(true);
+        for (const f of r['evidence files'].split('; ').filter(Boolean)) expect(archive.has(`${j.folder}/${f}`), `${req}: ${f}`).toBe(true);
         for (const s of r['journal seqs'].split('; ').filter(Boolean)) expect(j.entries.some((e) => e.seq === Number(s)), `${req}: #${s}`).toBe(true);
       }
     }
@@ -293,7 +295,7 @@ describe('exporting two verified packets', () => {
       const der = openssl('x509', '-in', join(dir, 'outputs/evidence-key.cert.pem'), '-outform', 'DER');
       const s = index.ceremonies.find((c: { ceremonyId: string }) => c.ceremonyId === j.id);
       expect(s).toMatchObject({
-        folder: j.id,
+        folder: j.folder,
         ceremonyId: j.id,
         scriptId: 'crash-drill',
         scriptVersion: 1,
@@ -335,14 +337,14 @@ describe('refusals', () => {
     const r = await exportCli(tampered, b, '--out', out, '--include-unverified', '--allow-unpinned');
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(new RegExp(`^included ${tampered.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} as ${ja.id} \\(UNVERIFIED: \\d+ problems\\)$`));
-    expect(lines[1]).toBe(`included ${b} as ${jb.id} (verified, evidence key NOT pinned)`);
+    expect(lines[0]).toMatch(new RegExp(`^included ${tampered.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} as ${ja.folder} \\(UNVERIFIED: \\d+ problems\\)$`));
+    expect(lines[1]).toBe(`included ${b} as ${jb.folder} (verified, evidence key NOT pinned)`);
     const z = extract(out);
-    expect(z.get(`${ja.id}/steps/04-generate.pdf`)!.equals(bytes)).toBe(true);
-    const marker = z.get(`${ja.id}/UNVERIFIED.txt`)?.toString('utf8');
+    expect(z.get(`${ja.folder}/steps/04-generate.pdf`)!.equals(bytes)).toBe(true);
+    const marker = z.get(`${ja.folder}/UNVERIFIED.txt`)?.toString('utf8');
     expect(marker).toMatch(/^THIS PACKET DID NOT VERIFY\./);
     expect(marker).toMatch(/^- steps\/04-generate\.pdf: /m);
-    expect(z.has(`${jb.id}/UNVERIFIED.txt`)).toBe(false);
+    expect(z.has(`${jb.folder}/UNVERIFIED.txt`)).toBe(false);
     const index = JSON.parse(z.get('index.json')!.toString('utf8'));
     const verifiedOf = (id: string) => index.ceremonies.find((c: { ceremonyId: string }) => c.ceremonyId === id).verified;
     expect([verifiedOf(ja.id), verifiedOf(jb.id)]).toEqual([false, true]);
@@ -393,7 +395,7 @@ describe('refusals', () => {
     const out = join(base, 'out', 'twice.zip');
     const r = await exportCli(a, tampered, '--out', out, '--include-unverified');
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`are the same ceremony (${ja.id})`);
+    expect(r.stderr).toContain(`are the same ceremony (${ja.folder})`);
     expect(existsSync(out)).toBe(false);
   });
 });
