@@ -29,7 +29,7 @@ export function csvRecords(rows: readonly (readonly Cell[])[]): string {
   return rows.map((r) => `${r.map(field).join(',')}\r\n`).join('');
 }
 
-export const INDEX_COLUMNS = ['ceremony id', 'script id', 'seq', 'step id', 'step number', 'time', 'person', 'role', 'role title', 'action', 'result', 'evidence file', 'entry hash', 'verified', 'evidence key pinned', 'rehearsal'] as const;
+export const INDEX_COLUMNS = ['ceremony id', 'script id', 'seq', 'step id', 'step number', 'time', 'person', 'role', 'role title', 'action', 'journal entry', 'result', 'evidence file', 'entry hash', 'verified', 'evidence key pinned', 'rehearsal'] as const;
 export const COMPLIANCE_COLUMNS = ['ceremony id', 'requirement', 'source', 'requirement text', 'status', 'evidence files', 'journal seqs', 'note', 'verified', 'evidence key pinned', 'rehearsal'] as const;
 
 export function indexCsv(rows: readonly IndexRow[]): string {
@@ -37,7 +37,7 @@ export function indexCsv(rows: readonly IndexRow[]): string {
 }
 
 export function indexCsvRecords(rows: readonly IndexRow[]): string {
-  return csvRecords(rows.map((r) => [r.ceremonyId, r.scriptId, r.seq, r.stepId, r.stepNumber, r.time, r.person, r.role, r.roleTitle, r.action, r.result, r.evidenceFile, r.entryHash, r.verified, r.pinned, r.rehearsal]));
+  return csvRecords(rows.map((r) => [r.ceremonyId, r.scriptId, r.seq, r.stepId, r.stepNumber, r.time, r.person, r.role, r.roleTitle, r.action, r.entry, r.result, r.evidenceFile, r.entryHash, r.verified, r.pinned, r.rehearsal]));
 }
 
 export function complianceCsv(rows: readonly ComplianceRow[]): string {

@@ -1,6 +1,7 @@
 // The index of a packet: one row per journal entry, with the action and result in words an auditor reads.
 import type { JournalEntry } from '../../record/journal.js';
 import { JOURNAL } from '../packet-files.js';
+import { actionInWords } from './action-words.js';
 import { pageOf, type Ctx } from './export-context.js';
 import type { IndexRow } from './packet-index.types.js';
 import { names } from './read-packet.js';
@@ -26,7 +27,8 @@ export function indexRows(ctx: Ctx, ceremonyId: string, scriptId: string, verifi
       person: w.person,
       role: w.role,
       roleTitle: w.roleTitle,
-      action: actionOf(e),
+      action: actionInWords(e),
+      entry: actionOf(e),
       result: resultOf(e),
       evidenceFile: (e.step && pageOf(ctx, e.step)) || JOURNAL,
       entryHash: typeof e.hash === 'string' ? e.hash : '',

@@ -39,8 +39,10 @@ export interface IndexRow {
   /** Role id from the participants' check-in record (or the actor's role suffix); 'system' for the system. */
   role: string;
   roleTitle: string;
-  /** Entry type, plus the operation, event name or deviation action. */
+  /** What the entry records, in words. */
   action: string;
+  /** Entry type, plus the operation, event name or deviation action, as the journal writes them. */
+  entry: string;
   result: string;
   /** steps/NN-<id>.pdf when the entry's step has a page in the packet, else journal.jsonl. */
   evidenceFile: string;

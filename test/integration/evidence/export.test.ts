@@ -168,7 +168,7 @@ describe('exporting two verified packets', () => {
   it('index.csv: RFC 4180 with a header, one row per journal entry of each packet, in journal order', () => {
     const csv = text('index.csv');
     expect(csv.endsWith('\r\n')).toBe(true);
-    expect(parseCsv(csv)[0]).toEqual(['ceremony id', 'script id', 'seq', 'step id', 'step number', 'time', 'person', 'role', 'role title', 'action', 'result', 'evidence file', 'entry hash', 'verified', 'evidence key pinned', 'rehearsal']);
+    expect(parseCsv(csv)[0]).toEqual(['ceremony id', 'script id', 'seq', 'step id', 'step number', 'time', 'person', 'role', 'role title', 'action', 'journal entry', 'result', 'evidence file', 'entry hash', 'verified', 'evidence key pinned', 'rehearsal']);
     const rows = table(csv);
     expect(rows).toHaveLength(ja.entries.length + jb.entries.length);
     for (const j of [ja, jb]) {
@@ -192,7 +192,7 @@ describe('exporting two verified packets', () => {
       return rows.find((r) => Number(r.seq) === e!.seq)!;
     };
     const checkIn = bySeq((e) => e.type === 'step.event' && e.data.what === 'participants');
-    expect(checkIn).toMatchObject({ 'step id': 'check-in', 'step number': '1', person: 'system', role: 'system', action: 'step.event participants', 'evidence file': 'steps/01-check-in.pdf' });
+    expect(checkIn).toMatchObject({ 'step id': 'check-in', 'step number': '1', person: 'system', role: 'system', action: 'participants listed', 'journal entry': 'step.event participants', 'evidence file': 'steps/01-check-in.pdf' });
     expect(checkIn.result).toBe('Ceremony Administrator 1 (rehearsal) as admin; Internal Witness 1 (rehearsal) as witness; Crypto Officer 1 (rehearsal) as officer; Crypto Officer 2 (rehearsal) as officer');
 
     const login = bySeq((e) => e.type === 'step.event' && e.data.what === 'hsm-login');
@@ -202,21 +202,22 @@ describe('exporting two verified packets', () => {
       person: 'Crypto Officer 1 (rehearsal)',
       role: 'officer',
       'role title': 'Crypto Officer',
-      action: 'step.event hsm-login',
+      action: 'HSM token activated with two PIN halves',
+      'journal entry': 'step.event hsm-login',
       result: 'ok: Crypto Officer 1 (rehearsal) and Crypto Officer 2 (rehearsal)',
       'evidence file': 'steps/03-evidence.pdf',
     });
 
     const signOff = bySeq((e) => e.type === 'step.event' && e.data.what === 'sign-off' && e.step === 'close');
-    expect(signOff).toMatchObject({ person: 'Internal Witness 1 (rehearsal)', role: 'witness', 'role title': 'Internal Witness', action: 'step.event sign-off', result: 'yes', 'step number': '7', 'evidence file': 'steps/07-close.pdf' });
+    expect(signOff).toMatchObject({ person: 'Internal Witness 1 (rehearsal)', role: 'witness', 'role title': 'Internal Witness', action: 'signed off the step', 'journal entry': 'step.event sign-off', result: 'yes', 'step number': '7', 'evidence file': 'steps/07-close.pdf' });
 
     const generated = bySeq((e) => e.type === 'result' && e.data.op === 'hsm.generate-key' && e.step === 'generate');
-    expect(generated).toMatchObject({ action: 'result hsm.generate-key', result: 'ok', person: 'system', 'evidence file': 'steps/04-generate.pdf' });
+    expect(generated).toMatchObject({ action: 'done: generate a key in the HSM', 'journal entry': 'result hsm.generate-key', result: 'ok', person: 'system', 'evidence file': 'steps/04-generate.pdf' });
 
     const bag = bySeq((e) => e.type === 'step.event' && e.data.what === 'recorded');
     expect(bag).toMatchObject({ person: 'Ceremony Administrator 1 (rehearsal)', role: 'admin', result: 'new bag serial: TB-7' });
 
-    expect(bySeq((e) => e.type === 'ceremony.sealed')).toMatchObject({ 'step id': 'ceremony', 'step number': '', action: 'ceremony.sealed', result: 'sealed (completed)', 'evidence file': 'journal.jsonl' });
+    expect(bySeq((e) => e.type === 'ceremony.sealed')).toMatchObject({ 'step id': 'ceremony', 'step number': '', action: 'evidence packet sealed', 'journal entry': 'ceremony.sealed', result: 'sealed (completed)', 'evidence file': 'journal.jsonl' });
   });
 
   // What the crash drill does and does not do, and so what an auditor must find.

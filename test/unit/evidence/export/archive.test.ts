@@ -27,7 +27,7 @@ function summary(n: number, verified: boolean): CeremonySummary {
 }
 
 function row(n: number, seq: number): IndexRow {
-  return { ceremonyId: `run-${n}`, scriptId: 'drill', seq, stepId: 'check-in', stepNumber: 1, time: 't', person: '=HYPERLINK("x")', role: 'r', roleTitle: 'R', action: 'a', result: 'ok', evidenceFile: 'journal.jsonl', entryHash: `h${seq}`, verified: true, pinned: false, rehearsal: true };
+  return { ceremonyId: `run-${n}`, scriptId: 'drill', seq, stepId: 'check-in', stepNumber: 1, time: 't', person: '=HYPERLINK("x")', role: 'r', roleTitle: 'R', action: 'a', entry: 'step.event a', result: 'ok', evidenceFile: 'journal.jsonl', entryHash: `h${seq}`, verified: true, pinned: false, rehearsal: true };
 }
 
 /** A spool in memory that hands data back in 7-byte chunks, as a file read in pieces would. */

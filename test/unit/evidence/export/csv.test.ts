@@ -81,7 +81,8 @@ describe('row writers', () => {
       person: 'Ann',
       role: 'witness',
       roleTitle: 'Witness',
-      action: 'step.event sign-off',
+      action: 'signed off the step',
+      entry: 'step.event sign-off',
       result: 'yes',
       evidenceFile: 'steps/02-gen.pdf',
       entryHash: 'ab',
@@ -89,7 +90,7 @@ describe('row writers', () => {
       pinned: false,
       rehearsal: true,
     };
-    expect(indexCsv([row])).toBe(`${INDEX_COLUMNS.join(',')}\r\nc1,s1,3,gen,,2026-11-26T12:00:00.000Z,Ann,witness,Witness,step.event sign-off,yes,steps/02-gen.pdf,ab,true,false,true\r\n`);
+    expect(indexCsv([row])).toBe(`${INDEX_COLUMNS.join(',')}\r\nc1,s1,3,gen,,2026-11-26T12:00:00.000Z,Ann,witness,Witness,signed off the step,step.event sign-off,yes,steps/02-gen.pdf,ab,true,false,true\r\n`);
   });
 
   it('writes a compliance row in the order of COMPLIANCE_COLUMNS, lists joined with "; "', () => {

@@ -2,6 +2,7 @@
 // its result as an auditor reads it.
 import { describe, expect, it } from 'vitest';
 import { actionOf, resultOf } from '../../../../src/evidence/export/journal-rows.js';
+import { actionInWords } from '../../../../src/evidence/export/action-words.js';
 import type { EntryType, JournalEntry, JsonObject } from '../../../../src/record/journal.js';
 
 const entry = (type: EntryType, data: JsonObject): JournalEntry => ({ seq: 1, time: '2026-11-26T12:00:00.000Z', type, actor: 'system', data, prev: '0'.repeat(64), hash: '1'.repeat(64) });
@@ -47,5 +48,22 @@ describe('resultOf', () => {
     ['intent', { op: 'x' }, ''],
   ])('%s %j -> %s', (type, data, want) => {
     expect(resultOf(entry(type, data))).toBe(want);
+  });
+});
+
+describe('actionInWords', () => {
+  it.each<[EntryType, JsonObject, string]>([
+    ['step.event', { what: 'approval' }, 'approved with their token'],
+    ['step.event', { what: 'sign-off', answer: true }, 'signed off the step'],
+    ['step.event', { what: 'countersignature' }, 'countersigned the record with their token'],
+    ['step.event', { what: 'something-new' }, 'something new'],
+    ['intent', { op: 'hsm.generate-key' }, 'about to: generate a key in the HSM'],
+    ['result', { op: 'write:outputs/root.pub.pem', ok: true }, 'done: write outputs/root.pub.pem'],
+    ['result', { op: 'evidence:steps/01-check-in.pdf:completed:signed', ok: true }, 'done: write and sign the step evidence page'],
+    ['deviation', { action: 'retry', reason: 'x' }, 'decided to retry the failed step (deviation)'],
+    ['step.started', { kind: 'manual.confirm' }, 'step started (manual.confirm)'],
+    ['ceremony.completed', {}, 'ceremony completed (closing entry)'],
+  ])('%s %j -> %s', (type, data, want) => {
+    expect(actionInWords(entry(type, data))).toBe(want);
   });
 });
