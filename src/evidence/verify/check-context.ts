@@ -34,8 +34,16 @@ export class Group {
     this.notes.push(m);
   }
   done(): PacketCheckGroup {
-    return { name: this.name, ok: this.problems.length === 0, problems: this.problems, notes: this.notes };
+    return { name: this.name, ok: this.problems.length === 0, problems: this.problems.map(fresh), notes: this.notes.map(fresh) };
   }
+}
+
+/**
+ * A copy of a message that does not hold on to the text it was cut from: V8 keeps a whole file's text alive
+ * behind a short slice of it, and an export that keeps a thousand reports would keep a thousand packets.
+ */
+function fresh(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 export function lineOf(e: JournalEntry, ctx: Context): number {

@@ -2,9 +2,9 @@
 // CMS says about itself. Used for manifest.json.p7s and for every PDF signature's /Contents.
 import { createHash, verify as cryptoVerify } from 'node:crypto';
 import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
 import { EVIDENCE_CERT_PATH as EVIDENCE_CERT } from '../packet-files.js';
 import { short } from '../json-shape.js';
+import { readSignedData } from './cms-structure.js';
 import { toArrayBuffer, type EvidenceCert } from './evidence-certificate.js';
 
 const OID = {
@@ -49,38 +49,29 @@ export function verifyDetachedCms(der: Buffer, content: Buffer[], cert: Evidence
     const rest = der.subarray(asn.offset);
     if (!allowZeroPadding || rest.some((b) => b !== 0)) return bad(`signature has ${der.length - asn.offset} unexpected bytes after its DER`);
   }
-  let signedData: pkijs.SignedData;
-  let signedDataAsn: asn1js.Sequence;
-  try {
-    const info = new pkijs.ContentInfo({ schema: asn.result });
-    if (info.contentType !== OID.signedData) return bad(`signature is not CMS SignedData (content type ${info.contentType})`);
-    signedDataAsn = info.content as asn1js.Sequence;
-    signedData = new pkijs.SignedData({ schema: signedDataAsn });
-  } catch (err) {
-    return bad(`signature is not a CMS SignedData (${(err as Error).message})`);
-  }
-  if (signedData.encapContentInfo.eContentType !== OID.data) return bad(`signed content type is ${signedData.encapContentInfo.eContentType}, expected id-data`);
-  if (signedData.encapContentInfo.eContent !== undefined) return bad('signature is not detached (it carries its own content)');
+  const signedData = readSignedData(asn.result);
+  if (typeof signedData === 'string') return bad(`signature is not a CMS SignedData (${signedData})`);
+  if (signedData.contentType !== OID.signedData) return bad(`signature is not CMS SignedData (content type ${signedData.contentType})`);
+  if (signedData.eContentType !== OID.data) return bad(`signed content type is ${signedData.eContentType}, expected id-data`);
+  if (!signedData.detached) return bad('signature is not detached (it carries its own content)');
   if (signedData.signerInfos.length !== 1) return bad(`signature has ${signedData.signerInfos.length} signers, expected 1`);
   const si = signedData.signerInfos[0];
 
   const problems: string[] = [];
   // Signer identity: issuer and serial of the evidence certificate, and that very certificate in the CMS.
-  if (!(si.sid instanceof pkijs.IssuerAndSerialNumber)) {
+  if (!si.issuerAndSerial) {
     problems.push(`${file}: signer is not identified by issuer and serial number`);
-  } else if (!sameBytes(new Uint8Array(si.sid.issuer.valueBeforeDecode), new Uint8Array(cert.pkijs.issuer.valueBeforeDecode)) || !si.sid.serialNumber.isEqual(cert.pkijs.serialNumber)) {
+  } else if (!sameBytes(si.issuerAndSerial.issuer, cert.issuerDer) || !sameBytes(si.issuerAndSerial.serial, cert.serialDer)) {
     // Byte for byte: X.500 name matching ignores case, and the signer's name is not covered by the signature.
     problems.push(`${file}: signer is not the evidence key (issuer/serial differ from ${EVIDENCE_CERT})`);
   }
-  const certSet = signedDataAsn.valueBlock.value.find((b) => b.idBlock.tagClass === 3 && b.idBlock.tagNumber === 0) as asn1js.Constructed | undefined;
-  const carried = (certSet?.valueBlock.value ?? []).map((c) => c.valueBeforeDecodeView);
-  if (!carried.some((c) => sameBytes(c, cert.der))) problems.push(`${file}: the certificate in the signature is not ${EVIDENCE_CERT}`);
+  if (!signedData.certificates.some((c) => sameBytes(c, cert.der))) problems.push(`${file}: the certificate in the signature is not ${EVIDENCE_CERT}`);
 
-  const digestName = DIGESTS[si.digestAlgorithm.algorithmId];
-  const sigHash = SIGNATURES[si.signatureAlgorithm.algorithmId];
-  if (!digestName) return [...problems, `${file}: unsupported digest algorithm ${si.digestAlgorithm.algorithmId}`];
-  if (!sigHash) return [...problems, `${file}: unsupported signature algorithm ${si.signatureAlgorithm.algorithmId}`];
-  if (!signedData.digestAlgorithms.some((a) => a.algorithmId === si.digestAlgorithm.algorithmId)) {
+  const digestName = DIGESTS[si.digestAlgorithm];
+  const sigHash = SIGNATURES[si.signatureAlgorithm];
+  if (!digestName) return [...problems, `${file}: unsupported digest algorithm ${si.digestAlgorithm}`];
+  if (!sigHash) return [...problems, `${file}: unsupported signature algorithm ${si.signatureAlgorithm}`];
+  if (!signedData.digestAlgorithms.includes(si.digestAlgorithm)) {
     problems.push(`${file}: signer's digest algorithm is not among the SignedData digest algorithms`);
   }
   const attrs = si.signedAttrs?.attributes ?? [];
@@ -100,11 +91,11 @@ export function verifyDetachedCms(der: Buffer, content: Buffer[], cert: Evidence
       problems.push(contentName === file ? `${file}: signed bytes do not match the digest in its signature (changed after signing)` : `${contentName}: content does not match the digest signed in ${file} (changed after signing)`);
     }
   }
-  // The signature covers the signed attributes as a DER SET OF (pkijs keeps the received bytes, retagged 0x31).
-  const signedBytes = Buffer.from(si.signedAttrs.encodedValue);
+  // The signature covers the signed attributes as a DER SET OF: the received bytes, retagged 0x31.
+  const signedBytes = si.signedAttrs.der;
   let valid = false;
   try {
-    valid = cryptoVerify(sigHash, signedBytes, { key: cert.publicKey, dsaEncoding: 'der' }, Buffer.from(si.signature.valueBlock.valueHexView));
+    valid = cryptoVerify(sigHash, signedBytes, { key: cert.publicKey, dsaEncoding: 'der' }, Buffer.from(si.signature));
   } catch {
     valid = false;
   }

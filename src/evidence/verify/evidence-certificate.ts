@@ -9,6 +9,9 @@ export interface EvidenceCert {
   sha256: string;
   publicKey: KeyObject;
   pkijs: pkijs.Certificate;
+  /** The issuer Name and the serial INTEGER as their DER: what a CMS signer id must repeat byte for byte. */
+  issuerDer: Uint8Array;
+  serialDer: Uint8Array;
 }
 
 export function pemCertificateDer(pem: string): Buffer | undefined {
@@ -25,7 +28,14 @@ export function parseCertificate(der: Buffer): EvidenceCert | string {
     const x509 = new X509Certificate(der);
     const cert = pkijs.Certificate.fromBER(toArrayBuffer(der));
     if (x509.publicKey.asymmetricKeyType !== 'ec') return `not an EC key (${x509.publicKey.asymmetricKeyType})`;
-    return { der, sha256: createHash('sha256').update(der).digest('hex'), publicKey: x509.publicKey, pkijs: cert };
+    return {
+      der,
+      sha256: createHash('sha256').update(der).digest('hex'),
+      publicKey: x509.publicKey,
+      pkijs: cert,
+      issuerDer: new Uint8Array(cert.issuer.valueBeforeDecode),
+      serialDer: new Uint8Array(cert.serialNumber.valueBeforeDecodeView),
+    };
   } catch (err) {
     return `not a readable X.509 certificate (${(err as Error).message})`;
   }
