@@ -66,10 +66,35 @@ export function verifyChain(entries: readonly JournalEntry[]): ChainProblem[] {
   return problems;
 }
 
+/** The runner never nests an entry's data deeper than this; hashing a deeper line would exhaust the stack. */
+export const MAX_ENTRY_DEPTH = 64;
+
+/** Keys no entry the runner writes has, which turn a plain object into something String() cannot print. */
+const FOREIGN_KEYS = new Set(['toString', 'valueOf', 'constructor', '__proto__', 'toJSON']);
+
+/**
+ * Why a parsed journal line is not data the runner could have written, checked without recursion: nested deeper
+ * than `limit`, or an object with a key such as toString. Undefined when it is plain.
+ */
+export function foreignShape(value: unknown, limit = MAX_ENTRY_DEPTH): string | undefined {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= limit) return `nested deeper than ${limit} levels`;
+    for (const [k, child] of Object.entries(v as object)) {
+      if (!Array.isArray(v) && FOREIGN_KEYS.has(k)) return `holds a key named ${k}`;
+      stack.push([child, depth + 1]);
+    }
+  }
+  return undefined;
+}
+
 function parseEntry(line: string): JournalEntry | undefined {
   try {
     const e = JSON.parse(line) as JournalEntry;
     if (typeof e.seq !== 'number' || typeof e.hash !== 'string' || typeof e.prev !== 'string' || typeof e.type !== 'string') return undefined;
+    if (foreignShape(e) !== undefined) return undefined;
     return e;
   } catch {
     return undefined;

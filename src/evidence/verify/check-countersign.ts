@@ -21,7 +21,8 @@ const TOKEN_EVENTS = new Set<string>(['hsm-login', 'hsm-login-refused']);
 /** What finishing a packet may write after the closing entry. */
 function finishing(e: JournalEntry): boolean {
   if (e.type === 'ceremony.sealed' || e.type === 'ceremony.paused') return true;
-  if (e.type === 'step.event') return TOKEN_EVENTS.has(String(e.data.what)) || (e.step === CEREMONY_STEP && COUNTERSIGN_EVENTS.has(String(e.data.what)));
+  const what = str(e.data.what) ?? '';
+  if (e.type === 'step.event') return TOKEN_EVENTS.has(what) || (e.step === CEREMONY_STEP && COUNTERSIGN_EVENTS.has(what));
   const op = str(e.data.op);
   return (e.type === 'intent' || e.type === 'result') && op !== undefined && (op.startsWith('evidence:') || op.startsWith('seal:'));
 }

@@ -2,7 +2,7 @@
 // one closing entry, sealed last (a repeated seal says the same), the seal and manifest naming the closing
 // entry's hash; every intent answered by one result and every result answering an earlier intent.
 import { isOfficiantError } from '../../errors.js';
-import { parseJournal, verifyChain, type JournalEntry } from '../../record/journal.js';
+import { foreignShape, parseJournal, verifyChain, type JournalEntry } from '../../record/journal.js';
 import { JOURNAL, MANIFEST } from '../packet-files.js';
 import { lineOf, type Context, type Group } from './check-context.js';
 import { isObject, short, str } from '../json-shape.js';
@@ -25,6 +25,11 @@ export function readJournal(bytes: Buffer): JournalRead {
       e = JSON.parse(line);
     } catch {
       problems.push(`${JOURNAL}: line ${i + 1}: unreadable (not JSON)`);
+      return;
+    }
+    const foreign = foreignShape(e);
+    if (foreign) {
+      problems.push(`${JOURNAL}: line ${i + 1}: ${foreign} (no entry the runner writes does): not read`);
       return;
     }
     if (!isObject(e) || typeof e.seq !== 'number' || typeof e.hash !== 'string' || typeof e.prev !== 'string' || typeof e.type !== 'string' || typeof e.time !== 'string' || typeof e.actor !== 'string' || !isObject(e.data) || (e.step !== undefined && typeof e.step !== 'string')) {

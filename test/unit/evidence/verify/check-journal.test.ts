@@ -96,10 +96,22 @@ describe('checkJournal', () => {
       problems: ['journal.jsonl: line 2: hash does not match its content and it is not the last line'],
     },
     { name: 'a final line without its newline (torn)', text: (l: string[]) => l.join('\n'), problems: ['journal.jsonl: line 5: incomplete final line'] },
+    {
+      name: 'a line nested 200,000 deep (would exhaust the stack when hashed)',
+      text: (l: string[]) => [...l.slice(0, 4), `${'['.repeat(200_000)}${']'.repeat(200_000)}`, l[4]].join('\n') + '\n',
+      problems: ['journal.jsonl: line 5: nested deeper than 64 levels (no entry the runner writes does): not read'],
+    },
   ])('reports $name', ({ text, problems }) => {
     const { bytes } = writeJournal([started, intent, result, completed, sealed]);
     const lines = bytes.toString('utf8').trimEnd().split('\n');
     const g = check(Buffer.from(text(lines), 'utf8'));
     expect(g.problems.map((p) => p.replace(/ \(\d+ bytes\)$/, ''))).toEqual(problems);
+  });
+
+  it('reads an entry whose data holds a key named toString as unreadable, and names it first (String() of it would throw)', () => {
+    const { bytes } = writeJournal([started, intent, result, completed, sealed]);
+    const lines = bytes.toString('utf8').trimEnd().split('\n');
+    const g = check(Buffer.from(lines.map((x, i) => (i === 1 ? x.replace('"data":{', '"data":{"what":{"toString":1},') : x)).join('\n') + '\n', 'utf8'));
+    expect(g.problems[0]).toBe('journal.jsonl: line 2: holds a key named toString (no entry the runner writes does): not read');
   });
 });
