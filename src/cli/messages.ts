@@ -78,8 +78,11 @@ export function rehearsalBanner(args: { script: Script; out: string; sandbox: st
  */
 export function verifiedLine(files: number, r: PacketReport): string {
   const tail = r.rehearsal ? 'rehearsal' : '';
+  // An abort nobody countersigned (it came before the check-in completed) rests on the evidence key and the
+  // paper log alone: say so where people look.
+  const aborted = r.outcome !== 'aborted' ? '' : r.countersigned || r.pinned.head ? ' (aborted)' : ' (aborted, NOT COUNTERSIGNED: compare its journal head with the paper log, --head)';
   const extra = [r.pinned.head ? 'journal head pinned by --head' : undefined, r.pinned.roster ? 'roster pinned by --roster' : undefined].filter(Boolean).join('; ');
   const suffix = `${extra ? `; ${extra}` : ''}${tail ? ` (${tail})` : ''}`;
-  if (r.pinned.evidenceKey) return `verified${r.outcome === 'aborted' ? ' (aborted)' : ''}: ${files} files, evidence key ${r.evidenceKeySha256} pinned by --trust${suffix}`;
-  return `verified${r.outcome === 'aborted' ? ' (aborted)' : ''}, evidence key NOT PINNED: ${files} files signed by evidence key ${r.evidenceKeySha256}${extra ? `; ${extra}` : ''}; compare the key with the fingerprint on the paper log, or pass --trust${tail ? ` (${tail})` : ''}`;
+  if (r.pinned.evidenceKey) return `verified${aborted}: ${files} files, evidence key ${r.evidenceKeySha256} pinned by --trust${suffix}`;
+  return `verified${aborted}, evidence key NOT PINNED: ${files} files signed by evidence key ${r.evidenceKeySha256}${extra ? `; ${extra}` : ''}; compare the key with the fingerprint on the paper log, or pass --trust${tail ? ` (${tail})` : ''}`;
 }

@@ -1,7 +1,8 @@
 // The officers' countersignature of a ceremony record, as pure functions: the runner uses them when the
 // ceremony ends and `officiant verify` uses the same ones over a finished journal. Contract:
 // - the statement binds the ceremony, how it ended, the hash of the entry that ended it (the journal head
-//   people write on the paper log) and the number of entries up to it, and a fresh nonce;
+//   people write on the paper log) and the number of entries up to it, the hash of the entry just before the
+//   statement (the whole record so far), and a fresh nonce;
 // - a countersignature counts only if its device is on the roster and not revoked, its officer checked in to
 //   this ceremony (in a role the roster gives them), has not countersigned already, and their enrolled 9a
 //   certificate verifies the signature over the statement's canonical bytes;
@@ -32,6 +33,12 @@ export interface CountersignStatement {
   journal_head: string;
   /** Entries up to and including that one. */
   entries: number;
+  /**
+   * Hash of the entry just before this statement, and the entries up to it: what was recorded after the closing
+   * entry (an aborted step's page) is countersigned too, and nothing can be slipped in before the statement.
+   */
+  record_head: string;
+  record_entries: number;
   nonce: string;
 }
 

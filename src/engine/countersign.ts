@@ -4,7 +4,7 @@
 // distinct officers has signed, the officers checked in by token are asked in turn (the roster's signing
 // role first). Resumable: after a crash or a pause the statement and the signatures already made are kept,
 // and only those not yet asked are asked. Everything is journaled under the ceremony's own step, after the
-// closing entry; the seal follows. A completed ceremony short of the threshold is sealed as it is and verify
+// closing entry and after the aborted step's page, which the statement covers too; the seal follows. A completed ceremony short of the threshold is sealed as it is and verify
 // reports the record not countersigned: the packet never claims more than the officers signed.
 import { randomBytes } from 'node:crypto';
 import { isOfficiantError } from '../errors.js';
@@ -49,7 +49,17 @@ export async function countersignRecord(c: CeremonyCore): Promise<void> {
   let statement = events(COUNTERSIGN_EVENT.statement)[0]?.data.statement as unknown as CountersignStatement | undefined;
   if (!statement) {
     const outcome = final.type === 'ceremony.completed' ? 'completed' : 'aborted';
-    statement = { type: COUNTERSIGN_TYPE, ceremony: ctx.ceremonyRef(), outcome, journal_head: final.hash, entries: c.entries.indexOf(final) + 1, nonce: randomBytes(16).toString('hex') };
+    const last = c.entries[c.entries.length - 1];
+    statement = {
+      type: COUNTERSIGN_TYPE,
+      ceremony: ctx.ceremonyRef(),
+      outcome,
+      journal_head: final.hash,
+      entries: c.entries.indexOf(final) + 1,
+      record_head: last.hash,
+      record_entries: c.entries.length,
+      nonce: randomBytes(16).toString('hex'),
+    };
     ctx.event(COUNTERSIGN_EVENT.statement, { statement: statement as never, sha256: countersignDigest(statement) });
   }
   const digest = countersignDigest(statement);

@@ -104,21 +104,20 @@ export async function abortCeremony(c: CeremonyCore): Promise<void> {
     }
   }
   c.record('ceremony.aborted', failed?.step, { reason: d?.reason ?? 'aborted', failure: failed?.data.message ?? null }, d?.by);
-  await countersignRecord(c);
-  if (index >= 0) await writeStepPage(c, index, 'aborted');
+  await finishClosing(c);
   await sealCeremony(c);
 }
 
 /**
- * After a crash or a pause that followed the closing entry: the officers' countersignature, if it was not
- * finished, and the aborted step's page, if it was not written.
+ * After the closing entry (and after a crash or a pause that followed it): the aborted step's page, if it was
+ * not written, then the officers' countersignature, if it was not finished.
  */
 export async function finishClosing(c: CeremonyCore): Promise<void> {
-  await countersignRecord(c);
+  // The aborted step's page first: the officers' countersignature then covers it.
   const aborted = finalEntry(c.entries);
-  if (aborted?.type !== 'ceremony.aborted') return;
-  const index = c.deps.script.steps.findIndex((s) => s.id === aborted?.step);
+  const index = aborted?.type === 'ceremony.aborted' ? c.deps.script.steps.findIndex((s) => s.id === aborted.step) : -1;
   if (index >= 0) await writeStepPage(c, index, 'aborted');
+  await countersignRecord(c);
 }
 
 export async function completeCeremony(c: CeremonyCore): Promise<void> {

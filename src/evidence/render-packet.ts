@@ -14,6 +14,7 @@ import { renderPart, type RenderedPart } from './packet/packet-part.js';
 import type { PacketTemplates } from './packet/packet-template.js';
 import { firstValidDate } from './pdf/format.js';
 import type { PdfSignature } from './sign-pdf.js';
+import { PACKET_BINDING_KEY, packetBinding, pagesDigest } from './page-binding.js';
 
 export { headWords } from '../record/digest-words.js';
 export { loadPacketTemplate, loadPacketTemplates, type PacketTemplate, type PacketTemplates } from './packet/packet-template.js';
@@ -21,7 +22,7 @@ export { loadPacketTemplate, loadPacketTemplates, type PacketTemplate, type Pack
 export async function renderPacket(doc: PacketDocument, options: { templates: PacketTemplates; signature?: PdfSignature }): Promise<Buffer> {
   const { templates } = options;
   // pdf-lib and the merge are loaded when a packet is made (at the seal), not by every command that loads this module.
-  const { PdfLibDocument, appendParts, loadStepRecord, sealPacket } = await import('./packet/merge.js');
+  const { PdfLibDocument, appendParts, loadStepRecord, sealPacket, setInfoString } = await import('./packet/merge.js');
   const created = firstValidDate(doc.endedAt, doc.startedAt);
   const records = await Promise.all(doc.steps.map((s) => (s.page ? loadStepRecord(s) : undefined)));
   const recordPages = records.map((r) => r?.getPageCount() ?? 0);
@@ -63,6 +64,9 @@ export async function renderPacket(doc: PacketDocument, options: { templates: Pa
   out.setKeywords(['officiant', 'packet', doc.ceremony.id, doc.ceremony.ceremonyId, doc.outcome, ...(doc.rehearsal ? ['rehearsal'] : [])]);
   out.setCreator('Officiant');
   out.setProducer('Officiant');
+  const pages = pagesDigest(doc.steps.flatMap((s) => (s.page ? [{ number: s.number, sha256: s.page.sha256 }] : [])));
+  const binding = packetBinding({ ceremonyId: doc.ceremony.ceremonyId, outcome: doc.outcome, head: doc.journalHead, pages });
+  setInfoString(out, PACKET_BINDING_KEY, binding);
   if (created) {
     out.setCreationDate(created);
     out.setModificationDate(created);

@@ -74,5 +74,5 @@ export function verifyPacket(files: ReadonlyMap<string, Buffer>, options: Packet
   const ok = result.every((g) => g.ok);
   const pinned = { evidenceKey: ok && options.trust !== undefined, head: ok && options.head !== undefined, roster: ok && options.roster !== undefined };
   const outcome = ctx.final?.type === 'ceremony.aborted' ? 'aborted' : ctx.final ? 'completed' : undefined;
-  return { groups: result, ok, evidenceKeySha256: ctx.cert?.sha256, rehearsal, outcome, pinned };
+  return { groups: result, ok, evidenceKeySha256: ctx.cert?.sha256, rehearsal, outcome, pinned, countersigned: ok && ctx.countersigned === true };
 }

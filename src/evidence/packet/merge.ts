@@ -3,7 +3,7 @@
 // HSM) over the whole file.
 import { pdflibAddPlaceholder } from '@signpdf/placeholder-pdf-lib';
 import { SignPdf } from '@signpdf/signpdf';
-import { PDFArray, PDFDict, PDFDocument as PdfLibDocument, PDFName } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument as PdfLibDocument, PDFName, PDFString } from 'pdf-lib';
 import type { PacketStep } from '../packet.types.js';
 import { HsmCmsSigner, SIGNATURE_LENGTH, type PdfSignature } from '../sign-pdf.js';
 
@@ -35,6 +35,11 @@ export async function appendParts(out: PdfLibDocument, parts: Array<PdfLibDocume
     if (!part) continue;
     for (const page of await out.copyPages(part, part.getPageIndices())) out.addPage(page);
   }
+}
+
+/** One entry of the document information dictionary, as a literal string (a binding verify reads back). */
+export function setInfoString(out: PdfLibDocument, key: string, value: string): void {
+  out.context.lookup(out.context.trailerInfo.Info, PDFDict)?.set(PDFName.of(key), PDFString.of(value));
 }
 
 /** The merged file's bytes, signed when a signature is given. */

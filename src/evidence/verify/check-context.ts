@@ -21,6 +21,8 @@ export interface Context {
   roster?: RosterBody;
   /** The auditor gave the journal head from the paper log (--head). */
   headPinned?: boolean;
+  /** Set by the officers group when a quorum countersigned the record's end. */
+  countersigned?: boolean;
 }
 
 export class Group {

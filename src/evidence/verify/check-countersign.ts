@@ -5,7 +5,7 @@
 // without it, the whole record rests on the evidence key, which any two PIN-half holders can activate.
 // `after the end`: past the closing entry, the journal holds only what finishing a packet writes (the
 // countersign, token logins, the aborted step's page, a pause, the seal); any other entry is FAILED.
-// Pure; returns problems and notes.
+// Completed ceremonies, and ceremonies aborted after the check-in, both need it. Pure; returns problems and notes.
 import { checkCountersignature, countersignDigest, countersignThreshold, COUNTERSIGN_EVENT, COUNTERSIGN_TYPE, type CountersignStatement } from '../../custody/countersign.js';
 import type { CeremonyRef } from '../../custody/quorum.js';
 import type { RosterBody } from '../../custody/roster.types.js';
@@ -37,7 +37,7 @@ export interface CountersignInput {
   headPinned: boolean;
 }
 
-export function checkCountersign(input: CountersignInput): { problems: string[]; notes: string[] } {
+export function checkCountersign(input: CountersignInput): { problems: string[]; notes: string[]; countersigned?: boolean } {
   const { entries, roster, checkedIn } = input;
   const problems: string[] = [];
   const notes: string[] = [];
@@ -55,19 +55,21 @@ export function checkCountersign(input: CountersignInput): { problems: string[];
     return { problems, notes };
   }
   // A ceremony that started with a roster has officers who check in by token (validate requires it): a record
-  // without any is one whose check-ins were taken out, and the countersignature with them.
+  // without any is one whose check-ins were taken out, and the countersignature with them. Only an abort before
+  // the check-in completed has nobody to countersign it; that record rests on the evidence key and the paper.
   if (checkedIn.size === 0 && !completed) {
     notes.push(`the ceremony ended before any officer checked in by token: the abort rests on the evidence key${pin}`);
     return { problems, notes };
   }
   const threshold = countersignThreshold(roster);
-  const short_ = (m: string) => (completed ? problems : notes).push(`countersign: ${m}${completed ? '' : ` (the ${final.type === 'ceremony.aborted' ? 'abort' : 'record'} rests on the evidence key${pin})`}`);
+  const short_ = (m: string) => problems.push(`countersign: ${m}`);
   const events = (what: string) => after.filter((e) => e.type === 'step.event' && e.step === CEREMONY_STEP && e.data.what === what);
   const statements = events(COUNTERSIGN_EVENT.statement);
   if (statements.length !== 1) {
     short_(statements.length === 0 ? `the officers did not countersign the record (no countersign statement after line ${finalAt + 1})` : `${statements.length} countersign statements, expected one`);
     return { problems, notes };
   }
+  const statementAt = entries.indexOf(statements[0]);
   const recorded = statements[0].data.statement;
   const nonce = isObject(recorded) ? str(recorded.nonce) : undefined;
   const statement: CountersignStatement = {
@@ -76,10 +78,19 @@ export function checkCountersign(input: CountersignInput): { problems: string[];
     outcome: completed ? 'completed' : 'aborted',
     journal_head: final.hash,
     entries: finalAt + 1,
+    record_head: entries[statementAt - 1].hash,
+    record_entries: statementAt,
     nonce: nonce ?? '',
   };
+  // Past the statement, only the countersign itself and the seal: a page or anything else recorded there is
+  // not covered by the officers' signatures.
+  entries.slice(statementAt + 1).forEach((e, k) => {
+    if (finishing(e) && !(str(e.data.op) ?? '').startsWith('evidence:')) return;
+    if (!finishing(e)) return; // already named by the after-the-end rule
+    problems.push(`after the end: line ${statementAt + k + 2}: ${e.type} ${str(e.data.op)} recorded after the officers' countersign statement (line ${statementAt + 1}), which does not cover it`);
+  });
   if (!nonce || canonicalJson(recorded) !== canonicalJson(statement)) {
-    short_(`the countersign statement is not the one recomputed from the journal (ceremony, outcome, head ${short(final.hash)} at line ${finalAt + 1})`);
+    short_(`the countersign statement is not the one recomputed from the journal (ceremony, outcome, head ${short(final.hash)} at line ${finalAt + 1}, record up to line ${statementAt})`);
     return { problems, notes };
   }
   const signedBy: string[] = [];
@@ -100,5 +111,5 @@ export function checkCountersign(input: CountersignInput): { problems: string[];
   }
   if (signedBy.length < threshold) short_(`${signedBy.length} of the roster's ${threshold} officers countersigned the record${names.length > 0 ? ` (${names.join(', ')})` : ''}`);
   else notes.push(`countersign: ${signedBy.length} officers countersigned the ${completed ? 'record' : 'abort'} at its closing entry, line ${finalAt + 1} (${names.join(', ')}; statement ${short(countersignDigest(statement))})`);
-  return { problems, notes };
+  return { problems, notes, countersigned: problems.length === 0 && signedBy.length >= threshold };
 }

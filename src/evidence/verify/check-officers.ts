@@ -93,5 +93,6 @@ export function checkOfficers(g: Group, ctx: Context, rosterPin?: PacketPins['ro
   const end = checkCountersign({ entries: ctx.entries, ref, roster: roster?.body, checkedIn: identity.checkedIn, headPinned: ctx.headPinned === true });
   for (const p of end.problems) g.fail(`${JOURNAL}: ${p}`);
   for (const n of end.notes) g.note(`${JOURNAL}: ${n}`);
+  ctx.countersigned = end.countersigned === true;
   ctx.roster = roster?.body;
 }

@@ -5,7 +5,7 @@ import type { JournalEntry } from '../../record/journal.js';
 import { effectState } from '../../record/ledger.js';
 import { JOURNAL, PACKET, SCRIPT_COPY as SCRIPT, stepPagePath } from '../packet-files.js';
 import { lineOf, type Context, type Group } from './check-context.js';
-import { PAGE_BINDING_KEY, readPageBinding } from '../page-binding.js';
+import { PACKET_BINDING_KEY, PAGE_BINDING_KEY, pagesDigest, readPacketBinding, readPageBinding } from '../page-binding.js';
 import { isObject, short, str } from '../json-shape.js';
 import { sha256Hex } from '../../record/digest.js';
 
@@ -39,11 +39,23 @@ function checkBinding(g: Group, ctx: Context, path: string, file: Buffer, i: num
   if (b.anchor !== ending?.hash) g.fail(`${path}: is bound to journal entry ${short(b.anchor)}, but step ${i + 1} ended with ${ending ? `${short(ending.hash)} (${JOURNAL} line ${lineOf(ending, ctx)})` : 'no entry'}`);
 }
 
+/** packet.pdf names this ceremony run, how it ended, its closing entry and the step pages it was made from. */
+function checkPacketBinding(g: Group, ctx: Context, packet: Buffer, pages: Array<{ number: number; sha256: string }>): void {
+  const b = readPacketBinding(packet);
+  if (!b) return g.fail(`${PACKET}: carries no binding to ${JOURNAL} (document information /${PACKET_BINDING_KEY})`);
+  const ceremonyId = str(ctx.started?.data.ceremonyId);
+  if (b.ceremonyId !== ceremonyId) g.fail(`${PACKET}: is the packet of ceremony ${b.ceremonyId}, not of this one (${ceremonyId})`);
+  const outcome = ctx.final?.type === 'ceremony.aborted' ? 'aborted' : 'completed';
+  if (b.outcome !== outcome || b.head !== ctx.final?.hash) g.fail(`${PACKET}: says the ceremony ${b.outcome} with journal head ${short(b.head)}, ${JOURNAL} closes it ${outcome} with ${short(ctx.final?.hash)}`);
+  if (b.pages !== pagesDigest(pages)) g.fail(`${PACKET}: was made from other step pages than the ones ${JOURNAL} recorded`);
+}
+
 export function checkPageChain(g: Group, ctx: Context): void {
   const { files, entries, steps } = ctx;
   if (!steps) return g.fail(`${SCRIPT}: cannot check the pages without the script's steps`);
   const expected = new Set<string>();
   let previous: { seq: number; path: string } | undefined;
+  const pages: Array<{ number: number; sha256: string }> = [];
   steps.forEach((id, i) => {
     const path = stepPagePath(i, id);
     expected.add(path);
@@ -57,6 +69,7 @@ export function checkPageChain(g: Group, ctx: Context): void {
     }
     if (!file) return g.fail(`${path}: recorded in ${JOURNAL} but missing`);
     const actual = sha256Hex(file);
+    if (rec.sha256) pages.push({ number: i + 1, sha256: rec.sha256 });
     if (rec.sha256 !== actual) g.fail(`${path}: SHA-256 ${short(actual)} is not the ${short(rec.sha256)} ${JOURNAL} recorded for step ${i + 1}`);
     if (ctx.cert && !rec.signed) g.fail(`${path}: ${JOURNAL} records only an unsigned page for step ${i + 1}`);
     checkBinding(g, ctx, path, file, i, id, rec.outcome);
@@ -72,5 +85,6 @@ export function checkPageChain(g: Group, ctx: Context): void {
   if (!ctx.sealed) g.fail(`${PACKET}: no ceremony.sealed entry in ${JOURNAL} records its SHA-256`);
   else if (!packet) g.fail(`${PACKET}: missing`);
   else if (sha256Hex(packet) !== recorded) g.fail(`${PACKET}: SHA-256 ${short(sha256Hex(packet))} is not the ${short(recorded)} of ${JOURNAL}'s ceremony.sealed entry`);
+  else checkPacketBinding(g, ctx, packet, pages);
   if (g.problems.length === 0) g.note(`${expected.size} steps: every page is the one ${JOURNAL} recorded, in step order; ${PACKET} is the one sealed`);
 }

@@ -71,6 +71,10 @@ export interface RosterPinInput {
 }
 
 export function checkRosterPin(g: Group, ctx: Context, input: RosterPinInput): void {
+  // Officers who check in by token are checked against the roster the ceremony started with: a ceremony with
+  // such roles and no starting roster cannot be pinned by a roster it merely carries as an output.
+  const officersCheckIn = ctx.script !== undefined && Object.values(ctx.script.roles).some((r) => r.identity === 'piv');
+  if (officersCheckIn && !input.started) return g.fail(`--roster: officers check in by token in this ceremony, but it recorded no roster it started with`);
   const known = [input.started?.sha256, input.writtenSha256].filter((s): s is string => s !== undefined);
   if (known.length === 0) return g.fail(`--roster: the ceremony used and wrote no roster, so there is nothing to compare it with`);
   if ('sha256' in input.pin) {

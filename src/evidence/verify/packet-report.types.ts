@@ -34,6 +34,8 @@ export interface PacketReport {
   rehearsal: boolean;
   /** How the ceremony ended, as its closing entry says. */
   outcome?: 'completed' | 'aborted';
+  /** Officers countersigned the record at its end (a quorum of them, verified against the roster). */
+  countersigned: boolean;
   /** Which pins were given and held: the evidence key (--trust), the journal head (--head), the roster (--roster). */
   pinned: { evidenceKey: boolean; head: boolean; roster: boolean };
 }

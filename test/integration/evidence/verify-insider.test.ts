@@ -93,7 +93,7 @@ describe('an insider holding the PIN halves rewrites the record and reseals it w
     const head = readEntries(ws.dir('flagship')).find((e) => e.type === 'ceremony.completed')!.hash;
     const dir = copy();
     await reseal(dir, { edit: rename('TB-00420018', 'TB-00420099') });
-    expect(verifyDir(dir).failing).toMatch(/^chain: steps\/13-close\.pdf: is bound to journal entry [0-9a-f]{16}…, but step 13 ended with [0-9a-f]{16}… \(journal\.jsonl line 145\)$/m);
+    expect(verifyDir(dir).failing).toMatch(/^chain: steps\/13-close\.pdf: is bound to journal entry [0-9a-f]{16}…, but step 13 ended with [0-9a-f]{16}… \(journal\.jsonl line 145\)(;|$)/m);
     const r = verifyDir(dir, { head });
     expect(r.failing).toMatch(new RegExp(`^journal: journal.jsonl: the ceremony closed with journal head [0-9a-f]{64}, not the ${head} on the paper log \\(--head\\)$`, 'm'));
     const words = headWords(head).map((w, i) => `${i + 1}. ${w}`).join('  ');
@@ -101,7 +101,7 @@ describe('an insider holding the PIN halves rewrites the record and reseals it w
     expect(verifyDir(ws.dir('flagship'), { head: words }).ok).toBe(true);
     expect(verifyDir(ws.dir('flagship'), { head }).ok).toBe(true);
     // The officers' countersignature of the closing entry no longer matches the rewritten record.
-    expect(verifyDir(dir).failing).toMatch(/^officers: journal\.jsonl: countersign: the countersign statement is not the one recomputed from the journal \(ceremony, outcome, head [0-9a-f]{16}… at line 148\)$/m);
+    expect(verifyDir(dir).failing).toMatch(/^officers: journal\.jsonl: countersign: the countersign statement is not the one recomputed from the journal \(ceremony, outcome, head [0-9a-f]{16}… at line 148, record up to line 148\)$/m);
   });
 
   it('the officers\' countersignature removed: the completed record is FAILED, not merely unpinned', async () => {
@@ -122,6 +122,21 @@ describe('an insider holding the PIN halves rewrites the record and reseals it w
       return es;
     });
     expect(p, p.join('\n')).toContain('officers: journal.jsonl: countersign: by device 10000001: recorded as "Crypto Officer 4 (rehearsal)", the roster gives it to Crypto Officer 1 (rehearsal)');
+  });
+
+  it('a completed ceremony rewritten as one aborted in its last step (a typed record changed, no countersignature): FAILED', async () => {
+    const p = await attacked((es) => {
+      const end = es.findIndex((e) => e.step === 'close' && e.type === 'step.completed');
+      const kept = JSON.parse(JSON.stringify(es.slice(0, end)).split('TB-00420018').join('TB-00420099')) as Draft[];
+      const last = kept[kept.length - 1];
+      return [
+        ...kept,
+        { ...last, type: 'step.failed', step: 'close', actor: 'system', data: { code: 'hsm.error', message: 'CKR_DEVICE_ERROR' } },
+        { ...last, type: 'ceremony.aborted', step: 'close', actor: 'Ceremony Administrator 1 (rehearsal) (Ceremony Administrator)', data: { reason: 'device error', failure: 'CKR_DEVICE_ERROR' } },
+        ...es.filter((e) => e.type === 'ceremony.sealed' || String(e.data.op ?? '').startsWith('seal:')),
+      ];
+    });
+    expect(p, p.join('\n')).toContain('officers: journal.jsonl: countersign: the officers did not countersign the record (no countersign statement after line 146)');
   });
 
   it('an entry added after the closing entry', async () => {
@@ -171,6 +186,12 @@ describe('an insider splices outputs and pages, and reseals', () => {
     const other = readEntries(ws.dir('revocation'))[0].data.ceremonyId as string;
     const mine = readEntries(ws.dir('flagship'))[0].data.ceremonyId as string;
     expect(p, p.join('\n')).toContain(`chain: steps/01-check-in.pdf: is a page of ceremony ${other}, not of this one (${mine})`);
+  });
+
+  it('packet.pdf replaced by another ceremony\'s packet, re-signed with this packet\'s evidence key', async () => {
+    const p = await rewritten('flagship', { files: { 'packet.pdf': readFileSync(join(ws.dir('officers'), 'packet.pdf')) }, resign: ['packet.pdf'] });
+    expect(p.filter((x) => x.startsWith('chain: packet.pdf: is the packet of ceremony ')), p.join('\n')).toHaveLength(1);
+    expect(p.filter((x) => x.startsWith('chain: packet.pdf: was made from other step pages')), p.join('\n')).toHaveLength(1);
   });
 
   it('a page of this ceremony moved to another step', async () => {

@@ -112,6 +112,8 @@ interface Options {
   countersign?: (s: CountersignStatement) => CountersignStatement;
   /** Entries the runner would never write after the closing entry. */
   afterEnd?: (r: JournalWriter) => void;
+  /** Entries written after the countersign statement. */
+  afterStatement?: (r: JournalWriter) => void;
 }
 
 interface Made {
@@ -189,9 +191,10 @@ function ceremony(opts: Options = {}): Made {
   r.add('step.completed', 'approve-record', { results: [], outputs: [], token: null });
   const closing = r.add('ceremony.completed', 'ceremony', { steps: 4 });
   opts.afterEnd?.(r);
-  const honest: CountersignStatement = { type: 'officiant-countersign/1', ceremony: ref, outcome: 'completed', journal_head: closing.hash, entries: r.entries.indexOf(closing) + 1, nonce: hex() };
+  const honest: CountersignStatement = { type: 'officiant-countersign/1', ceremony: ref, outcome: 'completed', journal_head: closing.hash, entries: r.entries.indexOf(closing) + 1, record_head: r.head, record_entries: r.entries.length, nonce: hex() };
   const cs = opts.countersign?.(honest) ?? honest;
   r.add('step.event', 'ceremony', { what: 'countersign-statement', statement: cs, sha256: countersignDigest(cs) });
+  opts.afterStatement?.(r);
   for (const o of opts.countersigners ?? [alice, bob]) {
     const { officer } = o;
     const signature = sign('sha256', countersignBytes(cs), o.keys['9a']!).toString('base64');
@@ -415,8 +418,11 @@ describe('verifyPacket: the officers group', () => {
         'journal.jsonl: countersign: by device 20000001: Alice Adams has already countersigned: countersignatures count distinct people',
         "journal.jsonl: countersign: 1 of the roster's 2 officers countersigned the record (Alice Adams)",
       ]],
-      ['a statement of another head', { countersign: (s) => ({ ...s, journal_head: 'ab'.repeat(32) }) }, [expect.stringMatching(/^journal\.jsonl: countersign: the countersign statement is not the one recomputed from the journal \(ceremony, outcome, head [0-9a-f]{16}… at line 21\)$/) as unknown as string]],
+      ['a statement of another head', { countersign: (s) => ({ ...s, journal_head: 'ab'.repeat(32) }) }, [expect.stringMatching(/^journal\.jsonl: countersign: the countersign statement is not the one recomputed from the journal \(ceremony, outcome, head [0-9a-f]{16}… at line 21, record up to line 21\)$/) as unknown as string]],
       ['a statement that says aborted', { countersign: (s) => ({ ...s, outcome: 'aborted' }) }, [expect.stringMatching(/countersign statement is not the one recomputed/) as unknown as string]],
+      ['a page recorded after the countersign statement, which does not cover it', { afterStatement: (r) => r.add('intent', 'seal', { op: 'evidence:steps/03-seal.pdf:completed:signed' }) }, [
+        "journal.jsonl: after the end: line 23: intent evidence:steps/03-seal.pdf:completed:signed recorded after the officers' countersign statement (line 22), which does not cover it",
+      ]],
       ['an entry after the end the runner never writes', { afterEnd: (r) => r.add('step.event', 'seal', { what: 'confirm', values: { 'bag-serial': 'B9999' } }, 'Wendy Witness') }, [
         'journal.jsonl: after the end: line 22: step.event confirm (step seal) recorded after the ceremony ended (line 21)',
       ]],
@@ -459,6 +465,12 @@ describe('verifyPacket: the officers group', () => {
       'roster.json: missing (the ceremony started with roster version 1, journal.jsonl line 1)',
       "journal.jsonl: check-ins and approvals not verified: the ceremony's roster (roster.json) cannot be read",
     ]);
+  });
+
+  it('--roster cannot be met by a ceremony with token roles that recorded no starting roster (a roster carried only as an output)', () => {
+    const files = packet(ceremony({ started: { roster: null } }), { 'roster.json': undefined, 'outputs/roster.json': rosterBytes });
+    const group = verifyPacket(files, { roster: { sha256: rosterFile.roster.payload_sha256 } }).groups.find((g) => g.name === 'officers')!;
+    expect(group.problems).toContain('--roster: officers check in by token in this ceremony, but it recorded no roster it started with');
   });
 
   it('fails a ceremony with token roles that recorded no roster', () => {
