@@ -37,6 +37,8 @@ echo "Officer roster (signed by all 5 new officers) and the manifest keyring, ch
 node bin/officiant.js keyring export --roster "$officers/outputs/roster.json" --out "evidence/demo-$stamp-keyring.json" | sed 's/^/  /'
 echo "Approvals recorded (3 of 5 crypto officers, each signature by the officer's token):"
 node -e 'for (const l of require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n")) { const e = JSON.parse(l); if (e.data.what === "approval") console.log(`  ${e.step}: ${e.data.name}, device ${e.data.device}`); }' "$out/journal.jsonl"
+echo "The closing entry (the head on the paper log), countersigned by the officers present with their tokens:"
+node -e 'for (const l of require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n")) { const e = JSON.parse(l); if (e.data.what === "countersign-statement") console.log(`  journal head ${e.data.statement.journal_head}`); if (e.data.what === "countersignature") console.log(`  ${e.data.name}, device ${e.data.device}`); }' "$out/journal.jsonl"
 echo "Backup of the root key (3 of 5 custodians; public-safe files, shares sealed to each custodian's token):"
 ls -1 "$out"/outputs/backup/ "$out"/outputs/shares/ | sed 's/^/  /'
 echo "Restore drill: the restored key's signature over a statement naming the drill, checked by openssl"
