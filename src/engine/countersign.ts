@@ -42,6 +42,8 @@ export async function countersignRecord(c: CeremonyCore): Promise<void> {
   const signers = signersInOrder(c, roster);
   if (signers.length === 0) return; // ended before anyone checked in by token
   const threshold = countersignThreshold(roster);
+  // The shared PIV signing (piv-officer.ts) works in a step's context: this one is the ceremony's own step, so
+  // its events and PIN refusals are journaled under it, after the closing entry.
   const closing = { ...c.deps.script.steps[0], id: CEREMONY_STEP, title: 'Officers countersign the record' } as Step;
   const ctx = createStepContext(c, closing, c.deps.script.steps.length);
   const { prompter } = c.deps;

@@ -19,17 +19,21 @@ export function pageBinding(b: PageBinding): string {
   return `${FORMAT} ceremony=${b.ceremonyId} step=${b.number}:${b.stepId} outcome=${b.outcome} entry=${b.anchor}`;
 }
 
+/** The text after `(<format> ` up to its closing parenthesis, when the PDF holds exactly one such string. */
+function bindingText(pdf: Buffer, format: string): string | undefined {
+  const text = pdf.toString('latin1');
+  const marker = `(${format} `;
+  const at = text.indexOf(marker);
+  if (at < 0 || text.indexOf(marker, at + 1) >= 0) return undefined;
+  return text.slice(at + marker.length, text.indexOf(')', at));
+}
+
 /**
  * The binding a PDF carries (pdfkit writes the value as its own string object, referenced from the document
  * information), or undefined when it has none, more than one, or one that does not read.
  */
 export function readPageBinding(pdf: Buffer): PageBinding | undefined {
-  const text = pdf.toString('latin1');
-  const marker = `(${FORMAT} `;
-  const at = text.indexOf(marker);
-  if (at < 0 || text.indexOf(marker, at + 1) >= 0) return undefined;
-  const end = text.indexOf(')', at);
-  const m = /^ceremony=([A-Za-z0-9-]{1,64}) step=(\d{1,4}):([A-Za-z0-9._-]{1,64}) outcome=([a-z]{1,16}) entry=([0-9a-f]{64})$/.exec(text.slice(at + marker.length, end));
+  const m = /^ceremony=([A-Za-z0-9-]{1,64}) step=(\d{1,4}):([A-Za-z0-9._-]{1,64}) outcome=([a-z]{1,16}) entry=([0-9a-f]{64})$/.exec(bindingText(pdf, FORMAT) ?? '');
   if (!m) return undefined;
   return { ceremonyId: m[1], number: Number(m[2]), stepId: m[3], outcome: m[4], anchor: m[5] };
 }
@@ -59,11 +63,6 @@ export function packetBinding(b: PacketBinding): string {
 }
 
 export function readPacketBinding(pdf: Buffer): PacketBinding | undefined {
-  const text = pdf.toString('latin1');
-  const marker = `(${PACKET_FORMAT} `;
-  const at = text.indexOf(marker);
-  if (at < 0 || text.indexOf(marker, at + 1) >= 0) return undefined;
-  const end = text.indexOf(')', at);
-  const m = /^ceremony=([A-Za-z0-9-]{1,64}) outcome=([a-z]{1,16}) head=([0-9a-f]{64}) pages=([0-9a-f]{64})$/.exec(text.slice(at + marker.length, end));
+  const m = /^ceremony=([A-Za-z0-9-]{1,64}) outcome=([a-z]{1,16}) head=([0-9a-f]{64}) pages=([0-9a-f]{64})$/.exec(bindingText(pdf, PACKET_FORMAT) ?? '');
   return m ? { ceremonyId: m[1], outcome: m[2], head: m[3], pages: m[4] } : undefined;
 }
