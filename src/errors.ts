@@ -29,7 +29,8 @@ export type EnvironmentCode =
   | 'env.hsm'
   | 'env.fs'
   | 'env.piv-absent'
-  | 'env.roster';
+  | 'env.roster'
+  | 'env.evidence-key';
 
 export type CeremonyCode =
   | 'ceremony.step-failed'

@@ -61,7 +61,15 @@ export const ceremonyBanner = (script: Script, out: string) => `Ceremony: ${scri
 
 export const resumeBanner = (script: Script, out: string) => `Resuming ${script.title} (${script.id} v${script.version}) in ${out}`;
 
-export function rehearsalBanner(args: { script: Script; out: string; sandbox: string; newDevices: string[]; officers?: { version: number; dir: string }; backup?: LoadedBackup }): string[] {
+export function rehearsalBanner(args: {
+  script: Script;
+  out: string;
+  sandbox: string;
+  newDevices: string[];
+  officers?: { version: number; dir: string };
+  backup?: LoadedBackup;
+  evidence?: { label: string; halves?: string[] };
+}): string[] {
   const { script, out } = args;
   return [
     `Rehearsal: ${script.title} (${script.id} v${script.version}) → ${resolve(out)}`,
@@ -69,6 +77,12 @@ export function rehearsalBanner(args: { script: Script; out: string; sandbox: st
     ...(args.newDevices.length > 0 ? [`Simulated PIV tokens: ${args.newDevices.join(', ')} (attested by the sandbox's SIMULATED attestation CA)`] : []),
     ...(args.officers ? [`Officers: roster version ${args.officers.version} from ${resolve(args.officers.dir)} (simulated tokens)`] : []),
     ...(args.backup ? [`Backup: ${args.backup.dir} (ceremony ${args.backup.manifest.ceremony.ceremony_id})`] : []),
+    ...(args.evidence
+      ? [
+          `Evidence token: ${args.evidence.label} (simulated, made for this rehearsal; production uses the token of ceremonies/evidence-token-init.yaml)`,
+          ...(args.evidence.halves ? [`  REHEARSAL ONLY: its PIN holders type the halves ${args.evidence.halves.map((h) => `"${h}"`).join(' and ')} when asked for the evidence token's PIN`] : []),
+        ]
+      : []),
   ];
 }
 

@@ -36,6 +36,8 @@ export interface CeremonyCore {
   hsm(): Hsm;
   piv(): PivReader;
   session(stepId: string): Promise<HsmSession>;
+  /** A logged-in session on the site's evidence token (evidence.use-key); its PIN holders type their halves once. */
+  evidenceSession(stepId: string): Promise<HsmSession>;
   securityOfficer<T>(stepId: string, fn: (so: HsmSession) => Promise<T> | T): Promise<T>;
   /** Closes the site token's user session, if open. */
   logout(): void;

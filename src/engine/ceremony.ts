@@ -10,12 +10,15 @@ import type { CeremonyDeps } from './ceremony-deps.types.js';
 import { runEffect, writeOutputEffect } from './effects.js';
 import type { FailureDecision, Hsm, HsmSession, Person, PivReader } from './ports.js';
 import type { EffectFns, OutputRecord } from './step-kind.types.js';
-import { TokenLogin } from './token-login.js';
+import { evidenceToken } from './evidence-token.js';
+import { TokenLogin, siteToken } from './token-login.js';
 
 export class Ceremony implements CeremonyCore {
   private pivInstance?: PivReader;
   private pauseRequested = false;
-  private readonly tokens = new TokenLogin(this);
+  private hsmInstance?: Hsm;
+  private readonly tokens = new TokenLogin(this, siteToken(this));
+  private readonly evidenceTokens = new TokenLogin(this, evidenceToken(this));
   current?: StepInProgress;
   decision?: FailureDecision;
 
@@ -45,11 +48,16 @@ export class Ceremony implements CeremonyCore {
   }
 
   hsm(): Hsm {
-    return this.tokens.hsm();
+    this.hsmInstance ??= this.deps.openHsm();
+    return this.hsmInstance;
   }
 
   session(stepId: string): Promise<HsmSession> {
     return this.tokens.session(stepId);
+  }
+
+  evidenceSession(stepId: string): Promise<HsmSession> {
+    return this.evidenceTokens.session(stepId);
   }
 
   securityOfficer<T>(stepId: string, fn: (so: HsmSession) => Promise<T> | T): Promise<T> {
@@ -69,7 +77,10 @@ export class Ceremony implements CeremonyCore {
   close(): void {
     this.pivInstance?.close();
     this.pivInstance = undefined;
-    this.tokens.close();
+    this.tokens.logout();
+    this.evidenceTokens.logout();
+    this.hsmInstance?.close();
+    this.hsmInstance = undefined;
   }
 
   people(role?: string): Person[] {

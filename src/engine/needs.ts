@@ -21,6 +21,7 @@ export function scriptNeeds(script: Script, needsOf: NeedsOf): ScriptNeeds {
   const roster = pivRoles.length > 0 || any('roster');
   return {
     hsm: any('hsm'),
+    evidenceToken: any('evidenceToken'),
     roster,
     piv: roster || any('piv'),
     backup: any('backup'),

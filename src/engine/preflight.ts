@@ -36,12 +36,21 @@ export function preflight(deps: CeremonyDeps, extra: Preflight): void {
   }
   if (needs.piv && !deps.piv) throw new OfficiantError('input.site-invalid', "this ceremony uses officers' PIV tokens: the site file needs a piv section (module, attestation_roots)");
   if (deps.roster && deps.roster.body.rehearsal && !deps.rehearsal) throw new OfficiantError('env.roster', 'the roster lists simulated devices: it is valid for rehearsals only');
-  if (!needs.hsm) return;
+  if (!needs.hsm && !needs.evidenceToken) return;
   const site = deps.site;
   if (!site) throw new OfficiantError('input.site-invalid', `the script uses HSM profile "${deps.script.site.hsm}" but no site profile was given`);
+  if (needs.evidenceToken && !site.evidence) {
+    throw new OfficiantError('input.site-invalid', `this ceremony signs its evidence on the site's evidence token, but the site file names none for HSM profile "${site.profile}" (hsm.${site.profile}.evidence: token_label, key_label, certificate, certificate_sha256); make one with ceremonies/evidence-token-init.yaml`);
+  }
+  if (needs.evidenceToken && site.evidence?.tokenLabel === site.tokenLabel) {
+    throw new OfficiantError('input.site-invalid', `the evidence token must be a token of its own, not "${site.tokenLabel}", the token this ceremony's keys live on`);
+  }
   const hsm = deps.openHsm();
   try {
-    checkToken(deps, site, hsm);
+    if (needs.hsm) checkToken(deps, site, hsm);
+    if (needs.evidenceToken && !hsm.findToken(site.evidence!.tokenLabel)) {
+      throw new OfficiantError('env.token-missing', `evidence token "${site.evidence!.tokenLabel}" is not present (module ${site.module})`);
+    }
   } catch (err) {
     // Before the ceremony starts, any HSM trouble is the environment's (exit 3), not a ceremony failure.
     if (isOfficiantError(err) && err.code.startsWith('hsm.')) throw new OfficiantError('env.hsm', err.message, { cause: err });

@@ -66,7 +66,9 @@ export async function startCeremony(deps: CeremonyDeps, opts: StartOptions): Pro
       authority: deps.script.authority,
       mode: deps.rehearsal ? 'rehearsal' : 'production',
       people: deps.prompter.interactive ? 'at the keyboard' : deps.rehearsal ? 'simulated (rehearsal)' : 'answers file',
-      site: deps.site ? { profile: deps.site.profile, module: deps.site.module, tokenLabel: deps.site.tokenLabel, slot: deps.site.slot ?? null } : null,
+      site: deps.site
+        ? { profile: deps.site.profile, module: deps.site.module, tokenLabel: deps.site.tokenLabel, slot: deps.site.slot ?? null, ...(deps.site.evidence ? { evidence: { ...deps.site.evidence } } : {}) }
+        : null,
       piv: deps.piv ? { module: deps.piv.module, attestationRoots: deps.piv.attestationRoots } : null,
       roster: deps.roster ? { file_sha256: sha256Hex(deps.roster.bytes), sha256: deps.roster.sha256, version: deps.roster.body.version, rehearsal: deps.roster.body.rehearsal } : null,
       ...(deps.backup

@@ -16,7 +16,7 @@ import { COUNTERSIGN_EVENT, countersignThreshold } from '../custody/countersign.
 import type { RosterBody } from '../custody/roster.types.js';
 import { CEREMONY_STEP, effectOutputs, finalEntry, isStepCompleted, startedEntry } from '../record/ledger.js';
 import type { CeremonyCore } from './ceremony-core.types.js';
-import { evidenceKey, evidenceSignature } from './evidence-signature.js';
+import { evidenceKey, evidenceKeySession, evidenceSignature } from './evidence-signature.js';
 import type { OutputStore } from './ports.js';
 import { pageSha } from './step-pages.js';
 
@@ -115,7 +115,8 @@ export async function sealCeremony(c: CeremonyCore): Promise<void> {
   });
   // Signing the manifest needs the token; activating it is journaled, so it happens before the seal entry,
   // which must stay the journal's last (after a crash here, a resumed seal records the seal entry again).
-  if (evidenceKey(c.entries)) await c.session(CEREMONY_STEP);
+  const key = evidenceKey(c.entries);
+  if (key) await evidenceKeySession(c, key, CEREMONY_STEP);
   if (c.entries[c.entries.length - 1].type !== 'ceremony.sealed') {
     c.record('ceremony.sealed', CEREMONY_STEP, { outcome, packet: packet as JsonObject, journalHead: final.hash });
   }

@@ -24,6 +24,8 @@ export function createStepContext(c: CeremonyCore, step: Step, index: number): S
       }),
     hsm: () => c.hsm(),
     session: () => c.session(step.id),
+    evidenceSession: () => c.evidenceSession(step.id),
+    now: () => deps.clock.now(),
     effect: (op, params, fns, actor) => c.effect(step.id, op, params, fns, actor),
     event: (what, data, actor) => {
       c.record('step.event', step.id, { what, ...data }, actor);

@@ -19,6 +19,16 @@ export interface HsmSite {
   module: string;
   tokenLabel: string;
   slot?: number;
+  /** The evidence token of this HSM, from the site file (evidence.use-key signs evidence with its key). */
+  evidence?: EvidenceTokenSite;
+}
+
+export interface EvidenceTokenSite {
+  tokenLabel: string;
+  keyLabel: string;
+  /** The evidence key's certificate, read from the site file's certificate file and matching its pin. */
+  certificatePem: string;
+  certificateSha256: string;
 }
 
 export interface OutputRecord extends JsonObject {
@@ -56,6 +66,10 @@ export interface StepContext<S extends Step = Step> {
   hsm(): Hsm;
   /** A logged-in session on the site token; PIN holders are asked for their halves on first use. */
   session(): Promise<HsmSession>;
+  /** A logged-in session on the site's evidence token (evidence.use-key); its PIN holders type their halves. */
+  evidenceSession(): Promise<HsmSession>;
+  /** The ceremony's clock. */
+  now(): Date;
   effect<T extends Json>(op: string, params: JsonObject, fns: EffectFns<T>, actor?: Person): Promise<T>;
   /** A journaled fact of the step (who confirmed what, values typed). */
   event(what: string, data: JsonObject, actor?: Person): void;

@@ -52,15 +52,17 @@ export async function runStep(c: CeremonyCore, index: number): Promise<void> {
     });
     prompter.say(`  step ${index + 1} of ${total} done: ${step.title}`);
   }
-  if (step.kind === 'evidence.init-key') await signEarlierPages(c, index);
+  if (step.kind === 'evidence.init-key' || step.kind === 'evidence.use-key') await signEarlierPages(c, index);
   releaseSessionAfter(c, index);
   await writeStepPage(c, index, 'completed');
 }
 
 /** Logs out once no later step needs the token: the HSM is unplugged and sealed at the end of a ceremony. */
 function releaseSessionAfter(c: CeremonyCore, index: number): void {
-  // With an evidence key the session stays open: every later page and the packet are signed in the HSM.
-  const later = evidenceKey(c.entries) !== undefined || c.deps.script.steps.slice(index + 1).some((s) => c.deps.steps[s.kind].needs.hsm);
+  // With an evidence key on the site token the session stays open: every later page and the packet are signed
+  // with it. One on the evidence token keeps only that token's session open.
+  const key = evidenceKey(c.entries);
+  const later = (key !== undefined && key.token === undefined) || c.deps.script.steps.slice(index + 1).some((s) => c.deps.steps[s.kind].needs.hsm);
   if (!later) c.logout();
 }
 

@@ -107,7 +107,7 @@ export async function writeStepPage(c: CeremonyCore, index: number, outcome: Ste
   const step = c.deps.script.steps[index];
   const rel = stepPagePath(index, step.id);
   const key = evidenceKey(c.entries);
-  const keyStep = c.deps.script.steps.findIndex((s) => s.kind === 'evidence.init-key');
+  const keyStep = c.deps.script.steps.findIndex((s) => s.kind === 'evidence.init-key' || s.kind === 'evidence.use-key');
   await c.effect(step.id, pageOp(index, step.id, outcome, key !== undefined), { path: rel, signed: key !== undefined }, {
     run: async () => {
       const page = buildStepPage(c, index, outcome);
@@ -117,8 +117,8 @@ export async function writeStepPage(c: CeremonyCore, index: number, outcome: Ste
         note: !key
           ? 'not signed: no evidence key exists yet in this ceremony'
           : index < keyStep
-            ? `recorded before the evidence key existed; signed once it was created at step ${keyStep + 1}`
-            : 'signed in the HSM by the evidence key when the step was recorded',
+            ? `recorded before the evidence key ${key.token === undefined ? 'existed; signed once it was created' : 'was activated; signed once its token was'} at step ${keyStep + 1}`
+            : `signed in the HSM by the evidence key${key.token === undefined ? '' : ` on evidence token ${key.token}`} when the step was recorded`,
       };
       const signature = await evidenceSignature(c, step.id, `Evidence of step ${index + 1} (${step.id}) of ceremony ${c.ceremonyId}`);
       const pdf = await c.deps.renderer.renderStepPage(page, signature);

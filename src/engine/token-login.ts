@@ -1,44 +1,55 @@
-// The site token's logins. The user PIN is split in halves held by different people (site.pin_holders, or as
-// hsm.init-token recorded them); each holder types a half and the halves are joined only for the login call,
-// then wiped. A session stays open while later steps (or the evidence key) need it; a security-officer
-// session replaces the user session for its duration, because a token has one login state per application.
-// Every login, refused or not, is journaled with who typed; the token's serial must stay the one the
-// ceremony first used.
+// The logins to a token: the site token (where the ceremony's keys live) or the site's evidence token
+// (evidence.use-key). Each token's user PIN is split in halves held by different people; each holder types a
+// half and the halves are joined only for the login call, then wiped. A session stays open while later steps
+// (or the evidence key) need it; a security-officer session replaces the user session for its duration,
+// because a token has one login state per application. Every login, refused or not, is journaled with the
+// token's label and who typed; a token's serial must stay the one the ceremony first saw for that label.
 import { OfficiantError, isOfficiantError } from '../errors.js';
 import { knownTokenSerial, pinHoldersOf } from '../record/ledger.js';
 import { joinSecrets } from '../custody/secret.js';
 import type { CeremonyCore } from './ceremony-core.types.js';
-import type { Hsm, HsmSession, Person } from './ports.js';
+import type { HsmSession, Person } from './ports.js';
 
-export type TokenLoginHost = Pick<CeremonyCore, 'deps' | 'entries' | 'record' | 'people' | 'personNamed'>;
+export type TokenLoginHost = Pick<CeremonyCore, 'deps' | 'entries' | 'record' | 'people' | 'personNamed' | 'hsm'>;
+
+/** Which token a login is for, and who holds the halves of its PINs. */
+export interface TokenTarget {
+  label(): string;
+  holders(): Person[];
+  /** What each holder is asked for: the prompt's purpose id (as in an answers file) and its words. */
+  pin: { id: string; label: string };
+}
+
+/** The site token: its PIN holders are those hsm.init-token recorded, else the script's site.pin_holders. */
+export function siteToken(c: TokenLoginHost): TokenTarget {
+  return {
+    label: () => c.deps.site!.tokenLabel,
+    pin: { id: 'user-pin-half', label: 'half of the user PIN' },
+    holders: () => {
+      const fromInit = pinHoldersOf(c.entries);
+      if (fromInit) return fromInit.map((n) => c.personNamed(n));
+      const declared = c.deps.script.site.pin_holders;
+      if (!declared) throw new OfficiantError('input.script-invalid', 'the script declares no PIN holders for the token (site.pin_holders)');
+      const holders = c.people(declared.role).slice(0, declared.people);
+      if (holders.length < declared.people) throw new OfficiantError('ceremony.step-failed', `token activation needs ${declared.people} checked-in ${declared.role} people, ${holders.length} present`);
+      return holders;
+    },
+  };
+}
 
 export class TokenLogin {
-  private hsmInstance?: Hsm;
   private sessionInstance?: HsmSession;
 
-  constructor(private readonly c: TokenLoginHost) {}
-
-  hsm(): Hsm {
-    this.hsmInstance ??= this.c.deps.openHsm();
-    return this.hsmInstance;
-  }
-
-  /** The people who hold the user PIN halves: from hsm.init-token in the journal, else the script's site.pin_holders. */
-  private pinHolders(): Person[] {
-    const fromInit = pinHoldersOf(this.c.entries);
-    if (fromInit) return fromInit.map((n) => this.c.personNamed(n));
-    const declared = this.c.deps.script.site.pin_holders;
-    if (!declared) throw new OfficiantError('input.script-invalid', 'the script declares no PIN holders for the token (site.pin_holders)');
-    const holders = this.c.people(declared.role).slice(0, declared.people);
-    if (holders.length < declared.people) throw new OfficiantError('ceremony.step-failed', `token activation needs ${declared.people} checked-in ${declared.role} people, ${holders.length} present`);
-    return holders;
-  }
+  constructor(
+    private readonly c: TokenLoginHost,
+    private readonly target: TokenTarget,
+  ) {}
 
   async session(stepId: string): Promise<HsmSession> {
     if (this.sessionInstance) return this.sessionInstance;
     const { prompter } = this.c.deps;
-    const site = this.c.deps.site!;
-    const holders = this.pinHolders();
+    const tokenLabel = this.target.label();
+    const holders = this.target.holders();
     // A person at the keyboard may re-enter a mistyped half once; scripted answers would only repeat the same
     // wrong PIN and spend a try of the token's retry counter.
     const attempts = prompter.interactive ? 2 : 1;
@@ -46,27 +57,27 @@ export class TokenLogin {
       const halves = [];
       try {
         for (const h of holders) {
-          halves.push(await prompter.secret(h, { stepId, id: 'user-pin-half', label: 'half of the user PIN', minLength: 1, repeat: false }));
+          halves.push(await prompter.secret(h, { stepId, id: this.target.pin.id, label: this.target.pin.label, minLength: 1, repeat: false }));
         }
         const pin = joinSecrets(halves);
         let session: HsmSession;
         try {
-          session = this.hsm().openSession(site.tokenLabel, pin);
+          session = this.c.hsm().openSession(tokenLabel, pin);
         } finally {
           pin.wipe();
         }
         const serial = session.token().serial;
-        const known = knownTokenSerial(this.c.entries);
+        const known = knownTokenSerial(this.c.entries, tokenLabel);
         if (known !== undefined && known !== serial) {
           session.close();
-          throw new OfficiantError('env.token-mismatch', `token "${site.tokenLabel}" has serial ${serial}, but this ceremony used serial ${known}`);
+          throw new OfficiantError('env.token-mismatch', `token "${tokenLabel}" has serial ${serial}, but this ceremony used serial ${known}`);
         }
         this.sessionInstance = session;
-        this.c.record('step.event', stepId, { what: 'hsm-login', token: site.tokenLabel, serial, by: holders.map((h) => h.name) }, holders[0]);
+        this.c.record('step.event', stepId, { what: 'hsm-login', token: tokenLabel, serial, by: holders.map((h) => h.name) }, holders[0]);
         return session;
       } catch (err) {
         if (!isOfficiantError(err, 'hsm.pin-incorrect')) throw err;
-        this.c.record('step.event', stepId, { what: 'hsm-login-refused', token: site.tokenLabel, by: holders.map((h) => h.name), attempt, message: err.message }, holders[0]);
+        this.c.record('step.event', stepId, { what: 'hsm-login-refused', token: tokenLabel, by: holders.map((h) => h.name), attempt, message: err.message }, holders[0]);
         if (attempt >= attempts) throw err;
         prompter.say(`  ${err.message}. Each PIN holder enters their half again.`);
       } finally {
@@ -82,17 +93,17 @@ export class TokenLogin {
    */
   async securityOfficer<T>(stepId: string, fn: (so: HsmSession) => Promise<T> | T): Promise<T> {
     this.logout();
-    const site = this.c.deps.site!;
-    const holders = this.pinHolders();
+    const tokenLabel = this.target.label();
+    const holders = this.target.holders();
     const halves = [];
     let so: HsmSession;
     try {
       for (const h of holders) halves.push(await this.c.deps.prompter.secret(h, { stepId, id: 'so-pin-half', label: 'half of the SO PIN', minLength: 1, repeat: false }));
       const pin = joinSecrets(halves);
       try {
-        so = this.hsm().openSoSession(site.tokenLabel, pin);
+        so = this.c.hsm().openSoSession(tokenLabel, pin);
       } catch (err) {
-        if (isOfficiantError(err, 'hsm.pin-incorrect')) this.c.record('step.event', stepId, { what: 'hsm-so-login-refused', token: site.tokenLabel, by: holders.map((h) => h.name), message: err.message }, holders[0]);
+        if (isOfficiantError(err, 'hsm.pin-incorrect')) this.c.record('step.event', stepId, { what: 'hsm-so-login-refused', token: tokenLabel, by: holders.map((h) => h.name), message: err.message }, holders[0]);
         throw err;
       } finally {
         pin.wipe();
@@ -100,12 +111,12 @@ export class TokenLogin {
     } finally {
       for (const h of halves) h.wipe();
     }
-    const known = knownTokenSerial(this.c.entries);
+    const known = knownTokenSerial(this.c.entries, tokenLabel);
     if (known !== undefined && known !== so.token().serial) {
       so.close();
-      throw new OfficiantError('env.token-mismatch', `token "${site.tokenLabel}" has serial ${so.token().serial}, but this ceremony used serial ${known}`);
+      throw new OfficiantError('env.token-mismatch', `token "${tokenLabel}" has serial ${so.token().serial}, but this ceremony used serial ${known}`);
     }
-    this.c.record('step.event', stepId, { what: 'hsm-so-login', token: site.tokenLabel, serial: so.token().serial, by: holders.map((h) => h.name) }, holders[0]);
+    this.c.record('step.event', stepId, { what: 'hsm-so-login', token: tokenLabel, serial: so.token().serial, by: holders.map((h) => h.name) }, holders[0]);
     try {
       return await fn(so);
     } finally {
@@ -117,11 +128,5 @@ export class TokenLogin {
   logout(): void {
     this.sessionInstance?.close();
     this.sessionInstance = undefined;
-  }
-
-  close(): void {
-    this.logout();
-    this.hsmInstance?.close();
-    this.hsmInstance = undefined;
   }
 }

@@ -12,7 +12,7 @@ export const AnswersSchema = z
   .object({
     people: z.record(z.string(), z.array(name)).default({}).describe('Names of the people present, per role id, in check-in order.'),
     records: z.record(z.string(), z.record(z.string(), z.string())).default({}).describe('Values typed at manual.confirm steps: step id -> field id -> value.'),
-    secrets: z.record(z.string(), z.record(z.string(), z.string())).default({}).describe('Per person name: purpose id (so-pin-half, user-pin-half, piv-pin, piv-new-pin) -> value or ${ENV_VAR}.'),
+    secrets: z.record(z.string(), z.record(z.string(), z.string())).default({}).describe('Per person name: purpose id (so-pin-half, user-pin-half, evidence-pin-half, piv-pin, piv-new-pin) -> value or ${ENV_VAR}.'),
     devices: z
       .record(z.string(), z.record(z.string(), z.string()))
       .default({})
@@ -99,6 +99,9 @@ export function missingAnswers(script: import('../script/schema.js').Script, ans
     }
   } else if (script.site.pin_holders) {
     for (const h of holdersOf(script.site.pin_holders)) needSecret(h, 'user-pin-half');
+  }
+  for (const step of script.steps) {
+    if (step.kind === 'evidence.use-key') for (const h of holdersOf(step.params.pin_holders)) needSecret(h, 'evidence-pin-half');
   }
   return problems;
 }

@@ -86,7 +86,7 @@ function readEntries(files: InputFiles, out: string): JournalEntry[] | { problem
 }
 
 function normalSite(x: HsmSite | null): string {
-  return JSON.stringify(x ? { profile: x.profile, module: x.module, tokenLabel: x.tokenLabel, slot: x.slot ?? null } : null);
+  return JSON.stringify(x ? { profile: x.profile, module: x.module, tokenLabel: x.tokenLabel, slot: x.slot ?? null, evidence: x.evidence ?? null } : null);
 }
 
 function recordedRoster(files: InputFiles, out: string, recorded: { file_sha256: string } | null | undefined, opts: { production: boolean; trustedRoots: string[] }, problems: InputProblem[]): LoadedRoster | undefined {

@@ -3,7 +3,9 @@
 // attestation roots read now, the pinned roster's SHA-256). Every problem at once; a site file that does not
 // parse is reported with its schema problems and nothing taken from it.
 import { resolve } from 'node:path';
-import type { HsmSite } from '../engine/step-kind.types.js';
+import type { EvidenceTokenSite, HsmSite } from '../engine/step-kind.types.js';
+import { fingerprintOf } from '../record/fingerprint.js';
+import { X509Certificate } from 'node:crypto';
 import { formatPath, formatProblem, parseWithSchema } from '../script/parse.js';
 import { SiteProfile, type Script } from '../script/schema.js';
 import type { InputFiles } from './input-files.types.js';
@@ -48,7 +50,7 @@ export function loadSite(files: InputFiles, script: Script, flags: SiteFlags): L
     }
   }
   const usable = !flags.site || file !== undefined;
-  const hsm = usable ? hsmSite(script, flags, file, problems) : undefined;
+  const hsm = usable ? hsmSite(files, script, flags, file, problems) : undefined;
   if (flags.slot !== undefined && !Number.isInteger(Number(flags.slot)) && script.site.hsm !== undefined) {
     problems.push(inputProblem('input.site-invalid', COMMAND_LINE, '--slot', `--slot must be a whole number`));
   }
@@ -56,7 +58,7 @@ export function loadSite(files: InputFiles, script: Script, flags: SiteFlags): L
   return loaded({ hsm, piv }, problems);
 }
 
-function hsmSite(script: Script, flags: SiteFlags, file: SiteProfile | undefined, problems: InputProblem[]): HsmSite | undefined {
+function hsmSite(files: InputFiles, script: Script, flags: SiteFlags, file: SiteProfile | undefined, problems: InputProblem[]): HsmSite | undefined {
   const profile = script.site.hsm;
   if (profile === undefined) return undefined;
   const fromFile: { module?: string; token_label?: string; slot?: number } = file?.hsm[profile] ?? {};
@@ -64,6 +66,8 @@ function hsmSite(script: Script, flags: SiteFlags, file: SiteProfile | undefined
     problems.push(inputProblem('input.site-invalid', flags.site!, formatPath(['hsm', profile]), `${flags.site} has no hsm profile "${profile}" (the script's site.hsm)`));
     return undefined;
   }
+  const fromFileEvidence = file?.hsm[profile]?.evidence;
+  const evidence = fromFileEvidence ? evidenceTokenSite(files, flags.site!, profile, fromFileEvidence, problems) : undefined;
   const module = flags.module ?? fromFile.module;
   const tokenLabel = flags.tokenLabel ?? fromFile.token_label;
   const slot = flags.slot !== undefined ? Number(flags.slot) : fromFile.slot;
@@ -73,7 +77,34 @@ function hsmSite(script: Script, flags: SiteFlags, file: SiteProfile | undefined
     );
     return undefined;
   }
-  return { profile, module, tokenLabel, slot };
+  return { profile, module, tokenLabel, slot, ...(evidence ? { evidence } : {}) };
+}
+
+type EvidenceSection = NonNullable<SiteProfile['hsm'][string]['evidence']>;
+
+/** The evidence token's section: the certificate file, read now, must be a certificate matching its pin. */
+function evidenceTokenSite(files: InputFiles, siteFile: string, profile: string, section: EvidenceSection, problems: InputProblem[]): EvidenceTokenSite | undefined {
+  const field = formatPath(['hsm', profile, 'evidence', 'certificate']);
+  const read = readBytes(files, resolve(siteFile, '..', section.certificate), 'evidence certificate');
+  if (read.problem) {
+    problems.push({ ...read.problem, file: siteFile, field });
+    return undefined;
+  }
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(read.bytes);
+  } catch {
+    problems.push(inputProblem('input.site-invalid', siteFile, field, `${section.certificate} is not a readable certificate (PEM or DER)`));
+    return undefined;
+  }
+  const der = cert.raw;
+  const sha256 = fingerprintOf(der);
+  if (sha256 !== section.certificate_sha256) {
+    problems.push(inputProblem('input.site-invalid', siteFile, formatPath(['hsm', profile, 'evidence', 'certificate_sha256']), `${section.certificate} has SHA-256 ${sha256}, not the pinned ${section.certificate_sha256}: it is not the evidence certificate written on the paper log`));
+    return undefined;
+  }
+  const pem = cert.toString().trim();
+  return { tokenLabel: section.token_label, keyLabel: section.key_label, certificatePem: pem, certificateSha256: sha256 };
 }
 
 function pivSettings(files: InputFiles, siteFile: string, piv: NonNullable<SiteProfile['piv']>, problems: InputProblem[]): PivSettings {

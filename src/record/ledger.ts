@@ -52,11 +52,15 @@ export function decisionsFor(entries: readonly JournalEntry[], stepId: string): 
 }
 
 /** The token serial the ceremony has already seen (at initialisation or an earlier login), if any. */
-export function knownTokenSerial(entries: readonly JournalEntry[]): string | undefined {
+/** The serial this ceremony saw for the token labelled `label` (its last login, or its initialisation). */
+export function knownTokenSerial(entries: readonly JournalEntry[], label: string): string | undefined {
   for (let i = entries.length - 1; i >= 0; i--) {
     const e = entries[i];
-    if (e.type === 'step.event' && e.data.what === 'hsm-login' && typeof e.data.serial === 'string') return e.data.serial;
-    if (e.type === 'result' && e.data.op === 'hsm.init-token' && e.data.ok === true) return String((e.data.output as { serial?: string }).serial);
+    if (e.type === 'step.event' && e.data.what === 'hsm-login' && e.data.token === label && typeof e.data.serial === 'string') return e.data.serial;
+    if (e.type === 'result' && e.data.op === 'hsm.init-token' && e.data.ok === true) {
+      const out = e.data.output as { serial?: string; label?: string };
+      if (out.label === label) return String(out.serial);
+    }
   }
   return undefined;
 }

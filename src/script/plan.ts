@@ -42,6 +42,8 @@ function stepDetail(step: Step, script: Script): string[] {
       return [`Read back key "${step.params.key}": origin attributes, public key fingerprint, token identity`];
     case 'evidence.init-key':
       return [`Create the evidence-signing key "${step.params.label}" (${step.params.algorithm}) and its certificate; from here on every evidence page is signed in the HSM`];
+    case 'evidence.use-key':
+      return [`Activate the evidence token (${title(step.params.pin_holders.role)} × ${step.params.pin_holders.people}, one PIN half each) and prove its pinned key; from here on every evidence page is signed there`];
     case 'hsm.self-signed-certificate':
       return [`Self-signed certificate for "${step.params.key}", subject CN=${step.params.subject.CN}, valid ${step.params.validity_days} days`];
     case 'piv.enroll':

@@ -2,7 +2,7 @@
 // author sees every problem at once. Pure: no I/O. The rules stay one pass over the steps because each step's
 // rules read what earlier steps established (keys generated, who is checked in, the token initialised, step
 // ids); script-view.ts says what they look at.
-import { STEP_NEEDS } from './step-needs.js';
+import { STEP_NEEDS, kindNeeds } from './step-needs.js';
 import { dedupeProblems, parseWithSchema, sortProblems, type PathSegment, type Problem, type YamlSource } from './parse.js';
 import { custodianCount, Script, type Step } from './schema.js';
 import { partialView, roleRefs, usesToken, viewOf, type ScriptView } from './script-view.js';
@@ -88,13 +88,13 @@ function checkView(script: ScriptView, src: YamlSource): { errors: Problem[]; wa
       if (tokenInitialised) errors.push(src.problem(at(i, ['kind']), 'the token is already initialised by an earlier step'));
       tokenInitialised = true;
     }
-    if (kind === 'evidence.init-key') {
-      if (evidenceKeyAt !== undefined) errors.push(src.problem(at(i, ['kind']), `the evidence key is already created by steps[${evidenceKeyAt}]`));
+    if (kind === 'evidence.init-key' || kind === 'evidence.use-key') {
+      if (evidenceKeyAt !== undefined) errors.push(src.problem(at(i, ['kind']), `the evidence key is already ${kinds[evidenceKeyAt] === 'evidence.use-key' ? 'activated' : 'created'} by steps[${evidenceKeyAt}]`));
       else evidenceKeyAt = i;
       const init = kinds.indexOf('hsm.init-token');
-      if (init > i) errors.push(src.problem(at(i, ['kind']), `the evidence key lives on the token, which steps[${init}] initialises later`));
+      if (kind === 'evidence.init-key' && init > i) errors.push(src.problem(at(i, ['kind']), `the evidence key lives on the token, which steps[${init}] initialises later`));
     }
-    if (usesToken(kind) && site && site.hsm === undefined) {
+    if ((usesToken(kind) || kindNeeds(kind, 'evidenceToken')) && site && site.hsm === undefined) {
       errors.push(src.problem(at(i, ['kind']), 'an hsm step needs site.hsm: the HSM profile the ceremony uses'));
     }
 
@@ -113,6 +113,7 @@ function checkView(script: ScriptView, src: YamlSource): { errors: Problem[]; wa
     }
 
     switch (step.kind) {
+      case 'evidence.use-key':
       case 'hsm.init-token': {
         const role = roles?.[step.params.pin_holders.role];
         if (role && step.params.pin_holders.people > role.people) {
@@ -270,7 +271,7 @@ function checkView(script: ScriptView, src: YamlSource): { errors: Problem[]; wa
     // Without an evidence key nothing signs the packet; with no HSM step at all there is nowhere to make one.
     const first = usesHsm ? kinds.findIndex(usesToken) : 0;
     const why = usesHsm ? '' : ' (the script uses no HSM, where the key would live)';
-    warnings.push(src.problem(['steps', first, 'kind'], `no evidence.init-key step: the evidence will not be signed and \`officiant verify\` will refuse the packet${why}`));
+    warnings.push(src.problem(['steps', first, 'kind'], `no evidence.init-key or evidence.use-key step: the evidence will not be signed and \`officiant verify\` will refuse the packet${why}`));
   }
 
   steps.forEach((step, i) => {

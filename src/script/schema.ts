@@ -133,6 +133,12 @@ export const EvidenceKeyParams = z
   })
   .strict();
 
+export const UseEvidenceKeyParams = z
+  .object({
+    pin_holders: PinHolders.describe("Who types the halves of the evidence token's user PIN (set when that token was initialised)."),
+  })
+  .strict();
+
 const PIV_SLOTS = ['9a', '9c', '9d'] as const;
 
 export const PivEnrollParams = z
@@ -261,6 +267,7 @@ export const Step = z.discriminatedUnion('kind', [
   step('hsm.inspect-key', InspectKeyParams, 'Read back and record a key\'s attributes, public key and the token identity.'),
   step('hsm.self-signed-certificate', SelfSignedCertParams, 'Make the authority root certificate, signed inside the HSM.'),
   step('evidence.init-key', EvidenceKeyParams.prefault({}), 'Create the evidence-signing key (never an authority key) and its certificate; from then on every evidence page is signed in the HSM.'),
+  step('evidence.use-key', UseEvidenceKeyParams, "Activate the site's evidence token (initialised beforehand, its certificate pinned in the site file) and prove its key; from then on every evidence page is signed there, never on the ceremony's own token."),
   step('piv.enroll', PivEnrollParams, "Enroll one officer's PIV token: identity check, default credentials replaced, keys generated on the device, attestation verified, certificates issued and imported, a test signature."),
   step('officer.revoke', OfficerRevokeParams, 'Remove an officer (lost device, departure) from the next roster, with the reason.'),
   step('roster.sign', RosterSignParams, 'Build the new officer roster and the manifest keyring from this ceremony and the previous roster; a quorum signs both with their tokens.'),
@@ -314,6 +321,19 @@ export const SiteProfile = z
             module: z.string().min(1).describe('Path of the PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so.'),
             token_label: z.string().min(1).max(32).describe('CKA_LABEL of the token (set by hsm.init-token).'),
             slot: z.number().int().min(0).optional().describe('Slot id to initialise when the HSM has several free slots.'),
+            evidence: z
+              .object({
+                token_label: z.string().min(1).max(32).describe('CKA_LABEL of the evidence token (made by ceremonies/evidence-token-init.yaml).'),
+                key_label: z.string().min(1).max(64).default('officiant-evidence').describe('CKA_LABEL of the evidence key on that token.'),
+                certificate: z.string().min(1).describe("PEM file of the evidence key's certificate (that ceremony's outputs/evidence-key.cert.pem), relative to the site file."),
+                certificate_sha256: z
+                  .string()
+                  .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits')
+                  .describe('SHA-256 of that certificate (DER), as written on the paper log of the ceremony that made it: the certificate file must match it.'),
+              })
+              .strict()
+              .optional()
+              .describe('The evidence token of this HSM (needed by scripts with an evidence.use-key step).'),
           })
           .strict(),
       )

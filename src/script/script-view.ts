@@ -88,6 +88,7 @@ export function roleRefs(step: Step): Array<{ path: PathSegment[]; role: string 
       refs.push({ path: ['params', 'confirm_by'], role: step.params.confirm_by });
       break;
     case 'hsm.init-token':
+    case 'evidence.use-key':
       refs.push({ path: ['params', 'pin_holders', 'role'], role: step.params.pin_holders.role });
       break;
     case 'piv.enroll':

@@ -7,6 +7,8 @@ import type { StepKind } from './schema.js';
 export interface StepNeeds {
   /** The site HSM: pre-flight loads the module and checks the token before any such step. */
   hsm: boolean;
+  /** The site's evidence token (its label and pinned certificate in the site file's hsm profile). */
+  evidenceToken: boolean;
   /** The verified officer roster (--roster, or --officers in rehearsals). */
   roster: boolean;
   /** Officers' PIV tokens: the site file's piv section (module, attestation roots). */
@@ -18,21 +20,22 @@ export interface StepNeeds {
 }
 
 export const STEP_NEEDS = {
-  'participants.check-in': { hsm: false, roster: false, piv: false, backup: false, wrappedKeys: false },
-  'manual.confirm': { hsm: false, roster: false, piv: false, backup: false, wrappedKeys: false },
-  'hsm.init-token': { hsm: true, roster: false, piv: false, backup: false, wrappedKeys: false },
-  'hsm.generate-key': { hsm: true, roster: false, piv: false, backup: false, wrappedKeys: false },
-  'hsm.inspect-key': { hsm: true, roster: false, piv: false, backup: false, wrappedKeys: false },
-  'hsm.self-signed-certificate': { hsm: true, roster: false, piv: false, backup: false, wrappedKeys: false },
-  'evidence.init-key': { hsm: true, roster: false, piv: false, backup: false, wrappedKeys: false },
-  'piv.enroll': { hsm: true, roster: false, piv: true, backup: false, wrappedKeys: false },
-  'officer.revoke': { hsm: false, roster: true, piv: true, backup: false, wrappedKeys: false },
-  'roster.sign': { hsm: false, roster: false, piv: true, backup: false, wrappedKeys: false },
-  'quorum.approve': { hsm: false, roster: true, piv: true, backup: false, wrappedKeys: false },
-  'backup.split': { hsm: true, roster: true, piv: true, backup: false, wrappedKeys: false },
-  'backup.restore': { hsm: true, roster: true, piv: true, backup: true, wrappedKeys: true },
-  'backup.reshare': { hsm: true, roster: true, piv: true, backup: true, wrappedKeys: true },
-  'backup.verify': { hsm: false, roster: true, piv: true, backup: true, wrappedKeys: false },
+  'participants.check-in': { hsm: false, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false },
+  'manual.confirm': { hsm: false, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false },
+  'hsm.init-token': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false },
+  'hsm.generate-key': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false },
+  'hsm.inspect-key': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false },
+  'hsm.self-signed-certificate': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false },
+  'evidence.init-key': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false },
+  'evidence.use-key': { hsm: false, evidenceToken: true, roster: false, piv: false, backup: false, wrappedKeys: false },
+  'piv.enroll': { hsm: true, evidenceToken: false, roster: false, piv: true, backup: false, wrappedKeys: false },
+  'officer.revoke': { hsm: false, evidenceToken: false, roster: true, piv: true, backup: false, wrappedKeys: false },
+  'roster.sign': { hsm: false, evidenceToken: false, roster: false, piv: true, backup: false, wrappedKeys: false },
+  'quorum.approve': { hsm: false, evidenceToken: false, roster: true, piv: true, backup: false, wrappedKeys: false },
+  'backup.split': { hsm: true, evidenceToken: false, roster: true, piv: true, backup: false, wrappedKeys: false },
+  'backup.restore': { hsm: true, evidenceToken: false, roster: true, piv: true, backup: true, wrappedKeys: true },
+  'backup.reshare': { hsm: true, evidenceToken: false, roster: true, piv: true, backup: true, wrappedKeys: true },
+  'backup.verify': { hsm: false, evidenceToken: false, roster: true, piv: true, backup: true, wrappedKeys: false },
 } as const satisfies Record<StepKind, StepNeeds>;
 
 /** Whether a step of `kind` (undefined: a step that did not parse) needs `need`. */

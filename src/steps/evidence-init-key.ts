@@ -9,7 +9,13 @@ import type { StepHandler } from '../engine/step-kind.types.js';
 import { certificateSerial, dnString, selfSignedCertificate } from './shared/x509-in-hsm.js';
 
 import { EVIDENCE_CERT_OP, EVIDENCE_CERT_PATH } from '../evidence/packet-files.js';
+import type { StepOf } from '../script/schema.js';
 import { STEP_NEEDS } from '../script/step-needs.js';
+
+/** The subject of an evidence certificate: its OU says what it signs, and a rehearsal's says so. */
+export function evidenceSubject(subject: StepOf<'evidence.init-key'>['params']['subject'], rehearsal: boolean): string {
+  return dnString({ OU: `Key ceremony evidence only - never signs release artifacts or OTA manifests${rehearsal ? ' - REHEARSAL' : ''}`, ...subject });
+}
 
 export const evidenceInitKey: StepHandler<'evidence.init-key'> = {
   kind: 'evidence.init-key',
@@ -34,7 +40,7 @@ export const evidenceInitKey: StepHandler<'evidence.init-key'> = {
       ctx.people(ctx.step.perform)[0],
     );
     const serial = certificateSerial(session);
-    const name = dnString({ OU: `Key ceremony evidence only - never signs release artifacts or OTA manifests${ctx.rehearsal ? ' - REHEARSAL' : ''}`, ...subject });
+    const name = evidenceSubject(subject, ctx.rehearsal);
     const cert = await ctx.effect(
       EVIDENCE_CERT_OP,
       { key: label, subject: name, serial: serial.toString('hex') },

@@ -1,6 +1,7 @@
 // The step kinds, by name: the registry the composition root hands to the engine. The compiled machine refers
 // to step implementations by these names; each kind declares what it needs (engine/step-kind.types.ts).
 import { evidenceInitKey } from './evidence-init-key.js';
+import { evidenceUseKey } from './evidence-use-key.js';
 import { hsmGenerateKey } from './hsm-generate-key.js';
 import { hsmInitToken } from './hsm-init-token.js';
 import { hsmInspectKey } from './hsm-inspect-key.js';
@@ -25,6 +26,7 @@ export const STEP_HANDLERS = {
   'hsm.inspect-key': hsmInspectKey,
   'hsm.self-signed-certificate': hsmSelfSignedCertificate,
   'evidence.init-key': evidenceInitKey,
+  'evidence.use-key': evidenceUseKey,
   'piv.enroll': pivEnroll,
   'officer.revoke': officerRevoke,
   'roster.sign': rosterSign,

@@ -27,10 +27,13 @@ export function evidenceKeyOf(dir: string): CmsKey {
   const pointer = JSON.parse(readFileSync(join(dir, 'rehearsal.json'), 'utf8')) as { sandbox: string; people?: string };
   const people = JSON.parse(readFileSync(join(pointer.sandbox, pointer.people ?? 'people.json'), 'utf8')) as { secrets: Record<string, Record<string, string>> };
   const entries = readEntries(dir);
-  const holders = entries.filter((e) => e.data.what === 'pin-holders').at(-1)?.data.holders as string[];
-  const pin = holders.map((h) => people.secrets[h]['user-pin-half']).join('');
-  const site = entries[0].data.site as { tokenLabel: string };
-  const cert = entries.find((e) => e.type === 'result' && e.data.op === 'evidence.certificate')!.data.output as { pem: string; id: string };
+  const cert = entries.find((e) => e.type === 'result' && e.data.op === 'evidence.certificate')!.data.output as { pem: string; id: string; token?: string };
+  // The key on the site's evidence token (evidence.use-key) or on the ceremony's own token (evidence.init-key).
+  const tokenLabel = cert.token ?? (entries[0].data.site as { tokenLabel: string }).tokenLabel;
+  const holders = cert.token
+    ? (entries.find((e) => e.data.what === 'hsm-login' && e.data.token === cert.token)!.data.by as string[])
+    : (entries.filter((e) => e.data.what === 'pin-holders').at(-1)?.data.holders as string[]);
+  const pin = holders.map((h) => people.secrets[h][cert.token ? 'evidence-pin-half' : 'user-pin-half']).join('');
   return {
     certificate: pemToDer(cert.pem),
     hash: 'SHA-256',
@@ -38,7 +41,7 @@ export function evidenceKeyOf(dir: string): CmsKey {
       const tmp = mkdtempSync(join(tmpdir(), 'insider-'));
       try {
         writeFileSync(join(tmp, 'h'), createHash('sha256').update(data).digest());
-        const r = spawnSync('pkcs11-tool', ['--module', MODULE, '--token-label', site.tokenLabel, '--login', '--pin', pin, '--sign', '--mechanism', 'ECDSA', '--id', cert.id, '--input-file', join(tmp, 'h'), '--output-file', join(tmp, 's')], {
+        const r = spawnSync('pkcs11-tool', ['--module', MODULE, '--token-label', tokenLabel, '--login', '--pin', pin, '--sign', '--mechanism', 'ECDSA', '--id', cert.id, '--input-file', join(tmp, 'h'), '--output-file', join(tmp, 's')], {
           env: { ...process.env, SOFTHSM2_CONF: join(pointer.sandbox, 'softhsm2.conf') },
           encoding: 'utf8',
         });

@@ -47,6 +47,7 @@ export function simulatePeople(script: Script, opts: { officers?: RehearsalOffic
       Object.assign((secrets[name] ??= {}), {
         'so-pin-half': randomBytes(6).toString('hex'),
         'user-pin-half': randomBytes(6).toString('hex'),
+        'evidence-pin-half': randomBytes(6).toString('hex'),
       });
     }
   }
@@ -79,11 +80,11 @@ export function simulatePeople(script: Script, opts: { officers?: RehearsalOffic
   return { people, secrets, records, devices, confirm: true, failures: {} };
 }
 
-/** What the simulated officers of an earlier rehearsal hold: their PIV PIN and user PIN halves, by name. */
+/** What the simulated officers of an earlier rehearsal hold: their PIV PIN and token PIN halves, by name. */
 export function officerSecrets(answers: Answers): Answers['secrets'] {
   return Object.fromEntries(
     Object.entries(answers.secrets)
       .filter(([, s]) => s['piv-pin'] !== undefined)
-      .map(([name, s]) => [name, Object.fromEntries(Object.entries(s).filter(([k]) => k === 'piv-pin' || k === 'user-pin-half'))]),
+      .map(([name, s]) => [name, Object.fromEntries(Object.entries(s).filter(([k]) => k === 'piv-pin' || k === 'user-pin-half' || k === 'evidence-pin-half'))]),
   );
 }

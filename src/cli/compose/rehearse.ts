@@ -7,6 +7,9 @@ import { officerSecrets, simulatePeople, type RehearsalOfficers } from '../../ad
 import { SimulatedPivFleet } from '../../adapters/piv/simulated-piv-fleet.js';
 import { SOFTHSM_MODULE, SoftHsmSandbox } from '../../adapters/pkcs11/softhsm-sandbox.js';
 import { startCeremony } from '../../engine/runner.js';
+import type { Hsm } from '../../engine/ports.js';
+import { Pkcs11Hsm } from '../../adapters/pkcs11/pkcs11-hsm.js';
+import { INTERACTIVE_HALVES, evidencePinHalves, simulatedEvidenceToken } from './rehearsal-evidence-token.js';
 import type { HsmSite } from '../../engine/step-kind.types.js';
 import { REHEARSAL_POINTER, SITE_COPY } from '../../evidence/packet-files.js';
 import { enableFailpoints } from '../../failpoints.js';
@@ -33,6 +36,16 @@ export interface RehearseFlags {
 function openOfficers(plan: RehearsalOfficersPlan): { sandbox: SoftHsmSandbox; officers: RehearsalOfficers } {
   const sandbox = SoftHsmSandbox.open(plan.pointer.sandbox);
   return { sandbox, officers: { roster: plan.roster.body, secrets: officerSecrets(sandbox.loadPeople<Answers>(plan.pointer.people)) } };
+}
+
+/** Runs fn with the sandbox's SoftHSM module loaded, and unloads it after. */
+async function withHsm<T>(fn: (hsm: Hsm) => Promise<T>): Promise<T> {
+  const hsm = Pkcs11Hsm.load(SOFTHSM_MODULE);
+  try {
+    return await fn(hsm);
+  } finally {
+    hsm.close();
+  }
 }
 
 export async function composeRehearsal(file: string, flags: RehearseFlags, print: (l: string) => void): Promise<CeremonySession> {
@@ -62,6 +75,8 @@ export async function composeRehearsal(file: string, flags: RehearseFlags, print
   const initialises = script.steps.some((s) => s.kind === 'hsm.init-token');
   const label = from && initialises ? `rehearsal-${script.site.hsm}-${randomBytes(3).toString('hex')}` : `rehearsal-${script.site.hsm}`;
   const site: HsmSite | undefined = script.site.hsm ? { profile: script.site.hsm, module: SOFTHSM_MODULE, tokenLabel: label.slice(0, 32) } : undefined;
+  const evidenceHalves = evidencePinHalves(script, people, flags.interactive === true);
+  if (site && evidenceHalves) site.evidence = await withHsm((hsm) => simulatedEvidenceToken(evidenceHalves, hsm, `rehearsal-evidence-${randomBytes(3).toString('hex')}`));
   const piv = fleet ? pivSite({ module: SOFTHSM_MODULE, attestationRoots: [fleet.attestationRoot().pem] }, fleet) : undefined;
   // An interactive rehearsal is a dry run for the people: they type names, PINs and answers themselves on
   // simulated hardware; the sandbox still holds the devices, and the evidence is still marked REHEARSAL.
@@ -72,7 +87,7 @@ export async function composeRehearsal(file: string, flags: RehearseFlags, print
   let started = false;
   return {
     out,
-    banner: rehearsalBanner({ script, out, sandbox: sandbox.dir, newDevices, officers, backup }),
+    banner: rehearsalBanner({ script, out, sandbox: sandbox.dir, newDevices, officers, backup, evidence: site?.evidence ? { label: site.evidence.tokenLabel, halves: flags.interactive ? INTERACTIVE_HALVES : undefined } : undefined }),
     run: async (bind) => {
       try {
         return await startCeremony(deps, {

@@ -41,6 +41,8 @@ export function kindText(ctx: PlanContext, step: Step): string {
     }
     case 'evidence.init-key':
       return fill(k[step.kind], { label: step.params.label, algorithm: step.params.algorithm });
+    case 'evidence.use-key':
+      return fill(k[step.kind], { people: step.params.pin_holders.people, role: title(step.params.pin_holders.role) });
     case 'piv.enroll':
       return fill(k[step.kind], { role: title(step.params.officer.role), index: step.params.officer.index, slots: step.params.slots.join(' and '), issuer: step.params.issuer });
     case 'officer.revoke':
@@ -73,6 +75,7 @@ export function writeIns(ctx: PlanContext, step: Step): WriteIn[] {
       return [{ label: texts[step.kind], form: 'ends' }];
     case 'hsm.self-signed-certificate':
     case 'evidence.init-key':
+    case 'evidence.use-key':
       return [{ label: texts[step.kind], form: 'pairs' }];
     case 'quorum.approve':
       return [{ label: texts[step.kind], form: 'line' }];

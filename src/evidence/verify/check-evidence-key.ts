@@ -26,12 +26,21 @@ export function checkEvidenceKey(g: Group, ctx: Context, trust: PacketTrust | un
   const { cert } = ctx;
   if (!cert) return;
   // The journal says which certificate this ceremony made in its HSM.
-  const recorded = [...ctx.entries]
+  const output = [...ctx.entries]
     .reverse()
     .filter((e) => e.type === 'result' && e.data.op === EVIDENCE_CERT_OP && e.data.ok === true)
-    .map((e) => (isObject(e.data.output) ? str(e.data.output.sha256) : undefined))[0];
+    .map((e) => (isObject(e.data.output) ? e.data.output : undefined))[0];
+  const recorded = output ? str(output.sha256) : undefined;
   if (recorded === undefined) g.fail(`${EVIDENCE_CERT}: ${JOURNAL} records no evidence certificate (${EVIDENCE_CERT_OP})`);
   else if (recorded !== cert.sha256) g.fail(`${EVIDENCE_CERT}: SHA-256 ${short(cert.sha256)} is not the certificate ${JOURNAL} recorded (${short(recorded)})`);
+  // A key proven on the site's evidence token must be the one the site pinned when the ceremony started.
+  if (output && output.token !== undefined) {
+    const site = isObject(ctx.entries[0]?.data.site) ? ctx.entries[0].data.site : undefined;
+    const pinned = site && isObject(site.evidence) ? site.evidence : undefined;
+    if (!pinned || pinned.certificateSha256 !== cert.sha256 || pinned.tokenLabel !== output.token) {
+      g.fail(`${EVIDENCE_CERT}: the evidence key on token ${JSON.stringify(output.token)} is not the one the site pinned when the ceremony started (${pinned ? short(String(pinned.certificateSha256)) : 'none'})`);
+    }
+  }
   if (!trust || (trust.certificatePem === undefined && trust.sha256 === undefined)) {
     g.note(`evidence key ${cert.sha256} — compare out of band`);
     return;

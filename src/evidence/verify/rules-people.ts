@@ -87,10 +87,35 @@ export function checkActors(entries: readonly JournalEntry[], script: Script, ou
 }
 
 /** Dual control: each activation of the token typed by two distinct holders of its PIN halves. */
+/**
+ * The evidence token's label: the token logged in to during the evidence.use-key step (that step opens no
+ * other session). Logins to it are checked against that step's PIN holders, never the site token's.
+ */
+function evidenceTokenLabel(entries: readonly JournalEntry[], script: Script): { label: string; role: string } | undefined {
+  const step = script.steps.find((s) => s.kind === 'evidence.use-key');
+  if (step?.kind !== 'evidence.use-key') return undefined;
+  const login = entries.find((e) => e.type === 'step.event' && e.step === step.id && e.data.what === 'hsm-login' && typeof e.data.token === 'string');
+  return login ? { label: String(login.data.token), role: step.params.pin_holders.role } : undefined;
+}
+
 export function checkPinHalves(entries: readonly JournalEntry[], script: Script, out: RuleReport): void {
   let holders: string[] | undefined;
+  let evidenceHolders: string[] | undefined;
+  const evidence = evidenceTokenLabel(entries, script);
+  const siteLabel = isObject(entries[0]?.data.site) ? entries[0].data.site.tokenLabel : undefined;
+  if (evidence && evidence.label === siteLabel) out.fail(`pin halves: the evidence token "${evidence.label}" is the ceremony's own token, not a token of its own`);
   entries.forEach((e, pos) => {
     const where = `pin halves: line ${pos + 1}`;
+    if (evidence && e.type === 'step.event' && e.data.token === evidence.label && typeof e.data.what === 'string' && e.data.what.startsWith('hsm-')) {
+      if (e.data.what === 'hsm-so-login') return out.fail(`${where}: a security-officer login to the evidence token "${evidence.label}"`);
+      if (e.data.what !== 'hsm-login') return;
+      const list = Array.isArray(e.data.by) ? e.data.by : [];
+      checkHolders(list, evidence.role, where, 'typed', entries, pos, script, out);
+      const names = list.map(String);
+      evidenceHolders ??= names;
+      if (names.length !== evidenceHolders.length || names.some((n, i) => n !== evidenceHolders![i])) out.fail(`${where}: typed by ${names.join(' and ')}, not by the evidence token's PIN holders ${evidenceHolders.join(' and ')}`);
+      return;
+    }
     if (e.type === 'step.event' && e.data.what === 'pin-holders') {
       const h = Array.isArray(e.data.holders) ? e.data.holders : [];
       const step = script.steps.find((s) => s.id === e.step);

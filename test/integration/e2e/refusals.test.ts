@@ -11,6 +11,7 @@ import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { officiant, type CliResult } from '../../helpers/cli.js';
 import { createTestHsm, listObjects, SOFTHSM_MODULE, type TestHsm } from '../../helpers/softhsm.js';
+import { expectSecretNowhere, walk } from '../../helpers/secret-scan.js';
 
 const TIMEOUT = 120_000;
 const KEY_LABEL = 'test-root';
@@ -140,16 +141,6 @@ function journal(out: string): Entry[] {
     .map((l) => JSON.parse(l) as Entry);
 }
 
-function walk(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const files: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) files.push(...walk(p));
-    else files.push(p);
-  }
-  return files;
-}
 
 /** Nothing recorded: the output directory was never created, or is still empty. */
 function expectNothingRecorded(out: string): void {
@@ -157,21 +148,6 @@ function expectNothingRecorded(out: string): void {
   expect(left, `${out} should be absent or empty`).toEqual([]);
 }
 
-/** Every place a secret could end up: raw bytes of every file (PDFs also as text), stdout, stderr. */
-function expectSecretNowhere(secret: string, out: string, run: CliResult): void {
-  const b = Buffer.from(secret, 'utf8');
-  const forms = [secret, b.toString('hex'), b.toString('hex').toUpperCase(), b.toString('base64').replace(/=+$/, '')];
-  const places: Array<{ where: string; text: string }> = [
-    { where: 'stdout', text: run.stdout },
-    { where: 'stderr', text: run.stderr },
-  ];
-  for (const f of walk(out)) {
-    places.push({ where: relative(out, f), text: readFileSync(f).toString('latin1') });
-    if (f.endsWith('.pdf')) places.push({ where: `${relative(out, f)} (pdftotext)`, text: execFileSync('pdftotext', ['-enc', 'UTF-8', f, '-'], { encoding: 'utf8' }) });
-  }
-  const hits = places.flatMap((p) => forms.filter((form) => p.text.includes(form)).map((form) => `${form} in ${p.where}`));
-  expect(hits).toEqual([]);
-}
 
 const STACK_LINE = /^\s+at /m;
 

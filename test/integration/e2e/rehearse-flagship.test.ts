@@ -19,10 +19,10 @@ let run: CliResult;
 
 const STEPS = [
   '01-check-in.pdf',
-  '02-room-and-hardware.pdf',
-  '03-hsm-tamper-bag.pdf',
-  '04-init-token.pdf',
-  '05-evidence-key.pdf',
+  '02-evidence-key.pdf',
+  '03-room-and-hardware.pdf',
+  '04-hsm-tamper-bag.pdf',
+  '05-init-token.pdf',
   '06-approve-root-key.pdf',
   '07-generate-root-key.pdf',
   '08-inspect-root-key.pdf',
@@ -103,6 +103,23 @@ describe('rehearsal of release-authority-init', () => {
     expect(generated).toBeGreaterThan(approved);
     const checkIns = entries.filter((e) => e.data.what === 'check-in');
     expect(checkIns.map((e) => e.data.role)).toEqual(['crypto-officer', 'crypto-officer', 'crypto-officer']);
+  });
+
+  it('signs its evidence on the evidence token, activated right after the check-in; the release token only for its steps', () => {
+    const entries = parseJournal(readFileSync(join(out, 'journal.jsonl'), 'utf8')).entries;
+    const site = entries[0].data.site as { tokenLabel: string; evidence: { tokenLabel: string } };
+    expect(site.evidence.tokenLabel).not.toBe(site.tokenLabel);
+    const cert = entries.find((e) => e.type === 'result' && e.data.op === 'evidence.certificate')!;
+    expect(cert.step).toBe('evidence-key');
+    expect((cert.data.output as { token: string }).token).toBe(site.evidence.tokenLabel);
+    // The release token is logged in to only by the steps that work on it; the pages, the countersign and the
+    // seal after them never need it.
+    const hsmSteps = new Set(['init-token', 'generate-root-key', 'inspect-root-key', 'root-certificate', 'backup-root-key']);
+    const releaseLogins = entries.filter((e) => e.data.what === 'hsm-login' && e.data.token === site.tokenLabel);
+    expect(releaseLogins.length).toBeGreaterThan(0);
+    for (const e of releaseLogins) expect(hsmSteps.has(e.step!), `login in ${e.step}`).toBe(true);
+    const evidenceLogins = entries.filter((e) => e.data.what === 'hsm-login' && e.data.token === site.evidence.tokenLabel);
+    expect(evidenceLogins.map((e) => e.step)).toEqual(['evidence-key']);
   });
 
   it('makes an RSA-4096 root certificate that openssl verifies, for the key the journal recorded', () => {

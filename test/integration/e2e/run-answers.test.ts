@@ -10,6 +10,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { officiant, ROOT, type CliResult } from '../../helpers/cli.js';
 import { createTestHsm, listObjects, SOFTHSM_MODULE, type TestHsm } from '../../helpers/softhsm.js';
+import { walk } from '../../helpers/secret-scan.js';
 
 const TIMEOUT = 120_000;
 // The flagship minus officers' tokens: production runs refuse simulated PIV tokens, and this machine has no real ones.
@@ -33,16 +34,6 @@ function pinHalf(tag: string): string {
   const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
   const bytes = randomBytes(14);
   return `${tag}${Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('')}`;
-}
-
-function walk(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...walk(p));
-    else out.push(p);
-  }
-  return out;
 }
 
 /** How a secret could show up in bytes: as itself, as hex (either case) or as base64 of its UTF-8 bytes. */

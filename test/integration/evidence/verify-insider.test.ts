@@ -54,12 +54,12 @@ describe('an insider holding the PIN halves rewrites the record and reseals it w
       es.splice(at, 0, { ...es[at], type: 'step.event', actor: 'Auditor 1 (rehearsal) (Auditor)', data: { what: 'sign-off', answer: true } });
       return es;
     });
-    expect(p, p.join('\n')).toContain('ceremony: journal.jsonl: sign-offs: step 2 room-and-hardware: a sign-off by Auditor 1 (rehearsal), whose role (Auditor) the script does not ask to sign off');
+    expect(p, p.join('\n')).toContain('ceremony: journal.jsonl: sign-offs: step 3 room-and-hardware: a sign-off by Auditor 1 (rehearsal), whose role (Auditor) the script does not ask to sign off');
   });
 
   it('an approval step deleted, with its page', async () => {
     const p = await attacked(without((e) => e.step === 'approve-backup'), { 'steps/10-approve-backup.pdf': null });
-    expect(p, p.join('\n')).toContain('ceremony: journal.jsonl: steps: step 10 approve-backup never completed, yet the ceremony is recorded completed (line 139)');
+    expect(p, p.join('\n')).toContain('ceremony: journal.jsonl: steps: step 10 approve-backup never completed, yet the ceremony is recorded completed (line 132)');
   });
 
   it('the backup steps removed from a completed ceremony, with their pages and outputs', async () => {
@@ -69,8 +69,8 @@ describe('an insider holding the PIN halves rewrites the record and reseals it w
       .map((e) => (e.data.output as { path: string }).path);
     const files = Object.fromEntries([...outputs, 'steps/10-approve-backup.pdf', 'steps/11-backup-root-key.pdf'].map((f) => [f, null]));
     const p = await attacked(without((e) => e.step === 'approve-backup' || e.step === 'backup-root-key'), files);
-    expect(p, p.join('\n')).toContain('ceremony: journal.jsonl: steps: step 10 approve-backup never completed, yet the ceremony is recorded completed (line 109)');
-    expect(p, p.join('\n')).toContain('ceremony: journal.jsonl: steps: step 11 backup-root-key never completed, yet the ceremony is recorded completed (line 109)');
+    expect(p, p.join('\n')).toContain('ceremony: journal.jsonl: steps: step 10 approve-backup never completed, yet the ceremony is recorded completed (line 102)');
+    expect(p, p.join('\n')).toContain('ceremony: journal.jsonl: steps: step 11 backup-root-key never completed, yet the ceremony is recorded completed (line 102)');
   });
 
   it('one person shown holding both PIN halves', async () => {
@@ -93,7 +93,7 @@ describe('an insider holding the PIN halves rewrites the record and reseals it w
     const head = readEntries(ws.dir('flagship')).find((e) => e.type === 'ceremony.completed')!.hash;
     const dir = copy();
     await reseal(dir, { edit: rename('TB-00420018', 'TB-00420099') });
-    expect(verifyDir(dir).failing).toMatch(/^chain: steps\/13-close\.pdf: is bound to journal entry [0-9a-f]{16}…, but step 13 ended with [0-9a-f]{16}… \(journal\.jsonl line 145\)(;|$)/m);
+    expect(verifyDir(dir).failing).toMatch(/^chain: steps\/13-close\.pdf: is bound to journal entry [0-9a-f]{16}…, but step 13 ended with [0-9a-f]{16}… \(journal\.jsonl line 138\)(;|$)/m);
     const r = verifyDir(dir, { head });
     expect(r.failing).toMatch(new RegExp(`^journal: journal.jsonl: the ceremony closed with journal head [0-9a-f]{64}, not the ${head} on the paper log \\(--head\\)$`, 'm'));
     const words = headWords(head).map((w, i) => `${i + 1}. ${w}`).join('  ');
@@ -101,12 +101,12 @@ describe('an insider holding the PIN halves rewrites the record and reseals it w
     expect(verifyDir(ws.dir('flagship'), { head: words }).ok).toBe(true);
     expect(verifyDir(ws.dir('flagship'), { head }).ok).toBe(true);
     // The officers' countersignature of the closing entry no longer matches the rewritten record.
-    expect(verifyDir(dir).failing).toMatch(/^officers: journal\.jsonl: countersign: the countersign statement is not the one recomputed from the journal \(ceremony, outcome, head [0-9a-f]{16}… at line 148, record up to line 148\)$/m);
+    expect(verifyDir(dir).failing).toMatch(/^officers: journal\.jsonl: countersign: the countersign statement is not the one recomputed from the journal \(ceremony, outcome, head [0-9a-f]{16}… at line 141, record up to line 141\)$/m);
   });
 
   it('the officers\' countersignature removed: the completed record is FAILED, not merely unpinned', async () => {
     const p = await attacked(without((e) => e.type === 'step.event' && String(e.data.what).startsWith('countersign')));
-    expect(p, p.join('\n')).toContain('officers: journal.jsonl: countersign: the officers did not countersign the record (no countersign statement after line 148)');
+    expect(p, p.join('\n')).toContain('officers: journal.jsonl: countersign: the officers did not countersign the record (no countersign statement after line 141)');
   });
 
   it('one countersignature removed: fewer than the roster\'s threshold', async () => {
@@ -136,7 +136,7 @@ describe('an insider holding the PIN halves rewrites the record and reseals it w
         ...es.filter((e) => e.type === 'ceremony.sealed' || String(e.data.op ?? '').startsWith('seal:')),
       ];
     });
-    expect(p, p.join('\n')).toContain('officers: journal.jsonl: countersign: the officers did not countersign the record (no countersign statement after line 146)');
+    expect(p, p.join('\n')).toContain('officers: journal.jsonl: countersign: the officers did not countersign the record (no countersign statement after line 139)');
   });
 
   it('an entry added after the closing entry', async () => {
@@ -145,7 +145,7 @@ describe('an insider holding the PIN halves rewrites the record and reseals it w
       es.splice(at + 1, 0, { ...es[at], type: 'step.event', step: 'close', actor: 'Auditor 1 (rehearsal) (Auditor)', data: { what: 'recorded', field: 'hsm-new-bag-serial', value: 'TB-00420099' } });
       return es;
     });
-    expect(p, p.join('\n')).toContain('officers: journal.jsonl: after the end: line 149: step.event recorded (step close) recorded after the ceremony ended (line 148)');
+    expect(p, p.join('\n')).toContain('officers: journal.jsonl: after the end: line 142: step.event recorded (step close) recorded after the ceremony ended (line 141)');
   });
 });
 
@@ -195,9 +195,9 @@ describe('an insider splices outputs and pages, and reseals', () => {
   });
 
   it('a page of this ceremony moved to another step', async () => {
-    const page2 = readFileSync(join(ws.dir('flagship'), 'steps/02-room-and-hardware.pdf'));
-    const p = await rewritten('flagship', { files: { 'steps/03-hsm-tamper-bag.pdf': page2 } });
-    expect(p, p.join('\n')).toContain('chain: steps/03-hsm-tamper-bag.pdf: is the page of step 2 room-and-hardware, not of step 3 hsm-tamper-bag');
+    const page3 = readFileSync(join(ws.dir('flagship'), 'steps/03-room-and-hardware.pdf'));
+    const p = await rewritten('flagship', { files: { 'steps/04-hsm-tamper-bag.pdf': page3 } });
+    expect(p, p.join('\n')).toContain('chain: steps/04-hsm-tamper-bag.pdf: is the page of step 3 room-and-hardware, not of step 4 hsm-tamper-bag');
   });
 });
 

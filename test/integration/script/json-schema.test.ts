@@ -135,7 +135,7 @@ describe('schema/ceremony-script.schema.json', () => {
     { name: 'string for a number', from: 'version: 1\n', to: 'version: one\n' },
     { name: 'bad enum', from: 'algorithm: RSA-4096', to: 'algorithm: DSA-1024' },
     { name: 'missing required step field', from: '    title: Closing sign-off\n', to: '' },
-    { name: 'pin_holders.people below 2', from: '        people: 2\n', to: '        people: 1\n' },
+    { name: 'pin_holders.people below 2', from: '        people: 2\n      min_half_length: 6\n', to: '        people: 1\n      min_half_length: 6\n' },
   ];
 
   it.each(rejected)('rejects a flagship with $name, as parseScript does', ({ from, to }) => {

@@ -27,10 +27,10 @@ const AU = 'Auditor';
 // Read off ceremonies/release-authority-init.yaml, with role ids replaced by their titles.
 const STEPS = [
   { header: ' 1. Participants check in  [participants.check-in, id check-in]', perform: CA, witness: [IW, AU], signOff: [IW] },
-  { header: ' 2. Room sealed, laptop offline  [manual.confirm, id room-and-hardware]', perform: CA, witness: [IW, AU], signOff: [] },
-  { header: ' 3. HSM tamper bag inspected and opened  [manual.confirm, id hsm-tamper-bag]', perform: CA, witness: [IW, AU], signOff: [IW] },
-  { header: ' 4. Initialise the HSM token under dual control  [hsm.init-token, id init-token]', perform: CO, witness: [IW, AU], signOff: [IW] },
-  { header: ' 5. Create the evidence-signing key  [evidence.init-key, id evidence-key]', perform: CO, witness: [IW, AU], signOff: [IW] },
+  { header: ' 2. Activate the evidence token  [evidence.use-key, id evidence-key]', perform: CO, witness: [IW, AU], signOff: [IW] },
+  { header: ' 3. Room sealed, laptop offline  [manual.confirm, id room-and-hardware]', perform: CA, witness: [IW, AU], signOff: [] },
+  { header: ' 4. HSM tamper bag inspected and opened  [manual.confirm, id hsm-tamper-bag]', perform: CA, witness: [IW, AU], signOff: [IW] },
+  { header: ' 5. Initialise the HSM token under dual control  [hsm.init-token, id init-token]', perform: CO, witness: [IW, AU], signOff: [IW] },
   { header: ' 6. Crypto officers approve the root key generation  [quorum.approve, id approve-root-key]', perform: CO, witness: [IW, AU], signOff: [IW] },
   { header: ' 7. Generate the release root key  [hsm.generate-key, id generate-root-key]', perform: CO, witness: [IW, AU], signOff: [IW] },
   { header: ' 8. Inspect the release root key  [hsm.inspect-key, id inspect-root-key]', perform: CA, witness: [IW, AU], signOff: [IW] },

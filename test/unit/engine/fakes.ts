@@ -44,7 +44,7 @@ export class MemoryOutputStore implements OutputStore {
   }
 }
 
-const NONE: StepNeeds = { hsm: false, roster: false, piv: false, backup: false, wrappedKeys: false };
+const NONE: StepNeeds = { hsm: false, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false };
 
 /** What each kind needs, as the kinds in src/steps declare it. */
 export const KIND_NEEDS: Partial<Record<StepKind, Partial<StepNeeds>>> = {
@@ -53,6 +53,7 @@ export const KIND_NEEDS: Partial<Record<StepKind, Partial<StepNeeds>>> = {
   'hsm.inspect-key': { hsm: true },
   'hsm.self-signed-certificate': { hsm: true },
   'evidence.init-key': { hsm: true },
+  'evidence.use-key': { evidenceToken: true },
   'piv.enroll': { hsm: true, piv: true },
   'quorum.approve': { roster: true, piv: true },
   'officer.revoke': { roster: true, piv: true },

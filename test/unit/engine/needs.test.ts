@@ -15,6 +15,7 @@ const generate = step('gen', 'hsm.generate-key', { label: 'k', algorithm: 'EC-P2
 const approve = step('approve', 'quorum.approve', { role: 'officer', threshold: 2, approve: 'record' });
 const verify = step('verify', 'backup.verify');
 const restore = step('restore', 'backup.restore');
+const useEvidenceKey = step('evidence', 'evidence.use-key', { pin_holders: { role: 'admin', people: 2 } });
 
 function script(steps: object[], roles: Record<string, object> = {}) {
   return Script.parse({
@@ -31,12 +32,13 @@ function script(steps: object[], roles: Record<string, object> = {}) {
 const fromTable: NeedsOf = (kind) => STEP_NEEDS[kind];
 const registry = needsOnlyRegistry();
 const fromRegistry: NeedsOf = (kind) => registry[kind].needs;
-const none = { hsm: false, roster: false, piv: false, backup: false, wrappedKeys: false, pivRoles: [] };
+const none = { hsm: false, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, pivRoles: [] };
 
 describe('scriptNeeds', () => {
   it.each([
     ['a check-in alone', [checkIn], {}, none],
     ['an HSM step', [checkIn, generate], {}, { ...none, hsm: true }],
+    ['the evidence token', [checkIn, useEvidenceKey], {}, { ...none, evidenceToken: true }],
     ['an approval', [checkIn, approve], {}, { ...none, roster: true, piv: true }],
     ['a backup verify', [checkIn, verify], {}, { ...none, roster: true, piv: true, backup: true }],
     ['a restore', [checkIn, restore], {}, { ...none, hsm: true, roster: true, piv: true, backup: true, wrappedKeys: true }],

@@ -543,7 +543,7 @@ const pinHolderRows: Row[] = [
     errors: [],
     warnings: [
       at(11, 3, 'roles.officer', 'role "officer" (Crypto Officer) takes part in no step'),
-      at(19, 11, 'steps[0].kind', 'no evidence.init-key step: the evidence will not be signed and `officiant verify` will refuse the packet (the script uses no HSM, where the key would live)'),
+      at(19, 11, 'steps[0].kind', 'no evidence.init-key or evidence.use-key step: the evidence will not be signed and `officiant verify` will refuse the packet (the script uses no HSM, where the key would live)'),
     ],
   },
   {
@@ -691,7 +691,7 @@ const warningRows: Row[] = [
 ];
 
 // TEMPLATE has no evidence.init-key step; the warning that says so has its own test below.
-const NO_EVIDENCE_KEY = 'no evidence.init-key step: the evidence will not be signed and `officiant verify` will refuse the packet';
+const NO_EVIDENCE_KEY = 'no evidence.init-key or evidence.use-key step: the evidence will not be signed and `officiant verify` will refuse the packet';
 
 function check(row: Row): void {
   const result = parseScript(FILE, row.yaml);

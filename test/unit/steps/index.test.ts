@@ -23,9 +23,10 @@ import { FakePivReader, OFFICER_PIN } from './fakes/fake-piv.js';
 import { TablePrompter } from './fakes/scripted-prompter.js';
 import { createBackupWorld } from './fakes/backup-world.js';
 import { ADMIN, WITNESS, scriptWith, step } from './fakes/scripts.js';
+import { evidenceTokenWorld } from './fakes/evidence-token.js';
 import type { JsonObject, NewEntry } from '../../../src/record/journal.js';
 
-const NEED_KEYS: Need[] = ['hsm', 'roster', 'piv', 'backup', 'wrappedKeys'];
+const NEED_KEYS: Need[] = ['hsm', 'evidenceToken', 'roster', 'piv', 'backup', 'wrappedKeys'];
 const on = (...needs: Need[]): StepNeeds => Object.fromEntries(NEED_KEYS.map((n) => [n, needs.includes(n)])) as unknown as StepNeeds;
 
 /** What each kind declares, pinned: a change to a declaration is a change to what a ceremony loads. */
@@ -37,6 +38,7 @@ const DECLARED: Record<StepKind, StepNeeds> = {
   'hsm.inspect-key': on('hsm'),
   'hsm.self-signed-certificate': on('hsm'),
   'evidence.init-key': on('hsm'),
+  'evidence.use-key': on('evidenceToken'),
   'piv.enroll': on('hsm', 'piv'),
   'officer.revoke': on('roster', 'piv'),
   'roster.sign': on('piv'),
@@ -106,6 +108,12 @@ const PROBES: Record<StepKind, { probe: Probe; fails?: string }> = {
   },
   'evidence.init-key': {
     probe: async () => ({ script: scriptWith([step('ev', 'evidence.init-key', {})]), stepId: 'ev', people, session: new FakeHsmSession() }),
+  },
+  'evidence.use-key': {
+    probe: async () => {
+      const { evidenceSession, site } = await evidenceTokenWorld();
+      return { script: scriptWith([step('ev', 'evidence.use-key', { pin_holders: { role: 'holder', people: 2 } })], { extraRoles: { holder: { title: 'PIN holder', people: 2 } } }), stepId: 'ev', people: [...people, { name: 'Hal', role: 'holder' }, { name: 'Hoa', role: 'holder' }], evidenceSession, site };
+    },
   },
   'piv.enroll': {
     // A factory-fresh token, enrolled end to end: the enrollment CA's key (the fixture's, adopted by the fake

@@ -6,6 +6,7 @@ import { checkEvidenceKey, loadEvidenceCert, normalizeFingerprint } from '../../
 import type { PacketTrust } from '../../../../src/evidence/verify/packet-report.types.js';
 import { createIssuer } from '../../../helpers/roster-fixture.js';
 import { writeJournal } from './journal-text.js';
+import type { JsonObject } from '../../../../src/record/journal.js';
 
 const CERT = 'outputs/evidence-key.cert.pem';
 const evidence = await createIssuer('CN=Evidence key');
@@ -28,17 +29,18 @@ describe('normalizeFingerprint', () => {
   });
 });
 
-function run(opts: { cert?: string; recorded?: string | null; trust?: PacketTrust }): Group {
+/** With `token`: the key was proven on the site's evidence token; `site` is what the first entry pinned. */
+function run(opts: { cert?: string; recorded?: string | null; trust?: PacketTrust; token?: string; site?: JsonObject }): Group {
   const files = new Map<string, Buffer>();
   if (opts.cert !== undefined) files.set(CERT, Buffer.from(opts.cert));
   const recorded = opts.recorded === undefined ? evidence.sha256 : opts.recorded;
   const { entries } = writeJournal([
-    { type: 'ceremony.started', actor: 'system', data: {} },
+    { type: 'ceremony.started', actor: 'system', data: opts.site ? { site: opts.site } : {} },
     ...(recorded === null
       ? []
       : [
           { type: 'intent' as const, actor: 'system', data: { op: 'evidence.certificate' } },
-          { type: 'result' as const, actor: 'system', data: { op: 'evidence.certificate', intent: 2, ok: true, output: { sha256: recorded } } },
+          { type: 'result' as const, actor: 'system', data: { op: 'evidence.certificate', intent: 2, ok: true, output: { sha256: recorded, ...(opts.token ? { token: opts.token } : {}) } } },
         ]),
   ]);
   const ctx: Context = { files, entries };
@@ -65,6 +67,24 @@ describe('checkEvidenceKey', () => {
       notes: [`evidence key ${other.sha256} — compare out of band`],
     },
     { name: 'no certificate recorded', opts: { cert: evidence.pem, recorded: null }, problems: [`${CERT}: journal.jsonl records no evidence certificate (evidence.certificate)`], notes: [`evidence key ${fp} — compare out of band`] },
+    {
+      name: 'on the evidence token the site pinned at the start',
+      opts: { cert: evidence.pem, token: 'ev', site: { tokenLabel: 'rel', evidence: { tokenLabel: 'ev', certificateSha256: fp } } },
+      problems: [],
+      notes: [`evidence key ${fp} — compare out of band`],
+    },
+    {
+      name: 'on an evidence token the site did not pin',
+      opts: { cert: evidence.pem, token: 'ev', site: { tokenLabel: 'rel', evidence: { tokenLabel: 'ev', certificateSha256: other.sha256 } } },
+      problems: [`${CERT}: the evidence key on token "ev" is not the one the site pinned when the ceremony started (${other.sha256.slice(0, 16)}…)`],
+      notes: [`evidence key ${fp} — compare out of band`],
+    },
+    {
+      name: 'on an evidence token, with no evidence token in the site',
+      opts: { cert: evidence.pem, token: 'ev', site: { tokenLabel: 'rel' } },
+      problems: [`${CERT}: the evidence key on token "ev" is not the one the site pinned when the ceremony started (none)`],
+      notes: [`evidence key ${fp} — compare out of band`],
+    },
     { name: 'no certificate file', opts: {}, problems: [`${CERT}: missing (nothing in the packet can be checked as signed)`], notes: [] },
     { name: 'a file that is no PEM', opts: { cert: 'hello' }, problems: [`${CERT}: not a PEM certificate`], notes: [] },
   ])('$name', ({ opts, problems, notes }) => {

@@ -1,7 +1,7 @@
 // A StepContext for unit tests: a real hash-chained journal in memory (so steps that read earlier entries see
 // what the runner would have written), effects journaled as intent then result (a recorded result is returned
 // instead of running again, as on resume; reconciliation is the runner's and is tested there), outputs kept in
-// memory, result rows collected. Accessors of the site (hsm, session, securityOfficer, roster, piv,
+// memory, result rows collected. Accessors of the site (hsm, session, evidenceSession, securityOfficer, roster, piv,
 // attestationRoots, backup) are allowed only as the kind's `needs` declare: an undeclared one throws, and every
 // use is recorded, so a kind that lies about what it needs fails its own unit test.
 import { createHash } from 'node:crypto';
@@ -30,6 +30,12 @@ export interface ContextOptions {
   people?: Person[];
   rehearsal?: boolean;
   session?: HsmSession;
+  /** The session on the site's evidence token (evidence.use-key). */
+  evidenceSession?: HsmSession;
+  /** The site; defaults to SITE. */
+  site?: HsmSite;
+  /** The ceremony clock's time; defaults to now. */
+  now?: Date;
   hsm?: Hsm;
   piv?: PivReader;
   roster?: LoadedRoster;
@@ -117,7 +123,7 @@ export function createStepContext<S extends Step = Step>(o: ContextOptions): Fak
     step,
     number: o.script.steps.indexOf(step) + 1,
     rehearsal: o.rehearsal ?? true,
-    site: SITE,
+    site: o.site ?? SITE,
     prompter,
     people: (role) => (role === undefined ? people : people.filter((p) => p.role === role)),
     setParticipants: (list) => {
@@ -126,6 +132,8 @@ export function createStepContext<S extends Step = Step>(o: ContextOptions): Fak
     },
     hsm: () => guard('hsm', 'hsm', () => o.hsm),
     session: async () => guard('hsm', 'session', () => o.session),
+    evidenceSession: async () => guard('evidenceToken', 'evidenceSession', () => o.evidenceSession),
+    now: () => o.now ?? new Date(),
     securityOfficer: async (fn) => fn(guard('hsm', 'securityOfficer', () => o.session)),
     effect,
     event: (what, data, who) => void journal.append({ type: 'step.event', step: step.id, actor: actor(who), data: { what, ...data } }),
