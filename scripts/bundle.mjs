@@ -7,9 +7,21 @@
 // evidence/pdf hands pdfkit fonts parsed by the same instance).
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
+import { sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+// zod re-exports all of its 64 locales as `z.locales`, most of its bundle, which every command then compiles at
+// start (verify spent about 30 ms on it). Officiant never reads z.locales, and zod's schemas module registers
+// English itself (it imports locales/en.js directly), so the aggregate is bundled as an empty module.
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (args.importer.includes(`${sep}node_modules${sep}zod${sep}`) ? { path: 'zod-locales', namespace: 'zod-english-only' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, () => ({ contents: 'export {};', loader: 'js' }));
+  },
+};
 const outdir = `${root}dist/bundle`;
 rmSync(outdir, { recursive: true, force: true });
 await build({
@@ -24,5 +36,6 @@ await build({
   external: ['pkcs11js', 'graphene-pk11', 'pdfkit', 'fontkit'],
   // Bundled CommonJS packages call require() for Node's own modules; an ES module has none of its own.
   banner: { js: "import { createRequire as __officiantRequire } from 'node:module'; const require = __officiantRequire(import.meta.url);" },
+  plugins: [zodEnglishOnly],
   logLevel: 'warning',
 });

@@ -3,8 +3,7 @@
 // attestation root (the vendor's, or the sandbox's simulated CA in rehearsals). Yubico's extensions
 // (arc 1.3.6.1.4.1.41482.3) name the firmware (.3), the device serial (.7) and the PIN/touch policy (.8).
 // Pure: certificates in, problems out (empty when it holds).
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
+import { readCertificateDer } from './certificate-der.js';
 import { X509Certificate } from 'node:crypto';
 
 /** Yubico's attestation extensions (arc 1.3.6.1.4.1.41482.3). */
@@ -36,11 +35,10 @@ export { sha256Hex as sha256 } from '../record/digest.js';
 /** The device serial a Yubico attestation certificate carries, if any. */
 export function attestedSerial(pemOrDer: string | Buffer): string | undefined {
   try {
-    const c = new x509.X509Certificate(new Uint8Array(der(pemOrDer)));
-    const ext = c.getExtension(YUBICO_OID.serial);
+    const ext = readCertificateDer(der(pemOrDer)).extension(YUBICO_OID.serial);
     if (!ext) return undefined;
     // The extension value is a DER INTEGER.
-    const v = Buffer.from(ext.value);
+    const v = Buffer.from(ext);
     if (v[0] !== 0x02) return undefined;
     return BigInt(`0x${v.subarray(2, 2 + v[1]).toString('hex') || '0'}`).toString();
   } catch {
@@ -51,8 +49,8 @@ export function attestedSerial(pemOrDer: string | Buffer): string | undefined {
 /** The PIN policy a Yubico attestation states for the slot (1 never, 2 once per session, 3 always), if any. */
 export function attestedPinPolicy(pemOrDer: string | Buffer): number | undefined {
   try {
-    const ext = new x509.X509Certificate(new Uint8Array(der(pemOrDer))).getExtension(YUBICO_OID.policy);
-    return ext ? Buffer.from(ext.value)[0] : undefined;
+    const ext = readCertificateDer(der(pemOrDer)).extension(YUBICO_OID.policy);
+    return ext ? ext[0] : undefined;
   } catch {
     return undefined;
   }

@@ -1,9 +1,8 @@
 // Certificates and attestations of a roster: every slot key is certified by the enrollment CA and attested by
 // its device, whose attestation certificate chains to one of the roster's attestation roots; the attested
 // device serial is the officer's device.
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
-import * as asn1js from 'asn1js';
+import { readCertificateDer } from './certificate-der.js';
+import { CLASS, TAG, content, is, readDer } from './der.js';
 import { X509Certificate } from 'node:crypto';
 import { YUBICO_OID } from './piv-attestation.js';
 import { sha256, SLOTS, who } from './roster-common.js';
@@ -96,11 +95,13 @@ function issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
 /** The device serial a Yubico slot attestation carries, undefined if it has none. */
 function attestedSerial(cert: X509Certificate): bigint | undefined | 'malformed' {
   try {
-    const ext = new x509.X509Certificate(cert.raw).getExtension(YUBICO_OID.serial);
+    const ext = readCertificateDer(cert.raw).extension(YUBICO_OID.serial);
     if (!ext) return undefined;
-    const asn = asn1js.fromBER(ext.value);
-    if (asn.offset === -1 || asn.offset !== ext.value.byteLength || !(asn.result instanceof asn1js.Integer)) return 'malformed';
-    return asn.result.toBigInt();
+    const value = readDer(ext);
+    const digits = content(value);
+    // A device serial is a non-negative INTEGER.
+    if (!is(value, CLASS.universal, TAG.integer, false) || digits.length === 0 || (digits[0] & 0x80) !== 0) return 'malformed';
+    return BigInt(`0x${Buffer.from(digits).toString('hex')}`);
   } catch {
     return 'malformed';
   }

@@ -1,7 +1,12 @@
 // YAML text -> typed value, with every problem located as file:line:col and a YAML path. Pure: no I/O.
 // Used for ceremony scripts, site files and answers files alike, so every input gets the same error shape.
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
-import type { z } from 'zod';
+import { config, type z } from 'zod';
+
+// A process parses each document it is handed once or twice (a script, a roster, answers). zod's default
+// compiles a parser per object schema on its first use, which costs more than that one parse saves: verify
+// of the flagship packet spent about 20 ms more in it. Parse without compiling.
+config({ jitless: true });
 
 export interface Problem {
   file: string;

@@ -12,6 +12,8 @@ export interface ScriptCheck {
   script?: Script;
   errors: Problem[];
   warnings: Problem[];
+  /** The YAML as read, when it could be read (valid or not). */
+  raw?: unknown;
 }
 
 /** Parse and check a ceremony script. A script is returned only when there are no errors. */
@@ -22,11 +24,11 @@ export function parseScript(file: string, text: string, opts: { wording?: boolea
     // The wording rule is for scripts about to be run; verify checks a script already run, whatever it said.
     const errors = [...rules.errors, ...(opts.wording === false ? [] : wordingProblems(parsed.value, parsed.source))];
     const warnings = rules.warnings;
-    return errors.length > 0 ? { errors, warnings } : { script: parsed.value, errors, warnings };
+    return errors.length > 0 ? { errors, warnings, raw: parsed.raw } : { script: parsed.value, errors, warnings, raw: parsed.raw };
   }
   if (parsed.raw === undefined) return { errors: parsed.errors, warnings: [] };
   const rules = checkView(partialView(parsed.raw), parsed.source);
-  return { errors: dedupeProblems(sortProblems([...parsed.errors, ...rules.errors])), warnings: rules.warnings };
+  return { errors: dedupeProblems(sortProblems([...parsed.errors, ...rules.errors])), warnings: rules.warnings, raw: parsed.raw };
 }
 
 /** The cross-field rules of a script that passed the schema. */

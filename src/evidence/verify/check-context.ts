@@ -4,6 +4,7 @@
 import type { JournalEntry } from '../../record/journal.js';
 import type { RosterBody } from '../../custody/roster.types.js';
 import type { Script } from '../../script/schema.js';
+import type { ScriptCheck } from '../../script/rules.js';
 import type { EvidenceCert } from './evidence-certificate.js';
 import type { PacketCheckGroup } from './packet-report.types.js';
 
@@ -16,6 +17,8 @@ export interface Context {
   manifest?: Record<string, unknown>;
   cert?: EvidenceCert;
   steps?: string[];
+  /** Set by the script check: script.yaml read as a ceremony script (valid or not). */
+  scriptCheck?: ScriptCheck;
   /** Set by the officers check: the parsed script and the roster the ceremony started with. */
   script?: Script;
   roster?: RosterBody;

@@ -1,7 +1,6 @@
-// The parts of a CMS SignedData (RFC 5652) that verify needs, read straight from the asn1js tree of DER
-// already checked to re-encode byte for byte. A schema-driven parser (pkijs) builds and matches its whole
-// schema for every signature, which cost most of verify's time over a packet of twenty signed PDFs; this reads
-// only the fields below and says which one is malformed.
+// The parts of a CMS SignedData (RFC 5652) that verify needs, read with the strict DER reader (custody/der.ts):
+// every constructed value is walked, so a malformed length anywhere is refused; only the fields below are
+// interpreted, and the message says which one is malformed.
 //   ContentInfo ::= SEQUENCE { contentType OID, content [0] EXPLICIT SignedData }
 //   SignedData ::= SEQUENCE { version INTEGER, digestAlgorithms SET, encapContentInfo SEQUENCE { OID,
 //     [0] EXPLICIT OCTET STRING OPTIONAL }, certificates [0] IMPLICIT OPTIONAL, crls [1] IMPLICIT OPTIONAL,
@@ -10,9 +9,9 @@
 //     [0] SubjectKeyIdentifier), digestAlgorithm SEQUENCE, signedAttrs [0] IMPLICIT SET OF Attribute OPTIONAL,
 //     signatureAlgorithm SEQUENCE, signature OCTET STRING, unsignedAttrs [1] IMPLICIT OPTIONAL }
 //   Attribute ::= SEQUENCE { attrType OID, attrValues SET OF ANY }
-import * as asn1js from 'asn1js';
+import { CLASS, TAG, DerError, children, content, encoding, is as isTag, oidOf, type Tlv } from '../../custody/der.js';
 
-type Block = asn1js.AsnType;
+type Block = Tlv;
 
 export interface CmsAttribute {
   type: string;
@@ -41,17 +40,16 @@ export interface CmsSignedData {
 
 class Malformed extends Error {}
 
-const UNIVERSAL = 1;
-const CONTEXT = 3;
+const UNIVERSAL = CLASS.universal;
+const CONTEXT = CLASS.context;
 
 function kids(b: Block | undefined, what: string): Block[] {
-  const value = (b?.valueBlock as { value?: unknown } | undefined)?.value;
-  if (!Array.isArray(value)) throw new Malformed(`${what} is not constructed`);
-  return value as Block[];
+  if (!b?.constructed) throw new Malformed(`${what} is not constructed`);
+  return children(b);
 }
 
 function is(b: Block | undefined, tagClass: number, tagNumber: number): boolean {
-  return b !== undefined && b.idBlock.tagClass === tagClass && b.idBlock.tagNumber === tagNumber;
+  return isTag(b, tagClass, tagNumber);
 }
 
 function expect(b: Block | undefined, tagNumber: number, what: string): Block {
@@ -60,8 +58,8 @@ function expect(b: Block | undefined, tagNumber: number, what: string): Block {
 }
 
 function oid(b: Block | undefined, what: string): string {
-  if (!(b instanceof asn1js.ObjectIdentifier)) throw new Malformed(`${what} is not an object identifier`);
-  return b.getValue();
+  if (!isTag(b, UNIVERSAL, TAG.oid, false)) throw new Malformed(`${what} is not an object identifier`);
+  return oidOf(b);
 }
 
 function algorithm(b: Block | undefined, what: string): string {
@@ -69,7 +67,7 @@ function algorithm(b: Block | undefined, what: string): string {
 }
 
 function bytes(b: Block): Uint8Array {
-  return new Uint8Array(b.valueBeforeDecodeView);
+  return encoding(b);
 }
 
 function attributes(set: Block): CmsAttribute[] {
@@ -101,10 +99,10 @@ function signerInfo(b: Block): CmsSignerInfo {
   }
   const signatureAlgorithm = algorithm(parts[i++], 'the signature algorithm');
   const signature = parts[i++];
-  if (!(signature instanceof asn1js.OctetString)) throw new Malformed('the signature is not an octet string');
+  if (!isTag(signature, UNIVERSAL, TAG.octetString, false)) throw new Malformed('the signature is not an octet string');
   if (is(parts[i], CONTEXT, 1)) i++;
   if (i !== parts.length) throw new Malformed('the SignerInfo has extra fields');
-  return { issuerAndSerial, digestAlgorithm, signedAttrs, signatureAlgorithm, signature: signature.valueBlock.valueHexView };
+  return { issuerAndSerial, digestAlgorithm, signedAttrs, signatureAlgorithm, signature: content(signature) };
 }
 
 /** The SignedData of a ContentInfo, or what is malformed in it. */
@@ -131,6 +129,7 @@ export function readSignedData(root: Block): CmsSignedData | string {
     return { contentType, digestAlgorithms, eContentType: oid(eType, 'the encapsulated content type'), detached: eContent === undefined, certificates, signerInfos };
   } catch (err) {
     if (err instanceof Malformed) return err.message;
+    if (err instanceof DerError) return `malformed DER: ${err.message}`;
     throw err;
   }
 }

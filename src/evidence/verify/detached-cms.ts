@@ -1,11 +1,11 @@
 // One detached CMS SignedData checked against the evidence certificate the auditor holds, never against what the
 // CMS says about itself. Used for manifest.json.p7s and for every PDF signature's /Contents.
 import { createHash, verify as cryptoVerify } from 'node:crypto';
-import * as asn1js from 'asn1js';
+import { CLASS, TAG, DerError, checkTree, content as contentOf, is, oidOf, readDer, type Tlv } from '../../custody/der.js';
 import { EVIDENCE_CERT_PATH as EVIDENCE_CERT } from '../packet-files.js';
 import { short } from '../json-shape.js';
 import { readSignedData } from './cms-structure.js';
-import { toArrayBuffer, type EvidenceCert } from './evidence-certificate.js';
+import type { EvidenceCert } from './evidence-certificate.js';
 
 const OID = {
   data: '1.2.840.113549.1.7.1',
@@ -19,6 +19,15 @@ const OID = {
 };
 const DIGESTS: Record<string, 'sha256' | 'sha384'> = { [OID.sha256]: 'sha256', [OID.sha384]: 'sha384' };
 const SIGNATURES: Record<string, 'sha256' | 'sha384'> = { [OID.ecdsaSha256]: 'sha256', [OID.ecdsaSha384]: 'sha384' };
+
+/** An OBJECT IDENTIFIER's dotted form, or undefined when its content is malformed. */
+function oidOrNone(t: Tlv): string | undefined {
+  try {
+    return oidOf(t);
+  } catch {
+    return undefined;
+  }
+}
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.byteLength === b.byteLength && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
@@ -34,22 +43,20 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  */
 export function verifyDetachedCms(der: Buffer, content: Buffer[], cert: EvidenceCert, file: string, contentName: string, allowZeroPadding = false): string[] {
   const bad = (m: string) => [`${file}: ${m}`];
-  let asn: ReturnType<typeof asn1js.fromBER>;
+  let root: Tlv;
   try {
-    // asn1js throws on some malformed values (a time that is not a time) instead of reporting an offset of -1.
-    asn = asn1js.fromBER(toArrayBuffer(der));
-  } catch {
-    return bad('signature is not DER (cannot be parsed)');
+    // Strict DER, every constructed value read: no byte of the signature goes unchecked.
+    root = readDer(der, true);
+    checkTree(root);
+  } catch (err) {
+    if (err instanceof DerError) return bad(`signature is not DER (${err.message})`);
+    throw err;
   }
-  if (asn.offset === -1) return bad('signature is not DER (cannot be parsed)');
-  // asn1js reads BER leniently (an inner length that disagrees with its content can still parse): the bytes
-  // must be exactly the DER of what was read, so no byte of the file goes unchecked.
-  if (!Buffer.from(asn.result.toBER(false)).equals(der.subarray(0, asn.offset))) return bad('signature is not DER (its encoding does not re-encode to the same bytes)');
-  if (asn.offset !== der.length) {
-    const rest = der.subarray(asn.offset);
-    if (!allowZeroPadding || rest.some((b) => b !== 0)) return bad(`signature has ${der.length - asn.offset} unexpected bytes after its DER`);
+  if (root.end !== der.length) {
+    const rest = der.subarray(root.end);
+    if (!allowZeroPadding || rest.some((b) => b !== 0)) return bad(`signature has ${der.length - root.end} unexpected bytes after its DER`);
   }
-  const signedData = readSignedData(asn.result);
+  const signedData = readSignedData(root);
   if (typeof signedData === 'string') return bad(`signature is not a CMS SignedData (${signedData})`);
   if (signedData.contentType !== OID.signedData) return bad(`signature is not CMS SignedData (content type ${signedData.contentType})`);
   if (signedData.eContentType !== OID.data) return bad(`signed content type is ${signedData.eContentType}, expected id-data`);
@@ -78,16 +85,16 @@ export function verifyDetachedCms(der: Buffer, content: Buffer[], cert: Evidence
   if (!si.signedAttrs || attrs.length === 0) return [...problems, `${file}: signature has no signed attributes`];
   const attr = (oid: string) => attrs.filter((a) => a.type === oid);
   const ct = attr(OID.contentType);
-  if (ct.length !== 1 || ct[0].values.length !== 1 || !(ct[0].values[0] instanceof asn1js.ObjectIdentifier) || ct[0].values[0].getValue() !== OID.data) {
+  if (ct.length !== 1 || ct[0].values.length !== 1 || !is(ct[0].values[0], CLASS.universal, TAG.oid, false) || oidOrNone(ct[0].values[0]) !== OID.data) {
     problems.push(`${file}: signed contentType attribute is missing or not id-data`);
   }
   const md = attr(OID.messageDigest);
-  if (md.length !== 1 || md[0].values.length !== 1 || !(md[0].values[0] instanceof asn1js.OctetString)) {
+  if (md.length !== 1 || md[0].values.length !== 1 || !is(md[0].values[0], CLASS.universal, TAG.octetString, false)) {
     problems.push(`${file}: signed messageDigest attribute is missing or malformed`);
   } else {
     const h = createHash(digestName);
     for (const p of content) h.update(p);
-    if (!sameBytes(md[0].values[0].valueBlock.valueHexView, h.digest())) {
+    if (!sameBytes(contentOf(md[0].values[0]), h.digest())) {
       problems.push(contentName === file ? `${file}: signed bytes do not match the digest in its signature (changed after signing)` : `${contentName}: content does not match the digest signed in ${file} (changed after signing)`);
     }
   }

@@ -1,14 +1,13 @@
 // The evidence certificate as verify reads it: a PEM certificate's DER, parsed both by node:crypto (for its EC
-// public key) and by pkijs (for the issuer and serial a CMS signer names). Its SHA-256 is the fingerprint people
-// compare out of band.
+// public key) and from its DER (for the issuer and serial a CMS signer names). Its SHA-256 is the fingerprint
+// people compare out of band.
 import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
-import * as pkijs from 'pkijs';
+import { readCertificateDer } from '../../custody/certificate-der.js';
 
 export interface EvidenceCert {
   der: Buffer;
   sha256: string;
   publicKey: KeyObject;
-  pkijs: pkijs.Certificate;
   /** The issuer Name and the serial INTEGER as their DER: what a CMS signer id must repeat byte for byte. */
   issuerDer: Uint8Array;
   serialDer: Uint8Array;
@@ -19,22 +18,17 @@ export function pemCertificateDer(pem: string): Buffer | undefined {
   return m ? Buffer.from(m[1].replace(/\s/g, ''), 'base64') : undefined;
 }
 
-export function toArrayBuffer(b: Uint8Array): ArrayBuffer {
-  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-}
-
 export function parseCertificate(der: Buffer): EvidenceCert | string {
   try {
     const x509 = new X509Certificate(der);
-    const cert = pkijs.Certificate.fromBER(toArrayBuffer(der));
+    const cert = readCertificateDer(der);
     if (x509.publicKey.asymmetricKeyType !== 'ec') return `not an EC key (${x509.publicKey.asymmetricKeyType})`;
     return {
       der,
       sha256: createHash('sha256').update(der).digest('hex'),
       publicKey: x509.publicKey,
-      pkijs: cert,
-      issuerDer: new Uint8Array(cert.issuer.valueBeforeDecode),
-      serialDer: new Uint8Array(cert.serialNumber.valueBeforeDecodeView),
+      issuerDer: cert.issuerDer,
+      serialDer: cert.serialDer,
     };
   } catch (err) {
     return `not a readable X.509 certificate (${(err as Error).message})`;
