@@ -14,7 +14,8 @@ export type InputCode =
   | 'input.roster-missing'
   | 'input.roster-invalid'
   | 'input.backup-missing'
-  | 'input.backup-invalid';
+  | 'input.backup-invalid'
+  | 'input.request-invalid';
 
 export type EnvironmentCode =
   | 'env.module-load'

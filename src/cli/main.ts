@@ -21,6 +21,8 @@ async function main(argv: string[]): Promise<number> {
   const program = new Command('officiant')
     .description('Key-ceremony orchestration: run reviewed ceremony scripts on an HSM, leave evidence for auditors.')
     .version('0.1.0')
+    // `officiant --version` is Officiant's; after a command, --version is that command's (request create).
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .addHelpText('after', '\nExit codes: 0 done, 1 ceremony failed or aborted, 2 bad input, 3 environment (module, token, permissions), 130 interrupted/paused.');
@@ -129,6 +131,23 @@ async function main(argv: string[]): Promise<number> {
       const { keyringExportCommand } = await import('./commands/keyring.js');
       code = keyringExportCommand(opts, print);
     });
+  const request = program.command('request').description('signing requests, made by the release pipeline outside the trust boundary');
+  request
+    .command('create')
+    .description('hash the artifacts and write a signing request (an in-toto Statement) for the release authority')
+    .argument('<artifacts...>', 'each artifact as <file>:<kind> (image, ota-payload, ota-package, vbmeta, apk, apex, release-artifact)')
+    .requiredOption('--authority <authority>', 'the authority asked to sign: release')
+    .requiredOption('--out <file>', 'the request to write (an existing file is refused)')
+    .option('--build-id <id>', 'the build that made the artifacts')
+    .option('--source-revision <rev>', 'the source revision they were built from')
+    .option('--channel <channel>', 'the release channel (default: stable)')
+    .option('--version <n>', 'the release version: a whole number that only goes up per channel (default: 1)')
+    .option('--not-after <time|24h|7d>', 'when the request expires (default: 24h)')
+    .addHelpText('after', '\nExample:\n  officiant request create --authority release --channel stable --version 42 --build-id ci-1234 \\\n    --out request.json out/system.img:image out/vbmeta.img:vbmeta out/Settings.apk:apk\n\nExit codes: 0 written, 2 a problem with the arguments or the files (every problem listed, nothing written).')
+    .action(async (artifacts: string[], opts) => {
+      const { requestCreateCommand } = await import('./commands/request.js');
+      code = requestCreateCommand(artifacts, opts, print);
+    });
   program
     .command('schema')
     .description('print the JSON Schema of ceremony scripts (for editor completion)')
@@ -162,6 +181,10 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv).then(
   (code) => {
     process.exitCode = code;
+    // Every command has finished its work and closed what it opened when it returns; what is left is the
+    // runtime's own tidying (a pending garbage collection), about 20 ms of every short command such as verify.
+    // Output not yet flushed (a pipe on some systems) is never cut: then the process ends by itself.
+    if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(code);
   },
   (err) => {
     process.stderr.write(`officiant: internal error: ${(err as Error)?.message ?? String(err)}\n`);

@@ -11,6 +11,9 @@ import { orThrow, problemsError } from '../input-error.js';
 
 export const inputFiles = new FsInputFiles();
 
+/** A file's size and SHA-256 in one streaming pass (signing requests). */
+export { hashFile } from '../../adapters/fs/hash-file.js';
+
 /** Reads a file a person named: missing or not a file is bad input (2); unreadable is the environment (3). */
 export function readInput(path: string, what: string): string {
   const read = readBytes(inputFiles, path, what);

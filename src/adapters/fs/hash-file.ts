@@ -1,0 +1,25 @@
+// A file's size and SHA-256 in one streaming pass (never the whole file in memory: images of several GiB are
+// normal), from an open file descriptor so the size and the bytes hashed are of the same file.
+import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+
+const CHUNK = 4 * 1024 * 1024;
+
+export function hashFile(path: string): { size: number; sha256: string } {
+  const fd = openSync(path, 'r');
+  try {
+    if (!fstatSync(fd).isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: 'EISDIR' });
+    const hash = createHash('sha256');
+    const buf = Buffer.allocUnsafe(CHUNK);
+    let size = 0;
+    for (;;) {
+      const n = readSync(fd, buf, 0, CHUNK, null);
+      if (n === 0) break;
+      hash.update(buf.subarray(0, n));
+      size += n;
+    }
+    return { size, sha256: hash.digest('hex') };
+  } finally {
+    closeSync(fd);
+  }
+}
