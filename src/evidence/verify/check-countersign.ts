@@ -27,6 +27,15 @@ function finishing(e: JournalEntry): boolean {
   return (e.type === 'intent' || e.type === 'result') && op !== undefined && (op.startsWith('evidence:') || op.startsWith('seal:'));
 }
 
+/** The token the evidence key is on: the evidence token it was proven on, or the ceremony's own. */
+function evidenceKeyToken(entries: readonly JournalEntry[]): string | undefined {
+  const cert = entries.find((e) => e.type === 'result' && e.data.op === 'evidence.certificate' && e.data.ok === true);
+  const token = cert && isObject(cert.data.output) ? str(cert.data.output.token) : undefined;
+  if (token !== undefined) return token;
+  const site = entries[0]?.data.site;
+  return isObject(site) ? str(site.tokenLabel) : undefined;
+}
+
 export interface CountersignInput {
   entries: readonly JournalEntry[];
   ref: CeremonyRef;
@@ -82,12 +91,20 @@ export function checkCountersign(input: CountersignInput): { problems: string[];
     record_entries: statementAt,
     nonce: nonce ?? '',
   };
-  // Past the statement, only the countersign itself and the seal: a page or anything else recorded there is
-  // not covered by the officers' signatures.
+  // Past the statement, only the countersign itself and the seal (with the login to the token the evidence key
+  // is on, should the seal need one): a page, a login to another token or anything else recorded there is not
+  // covered by the officers' signatures.
+  const sealToken = evidenceKeyToken(entries);
   entries.slice(statementAt + 1).forEach((e, k) => {
-    if (finishing(e) && !(str(e.data.op) ?? '').startsWith('evidence:')) return;
     if (!finishing(e)) return; // already named by the after-the-end rule
-    problems.push(`after the end: line ${statementAt + k + 2}: ${e.type} ${str(e.data.op)} recorded after the officers' countersign statement (line ${statementAt + 1}), which does not cover it`);
+    const what = str(e.data.what) ?? '';
+    const where = `after the end: line ${statementAt + k + 2}`;
+    const covered = `recorded after the officers' countersign statement (line ${statementAt + 1}), which does not cover it`;
+    if (e.type === 'step.event' && TOKEN_EVENTS.has(what)) {
+      if (e.step !== CEREMONY_STEP || str(e.data.token) !== sealToken) problems.push(`${where}: ${what} to token ${JSON.stringify(str(e.data.token) ?? '')} (step ${e.step ?? '-'}) ${covered}; only the evidence key's token may be activated to seal`);
+      return;
+    }
+    if ((str(e.data.op) ?? '').startsWith('evidence:')) problems.push(`${where}: ${e.type} ${str(e.data.op)} ${covered}`);
   });
   if (!nonce || canonicalJson(recorded) !== canonicalJson(statement)) {
     short_(`the countersign statement is not the one recomputed from the journal (ceremony, outcome, head ${short(final.hash)} at line ${finalAt + 1}, record up to line ${statementAt})`);

@@ -78,10 +78,17 @@ function attributes(set: Block): CmsAttribute[] {
   });
 }
 
+/** A version INTEGER that must be exactly `v` (not covered by the signature, so nothing else may pass). */
+function version(b: Block | undefined, v: number, what: string): void {
+  const c = content(expect(b, 2, what));
+  if (c.length !== 1 || c[0] !== v) throw new Malformed(`${what} is not ${v}`);
+}
+
 function signerInfo(b: Block): CmsSignerInfo {
   const parts = kids(expect(b, 16, 'a SignerInfo'), 'a SignerInfo');
   let i = 0;
-  expect(parts[i++], 2, 'the SignerInfo version');
+  // Version 1 with an issuer-and-serial signer id, 3 with a key id (RFC 5652 5.3).
+  const versionAt = parts[i++];
   const sid = parts[i++];
   let issuerAndSerial: CmsSignerInfo['issuerAndSerial'];
   if (is(sid, UNIVERSAL, 16)) {
@@ -89,6 +96,7 @@ function signerInfo(b: Block): CmsSignerInfo {
     if (rest.length > 0) throw new Malformed('the signer id has extra fields');
     issuerAndSerial = { issuer: bytes(expect(issuer, 16, 'the signer issuer')), serial: bytes(expect(serial, 2, 'the signer serial')) };
   } else if (!is(sid, CONTEXT, 0)) throw new Malformed('the signer id is neither issuer and serial nor a key id');
+  version(versionAt, issuerAndSerial ? 1 : 3, 'the SignerInfo version');
   const digestAlgorithm = algorithm(parts[i++], 'the digest algorithm');
   let signedAttrs: CmsSignerInfo['signedAttrs'];
   if (is(parts[i], CONTEXT, 0)) {
@@ -116,7 +124,8 @@ export function readSignedData(root: Block): CmsSignedData | string {
     if (more.length > 0) throw new Malformed('the content has extra fields');
     const parts = kids(expect(sd, 16, 'the SignedData'), 'the SignedData');
     let i = 0;
-    expect(parts[i++], 2, 'the SignedData version');
+    // Version 1: X.509 certificates only, id-data content, version 1 signers (RFC 5652 5.1).
+    version(parts[i++], 1, 'the SignedData version');
     const digestAlgorithms = kids(expect(parts[i++], 17, 'the digest algorithms'), 'the digest algorithms').map((a) => algorithm(a, 'a digest algorithm'));
     const [eType, eContent, ...eRest] = kids(expect(parts[i++], 16, 'the encapsulated content info'), 'the encapsulated content info');
     if (eRest.length > 0) throw new Malformed('the encapsulated content info has extra fields');

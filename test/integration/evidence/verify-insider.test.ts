@@ -139,6 +139,17 @@ describe('an insider holding the PIN halves rewrites the record and reseals it w
     expect(p, p.join('\n')).toContain('officers: journal.jsonl: countersign: the officers did not countersign the record (no countersign statement after line 139)');
   });
 
+  it('a login to the release token added after the countersign statement (by the real PIN holders)', async () => {
+    const p = await attacked((es) => {
+      const at = es.findIndex((e) => e.data.what === 'countersign-closed');
+      const site = es[0].data.site as { tokenLabel: string };
+      const by = ['Crypto Officer 1 (rehearsal)', 'Crypto Officer 2 (rehearsal)'];
+      es.splice(at + 1, 0, { ...es[at], type: 'step.event', step: 'ceremony', actor: 'Crypto Officer 1 (rehearsal) (Crypto Officer)', data: { what: 'hsm-login', token: site.tokenLabel, serial: 'x', by } });
+      return es;
+    });
+    expect(p.filter((x) => /^officers: journal\.jsonl: after the end: line \d+: hsm-login to token "[^"]+" \(step ceremony\) recorded after the officers' countersign statement \(line \d+\), which does not cover it; only the evidence key's token may be activated to seal$/.test(x)), p.join('\n')).toHaveLength(1);
+  });
+
   it('an entry added after the closing entry', async () => {
     const p = await attacked((es) => {
       const at = es.findIndex((e) => e.type === 'ceremony.completed');

@@ -93,6 +93,19 @@ describe('fuzzing the packet parsers (seeded; FUZZ_RUNS each)', { timeout: 600_0
     expect(failures).toEqual([]);
   });
 
+  it('manifest.json.p7s: no change of any single byte verifies (versions and other unsigned fields included)', () => {
+    expect(verifyDetachedCms(p7s, [manifest], cert, 'manifest.json.p7s', 'manifest.json')).toEqual([]);
+    const verified: number[] = [];
+    for (let at = 0; at < p7s.length; at++) {
+      for (const change of [1, 0x80]) {
+        const der = Buffer.from(p7s);
+        der[at] ^= change;
+        if (verifyDetachedCms(der, [manifest], cert, 'manifest.json.p7s', 'manifest.json').length === 0) verified.push(at);
+      }
+    }
+    expect(verified).toEqual([]);
+  });
+
   it('certificates (PEM and DER)', () => {
     const failures = fuzz([certPem], latin1, (pem) => {
       const der = pemCertificateDer(pem.toString('latin1'));
