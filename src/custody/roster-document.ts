@@ -1,4 +1,4 @@
-// Opening one signed document of a roster file (the roster or the keyring): its shape, payload type, base64
+// Opening one signed document (the roster or the keyring of a roster file, a release policy): its shape, payload type, base64
 // payload, payload_sha256, canonical JSON and body shape. Every problem is reported; what could be read is
 // returned for the signature and keyring checks.
 import type { z } from 'zod';
@@ -14,7 +14,7 @@ export interface Opened<T> {
   body?: T;
 }
 
-export function openDocument<T>(name: 'roster' | 'keyring', raw: unknown, payloadType: string, schema: z.ZodType<T>, problems: string[]): Opened<T> {
+export function openDocument<T>(name: 'roster' | 'keyring' | 'policy', raw: unknown, payloadType: string, schema: z.ZodType<T>, problems: string[]): Opened<T> {
   const parsed = SignedDocumentSchema.safeParse(raw);
   if (!parsed.success) {
     problems.push(...zodProblems(name, parsed.error, raw));

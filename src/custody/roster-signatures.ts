@@ -6,7 +6,11 @@ import { officerById } from './roster-lookup.js';
 import type { RosterBody } from './roster.types.js';
 import { certificateSha256, signatureValid, type SignedDocument } from './signed-document.js';
 
-export type Signers = { kind: 'first'; roster: RosterBody } | { kind: 'previous'; roster: RosterBody } | { kind: 'unknown' };
+/**
+ * Who may sign: every officer of a first roster; a threshold of the previous roster's (a later roster, its
+ * keyring); a threshold of the current roster's (a document the officers adopt, such as a release policy).
+ */
+export type Signers = { kind: 'first'; roster: RosterBody } | { kind: 'previous'; roster: RosterBody } | { kind: 'current'; roster: RosterBody } | { kind: 'unknown' };
 
 /** The previous roster is already verified by the caller; `sha256` is its payload_sha256. */
 export function checkRosterChain(roster: RosterBody, prev: { body: RosterBody; sha256: string } | undefined, problems: string[]): Signers {
@@ -24,7 +28,7 @@ export function checkRosterChain(roster: RosterBody, prev: { body: RosterBody; s
   return { kind: 'previous', roster: prev.body };
 }
 
-export function checkSignatures(name: 'roster' | 'keyring', doc: SignedDocument, bytes: Buffer, signers: Signers, problems: string[], notes: string[]): void {
+export function checkSignatures(name: 'roster' | 'keyring' | 'policy', doc: SignedDocument, bytes: Buffer, signers: Signers, problems: string[], notes: string[]): void {
   const counted = new Set<string>();
   const named = new Set<string>();
   doc.signatures.forEach((s, i) => {
@@ -34,7 +38,7 @@ export function checkSignatures(name: 'roster' | 'keyring', doc: SignedDocument,
       if (!signatureValid(s.certificate, bytes, s.signature)) problems.push(`${at}: does not verify over the payload`);
       return;
     }
-    const where = signers.kind === 'first' ? 'this roster' : `the previous roster (version ${signers.roster.version})`;
+    const where = signers.kind === 'first' ? 'this roster' : `the ${signers.kind === 'previous' ? 'previous ' : ''}roster (version ${signers.roster.version})`;
     const officer = officerById(signers.roster, s.officer);
     if (!officer) return problems.push(`${at}: not an officer of ${where}`);
     const own: string[] = [];
@@ -46,7 +50,7 @@ export function checkSignatures(name: 'roster' | 'keyring', doc: SignedDocument,
       certSha = undefined;
     }
     if (certSha === undefined || certSha !== officer.keys['9a']?.certificate_sha256) own.push(`certificate is not the 9a certificate of ${officer.id} in ${where}`);
-    if (signers.kind === 'previous') {
+    if (signers.kind !== 'first') {
       if (officer.status !== 'active') own.push(`${officer.id} is revoked in ${where}`);
       const role = signers.roster.signing_policy.role;
       if (!officer.roles.includes(role)) own.push(`${officer.id} does not hold role ${role} in ${where}`);
@@ -62,7 +66,7 @@ export function checkSignatures(name: 'roster' | 'keyring', doc: SignedDocument,
   if (signers.kind === 'first') {
     // Officers whose signature is there but bad are already named above.
     for (const o of signers.roster.officers) if (!named.has(o.id)) problems.push(`${name} is not signed by ${who(o)}: the first roster needs every officer it lists`);
-  } else if (signers.kind === 'previous') {
+  } else if (signers.kind !== 'unknown') {
     const { role, threshold } = signers.roster.signing_policy;
     if (counted.size < threshold) problems.push(`${name} quorum not met: ${counted.size}/${threshold} distinct ${role} signatures (policy of roster version ${signers.roster.version})`);
   }
