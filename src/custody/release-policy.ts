@@ -8,7 +8,8 @@ import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 import { foreignShape } from '../record/journal.js';
 import { builtInDenyList, readDenyList, type DeniedKey } from './deny-list.js';
-import { AUTHORITY_KINDS } from './release-request.js';
+import { AUTHORITY_KINDS, capped } from './release-request.js';
+import { zodProblems } from './roster-schema.js';
 
 export const POLICY_TYPE = 'officiant-release-policy/1';
 export const SIGNATURE_ALGORITHMS = ['RSA-PKCS1-SHA256', 'ECDSA-SHA256'] as const;
@@ -60,14 +61,12 @@ export interface ReleasePolicy {
   denied: DeniedKey[];
 }
 
-const path = (p: readonly PropertyKey[]) => p.map((s) => (typeof s === 'number' ? `[${s}]` : `.${String(s)}`)).join('').replace(/^\./, '');
-
 /** A policy body, checked for shape and consistency: every problem, capped at 50. */
 export function readPolicyBody(value: unknown): { policy?: ReleasePolicy; problems: string[] } {
   const foreign = foreignShape(value, 16);
   if (foreign) return { problems: [`is not a policy: it ${foreign}`] };
   const parsed = PolicyBody.safeParse(value);
-  if (!parsed.success) return { problems: parsed.error.issues.slice(0, 50).map((i) => `${path(i.path) || '(root)'}: ${i.message.toLowerCase()}`) };
+  if (!parsed.success) return { problems: capped(zodProblems('policy', parsed.error, value)) };
   const body = parsed.data;
   const problems: string[] = [];
   if (Date.parse(body.expires_at) <= Date.parse(body.issued_at)) problems.push('expires_at: is not after issued_at');
@@ -96,6 +95,6 @@ export function readPolicyBody(value: unknown): { policy?: ReleasePolicy; proble
     }
   });
   if (body.require_builder_signature && body.builder_keys.length === 0) problems.push('builder_keys: require_builder_signature needs at least one builder key');
-  if (problems.length > 0) return { problems: problems.slice(0, 50) };
+  if (problems.length > 0) return { problems: capped(problems) };
   return { policy: { body, denied }, problems: [] };
 }

@@ -6,6 +6,7 @@
 // Checking a request is pure: the problems are sentences naming the field; nothing here reads a file.
 import { z } from 'zod';
 import { foreignShape } from '../record/journal.js';
+import { zodProblems } from './roster-schema.js';
 
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 export const REQUEST_PREDICATE_TYPE = 'https://officiant.dev/signing-request/v1';
@@ -75,6 +76,11 @@ const Envelope = z
   })
   .strict();
 
+/** At most 50 problems, then how many more. */
+export function capped(problems: string[]): string[] {
+  return problems.length > 50 ? [...problems.slice(0, 50), `and ${problems.length - 50} more`] : problems;
+}
+
 /** Why an artifact name cannot be a file name in a staging directory or a bundle, if it cannot. */
 export function badArtifactName(name: string): string | undefined {
   if (name.length === 0) return 'is empty';
@@ -86,8 +92,6 @@ export function badArtifactName(name: string): string | undefined {
   if (!/^[A-Za-z0-9._+@=-][A-Za-z0-9._+@=,-]*$/.test(name)) return 'must be letters, digits and . _ + @ = , -';
   return undefined;
 }
-
-const path = (p: readonly PropertyKey[]) => p.map((s) => (typeof s === 'number' ? `[${s}]` : `.${String(s)}`)).join('').replace(/^\./, '');
 
 /** The request a file holds (a bare Statement or a DSSE envelope of one), or every problem with it. */
 export function parseSigningRequest(bytes: Buffer, authority: Authority): { request?: SigningRequest; problems: string[] } {
@@ -102,7 +106,7 @@ export function parseSigningRequest(bytes: Buffer, authority: Authority): { requ
   let envelope: SigningRequest['envelope'];
   if (doc !== null && typeof doc === 'object' && 'payloadType' in doc) {
     const env = Envelope.safeParse(doc);
-    if (!env.success) return { problems: env.error.issues.slice(0, 20).map((i) => `DSSE envelope: ${path(i.path) || '(root)'}: ${i.message.toLowerCase()}`) };
+    if (!env.success) return { problems: capped(zodProblems('DSSE envelope', env.error, doc)) };
     const payload = Buffer.from(env.data.payload, 'base64');
     envelope = { payload, signatures: env.data.signatures };
     try {
@@ -115,9 +119,7 @@ export function parseSigningRequest(bytes: Buffer, authority: Authority): { requ
   }
   const parsed = RequestStatement.safeParse(doc);
   if (!parsed.success) {
-    const issues = parsed.error.issues;
-    const shown = issues.slice(0, 50).map((i) => `${path(i.path) || '(root)'}: ${i.message.toLowerCase()}`);
-    return { problems: issues.length > 50 ? [...shown, `and ${issues.length - 50} more`] : shown };
+    return { problems: capped(zodProblems('request', parsed.error, doc)) };
   }
   const { subject, predicate } = parsed.data;
   const problems: string[] = [];
@@ -145,7 +147,7 @@ export function parseSigningRequest(bytes: Buffer, authority: Authority): { requ
     if (s) artifacts.push({ name: a.name, kind: a.kind as ArtifactKind, size: a.size, sha256: s.digest.sha256 });
   });
   if (Date.parse(predicate.not_after) <= Date.parse(predicate.created_at)) problems.push('predicate.not_after: is not after predicate.created_at');
-  if (problems.length > 0) return { problems: problems.length > 50 ? [...problems.slice(0, 50), `and ${problems.length - 50} more`] : problems };
+  if (problems.length > 0) return { problems: capped(problems) };
   return {
     problems: [],
     request: {

@@ -42,7 +42,7 @@ describe('readPolicyBody', () => {
 
   const testKey = builtInDenyList().find((k) => k.name === 'platform')!;
   it.each<[string, unknown, string[]]>([
-    ['one approval', edited((b) => void (b.approvals.threshold = 1)), ['approvals.threshold: a release needs at least 2 approvals']],
+    ['one approval', edited((b) => void (b.approvals.threshold = 1)), ['policy: approvals.threshold: a release needs at least 2 approvals']],
     ['a manifest kind for the release key', edited((b) => b.keys[0].kinds.push('ota-manifest')), ["keys[0].kinds: ota-manifest is the manifest authority's; the release key never signs it"]],
     ['a test key as the signing key', edited((b) => void (b.keys[0].spki_sha256 = testKey.spkiSha256)), [`keys[0].spki_sha256: is the denied key platform (${testKey.source}): it must never sign a release`]],
     ['an expiry before issue', edited((b) => void (b.expires_at = '2026-01-01T00:00:00Z')), ['expires_at: is not after issued_at']],
@@ -51,7 +51,7 @@ describe('readPolicyBody', () => {
     ['a builder requirement without builder keys', edited((b) => void (b.builder_keys = [])), ['builder_keys: require_builder_signature needs at least one builder key']],
     ['a builder key that is no key', edited((b) => void (b.builder_keys[0].public_key = 'nope')), ['builder_keys[0].public_key: is not a PEM public key']],
     ['the same label twice', edited((b) => b.keys.push({ ...b.keys[0] })), ['keys[1].label: release-root-2026 is listed twice']],
-    ['an unknown field', edited((b) => void ((b as Record<string, unknown>).approve_all = true)), ['(root): unrecognized key: "approve_all"']],
+    ['an unknown field', edited((b) => void ((b as Record<string, unknown>).approve_all = true)), ['policy: approve_all: unknown key']],
   ])('%s', (_, body, problems) => {
     const r = readPolicyBody(body);
     expect(r.policy).toBeUndefined();

@@ -66,9 +66,9 @@ describe('parseSigningRequest', () => {
     ],
     ['subject and predicate naming different files', edited((s) => void (s.subject[1].name = 'other.apk')), ['subject[1].name: "other.apk" is not predicate.artifacts[1].name']],
     ['another authority', edited((s) => void (s.predicate.authority = 'manifest')), ['predicate.authority: is manifest, this is the release authority']],
-    ['a digest that is not SHA-256 hex', edited((s) => void (s.subject[0].digest.sha256 = 'xyz')), ['subject[0].digest.sha256: must be 64 lowercase hex digits']],
-    ['a version that is not a whole number', edited((s) => void (s.predicate.version = 1.5)), ['predicate.version: invalid input: expected int, received number']],
-    ['an unknown field', edited((s) => void ((s.predicate as Record<string, unknown>).approved = true)), ['predicate: unrecognized key: "approved"']],
+    ['a digest that is not SHA-256 hex', edited((s) => void (s.subject[0].digest.sha256 = 'xyz')), ['request: subject[0].digest.sha256: must be 64 lowercase hex digits']],
+    ['a version that is not a whole number', edited((s) => void (s.predicate.version = 1.5)), ['request: predicate.version: must be a whole number, got a number']],
+    ['an unknown field', edited((s) => void ((s.predicate as Record<string, unknown>).approved = true)), ['request: predicate.approved: unknown key']],
     ['an expiry before the creation', edited((s) => void (s.predicate.not_after = '2026-12-01T00:00:00Z')), ['predicate.not_after: is not after predicate.created_at']],
   ])('%s', (_, bytes, problems) => {
     const r = parseSigningRequest(bytes, 'release');
