@@ -46,13 +46,16 @@ describe('officiant request create', () => {
   it('lists every problem at once, exit 2, and writes nothing', async () => {
     const ok = file('ok.img', 'x');
     const out = join(dir, 'refused.json');
-    const r = await officiant(['request', 'create', '--authority', 'release', '--version', '0', '--not-after', 'soon', '--out', out, `${ok}:ota-manifest`, `${join(dir, 'missing.img')}:image`, `${ok}:firmware`, 'nokind']);
+    execFileSync('mkfifo', [join(dir, 'pipe.img')]);
+    const r = await officiant(['request', 'create', '--authority', 'release', '--version', '0', '--not-after', 'soon', '--out', out, `${ok}:ota-manifest`, `${join(dir, 'missing.img')}:image`, `${join(dir, 'pipe.img')}:image`, `${dir}:image`, `${ok}:firmware`, 'nokind']);
     expect(r.code, r.stdout + r.stderr).toBe(2);
     const said = r.stdout + r.stderr;
     for (const problem of [
       '--not-after: "soon" is neither a time',
       '--version: "0" is not a whole number of at least 1',
       'missing.img: no such file',
+      'pipe.img: not a regular file',
+      `${dir}: not a regular file`,
       'nokind: give the artifact as <file>:<kind>',
     ]) expect(said).toContain(problem);
     expect(said).not.toMatch(/\n\s+at /);
