@@ -15,7 +15,8 @@ export type InputCode =
   | 'input.roster-invalid'
   | 'input.backup-missing'
   | 'input.backup-invalid'
-  | 'input.request-invalid';
+  | 'input.request-invalid'
+  | 'input.not-a-bundle';
 
 export type EnvironmentCode =
   | 'env.module-load'

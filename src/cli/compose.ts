@@ -6,7 +6,7 @@ import { basename, join, resolve } from 'node:path';
 import { OfficiantError } from '../errors.js';
 import { PROJECT_ROOT } from './paths.js';
 import type { Script } from '../script/schema.js';
-import type { CeremonyDeps, LoadedBackup, LoadedRoster, PivSite } from '../engine/runner.js';
+import type { CeremonyDeps, InputDocument, LoadedBackup, LoadedRoster, PivSite, ReleaseInputs } from '../engine/runner.js';
 import { Pkcs11PivReader } from '../adapters/piv/pkcs11-piv-reader.js';
 import type { SimulatedPivFleet } from '../adapters/piv/simulated-piv-fleet.js';
 import type { Prompter } from '../engine/ports.js';
@@ -58,11 +58,15 @@ export function ceremonyDeps(args: {
   roster?: LoadedRoster;
   piv?: PivSite;
   backup?: LoadedBackup;
+  release?: ReleaseInputs;
+  policyDraft?: InputDocument;
 }): CeremonyDeps {
   const out = resolve(args.out);
   return {
     roster: args.roster,
     backup: args.backup,
+    release: args.release,
+    policyDraft: args.policyDraft,
     piv: args.piv,
     script: args.script,
     steps: STEP_HANDLERS,

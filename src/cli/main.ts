@@ -50,6 +50,13 @@ async function main(argv: string[]): Promise<number> {
       .option('--module <path>', 'PKCS#11 module path (overrides the site file)')
       .option('--token-label <label>', 'token label (overrides the site file)')
       .option('--slot <id>', 'slot id for hsm.init-token when the HSM has several free slots');
+  const releaseOptions = (cmd: Command) =>
+    cmd
+      .option('--request <file>', 'release signing: the signing request (officiant request create)')
+      .option('--policy <file>', "release signing: the signed policy (a policy ceremony's outputs/policy.json); policy ceremony: the draft to adopt")
+      .option('--artifacts <dir>', 'release signing: where the requested artifacts are (default: the request file\'s directory)')
+      .option('--staging <dir>', 'release signing: a new directory for the staged copies and signatures (default: <out>.staging)')
+      .option('--bundle <dir>', 'release signing: where the release bundle is written (default: <out>.release)');
   siteOptions(
     program
       .command('run')
@@ -59,7 +66,8 @@ async function main(argv: string[]): Promise<number> {
       .option('--answers <file>', 'non-interactive: answers file (secrets as ${ENV_VAR} references)')
       .option('--roster <file>', 'the officer roster (roster.json from an enrollment ceremony), for scripts whose officers check in or approve by token')
       .option('--backup <dir>', 'for restore and re-share: the backup set (the directory holding backup/manifest.json, backup/*.wrapped and shares/)'),
-  ).action(async (script: string, opts) => {
+  );
+  releaseOptions(program.commands[program.commands.length - 1]).action(async (script: string, opts) => {
     const { runCommand } = await import('./commands/ceremony.js');
     code = await runCommand(script, opts, print);
   });
@@ -70,7 +78,8 @@ async function main(argv: string[]): Promise<number> {
     .option('--out <dir>', 'output directory (default evidence/<id>-<time>)')
     .option('--officers <dir>', "an enrollment rehearsal's output directory: its roster and its simulated officers' tokens take part")
     .option('--interactive', 'people answer at the keyboard (a dry run for them), on simulated hardware')
-    .option('--from <dir>', "a rehearsed ceremony's output directory that made a backup (init or re-share): restore or re-share its backup with its officers' simulated tokens")
+    .option('--from <dir>', "a rehearsed ceremony's output directory: restore or re-share the backup it made, or sign a release with the authority it initialised, with its officers' simulated tokens");
+  releaseOptions(program.commands[program.commands.length - 1])
     .action(async (script: string, opts) => {
       const { rehearseCommand } = await import('./commands/ceremony.js');
       code = await rehearseCommand(script, opts, print);
@@ -147,6 +156,18 @@ async function main(argv: string[]): Promise<number> {
     .action(async (artifacts: string[], opts) => {
       const { requestCreateCommand } = await import('./commands/request.js');
       code = requestCreateCommand(artifacts, opts, print);
+    });
+  const release = program.command('release').description('release bundles: what the release authority\'s signing ceremony writes');
+  release
+    .command('verify')
+    .argument('<bundle>', 'the bundle directory: request.json, authority.pem, artifacts/, signatures/, release.json, release.json.sig')
+    .description('check a release bundle offline against the authority you trust: certificate, signatures, statement, request, every artifact, no stray file')
+    .requiredOption('--trust <cert.pem|sha256>', "the release authority's certificate (PEM file) or its SHA-256 fingerprint, compared out of band")
+    .option('--json', 'print the report as JSON')
+    .addHelpText('after', '\nExit codes: 0 every check holds, 1 a check fails (each problem named), 2 no such directory, not a release bundle, or a malformed --trust.')
+    .action(async (bundle: string, opts) => {
+      const { releaseVerifyCommand } = await import('./commands/release.js');
+      code = releaseVerifyCommand(bundle, opts, print);
     });
   program
     .command('schema')

@@ -3,6 +3,7 @@
 // what is starting, where things are, what to write on the paper log. Loaded by `officiant --help` too, so it
 // imports no PKCS#11 or PDF code.
 import type { PacketReport } from '../evidence/verify-packet.js';
+import type { ReleaseSummary } from '../custody/verify-release-bundle.js';
 import { resolve } from 'node:path';
 import type { ErrorCode } from '../errors.js';
 import type { LoadedBackup } from '../engine/ceremony-inputs.types.js';
@@ -29,6 +30,7 @@ export const HINTS: Partial<Record<ErrorCode, string>> = {
   'hsm.pin-incorrect': 'each PIN holder re-enters their half; a wrong entry counts against the token\'s retry limit',
   'hsm.pin-locked': 'the token PIN is locked; it needs the SO to unblock it under a witnessed procedure',
   'interrupt.paused': 'the ceremony is paused; continue with `officiant resume <out>`',
+  'input.not-a-bundle': 'give the directory the signing ceremony wrote: request.json, authority.pem, release.json, release.json.sig, artifacts/, signatures/',
 };
 
 /** What a finished (or aborted) ceremony leaves, and the words to read aloud and write on the paper log. */
@@ -99,4 +101,16 @@ export function verifiedLine(files: number, r: PacketReport): string {
   const suffix = `${extra ? `; ${extra}` : ''}${tail ? ` (${tail})` : ''}`;
   if (r.pinned.evidenceKey) return `verified${aborted}: ${files} files, evidence key ${r.evidenceKeySha256} pinned by --trust${suffix}`;
   return `verified${aborted}, evidence key NOT PINNED: ${files} files signed by evidence key ${r.evidenceKeySha256}${extra ? `; ${extra}` : ''}; compare the key with the fingerprint on the paper log, or pass --trust${tail ? ` (${tail})` : ''}`;
+}
+
+/** release verify's last line for a bundle that holds. */
+export const releaseVerifiedLine = (s: ReleaseSummary) =>
+  `verified: release ${s.buildId} ${s.channel} v${s.version}, ${s.artifacts} artifact${s.artifacts === 1 ? '' : 's'}, signed by ${s.signer} (certificate SHA-256 ${s.certificateSha256})`;
+
+/**
+ * A line as it may reach a terminal: control and direction characters (which a bundle's maker could put in a file
+ * name or a certificate's name to move the cursor or reorder what is shown) written as \u escapes. Newlines stay.
+ */
+export function terminalSafe(line: string): string {
+  return line.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

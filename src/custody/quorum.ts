@@ -13,6 +13,7 @@ import type { RosterBody, RosterOfficer } from './roster.types.js';
 import { signatureValid } from './signed-document.js';
 import { officerByDevice } from './roster.js';
 import type { Step } from '../script/schema.js';
+import type { JournalEntry } from '../record/journal.js';
 
 export interface CeremonyRef {
   script_id: string;
@@ -27,8 +28,23 @@ export interface BackupSource {
   kcv: string;
 }
 
+/** The release a signing step signs, as request.load journaled it: what officers approve before hsm.sign-artifacts. */
+export interface ReleaseSubject {
+  request_id: string;
+  request_sha256: string;
+  build_id: string;
+  channel: string;
+  version: number;
+  artifacts: number;
+  bytes: number;
+  kinds: string[];
+  artifacts_sha256: string;
+  policy: { version: number; sha256: string };
+  key: { label: string; spki_sha256: string };
+}
+
 export type ApprovedSubject =
-  | { what: 'step'; step: { id: string; kind: string; title: string; params: unknown }; backup?: BackupSource }
+  | { what: 'step'; step: { id: string; kind: string; title: string; params: unknown }; backup?: BackupSource; release?: ReleaseSubject }
   | { what: 'record'; journal_head: string; entries: number };
 
 export interface ApprovalStatement {
@@ -62,12 +78,39 @@ export interface ApprovalRecord {
  * What an approval of `step` binds. A restore or re-share also binds the backup it works from (its manifest's
  * SHA-256, ceremony and check value): approvers approve that backup, not whichever one is given later.
  */
-export function subjectOfStep(step: Step, backup?: BackupSource | null): ApprovedSubject {
+export function subjectOfStep(step: Step, backup?: BackupSource | null, entries: readonly JournalEntry[] = []): ApprovedSubject {
   const subject: ApprovedSubject = { what: 'step', step: { id: step.id, kind: step.kind, title: step.title, params: step.params } };
   if ((step.kind === 'backup.restore' || step.kind === 'backup.reshare') && backup) {
     subject.backup = { manifest_sha256: backup.manifest_sha256, ceremony_id: backup.ceremony_id, kcv: backup.kcv };
   }
+  if (step.kind === 'hsm.sign-artifacts') {
+    const release = releaseSubjectOf(entries);
+    if (release) subject.release = release;
+  }
   return subject;
+}
+
+/** The last release request journaled (request.load's release-request event) before an approval, if any. */
+export function releaseSubjectOf(entries: readonly JournalEntry[]): ReleaseSubject | undefined {
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const e = entries[i];
+    if (e.type !== 'step.event' || e.data.what !== 'release-request') continue;
+    const d = e.data as unknown as ReleaseSubject;
+    return {
+      request_id: d.request_id,
+      request_sha256: d.request_sha256,
+      build_id: d.build_id,
+      channel: d.channel,
+      version: d.version,
+      artifacts: d.artifacts,
+      bytes: d.bytes,
+      kinds: d.kinds,
+      artifacts_sha256: d.artifacts_sha256,
+      policy: d.policy,
+      key: d.key,
+    };
+  }
+  return undefined;
 }
 
 export function statementBytes(statement: ApprovalStatement | CheckInChallenge): Buffer {

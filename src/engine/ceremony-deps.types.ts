@@ -2,7 +2,7 @@
 // the outside world (HSM, officers' tokens, output directory, journal file, clock, PDF renderer) and the
 // checked inputs. Built by the composition root (cli/compose.ts); tests build it with fakes.
 import type { Script } from '../script/schema.js';
-import type { LoadedBackup, LoadedRoster, PivSite } from './ceremony-inputs.types.js';
+import type { InputDocument, LoadedBackup, LoadedRoster, PivSite, ReleaseInputs } from './ceremony-inputs.types.js';
 import type { Clock, EvidenceRenderer, Hsm, JournalFile, OutputStore, Prompter } from './ports.js';
 import type { HsmSite, StepRegistry } from './step-kind.types.js';
 
@@ -27,4 +27,8 @@ export interface CeremonyDeps {
   piv?: PivSite;
   /** The backup a restore or re-share works from (verified for shape by the caller). */
   backup?: LoadedBackup;
+  /** A release signing session's request, policy, certificate and places (checked by the caller). */
+  release?: ReleaseInputs;
+  /** The unsigned release policy a policy ceremony adopts. */
+  policyDraft?: InputDocument;
 }

@@ -2,7 +2,7 @@
 // officer roster, the officers' PIV site and an existing backup set.
 import type { BackupManifest } from '../custody/backup-manifest.js';
 import type { RosterBody } from '../custody/roster.types.js';
-import type { PivReader } from './ports.js';
+import type { PivReader, ReleaseFiles } from './ports.js';
 
 export interface LoadedBackup {
   /** The directory holding backup/manifest.json, backup/*.wrapped and shares/*.share.json. */
@@ -27,4 +27,26 @@ export interface LoadedRoster {
   body: RosterBody;
   /** payload_sha256 of the roster document: what a later roster names as previous_sha256. */
   sha256: string;
+}
+
+/** A file a ceremony was started with, copied into the packet (evidence/packet-files.ts INPUT_COPIES). */
+export interface InputDocument {
+  bytes: Buffer;
+  sha256: string;
+}
+
+/**
+ * A release signing session's inputs, checked by inputs/ before the engine sees them: the request, the signed
+ * policy and the authority's certificate (each copied into the packet), where the requested artifacts are,
+ * the session's staging directory, where the bundle goes, and the authority's signing log (site file).
+ */
+export interface ReleaseInputs {
+  request: InputDocument;
+  policy: InputDocument;
+  certificate: InputDocument;
+  artifactsDir: string;
+  staging: string;
+  bundle: string;
+  signingLog: string;
+  files: ReleaseFiles;
 }

@@ -26,6 +26,8 @@ export function scriptNeeds(script: Script, needsOf: NeedsOf): ScriptNeeds {
     piv: roster || any('piv'),
     backup: any('backup'),
     wrappedKeys: any('wrappedKeys'),
+    release: any('release'),
+    policyDraft: any('policyDraft'),
     pivRoles,
   };
 }

@@ -142,6 +142,8 @@ export interface HsmSession {
    * given hash) of `data`, returned as raw r||s (IEEE P1363).
    */
   sign(key: { label: string; id: string }, data: Buffer, hash?: 'SHA-256' | 'SHA-384'): Buffer;
+  /** Signs precomputed SHA-256 digests with one key: RSA PKCS#1 v1.5 (DigestInfo), EC raw r||s. */
+  signDigests(key: { label: string; id: string }, digests: readonly Buffer[]): Buffer[];
   close(): void;
 }
 
@@ -286,4 +288,46 @@ export interface PivReader {
   /** Opens the device with this serial; env.piv-absent if it is not inserted. */
   open(serial: string): PivToken;
   close(): void;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// A release signing session's files (adapters/fs/release-files.ts): artifacts where the pipeline left them,
+// their read-only staged copies, signatures, the bundle and the authority's signing log. Large files are read
+// in chunks, never whole; a path that is not a regular file is refused.
+
+export interface FileDigest {
+  size: number;
+  sha256: string;
+}
+
+export interface ReleaseFiles {
+  /** The signing log's text; '' when it does not exist yet. */
+  readLog(path: string): string;
+  /** Appends one line to the signing log and syncs it to disk. */
+  appendLog(path: string, line: string): void;
+  /** Copies `src` to `dir/name` (read-only) while hashing it, in one streaming pass. */
+  stage(src: string, dir: string, name: string): FileDigest;
+  hash(path: string): FileDigest;
+  /** Whether `signature` (RSA PKCS#1 v1.5 or DER ECDSA, SHA-256) verifies over the file's bytes. */
+  verifyFile(path: string, signature: Buffer, key: import('node:crypto').KeyObject): boolean;
+  /** A regular file's bytes, or undefined. */
+  readFile(path: string): Buffer | undefined;
+  /** Writes a file read-only, through a temporary file and a rename. */
+  writeFile(path: string, bytes: Buffer): void;
+  exists(path: string): boolean;
+  /** A path's size if it is a regular file (not a symlink), else undefined. */
+  regularSize(path: string): number | undefined;
+  makeDir(path: string): void;
+  /** Makes a directory read-only. */
+  readOnly(path: string): void;
+  rename(from: string, to: string): void;
+  /** Removes a file or directory tree (read-only ones too). */
+  remove(path: string): void;
+  /** Puts a staged file into the bundle: a hard link when possible, else a copy. */
+  placeCopy(src: string, dst: string): void;
+  /**
+   * Scans a staged artifact, streaming, for denied keys and private-key material: its bytes and, for a ZIP, every
+   * entry decompressed, recursively. An entry that cannot be scanned is a finding too.
+   */
+  scan(path: string, name: string, denied: readonly import('../custody/deny-list.js').DeniedKey[]): Promise<import('../custody/artifact-zip-scan.js').ArtifactScanReport>;
 }

@@ -34,6 +34,12 @@ export function preflight(deps: CeremonyDeps, extra: Preflight): void {
   if (restore && !deps.backup) {
     throw new OfficiantError('input.backup-missing', `step ${restore.id} works from an existing backup: give --backup <dir> (the directory holding backup/manifest.json and shares/), or rehearse with --from <rehearsed ceremony dir>`);
   }
+  const signing = firstStepNeeding(script, needsOf, 'release');
+  if (signing && !deps.release) {
+    throw new OfficiantError('input.request-invalid', `step ${signing.id} signs a release: give --request <request.json> and --policy <signed policy.json> (the site file's hsm profile names the authority's certificate and signing log)`);
+  }
+  const adopt = firstStepNeeding(script, needsOf, 'policyDraft');
+  if (adopt && !deps.policyDraft) throw new OfficiantError('input.request-invalid', `step ${adopt.id} adopts a release policy: give --policy <policy draft.json>`);
   if (needs.piv && !deps.piv) throw new OfficiantError('input.site-invalid', "this ceremony uses officers' PIV tokens: the site file needs a piv section (module, attestation_roots)");
   if (deps.roster && deps.roster.body.rehearsal && !deps.rehearsal) throw new OfficiantError('env.roster', 'the roster lists simulated devices: it is valid for rehearsals only');
   if (!needs.hsm && !needs.evidenceToken) return;

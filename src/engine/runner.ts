@@ -14,6 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { OfficiantError, isOfficiantError } from '../errors.js';
 import { BACKUP_COPY, MANIFEST, ROSTER_COPY, SCRIPT_COPY } from '../evidence/packet-files.js';
+import { inputCopies, releaseRecord } from './input-copies.js';
 import { sha256Hex } from '../record/digest.js';
 import { Journal, parseJournal } from '../record/journal.js';
 import { CEREMONY_STEP, finalEntry, startedEntry, undecidedFailure } from '../record/ledger.js';
@@ -26,7 +27,7 @@ import { preflight, type Preflight } from './preflight.js';
 import { abortCeremony, completeCeremony, decideFailure, finishClosing, firstOpenStep, runStep } from './step-lifecycle.js';
 import { sealCeremony } from './seal.js';
 export type { CeremonyDeps } from './ceremony-deps.types.js';
-export type { LoadedBackup, LoadedRoster, PivSite } from './ceremony-inputs.types.js';
+export type { InputDocument, LoadedBackup, LoadedRoster, PivSite, ReleaseInputs } from './ceremony-inputs.types.js';
 export { preflight, type Preflight } from './preflight.js';
 
 export type Outcome = 'done' | 'aborted' | 'paused';
@@ -54,6 +55,7 @@ export async function startCeremony(deps: CeremonyDeps, opts: StartOptions): Pro
     deps.store.write(SCRIPT_COPY, deps.scriptText);
     if (deps.roster) deps.store.write(ROSTER_COPY, deps.roster.bytes);
     if (deps.backup) deps.store.write(BACKUP_COPY, deps.backup.bytes);
+    for (const [rel, doc] of inputCopies(deps)) deps.store.write(rel, doc.bytes);
     for (const [rel, content] of Object.entries(opts.extraFiles ?? {})) deps.store.write(rel, content);
     const journal = Journal.open(deps.journalFile, deps.clock);
     const ceremony = new Ceremony(deps, journal);
@@ -74,6 +76,8 @@ export async function startCeremony(deps: CeremonyDeps, opts: StartOptions): Pro
       ...(deps.backup
         ? { backup: { dir: deps.backup.dir, manifest_sha256: deps.backup.sha256, ceremony_id: deps.backup.manifest.ceremony.ceremony_id, kcv: deps.backup.manifest.wrap_key.kcv } }
         : {}),
+      ...(deps.release ? { release: releaseRecord(deps.release) } : {}),
+      ...(deps.policyDraft ? { policy_draft: { sha256: deps.policyDraft.sha256 } } : {}),
     });
     return await drive(ceremony, deps, opts.onCeremony);
   } finally {

@@ -8,6 +8,7 @@ import { pemToDer } from '../custody/pem.js';
 import { OfficiantError } from '../errors.js';
 import { detachedCms } from '../evidence/cms.js';
 import type { PacketDocument, PacketManifest } from '../evidence/packet.types.js';
+import { inputCopies } from './input-copies.js';
 import { BACKUP_COPY, EVIDENCE_CERT_PATH, JOURNAL, MANIFEST, MANIFEST_SIG, PACKET, PACKET_FORMAT, OUTPUTS_DIR, REHEARSAL_POINTER, ROSTER_COPY, SCRIPT_COPY, SITE_COPY, stepPagePath } from '../evidence/packet-files.js';
 import { sha256Hex } from '../record/digest.js';
 import { headWords } from '../record/digest-words.js';
@@ -129,6 +130,7 @@ function expectedFiles(c: CeremonyCore): Set<string> {
   if (c.deps.rehearsal) files.add(REHEARSAL_POINTER);
   if (c.deps.roster) files.add(ROSTER_COPY);
   if (c.deps.backup) files.add(BACKUP_COPY);
+  for (const [rel] of inputCopies(c.deps)) files.add(rel);
   for (const e of c.entries) {
     if (e.type === 'result' && e.data.ok === true) {
       const out = e.data.output as { path?: unknown } | null;

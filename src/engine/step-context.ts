@@ -54,5 +54,13 @@ export function createStepContext(c: CeremonyCore, step: Step, index: number): S
       if (!deps.backup) throw new OfficiantError('input.backup-missing', 'this step needs the backup: give --backup <dir>');
       return deps.backup;
     },
+    release: () => {
+      if (!deps.release) throw new OfficiantError('input.request-invalid', 'this step signs a release: give --request <request.json> and --policy <policy.json>');
+      return deps.release;
+    },
+    policyDraft: () => {
+      if (!deps.policyDraft) throw new OfficiantError('input.request-invalid', 'this step adopts a release policy: give --policy <draft.json>');
+      return deps.policyDraft;
+    },
   };
 }

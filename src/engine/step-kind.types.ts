@@ -7,7 +7,7 @@
 import type { Json, JsonObject } from '../record/journal.js';
 import type { Hsm, HsmSession, Person, PivReader, Prompter, TokenIdentity } from './ports.js';
 import type { CeremonyRef } from '../custody/quorum.js';
-import type { LoadedBackup } from './ceremony-inputs.types.js';
+import type { InputDocument, LoadedBackup, ReleaseInputs } from './ceremony-inputs.types.js';
 import type { RosterBody } from '../custody/roster.types.js';
 import type { Script, Step, StepKind, StepOf } from '../script/schema.js';
 import type { StepNeeds } from '../script/step-needs.js';
@@ -21,6 +21,8 @@ export interface HsmSite {
   slot?: number;
   /** The evidence token of this HSM, from the site file (evidence.use-key signs evidence with its key). */
   evidence?: EvidenceTokenSite;
+  /** The release authority on this HSM, from the site file: its certificate (matching its pin) and signing log. */
+  releaseAuthority?: { certificatePem: Buffer; signingLog: string };
 }
 
 export interface EvidenceTokenSite {
@@ -97,6 +99,10 @@ export interface StepContext<S extends Step = Step> {
   securityOfficer<T>(fn: (so: HsmSession) => Promise<T> | T): Promise<T>;
   /** The backup a restore or re-share works from (--backup). */
   backup(): LoadedBackup;
+  /** A release signing session's inputs (--request, --policy, the site's authority section). */
+  release(): ReleaseInputs;
+  /** The policy draft a policy ceremony adopts (--policy). */
+  policyDraft(): InputDocument;
 }
 
 export interface StepHandler<K extends StepKind = StepKind> {

@@ -25,6 +25,17 @@ export const BACKUP_MANIFEST_OUTPUT = `${OUTPUTS_DIR}/${MANIFEST_FILE}`;
 export const RESTORE_OUTPUTS = 'outputs/restore';
 /** The backup manifest a restore or re-share works from. */
 export const BACKUP_COPY = 'backup-source.json';
+/**
+ * What a release session or a policy ceremony was started with, copied byte for byte at its start (their
+ * SHA-256 in the journal's first entry): the signing request, the signed policy, the authority's certificate,
+ * and a policy draft to adopt.
+ */
+export const INPUT_COPIES = {
+  request: 'inputs/request.json',
+  policy: 'inputs/policy.json',
+  certificate: 'inputs/authority.pem',
+  policyDraft: 'inputs/policy-draft.json',
+} as const;
 /** The sealed packet PDF (cover, every step page, appendix). */
 export const PACKET = 'packet.pdf';
 /** The manifest of every file, and its detached CMS signature by the evidence key. */

@@ -271,7 +271,7 @@ function verifyApprovalStep(ctx: Ctx, step: StepOf<'quorum.approve'>, index: num
     step: { id, number: index + 1 },
     role,
     threshold,
-    approve: target ? subjectOfStep(target, entries[0]?.data.backup as unknown as BackupSource | undefined) : { what: 'record', journal_head: made.i > 0 ? entries[made.i - 1].hash : GENESIS, entries: made.i },
+    approve: target ? subjectOfStep(target, entries[0]?.data.backup as unknown as BackupSource | undefined, entries.slice(0, made.i)) : { what: 'record', journal_head: made.i > 0 ? entries[made.i - 1].hash : GENESIS, entries: made.i },
     nonce,
   };
   const digest = statementDigest(statement);

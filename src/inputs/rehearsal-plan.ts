@@ -7,6 +7,7 @@ import type { LoadedBackup, LoadedRoster } from '../engine/ceremony-inputs.types
 import { JOURNAL, OUTPUTS_DIR, REHEARSAL_POINTER, ROSTER_COPY, ROSTER_OUTPUT } from '../evidence/packet-files.js';
 import type { Script } from '../script/schema.js';
 import { loadBackup } from './backup-set.js';
+import { kindNeeds } from '../script/step-needs.js';
 import type { InputFiles } from './input-files.types.js';
 import { inputProblem, loaded, type InputProblem, type Loaded } from './problems.js';
 import { loadRoster } from './roster.js';
@@ -44,7 +45,8 @@ export function planRehearsal(files: InputFiles, script: Script, flags: Rehearsa
     problems.push(inputProblem('input.not-a-ceremony', COMMAND_LINE, '--from', '--from already brings the officers of that rehearsal: give --from or --officers, not both'));
   }
   let backup: LoadedBackup | undefined;
-  if (flags.from) {
+  // --from brings the officers (and their sandbox) of the rehearsed ceremony, and its backup to a script that works from one.
+  if (flags.from && script.steps.some((s) => kindNeeds(s.kind, 'backup'))) {
     const loadedBackup = loadBackup(files, join(flags.from, OUTPUTS_DIR), { blobs: needsBlobs(script) });
     problems.push(...loadedBackup.problems);
     backup = loadedBackup.value;

@@ -6,9 +6,9 @@
 // this is a rehearsal. Every problem at once; a directory without a journal is the one problem.
 import { join, resolve } from 'node:path';
 import { isOfficiantError } from '../errors.js';
-import type { LoadedBackup, LoadedRoster } from '../engine/ceremony-inputs.types.js';
+import type { InputDocument, LoadedBackup, LoadedRoster, ReleaseInputs } from '../engine/ceremony-inputs.types.js';
 import type { HsmSite } from '../engine/step-kind.types.js';
-import { JOURNAL, REHEARSAL_POINTER, ROSTER_COPY, SCRIPT_COPY, SITE_COPY } from '../evidence/packet-files.js';
+import { INPUT_COPIES, JOURNAL, REHEARSAL_POINTER, ROSTER_COPY, SCRIPT_COPY, SITE_COPY } from '../evidence/packet-files.js';
 import { parseJournal, type JournalEntry } from '../record/journal.js';
 import { sha256Hex } from '../record/digest.js';
 import { startedEntry } from '../record/ledger.js';
@@ -34,6 +34,9 @@ export interface ResumePlan {
   piv?: { module: string; attestationRoots: string[] };
   roster?: LoadedRoster;
   backup?: LoadedBackup;
+  /** A release session's inputs, read back from the packet's copies (their SHA-256 as recorded at the start). */
+  release?: Omit<ReleaseInputs, 'files'>;
+  policyDraft?: InputDocument;
 }
 
 type RecordedSite = (Omit<HsmSite, 'slot'> & { slot: number | null }) | null;
@@ -65,7 +68,33 @@ export function planResume(files: InputFiles, outDir: string, opts: { backup?: s
   const piv = (first.piv ?? null) as { module: string; attestationRoots: string[] } | null;
   const roster = recordedRoster(files, out, first.roster as { file_sha256: string } | null | undefined, { production: !rehearsal, trustedRoots: piv?.attestationRoots ?? [] }, problems);
   const backup = script ? recordedBackup(files, first.backup as { dir: string; manifest_sha256: string } | null | undefined, opts.backup, needsBlobs(script), problems) : undefined;
-  return loaded({ out, script: script!, text: text!, site: site ?? undefined, rehearsal, pointer, piv: piv ?? undefined, roster, backup }, problems);
+  const release = recordedRelease(files, out, first.release as Record<string, string> | undefined, problems);
+  const draft = first.policy_draft as { sha256: string } | undefined;
+  const policyDraft = draft ? inputCopy(files, out, INPUT_COPIES.policyDraft, draft.sha256, problems) : undefined;
+  return loaded({ out, script: script!, text: text!, site: site ?? undefined, rehearsal, pointer, piv: piv ?? undefined, roster, backup, release, policyDraft }, problems);
+}
+
+/** A copy of an input the ceremony started with, byte for byte the one it recorded. */
+function inputCopy(files: InputFiles, out: string, rel: string, sha256: string, problems: InputProblem[]): InputDocument | undefined {
+  const read = readBytes(files, join(out, rel), 'input copy');
+  if (read.problem) {
+    problems.push(read.problem);
+    return undefined;
+  }
+  if (sha256Hex(read.bytes) !== sha256) {
+    problems.push(inputProblem('input.request-invalid', join(out, rel), WHOLE_FILE, `${join(out, rel)} is not the file recorded when the ceremony started (SHA-256 ${sha256})`));
+    return undefined;
+  }
+  return { bytes: read.bytes, sha256 };
+}
+
+function recordedRelease(files: InputFiles, out: string, r: Record<string, string> | undefined, problems: InputProblem[]): ResumePlan['release'] {
+  if (!r) return undefined;
+  const request = inputCopy(files, out, INPUT_COPIES.request, r.request_sha256, problems);
+  const policy = inputCopy(files, out, INPUT_COPIES.policy, r.policy_sha256, problems);
+  const certificate = inputCopy(files, out, INPUT_COPIES.certificate, r.certificate_sha256, problems);
+  if (!request || !policy || !certificate) return undefined;
+  return { request, policy, certificate, artifactsDir: r.artifacts_dir, staging: r.staging, bundle: r.bundle, signingLog: r.signing_log };
 }
 
 function readEntries(files: InputFiles, out: string): JournalEntry[] | { problems: InputProblem[] } {

@@ -77,7 +77,34 @@ function hsmSite(files: InputFiles, script: Script, flags: SiteFlags, file: Site
     );
     return undefined;
   }
-  return { profile, module, tokenLabel, slot, ...(evidence ? { evidence } : {}) };
+  const authority = file?.hsm[profile]?.release_authority;
+  const releaseAuthority = authority ? releaseAuthoritySite(files, flags.site!, profile, authority, problems) : undefined;
+  return { profile, module, tokenLabel, slot, ...(evidence ? { evidence } : {}), ...(releaseAuthority ? { releaseAuthority } : {}) };
+}
+
+type AuthoritySection = NonNullable<SiteProfile['hsm'][string]['release_authority']>;
+
+/** The release authority's section: its certificate, read now and matching its pin, and the signing log's path. */
+function releaseAuthoritySite(files: InputFiles, siteFile: string, profile: string, section: AuthoritySection, problems: InputProblem[]): HsmSite['releaseAuthority'] {
+  const field = formatPath(['hsm', profile, 'release_authority', 'certificate']);
+  const read = readBytes(files, resolve(siteFile, '..', section.certificate), "release authority's certificate");
+  if (read.problem) {
+    problems.push({ ...read.problem, file: siteFile, field });
+    return undefined;
+  }
+  let der: Buffer;
+  try {
+    der = new X509Certificate(read.bytes).raw;
+  } catch {
+    problems.push(inputProblem('input.site-invalid', siteFile, field, `${section.certificate} is not a PEM certificate`));
+    return undefined;
+  }
+  const sha256 = fingerprintOf(der);
+  if (sha256 !== section.certificate_sha256) {
+    problems.push(inputProblem('input.site-invalid', siteFile, formatPath(['hsm', profile, 'release_authority', 'certificate_sha256']), `${section.certificate} has SHA-256 ${sha256}, not the pinned ${section.certificate_sha256}`));
+    return undefined;
+  }
+  return { certificatePem: read.bytes, signingLog: resolve(siteFile, '..', section.signing_log) };
 }
 
 type EvidenceSection = NonNullable<SiteProfile['hsm'][string]['evidence']>;

@@ -66,6 +66,22 @@ function stepDetail(step: Step, script: Script): string[] {
       return [`Custodians of the backup (--backup) open their shares and sign receipts: ${step.params.custodians?.join(', ') ?? 'every custodian'}`];
     case 'backup.reshare':
       return [`Re-share the backup (--backup): its custodians rebuild the wrap key; a new wrap key split ${step.params.threshold} of ${custodianCount(step.params.custodians)} among ${custodianNames(step.params.custodians)}; the old backup is superseded`];
+    case 'policy.adopt':
+      return ["Adopt the release signing policy (--policy <draft>): its digest's six words compared, signed by the roster's threshold of officers with their tokens"];
+    case 'request.load':
+      return ['Load the signing request (--request) and the signed policy (--policy); check signatures, expiry, shape, kinds, limits, age, replay and version'];
+    case 'artifacts.stage':
+      return ['Copy each artifact into the read-only staging directory while hashing it; size and SHA-256 must be the request\'s'];
+    case 'policy.check':
+      return ['Policy check: authority separation, kinds per key, limits, no test key in the key or any artifact or ZIP entry, no private key material'];
+    case 'hsm.sign-artifacts':
+      return [`Sign every staged artifact with key "${step.params.key}" in the HSM (batches of ${step.params.batch}); detached signatures/<name>.sig`];
+    case 'signatures.verify':
+      return ["Verify every signature in software against the authority's certificate; hash every staged file again"];
+    case 'release.gates':
+      return ['Release gates: counts, version above the last signed for the channel, no test key'];
+    case 'release.publish':
+      return ['Publish the release bundle (statement signed in the HSM) and append the signing log'];
   }
 }
 

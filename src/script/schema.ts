@@ -255,6 +255,18 @@ export const BackupVerifyParams = z
   })
   .strict();
 
+export const PolicyAdoptParams = z.object({}).strict();
+
+export const SignArtifactsParams = z
+  .object({
+    key: z.string().min(1).max(64).describe("Label of the release key in the HSM; the policy must list it (label and SPKI SHA-256) for every kind it signs."),
+    batch: z.number().int().min(1).max(4096).default(256).describe('Artifacts signed per journaled batch (intent, signatures, result): fewer disk syncs for large releases.'),
+  })
+  .strict();
+
+/** Step kinds of a release signing session whose params are empty. */
+export const NoParams = z.object({}).strict();
+
 function step<K extends string, P extends z.ZodType>(kind: K, params: P, describe: string) {
   return z.object({ ...stepCommon, kind: z.literal(kind), params }).strict().describe(describe);
 }
@@ -275,6 +287,14 @@ export const Step = z.discriminatedUnion('kind', [
   step('backup.split', BackupSplitParams, 'Back up keys under a new wrap key split m-of-n among custodians; each share is sealed to a custodian\'s token and opened by them at once.'),
   step('backup.restore', BackupRestoreParams.prefault({}), 'Restore backed-up keys into this token: custodians open their shares, the wrap key is rebuilt and checked, each key is unwrapped and proven to be the original.'),
   step('backup.verify', BackupVerifyParams.prefault({}), 'Custodians of a backup (--backup) open their shares with their tokens and sign receipts: a later check that the shares still open, or the verification of a custodian recorded absent at the backup.'),
+  step('policy.adopt', PolicyAdoptParams.prefault({}), "Officers adopt a release signing policy (--policy <draft>): they compare its digest's six words and their tokens sign it, as the roster's threshold requires; outputs/policy.json is what signing sessions load."),
+  step('request.load', NoParams.prefault({}), 'Load the signing request (--request) and the signed policy (--policy) and check them: policy signatures and expiry, request shape, kinds, limits, age, replay and version against the signing log.'),
+  step('artifacts.stage', NoParams.prefault({}), "Copy each requested artifact into the session's read-only staging directory while hashing it, in one streaming pass; a size or digest unlike the request's refuses it."),
+  step('policy.check', NoParams.prefault({}), 'Check the staged release against the policy: authority separation, kinds per key, limits, no test key (the signing key, and every artifact and ZIP entry scanned), no private key material.'),
+  step('hsm.sign-artifacts', SignArtifactsParams, "Sign every staged artifact's SHA-256 with the release key in one logged-in HSM session; journaled per batch, each signature written as signatures/<name>.sig."),
+  step('signatures.verify', NoParams.prefault({}), "Check every signature in software against the public key in the authority's certificate, and hash every staged file again."),
+  step('release.gates', NoParams.prefault({}), 'The release gates: counts match the request, the version is above the last one signed for the channel, no test key was found; each result on the page.'),
+  step('release.publish', NoParams.prefault({}), 'Write the release bundle atomically (request, artifacts, signatures, authority certificate, release statement signed in the HSM) and append the signing log.'),
   step('backup.reshare', BackupReshareParams, 'Custodians of a backup rebuild its wrap key; the keys are wrapped again under a new wrap key split among a new set of custodians.'),
 ]);
 
@@ -334,6 +354,18 @@ export const SiteProfile = z
               .strict()
               .optional()
               .describe('The evidence token of this HSM (needed by scripts with an evidence.use-key step).'),
+            release_authority: z
+              .object({
+                certificate: z.string().min(1).describe("PEM file of the release key's certificate (the authority initialisation's outputs), relative to the site file."),
+                certificate_sha256: z
+                  .string()
+                  .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits')
+                  .describe('SHA-256 of that certificate (DER), as written on the paper log of the initialisation: the file must match it.'),
+                signing_log: z.string().min(1).describe("The authority's signing log (append-only, hash-chained), relative to the site file; created by the first signing session."),
+              })
+              .strict()
+              .optional()
+              .describe('The release authority on this HSM (needed by release signing sessions): its certificate and signing log.'),
           })
           .strict(),
       )

@@ -17,25 +17,41 @@ export interface StepNeeds {
   backup: boolean;
   /** The backup's wrapped keys too, not only its shares (restore, re-share). */
   wrappedKeys: boolean;
+  /**
+   * A release signing session's inputs: the request (--request) with its artifacts, the signed policy (--policy)
+   * and the release authority's section of the site file (certificate, signing log). Each step of the session
+   * verifies the policy's signatures again, against the roster.
+   */
+  release: boolean;
+  /** An unsigned release policy to adopt (--policy <draft>). */
+  policyDraft: boolean;
 }
 
 export const STEP_NEEDS = {
-  'participants.check-in': { hsm: false, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false },
-  'manual.confirm': { hsm: false, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false },
-  'hsm.init-token': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false },
-  'hsm.generate-key': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false },
-  'hsm.inspect-key': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false },
-  'hsm.self-signed-certificate': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false },
-  'evidence.init-key': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false },
-  'evidence.use-key': { hsm: false, evidenceToken: true, roster: false, piv: false, backup: false, wrappedKeys: false },
-  'piv.enroll': { hsm: true, evidenceToken: false, roster: false, piv: true, backup: false, wrappedKeys: false },
-  'officer.revoke': { hsm: false, evidenceToken: false, roster: true, piv: true, backup: false, wrappedKeys: false },
-  'roster.sign': { hsm: false, evidenceToken: false, roster: false, piv: true, backup: false, wrappedKeys: false },
-  'quorum.approve': { hsm: false, evidenceToken: false, roster: true, piv: true, backup: false, wrappedKeys: false },
-  'backup.split': { hsm: true, evidenceToken: false, roster: true, piv: true, backup: false, wrappedKeys: false },
-  'backup.restore': { hsm: true, evidenceToken: false, roster: true, piv: true, backup: true, wrappedKeys: true },
-  'backup.reshare': { hsm: true, evidenceToken: false, roster: true, piv: true, backup: true, wrappedKeys: true },
-  'backup.verify': { hsm: false, evidenceToken: false, roster: true, piv: true, backup: true, wrappedKeys: false },
+  'participants.check-in': { hsm: false, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false },
+  'manual.confirm': { hsm: false, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false },
+  'hsm.init-token': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false },
+  'hsm.generate-key': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false },
+  'hsm.inspect-key': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false },
+  'hsm.self-signed-certificate': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false },
+  'evidence.init-key': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false },
+  'evidence.use-key': { hsm: false, evidenceToken: true, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false },
+  'piv.enroll': { hsm: true, evidenceToken: false, roster: false, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: false },
+  'officer.revoke': { hsm: false, evidenceToken: false, roster: true, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: false },
+  'roster.sign': { hsm: false, evidenceToken: false, roster: false, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: false },
+  'quorum.approve': { hsm: false, evidenceToken: false, roster: true, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: false },
+  'backup.split': { hsm: true, evidenceToken: false, roster: true, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: false },
+  'backup.restore': { hsm: true, evidenceToken: false, roster: true, piv: true, backup: true, wrappedKeys: true, release: false, policyDraft: false },
+  'backup.reshare': { hsm: true, evidenceToken: false, roster: true, piv: true, backup: true, wrappedKeys: true, release: false, policyDraft: false },
+  'backup.verify': { hsm: false, evidenceToken: false, roster: true, piv: true, backup: true, wrappedKeys: false, release: false, policyDraft: false },
+  'policy.adopt': { hsm: false, evidenceToken: false, roster: true, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: true },
+  'request.load': { hsm: false, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false },
+  'artifacts.stage': { hsm: false, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false },
+  'policy.check': { hsm: false, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false },
+  'hsm.sign-artifacts': { hsm: true, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false },
+  'signatures.verify': { hsm: false, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false },
+  'release.gates': { hsm: false, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false },
+  'release.publish': { hsm: true, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false },
 } as const satisfies Record<StepKind, StepNeeds>;
 
 /** Whether a step of `kind` (undefined: a step that did not parse) needs `need`. */

@@ -16,6 +16,14 @@ import { backupReshare } from './backup-reshare.js';
 import { backupRestore } from './backup-restore.js';
 import { backupSplit } from './backup-split.js';
 import { backupVerify } from './backup-verify.js';
+import { policyAdopt } from './policy-adopt.js';
+import { requestLoad } from './request-load.js';
+import { artifactsStage } from './artifacts-stage.js';
+import { policyCheck } from './policy-check.js';
+import { hsmSignArtifacts } from './hsm-sign-artifacts.js';
+import { signaturesVerify } from './signatures-verify.js';
+import { releaseGates } from './release-gates.js';
+import { releasePublish } from './release-publish.js';
 import type { StepRegistry } from '../engine/step-kind.types.js';
 
 export const STEP_HANDLERS = {
@@ -35,4 +43,12 @@ export const STEP_HANDLERS = {
   'backup.restore': backupRestore,
   'backup.reshare': backupReshare,
   'backup.verify': backupVerify,
+  'policy.adopt': policyAdopt,
+  'request.load': requestLoad,
+  'artifacts.stage': artifactsStage,
+  'policy.check': policyCheck,
+  'hsm.sign-artifacts': hsmSignArtifacts,
+  'signatures.verify': signaturesVerify,
+  'release.gates': releaseGates,
+  'release.publish': releasePublish,
 } satisfies StepRegistry;

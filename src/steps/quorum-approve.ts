@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { OfficiantError } from '../errors.js';
 import type { Person } from '../engine/ports.js';
-import { checkApproval, quorumReached, statementBytes, statementDigest, statementWords, subjectOfStep, type ApprovalRecord, type ApprovalStatement, type BackupSource, type CeremonyRef } from '../custody/quorum.js';
+import { checkApproval, quorumReached, statementBytes, statementDigest, statementWords, subjectOfStep, type ApprovalRecord, type ApprovalStatement, type BackupSource, type CeremonyRef, type ReleaseSubject } from '../custody/quorum.js';
 import type { RosterOfficer } from '../custody/roster.types.js';
 import type { JournalEntry } from '../record/journal.js';
 import type { Script, StepOf } from '../script/schema.js';
@@ -18,6 +18,17 @@ import type { StepHandler } from '../engine/step-kind.types.js';
 import { STEP_NEEDS } from '../script/step-needs.js';
 
 export const APPROVAL_STATEMENT = 'approval-statement';
+
+/** What officers see of the release they approve: on the screen and on the page. */
+export function releaseLines(r: ReleaseSubject): string[] {
+  return [
+    `release: build ${r.build_id}, channel ${r.channel}, version ${r.version}`,
+    `artifacts: ${r.artifacts} (${r.kinds.join(', ')}), ${r.bytes} bytes in all, list SHA-256 ${r.artifacts_sha256}`,
+    `request: ${r.request_id}, file SHA-256 ${r.request_sha256}`,
+    `policy: version ${r.policy.version}, SHA-256 ${r.policy.sha256}`,
+    `signing key: ${r.key.label}, SPKI SHA-256 ${r.key.spki_sha256}`,
+  ];
+}
 
 /**
  * The statement officers sign: this step, the approved step's kind and exact parameters (with the backup the
@@ -37,7 +48,7 @@ export function approvalStatement(
     step: at.step,
     role,
     threshold,
-    approve: target ? subjectOfStep(target, entries[0].data.backup as unknown as BackupSource | undefined) : { what: 'record', journal_head: head.hash, entries: entries.length },
+    approve: target ? subjectOfStep(target, entries[0].data.backup as unknown as BackupSource | undefined, entries) : { what: 'record', journal_head: head.hash, entries: entries.length },
     nonce: at.nonce,
   };
 }
@@ -90,6 +101,7 @@ export const quorumApprove: StepHandler<'quorum.approve'> = {
       for (const [k, v] of Object.entries(subject.step.params as Record<string, unknown>)) ctx.prompter.say(`    ${k.replace(/_/g, ' ')}: ${paramInWords(k, v)}`);
       // The check value is bound but not shown: at the step, the administrator types it from the paper record.
       if (subject.backup) ctx.prompter.say(`    backup: of ceremony ${subject.backup.ceremony_id}, manifest SHA-256 ${subject.backup.manifest_sha256}`);
+      if (subject.release) for (const line of releaseLines(subject.release)) ctx.prompter.say(`    ${line}`);
     } else {
       ctx.prompter.say(`    the ceremony record: ${subject.entries} journal entries, head ${subject.journal_head}`);
     }
@@ -145,6 +157,7 @@ export const quorumApprove: StepHandler<'quorum.approve'> = {
     if (subject.what === 'step') {
       ctx.result('Approved step kind', subject.step.kind);
       for (const [k, v] of Object.entries(subject.step.params as Record<string, unknown>)) ctx.result(`Approved ${k.replace(/_/g, ' ')}`, paramInWords(k, v));
+      if (subject.release) for (const line of releaseLines(subject.release)) ctx.result(`Approved ${line.slice(0, line.indexOf(':'))}`, line.slice(line.indexOf(':') + 2));
     }
     ctx.result('Statement SHA-256', digest);
     ctx.result('Statement words', words.join(' '));

@@ -9,7 +9,7 @@ import type { KeyAlgorithm } from '../../script/schema.js';
 import { pkcs11Error } from './pkcs11-errors.js';
 import { CURVES, keyRecordOf } from './pkcs11-key-objects.js';
 import { generateTrustedWrapKey, importWrapKey, unwrapKey, wrapKey } from './pkcs11-key-wrapping.js';
-import { signWithKey } from './pkcs11-sign.js';
+import { signWithKey, signDigestsWithKey } from './pkcs11-sign.js';
 import { endSession, identity } from './pkcs11-tokens.js';
 
 export class Pkcs11Session implements HsmSession {
@@ -113,6 +113,10 @@ export class Pkcs11Session implements HsmSession {
 
   sign(ref: { label: string; id: string }, data: Buffer, hash: 'SHA-256' | 'SHA-384' = 'SHA-256'): Buffer {
     return signWithKey(this.session, ref, data, hash);
+  }
+
+  signDigests(ref: { label: string; id: string }, digests: readonly Buffer[]): Buffer[] {
+    return signDigestsWithKey(this.session, ref, digests);
   }
 
   close(): void {

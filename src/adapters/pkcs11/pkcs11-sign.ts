@@ -20,3 +20,28 @@ export function signWithKey(session: graphene.Session, ref: { label: string; id:
     throw pkcs11Error(err, `signing with key "${label}"`);
   }
 }
+
+/** DigestInfo prefix of SHA-256 (RFC 8017 9.2 note 1): what CKM_RSA_PKCS needs before the digest. */
+const SHA256_DIGEST_INFO = Buffer.from('3031300d060960864801650304020105000420', 'hex');
+
+/**
+ * Signs precomputed SHA-256 digests with one private key, found once: RSA as PKCS#1 v1.5 (CKM_RSA_PKCS over the
+ * DigestInfo), EC as raw r||s (CKM_ECDSA). What a release session signs: files hashed while streamed, never read
+ * whole into memory. Each signature passes the hsm.sign failpoint, as a single signature does.
+ */
+export function signDigestsWithKey(session: graphene.Session, ref: { label: string; id: string }, digests: readonly Buffer[]): Buffer[] {
+  const label = ref.label;
+  try {
+    const found = session.find({ class: graphene.ObjectClass.PRIVATE_KEY, label, id: Buffer.from(ref.id, 'hex') });
+    if (found.length !== 1) throw new OfficiantError('hsm.key-not-found', `expected one private key "${label}" with CKA_ID ${ref.id}, found ${found.length}`);
+    const key = found.items(0).toType<graphene.PrivateKey>();
+    const rsa = key.type === graphene.KeyType.RSA;
+    return digests.map((d) => {
+      if (d.length !== 32) throw new OfficiantError('hsm.general', `a SHA-256 digest is 32 bytes, not ${d.length}`);
+      failpoint('hsm.sign');
+      return rsa ? session.createSign('RSA_PKCS', key).once(Buffer.concat([SHA256_DIGEST_INFO, d])) : session.createSign('ECDSA', key).once(d);
+    });
+  } catch (err) {
+    throw pkcs11Error(err, `signing with key "${label}"`);
+  }
+}

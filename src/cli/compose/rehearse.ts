@@ -11,7 +11,11 @@ import type { Hsm } from '../../engine/ports.js';
 import { Pkcs11Hsm } from '../../adapters/pkcs11/pkcs11-hsm.js';
 import { INTERACTIVE_HALVES, evidencePinHalves, simulatedEvidenceToken } from './rehearsal-evidence-token.js';
 import type { HsmSite } from '../../engine/step-kind.types.js';
-import { REHEARSAL_POINTER, SITE_COPY } from '../../evidence/packet-files.js';
+import { OUTPUTS_DIR, REHEARSAL_POINTER, SITE_COPY } from '../../evidence/packet-files.js';
+import { join } from 'node:path';
+import { fsReleaseFiles } from '../../adapters/fs/release-files.js';
+import type { InputDocument, ReleaseInputs } from '../../engine/ceremony-inputs.types.js';
+import { adoptsPolicy, loadPolicyDraft, loadRelease, signsRelease, type ReleaseFlags } from '../../inputs/release.js';
 import { enableFailpoints } from '../../failpoints.js';
 import type { Answers } from '../../inputs/answers.js';
 import { planRehearsal, type RehearsalOfficersPlan } from '../../inputs/rehearsal-plan.js';
@@ -25,7 +29,7 @@ import { keyboardPrompter, scriptedPrompter } from './prompter.js';
 import { siteJson } from './run.js';
 import type { CeremonySession } from './session.js';
 
-export interface RehearseFlags {
+export interface RehearseFlags extends ReleaseFlags {
   out?: string;
   officers?: string;
   interactive?: boolean;
@@ -45,6 +49,17 @@ async function withHsm<T>(fn: (hsm: Hsm) => Promise<T>): Promise<T> {
     return await fn(hsm);
   } finally {
     hsm.close();
+  }
+}
+
+/** The token a rehearsed ceremony (--from) made for this HSM profile: where a later session finds its keys. */
+function fromToken(from: string | undefined, profile: string | undefined): string | undefined {
+  if (!from || !profile) return undefined;
+  try {
+    const site = JSON.parse(inputFiles.read(join(from, SITE_COPY)).toString('utf8')) as { profile?: string; tokenLabel?: string } | null;
+    return site?.profile === profile ? site.tokenLabel : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -73,15 +88,26 @@ export async function composeRehearsal(file: string, flags: RehearseFlags, print
   // A shared sandbox may already hold a token of this profile (another rehearsal from the same officers): a
   // ceremony that initialises its token gets a label of its own; one that uses an existing token finds it.
   const initialises = script.steps.some((s) => s.kind === 'hsm.init-token');
-  const label = from && initialises ? `rehearsal-${script.site.hsm}-${randomBytes(3).toString('hex')}` : `rehearsal-${script.site.hsm}`;
+  const label = from && initialises ? `rehearsal-${script.site.hsm}-${randomBytes(3).toString('hex')}` : (fromToken(flags.from, script.site.hsm) ?? `rehearsal-${script.site.hsm}`);
   const site: HsmSite | undefined = script.site.hsm ? { profile: script.site.hsm, module: SOFTHSM_MODULE, tokenLabel: label.slice(0, 32) } : undefined;
   const evidenceHalves = evidencePinHalves(script, people, flags.interactive === true);
   if (site && evidenceHalves) site.evidence = await withHsm((hsm) => simulatedEvidenceToken(evidenceHalves, hsm, `rehearsal-evidence-${randomBytes(3).toString('hex')}`));
+  let release: ReleaseInputs | undefined;
+  let policyDraft: InputDocument | undefined;
+  if (site && signsRelease(script)) {
+    // The rehearsed authority (--from): its root certificate, and a signing log kept in its sandbox, so that a
+    // request signed by one rehearsal is a replay to the next one from the same authority.
+    const key = script.steps.find((s) => s.kind === 'hsm.sign-artifacts');
+    const certFile = flags.from && key?.kind === 'hsm.sign-artifacts' ? join(flags.from, OUTPUTS_DIR, `${key.params.key}.cert.pem`) : undefined;
+    if (certFile && inputFiles.exists(certFile)) site.releaseAuthority = { certificatePem: inputFiles.read(certFile), signingLog: join(sandbox.dir, 'release-signing-log.jsonl') };
+    release = orThrow(loadRelease(inputFiles, script, flags, { site, roster: plan.officers?.roster.body, out, now: new Date(), releaseFiles: fsReleaseFiles }));
+  }
+  if (adoptsPolicy(script)) policyDraft = orThrow(loadPolicyDraft(inputFiles, flags));
   const piv = fleet ? pivSite({ module: SOFTHSM_MODULE, attestationRoots: [fleet.attestationRoot().pem] }, fleet) : undefined;
   // An interactive rehearsal is a dry run for the people: they type names, PINs and answers themselves on
   // simulated hardware; the sandbox still holds the devices, and the evidence is still marked REHEARSAL.
   const prompter = flags.interactive ? await keyboardPrompter(script) : scriptedPrompter(people, print);
-  const deps = ceremonyDeps({ script, text, site, rehearsal: true, prompter, out, roster: plan.officers?.roster, piv, backup });
+  const deps = ceremonyDeps({ script, text, site, rehearsal: true, prompter, out, roster: plan.officers?.roster, piv, backup, release, policyDraft });
   const pointer: RehearsalPointer = { sandbox: sandbox.dir, ...(peopleFile ? { people: peopleFile } : {}), ...(flags.interactive ? { interactive: true } : {}) };
   const officers = plan.officers ? { version: plan.officers.roster.body.version, dir: plan.officers.dir } : undefined;
   let started = false;

@@ -5,6 +5,7 @@ import { SimulatedPivFleet } from '../../adapters/piv/simulated-piv-fleet.js';
 import { SoftHsmSandbox } from '../../adapters/pkcs11/softhsm-sandbox.js';
 import type { Prompter } from '../../engine/ports.js';
 import { resumeCeremony } from '../../engine/runner.js';
+import { fsReleaseFiles } from '../../adapters/fs/release-files.js';
 import { enableFailpoints } from '../../failpoints.js';
 import type { Answers } from '../../inputs/answers.js';
 import { planResume } from '../../inputs/resume-plan.js';
@@ -30,7 +31,8 @@ export async function composeResume(outDir: string, flags: { answers?: string; b
   } else {
     prompter = (await prompterFor(plan.script, flags.answers, print)).prompter;
   }
-  const { script, text, site, rehearsal, roster, backup, out } = plan;
-  const deps = ceremonyDeps({ script, text, site, rehearsal, prompter, out, roster, piv: plan.piv ? pivSite(plan.piv, fleet) : undefined, backup });
+  const { script, text, site, rehearsal, roster, backup, out, policyDraft } = plan;
+  const release = plan.release ? { ...plan.release, files: fsReleaseFiles } : undefined;
+  const deps = ceremonyDeps({ script, text, site, rehearsal, prompter, out, roster, piv: plan.piv ? pivSite(plan.piv, fleet) : undefined, backup, release, policyDraft });
   return { out, banner: [resumeBanner(script, out)], run: (bind) => resumeCeremony(deps, { onCeremony: bind }) };
 }

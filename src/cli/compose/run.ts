@@ -5,6 +5,8 @@ import { SITE_COPY } from '../../evidence/packet-files.js';
 import { loadPinnedRoster } from '../../inputs/roster.js';
 import { needsBlobs } from '../../inputs/script.js';
 import { loadSite, type SiteFlags } from '../../inputs/site.js';
+import { adoptsPolicy, loadPolicyDraft, loadRelease, signsRelease, type ReleaseFlags } from '../../inputs/release.js';
+import { fsReleaseFiles } from '../../adapters/fs/release-files.js';
 import type { HsmSite } from '../../engine/step-kind.types.js';
 import { orThrow } from '../input-error.js';
 import { ceremonyBanner } from '../messages.js';
@@ -13,7 +15,7 @@ import { inputFiles, loadBackup, loadScript } from './input-files.js';
 import { prompterFor } from './prompter.js';
 import type { CeremonySession } from './session.js';
 
-export interface RunFlags extends SiteFlags {
+export interface RunFlags extends SiteFlags, ReleaseFlags {
   out?: string;
   answers?: string;
   roster?: string;
@@ -33,7 +35,9 @@ export async function composeRun(file: string, flags: RunFlags, print: (l: strin
   const { prompter, problems } = await prompterFor(script, flags.answers, print);
   const out = flags.out ?? defaultOut(script);
   const backup = flags.backup ? loadBackup(flags.backup, { blobs: needsBlobs(script) }) : undefined;
-  const deps = ceremonyDeps({ script, text, site, rehearsal: false, prompter, out, roster, piv: piv ? pivSite(piv) : undefined, backup });
+  const release = signsRelease(script) ? orThrow(loadRelease(inputFiles, script, flags, { site, roster: roster?.body, out, now: new Date(), releaseFiles: fsReleaseFiles })) : undefined;
+  const policyDraft = adoptsPolicy(script) ? orThrow(loadPolicyDraft(inputFiles, flags)) : undefined;
+  const deps = ceremonyDeps({ script, text, site, rehearsal: false, prompter, out, roster, piv: piv ? pivSite(piv) : undefined, backup, release, policyDraft });
   return {
     out,
     banner: [ceremonyBanner(script, out)],

@@ -59,6 +59,16 @@ export function kindText(ctx: PlanContext, step: Step): string {
       return fill(k[step.kind], { custodians: step.params.custodians?.join(', ') ?? 'every custodian' });
     case 'backup.reshare':
       return fill(k[step.kind], { threshold: step.params.threshold, count: custodianCount(step.params.custodians), custodians: custodianNames(step.params.custodians) });
+    case 'hsm.sign-artifacts':
+      return fill(k[step.kind], { key: step.params.key });
+    case 'policy.adopt':
+    case 'request.load':
+    case 'artifacts.stage':
+    case 'policy.check':
+    case 'signatures.verify':
+    case 'release.gates':
+    case 'release.publish':
+      return fill(k[step.kind], {});
   }
 }
 

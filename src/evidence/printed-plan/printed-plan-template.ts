@@ -29,6 +29,14 @@ const KIND_TEXTS = {
   'backup.restore': text('keys'),
   'backup.reshare': text('threshold', 'count', 'custodians'),
   'backup.verify': text('custodians'),
+  'policy.adopt': text(),
+  'request.load': text(),
+  'artifacts.stage': text(),
+  'policy.check': text(),
+  'hsm.sign-artifacts': text('key'),
+  'signatures.verify': text(),
+  'release.gates': text(),
+  'release.publish': text(),
 } satisfies Record<StepKind, z.ZodType>;
 
 // Steps at which a value is read aloud for people to copy onto their plan (see writeIns).

@@ -44,7 +44,7 @@ export class MemoryOutputStore implements OutputStore {
   }
 }
 
-const NONE: StepNeeds = { hsm: false, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false };
+const NONE: StepNeeds = { hsm: false, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false };
 
 /** What each kind needs, as the kinds in src/steps declare it. */
 export const KIND_NEEDS: Partial<Record<StepKind, Partial<StepNeeds>>> = {
@@ -62,6 +62,14 @@ export const KIND_NEEDS: Partial<Record<StepKind, Partial<StepNeeds>>> = {
   'backup.restore': { hsm: true, roster: true, piv: true, backup: true, wrappedKeys: true },
   'backup.reshare': { hsm: true, roster: true, piv: true, backup: true, wrappedKeys: true },
   'backup.verify': { roster: true, piv: true, backup: true },
+  'policy.adopt': { roster: true, piv: true, policyDraft: true },
+  'request.load': { roster: true, release: true },
+  'artifacts.stage': { roster: true, release: true },
+  'policy.check': { roster: true, release: true },
+  'hsm.sign-artifacts': { hsm: true, roster: true, release: true },
+  'signatures.verify': { roster: true, release: true },
+  'release.gates': { roster: true, release: true },
+  'release.publish': { hsm: true, roster: true, release: true },
 };
 
 /** A registry whose kinds declare their needs and fail if run: pre-flight must never run a step. */

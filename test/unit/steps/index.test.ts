@@ -18,15 +18,16 @@ import { keyRecordJson } from '../../../src/steps/hsm-generate-key.js';
 import { createRosterBody, createRosterFile, createRosterWorld } from '../../helpers/roster-fixture.js';
 import { createStepContext, type ContextOptions, type FakeStep, type Need } from './fakes/step-context.js';
 import { attributesFor, FakeHsm, FakeHsmSession } from './fakes/fake-hsm.js';
-import { createPublicKey, KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, KeyObject } from 'node:crypto';
 import { FakePivReader, OFFICER_PIN } from './fakes/fake-piv.js';
 import { TablePrompter } from './fakes/scripted-prompter.js';
 import { createBackupWorld } from './fakes/backup-world.js';
 import { ADMIN, WITNESS, scriptWith, step } from './fakes/scripts.js';
 import { evidenceTokenWorld } from './fakes/evidence-token.js';
+import { createReleaseWorld } from './fakes/release-world.js';
 import type { JsonObject, NewEntry } from '../../../src/record/journal.js';
 
-const NEED_KEYS: Need[] = ['hsm', 'evidenceToken', 'roster', 'piv', 'backup', 'wrappedKeys'];
+const NEED_KEYS: Need[] = ['hsm', 'evidenceToken', 'roster', 'piv', 'backup', 'wrappedKeys', 'release', 'policyDraft'];
 const on = (...needs: Need[]): StepNeeds => Object.fromEntries(NEED_KEYS.map((n) => [n, needs.includes(n)])) as unknown as StepNeeds;
 
 /** What each kind declares, pinned: a change to a declaration is a change to what a ceremony loads. */
@@ -47,6 +48,14 @@ const DECLARED: Record<StepKind, StepNeeds> = {
   'backup.restore': on('hsm', 'roster', 'piv', 'backup', 'wrappedKeys'),
   'backup.reshare': on('hsm', 'roster', 'piv', 'backup', 'wrappedKeys'),
   'backup.verify': on('roster', 'piv', 'backup'),
+  'policy.adopt': on('roster', 'piv', 'policyDraft'),
+  'request.load': on('roster', 'release'),
+  'artifacts.stage': on('roster', 'release'),
+  'policy.check': on('roster', 'release'),
+  'hsm.sign-artifacts': on('hsm', 'roster', 'release'),
+  'signatures.verify': on('roster', 'release'),
+  'release.gates': on('roster', 'release'),
+  'release.publish': on('hsm', 'roster', 'release'),
 };
 
 const people = [ADMIN, WITNESS];
@@ -57,6 +66,9 @@ const roster = { body: rosterBody, bytes: Buffer.from(JSON.stringify(rosterFile)
 const officers = rw.officers.map((o) => ({ name: o.officer.name, role: 'crypto-officer', officer: o.officer.id, device: o.officer.device.serial }));
 const pins = (names: string[]) => Object.fromEntries(names.map((n) => [`${n}.piv-pin`, OFFICER_PIN]));
 const bw = await createBackupWorld();
+const relw = await createReleaseWorld();
+const relPins = () => new TablePrompter({ secrets: pins(relw.officers.map((o) => o.name)) });
+const releaseProbe = (id: string) => async () => relw.chain(id, { piv: new FakePivReader(relw.rw.officers), prompter: relPins() });
 const custodians = bw.custodians.map((c) => c.officer.id);
 
 /** Journal entries of an earlier step's effect (the first ceremony.started entry is seq 1). */
@@ -228,6 +240,27 @@ const PROBES: Record<StepKind, { probe: Probe; fails?: string }> = {
       prompter: new TablePrompter({ records: { 'verify.backup-check-value': bw.kcv }, secrets: pins(bw.people.map((p) => p.name)) }),
     }),
   },
+  'policy.adopt': {
+    probe: async () => ({
+      script: scriptWith([step('adopt', 'policy.adopt', {})], { officers: 3 }),
+      stepId: 'adopt',
+      people: relw.people,
+      roster: relw.roster,
+      piv: new FakePivReader(relw.rw.officers),
+      policyDraft: (() => {
+        const b = Buffer.from(Buffer.from(JSON.parse(relw.release().policy.bytes.toString()).payload, 'base64'));
+        return { bytes: b, sha256: createHash('sha256').update(b).digest('hex') };
+      })(),
+      prompter: relPins(),
+    }),
+  },
+  'request.load': { probe: releaseProbe('load') },
+  'artifacts.stage': { probe: releaseProbe('stage') },
+  'policy.check': { probe: releaseProbe('check') },
+  'hsm.sign-artifacts': { probe: releaseProbe('sign') },
+  'signatures.verify': { probe: releaseProbe('verify') },
+  'release.gates': { probe: releaseProbe('gates') },
+  'release.publish': { probe: releaseProbe('publish') },
 };
 
 /** Needs as the pre-flight reads them: a roster brings the officers' tokens. */

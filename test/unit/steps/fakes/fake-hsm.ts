@@ -1,7 +1,7 @@
 // An HSM token for unit tests whose keys are real node:crypto keys: generated pairs sign what their SPKI
 // verifies (ECDSA as IEEE P1363 over SHA-256/384, RSA PKCS#1 v1.5), random bytes are random, and a key's
 // attributes are what generateKeyPair would set. Wrapping is not faked here: a test that needs it says so.
-import { generateKeyPairSync, randomBytes, sign as nodeSign, type KeyObject } from 'node:crypto';
+import { constants, generateKeyPairSync, privateEncrypt, randomBytes, sign as nodeSign, type KeyObject } from 'node:crypto';
 import { OfficiantError } from '../../../../src/errors.js';
 import type { Hsm, HsmSession, KeyAttributes, KeyRecord, Secret, TokenIdentity } from '../../../../src/engine/ports.js';
 import type { KeyAlgorithm } from '../../../../src/script/schema.js';
@@ -75,6 +75,19 @@ export class FakeHsmSession implements HsmSession {
     const privateKey = this.signWith ?? held.privateKey;
     const digest = hash === 'SHA-384' ? 'sha384' : 'sha256';
     return privateKey.asymmetricKeyType === 'ec' ? nodeSign(digest, data, { key: privateKey, dsaEncoding: 'ieee-p1363' }) : nodeSign('sha256', data, privateKey);
+  }
+
+  signDigests(key: { label: string; id: string }, digests: readonly Buffer[]): Buffer[] {
+    const held = this.keys.find((k) => k.record.label === key.label && k.record.id === key.id);
+    if (!held) throw new OfficiantError('hsm.key-not-found', `no key "${key.label}" with CKA_ID ${key.id}`);
+    const privateKey = this.signWith ?? held.privateKey;
+    return digests.map((d) => {
+      this.signed.push({ label: key.label, hash: 'SHA-256' });
+      // Real crypto over the precomputed digest: RSA PKCS#1 v1.5 over its DigestInfo. node:crypto has no ECDSA
+      // over a given digest; EC release keys are exercised on SoftHSM (integration tests).
+      if (privateKey.asymmetricKeyType === 'ec') throw new Error('FakeHsmSession: EC digest signing is not faked');
+      return privateEncrypt({ key: privateKey, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([Buffer.from('3031300d060960864801650304020105000420', 'hex'), d]));
+    });
   }
 
   importWrapKey(): never {

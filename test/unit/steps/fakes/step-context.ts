@@ -9,7 +9,7 @@ import { Journal, type JsonObject, type JournalEntry, type NewEntry } from '../.
 import { effectOutputs, effectState } from '../../../../src/record/ledger.js';
 import type { CeremonyRef } from '../../../../src/custody/quorum.js';
 import type { Hsm, HsmSession, Person, PivReader, TokenIdentity } from '../../../../src/engine/ports.js';
-import type { LoadedBackup, LoadedRoster } from '../../../../src/engine/ceremony-inputs.types.js';
+import type { InputDocument, LoadedBackup, ReleaseInputs, LoadedRoster } from '../../../../src/engine/ceremony-inputs.types.js';
 import type { GeneratedKey, HsmSite, OutputRecord, StepContext, StepHandler, StepNeeds } from '../../../../src/engine/step-kind.types.js';
 import { Script, type Step } from '../../../../src/script/schema.js';
 import { TablePrompter } from './scripted-prompter.js';
@@ -41,6 +41,8 @@ export interface ContextOptions {
   roster?: LoadedRoster;
   attestationRoots?: string[];
   backup?: LoadedBackup;
+  release?: ReleaseInputs;
+  policyDraft?: InputDocument;
   /** Journal entries of earlier steps (after ceremony.started). */
   earlier?: NewEntry[];
   /** The journal of an earlier step's run, continued (the next step of the same ceremony). */
@@ -159,6 +161,8 @@ export function createStepContext<S extends Step = Step>(o: ContextOptions): Fak
       // Reading a wrapped key is what needs.wrappedKeys promises the CLI will have loaded.
       return { ...b, read: (rel: string) => (blobs.has(rel) ? guard('wrappedKeys', `backup().read("${rel}")`, () => b.read(rel)) : b.read(rel)) };
     },
+    release: () => guard('release', 'release', () => o.release),
+    policyDraft: () => guard('policyDraft', 'policyDraft', () => o.policyDraft),
   };
   fake.ctx = ctx;
   return fake;

@@ -1,0 +1,30 @@
+// The files a release session or a policy ceremony starts with, as the packet keeps them (copied byte for byte
+// at the start, beside the script copy) and as the journal's first entry records them: their SHA-256 and the
+// places the session works in. Resume reads the copies back, never the files people named at the start.
+import { INPUT_COPIES } from '../evidence/packet-files.js';
+import type { JsonObject } from '../record/journal.js';
+import type { CeremonyDeps } from './ceremony-deps.types.js';
+import type { InputDocument, ReleaseInputs } from './ceremony-inputs.types.js';
+
+/** Each input copy of this ceremony: its path in the packet and the document. */
+export function inputCopies(deps: Pick<CeremonyDeps, 'release' | 'policyDraft'>): Array<[string, InputDocument]> {
+  const copies: Array<[string, InputDocument]> = [];
+  if (deps.release) {
+    copies.push([INPUT_COPIES.request, deps.release.request], [INPUT_COPIES.policy, deps.release.policy], [INPUT_COPIES.certificate, deps.release.certificate]);
+  }
+  if (deps.policyDraft) copies.push([INPUT_COPIES.policyDraft, deps.policyDraft]);
+  return copies;
+}
+
+/** What ceremony.started records of a release session. */
+export function releaseRecord(r: ReleaseInputs): JsonObject {
+  return {
+    request_sha256: r.request.sha256,
+    policy_sha256: r.policy.sha256,
+    certificate_sha256: r.certificate.sha256,
+    artifacts_dir: r.artifactsDir,
+    staging: r.staging,
+    bundle: r.bundle,
+    signing_log: r.signingLog,
+  };
+}

@@ -1,0 +1,217 @@
+// officiant release verify, as a release engineer or an OTA service runs it on a bundle, with the keys, certificate
+// and signatures made by openssl (the request by `officiant request create`, release.json by the project's
+// builder), so the bundle's format is checked against an outside tool both ways: openssl's signatures verify
+// here, and what the builder makes from raw r||s (as CKM_ECDSA returns it) verifies with `openssl dgst -verify`.
+// Each tampering exits 1 naming the problem; a bad --trust or no bundle exits 2 with one plain line.
+import { execFileSync } from 'node:child_process';
+import { createPrivateKey, createHash, sign } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { officiant } from '../../helpers/cli.js';
+import { derEcdsaSignature, releaseStatement, statementBytes, type ReleaseKind } from '../../../src/custody/release-bundle.js';
+import { parseSigningRequest } from '../../../src/custody/release-request.js';
+
+let dir: string;
+const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const ARTIFACTS: Array<{ name: string; kind: ReleaseKind }> = [
+  { name: 'system.img', kind: 'image' },
+  { name: 'vbmeta.img', kind: 'vbmeta' },
+  { name: 'Settings.apk', kind: 'apk' },
+];
+
+interface Authority {
+  key: string;
+  cert: string;
+  /** SHA-256 of the certificate's DER, as openssl computes it. */
+  sha256: string;
+  spkiSha256: string;
+  algorithm: 'RSA-PKCS1-SHA256' | 'ECDSA-SHA256';
+}
+
+function authority(name: string, kind: 'rsa' | 'ec'): Authority {
+  const key = join(dir, `${name}.key.pem`);
+  const cert = join(dir, `${name}.cert.pem`);
+  openssl('genpkey', '-algorithm', kind === 'rsa' ? 'RSA' : 'EC', '-pkeyopt', kind === 'rsa' ? 'rsa_keygen_bits:2048' : 'ec_paramgen_curve:P-256', '-out', key);
+  openssl('req', '-new', '-x509', '-key', key, '-subj', `/CN=${name}/O=Example`, '-days', '3650', '-sha256', '-out', cert);
+  const pub = openssl('x509', '-in', cert, '-pubkey', '-noout');
+  writeFileSync(`${key}.pub`, pub);
+  return {
+    key,
+    cert,
+    sha256: sha256(openssl('x509', '-in', cert, '-outform', 'DER')),
+    spkiSha256: sha256(openssl('pkey', '-pubin', '-in', `${key}.pub`, '-outform', 'DER')),
+    algorithm: kind === 'rsa' ? 'RSA-PKCS1-SHA256' : 'ECDSA-SHA256',
+  };
+}
+
+/** release.json for the bundle in `b` (its request and signatures in place), signed by `a` with openssl. */
+function signRelease(b: string, a: Authority): void {
+  const request = readFileSync(join(b, 'request.json'));
+  const r = parseSigningRequest(request, 'release').request!;
+  const statement = releaseStatement({
+    scriptId: 'release-sign',
+    ceremonyId: 'release-sign-20261205T1000Z',
+    request: { id: r.requestId, sha256: sha256(request), buildId: r.buildId, sourceRevision: r.sourceRevision, channel: r.channel, version: r.version },
+    policy: { version: 1, sha256: 'c'.repeat(64) },
+    approvalStatementSha256: 'd'.repeat(64),
+    signingKey: { label: 'release-2026', spkiSha256: a.spkiSha256, algorithm: a.algorithm },
+    certificateSha256: a.sha256,
+    artifacts: r.artifacts.map((x) => ({ name: x.name, kind: x.kind as ReleaseKind, size: x.size, sha256: x.sha256, signatureSha256: sha256(readFileSync(join(b, 'signatures', `${x.name}.sig`))) })),
+    signedAt: new Date().toISOString(),
+  });
+  writeFileSync(join(b, 'release.json'), statementBytes(statement));
+  openssl('dgst', '-sha256', '-sign', a.key, '-out', join(b, 'release.json.sig'), join(b, 'release.json'));
+}
+
+/** A bundle as the signing ceremony writes it: each artifact signed with `openssl dgst -sha256 -sign`, or as an HSM signs (raw r||s made DER by the builder). */
+async function bundle(name: string, a: Authority, signer: 'openssl' | 'raw' = 'openssl'): Promise<string> {
+  const b = join(dir, name);
+  mkdirSync(join(b, 'artifacts'), { recursive: true });
+  mkdirSync(join(b, 'signatures'));
+  // A sparse 64 MiB image: streamed, never read whole.
+  writeFileSync(join(b, 'artifacts', 'system.img'), 'system');
+  truncateSync(join(b, 'artifacts', 'system.img'), 64 * 1024 * 1024);
+  writeFileSync(join(b, 'artifacts', 'vbmeta.img'), 'AVB0 vbmeta');
+  writeFileSync(join(b, 'artifacts', 'Settings.apk'), 'PK\u0003\u0004 settings');
+  const made = await officiant(['request', 'create', '--authority', 'release', '--channel', 'stable', '--version', '7', '--build-id', 'ci-1234', '--out', join(b, 'request.json'), ...ARTIFACTS.map((x) => `${join(b, 'artifacts', x.name)}:${x.kind}`)]);
+  expect(made.code, made.stderr).toBe(0);
+  for (const x of ARTIFACTS) {
+    const artifact = join(b, 'artifacts', x.name);
+    const sig = join(b, 'signatures', `${x.name}.sig`);
+    if (signer === 'openssl') openssl('dgst', '-sha256', '-sign', a.key, '-out', sig, artifact);
+    else writeFileSync(sig, derEcdsaSignature(sign('sha256', readFileSync(artifact), { key: createPrivateKey(readFileSync(a.key)), dsaEncoding: 'ieee-p1363' })));
+  }
+  cpSync(a.cert, join(b, 'authority.pem'));
+  signRelease(b, a);
+  return b;
+}
+
+let rsa: Authority;
+let ec: Authority;
+let mallory: Authority;
+let rsaBundle: string;
+let ecBundle: string;
+let counter = 0;
+/** A copy of the EC bundle to tamper with. */
+const copy = () => {
+  const c = join(dir, `tampered-${++counter}`);
+  cpSync(ecBundle, c, { recursive: true });
+  return c;
+};
+const verify = (b: string, trust = ec.sha256, ...more: string[]) => officiant(['release', 'verify', b, '--trust', trust, ...more]);
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'officiant-release-verify-'));
+  rsa = authority('Release Authority RSA', 'rsa');
+  ec = authority('Release Authority EC', 'ec');
+  mallory = authority('Mallory', 'ec');
+  [rsaBundle, ecBundle] = await Promise.all([bundle('rsa', rsa), bundle('ec', ec)]);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('officiant release verify', () => {
+  it.each(['rsa', 'ec'] as const)('verifies a bundle signed by an %s key (exit 0), pinned by fingerprint or by the certificate file', async (kind) => {
+    const [b, a] = kind === 'rsa' ? [rsaBundle, rsa] : [ecBundle, ec];
+    const name = kind === 'rsa' ? 'Release Authority RSA' : 'Release Authority EC';
+    for (const trust of [a.sha256, a.cert]) {
+      const r = await verify(b, trust);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout.trim().split('\n')).toEqual([
+        ...['certificate', 'test keys', 'statement signature', 'statement', 'signing key', 'subjects', 'request', 'artifacts', 'signatures', 'files'].map((c) => `ok   ${c}`),
+        `verified: release ci-1234 stable v7, 3 artifacts, signed by ${name} (certificate SHA-256 ${a.sha256})`,
+      ]);
+    }
+    const json = await verify(b, a.sha256, '--json');
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, problems: 0, summary: { buildId: 'ci-1234', channel: 'stable', version: 7, artifacts: 3, signer: name, certificateSha256: a.sha256 } });
+  });
+
+  it('makes what openssl dgst -verify accepts, also from raw r||s signatures as an HSM returns them', async () => {
+    const raw = await bundle('raw', ec, 'raw');
+    for (const b of [rsaBundle, ecBundle, raw]) {
+      const pub = `${b === rsaBundle ? rsa.key : ec.key}.pub`;
+      for (const x of ARTIFACTS) {
+        expect(openssl('dgst', '-sha256', '-verify', pub, '-signature', join(b, 'signatures', `${x.name}.sig`), join(b, 'artifacts', x.name)).toString()).toBe('Verified OK\n');
+      }
+      expect(openssl('dgst', '-sha256', '-verify', pub, '-signature', join(b, 'release.json.sig'), join(b, 'release.json')).toString()).toBe('Verified OK\n');
+    }
+    expect((await verify(raw)).code).toBe(0);
+  });
+
+  it.each<[string, (b: string) => void, string[]]>([
+    [
+      'a flipped artifact byte',
+      (b) => {
+        const p = join(b, 'artifacts', 'vbmeta.img');
+        const bytes = readFileSync(p);
+        bytes[3] ^= 1;
+        writeFileSync(p, bytes);
+      },
+      ['FAIL artifacts: artifacts/vbmeta.img: SHA-256 ', 'FAIL signatures: signatures/vbmeta.img.sig: does not verify over artifacts/vbmeta.img with the key of authority.pem'],
+    ],
+    [
+      'two signatures swapped',
+      (b) => {
+        renameSync(join(b, 'signatures', 'vbmeta.img.sig'), join(b, 'swap'));
+        renameSync(join(b, 'signatures', 'Settings.apk.sig'), join(b, 'signatures', 'vbmeta.img.sig'));
+        renameSync(join(b, 'swap'), join(b, 'signatures', 'Settings.apk.sig'));
+      },
+      ['FAIL signatures: signatures/vbmeta.img.sig: SHA-256 ', 'signatures/vbmeta.img.sig: does not verify over artifacts/vbmeta.img', 'signatures/Settings.apk.sig: does not verify over artifacts/Settings.apk'],
+    ],
+    ['a missing artifact', (b) => rmSync(join(b, 'artifacts', 'Settings.apk')), ['FAIL artifacts: artifacts/Settings.apk: missing']],
+    ['a missing signature', (b) => rmSync(join(b, 'signatures', 'system.img.sig')), ['FAIL signatures: signatures/system.img.sig: missing']],
+    ['an extra file', (b) => writeFileSync(join(b, 'artifacts', 'extra.bin'), 'unsigned'), ['FAIL files: unexpected file "artifacts/extra.bin"']],
+    ['an extra directory', (b) => mkdirSync(join(b, 'signatures', 'old')), ['FAIL files: unexpected directory "signatures/old/"']],
+    [
+      'a symlinked artifact (to the very same bytes)',
+      (b) => {
+        const p = join(b, 'artifacts', 'vbmeta.img');
+        cpSync(p, `${b}-vbmeta.img`);
+        rmSync(p);
+        symlinkSync(`${b}-vbmeta.img`, p);
+      },
+      ['FAIL artifacts: artifacts/vbmeta.img: is a symbolic link, not a regular file'],
+    ],
+    [
+      'release.json re-signed with another key, authority.pem kept',
+      (b) => openssl('dgst', '-sha256', '-sign', mallory.key, '-out', join(b, 'release.json.sig'), join(b, 'release.json')),
+      ['FAIL statement signature: release.json.sig: does not verify over release.json with the key of authority.pem'],
+    ],
+  ])('exits 1 naming the problem for %s', async (_, tamper, said) => {
+    const b = copy();
+    tamper(b);
+    const r = await verify(b);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    for (const s of said) expect(r.stdout).toContain(s);
+    expect(r.stdout.trim().split('\n').at(-1)).toMatch(/^FAILED: \d+ problem\(s\)$/);
+    expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('passes the certificate check only for the pinned authority: a bundle entirely made by another key fails only that', async () => {
+    const b = copy();
+    for (const x of ARTIFACTS) openssl('dgst', '-sha256', '-sign', mallory.key, '-out', join(b, 'signatures', `${x.name}.sig`), join(b, 'artifacts', x.name));
+    cpSync(mallory.cert, join(b, 'authority.pem'));
+    signRelease(b, mallory);
+    const r = await verify(b);
+    expect(r.stdout).toContain(`FAIL certificate: authority.pem: certificate ${mallory.sha256} is not the trusted ${ec.sha256} (--trust)`);
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('FAIL ')), r.stdout).toHaveLength(1);
+    expect((await verify(b, mallory.sha256)).code).toBe(0);
+  });
+
+  it.each<[string, () => string[], () => string]>([
+    ['a --trust that is neither a file nor a fingerprint', () => ['release', 'verify', ecBundle, '--trust', 'not-a-fingerprint'], () => '--trust not-a-fingerprint: neither a certificate file nor a SHA-256 fingerprint (64 hex digits)'],
+    ['a --trust file that is no certificate', () => ['release', 'verify', ecBundle, '--trust', ec.key], () => `--trust ${ec.key}: not a PEM certificate (nor a SHA-256 fingerprint)`],
+    ['no such directory', () => ['release', 'verify', join(dir, 'missing'), '--trust', ec.sha256], () => `cannot read ${join(dir, 'missing')}: no such file or directory`],
+    ['a directory that is no bundle', () => ['release', 'verify', join(ecBundle, 'artifacts'), '--trust', ec.sha256], () => `${join(ecBundle, 'artifacts')} is not a release bundle: it holds none of request.json, authority.pem, release.json, release.json.sig`],
+    ['no --trust', () => ['release', 'verify', ecBundle], () => "required option '--trust <cert.pem|sha256>' not specified"],
+  ])('exits 2 for %s, one plain line and no stack', async (_, args, said) => {
+    const r = await officiant(args());
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stderr).toContain(said());
+    expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
+    expect(r.stdout).toBe('');
+  });
+});
