@@ -38,7 +38,7 @@ export const artifactsStage: StepHandler<'artifacts.stage'> = {
             if (got.size !== a.size) wrong.push(`${a.name}: ${got.size} bytes, the request says ${a.size}`);
             else if (got.sha256 !== a.sha256) wrong.push(`${a.name}: SHA-256 ${got.sha256}, the request says ${a.sha256}: the artifact was changed or replaced after the request was made`);
           }
-          if (wrong.length > 0) throw new OfficiantError('input.request-invalid', `artifact(s) unlike the request, refused: ${wrong.join('; ')}`, { details: wrong });
+          if (wrong.length > 0) throw new OfficiantError('ceremony.step-failed', `artifact(s) unlike the request, refused: ${wrong.join('; ')}`, { details: wrong });
           return { staged: batch.length };
         },
       });

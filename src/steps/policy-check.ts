@@ -31,7 +31,7 @@ export const policyCheck: StepHandler<'policy.check'> = {
     if (bytes > limits.max_bytes) problems.push(`${bytes} bytes, over the policy's ${limits.max_bytes}`);
     const denied = deniedKey(r.policy.denied, r.certificate.spkiSha256);
     if (denied) problems.push(`the signing key is the test key ${denied.name} (${denied.source})`);
-    if (problems.length > 0) throw new OfficiantError('input.request-invalid', `the release is refused by the policy: ${problems.join('; ')}`, { details: problems });
+    if (problems.length > 0) throw new OfficiantError('ceremony.step-failed', `the release is refused by the policy: ${problems.join('; ')}`, { details: problems });
 
     const dir = join(r.inputs.staging, STAGED_ARTIFACTS);
     let entries = 0;
@@ -44,7 +44,7 @@ export const policyCheck: StepHandler<'policy.check'> = {
         findings.push(f.kind === 'denied-key' ? `${where}: carries the test key ${f.what}` : f.kind === 'private-key' ? `${where}: holds private-key material (${f.what})` : `${where}: cannot be scanned (${f.what})`);
       }
     }
-    if (findings.length > 0) throw new OfficiantError('input.request-invalid', `the release is refused: ${findings.length} finding(s): ${findings.slice(0, 20).join('; ')}${findings.length > 20 ? `; and ${findings.length - 20} more` : ''}`, { details: findings });
+    if (findings.length > 0) throw new OfficiantError('ceremony.step-failed', `the release is refused: ${findings.length} finding(s): ${findings.slice(0, 20).join('; ')}${findings.length > 20 ? `; and ${findings.length - 20} more` : ''}`, { details: findings });
     ctx.event(POLICY_CHECKED, { artifacts: r.request.artifacts.length, zip_entries: entries, denied_keys: r.policy.denied.length, findings: 0, policy_sha256: r.policySha256 });
     ctx.result('Authority separation', 'release authority, release kinds only');
     ctx.result('Kinds allowed for the key', `${r.keyLabel}: ${key!.kinds.join(', ')}`);

@@ -41,7 +41,7 @@ export const requestLoad: StepHandler<'request.load'> = {
     const r = openRelease(ctx);
     const log = signingLog(r);
     const problems = sessionProblems(r, ctx.script, log, ctx.now());
-    if (problems.length > 0) throw new OfficiantError('input.request-invalid', `the signing request is refused: ${problems.length} problem(s): ${problems.join('; ')}`, { details: problems });
+    if (problems.length > 0) throw new OfficiantError('ceremony.step-failed', `the signing request is refused: ${problems.length} problem(s): ${problems.join('; ')}`, { details: problems });
     const q = r.request;
     const kinds = [...new Set(q.artifacts.map((a) => a.kind))].sort();
     const head = log.length > 0 ? log[log.length - 1].hash : null;
