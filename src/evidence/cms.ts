@@ -2,6 +2,7 @@
 // private key stays in the HSM. Signed attributes carry contentType, signingTime and messageDigest; the
 // signature is ECDSA with SHA-256 (or SHA-384 for P-384) over the DER of the attributes, as PDF readers,
 // pdfsig and `openssl cms -verify` expect for adbe.pkcs7.detached and detached .p7s files.
+import { derEcdsaSignature } from '../custody/release-bundle.js';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { createHash } from 'node:crypto';
@@ -67,15 +68,5 @@ export async function detachedCms(content: Buffer, key: CmsKey, signingTime: Dat
 
 /** PKCS#11 CKM_ECDSA returns r||s (IEEE P1363); CMS and X.509 want DER ECDSA-Sig-Value. */
 export function p1363ToDer(sig: Buffer): Buffer {
-  const half = sig.length / 2;
-  const int = (b: Buffer) => {
-    let i = 0;
-    while (i < b.length - 1 && b[i] === 0) i++;
-    let v = b.subarray(i);
-    if (v[0] & 0x80) v = Buffer.concat([Buffer.from([0]), v]);
-    return Buffer.concat([Buffer.from([0x02, v.length]), v]);
-  };
-  const body = Buffer.concat([int(sig.subarray(0, half)), int(sig.subarray(half))]);
-  const len = body.length < 128 ? Buffer.from([body.length]) : Buffer.from([0x81, body.length]);
-  return Buffer.concat([Buffer.from([0x30]), len, body]);
+  return derEcdsaSignature(sig);
 }

@@ -102,7 +102,7 @@ export async function createReleaseWorld() {
     const inputs = release();
     const common = { script, people, roster, session, release: inputs, ...base };
     let journal: ContextOptions['journal'];
-    for (const s of script.steps) {
+    for (const s of common.script.steps) {
       if (s.id === id) break;
       if (s.kind === 'participants.check-in') continue;
       const handler = STEP_HANDLERS[s.kind] as StepHandler;
@@ -114,7 +114,7 @@ export async function createReleaseWorld() {
     return { ...common, stepId: id, journal };
   }
 
-  return { rw, roster, officers, session, script, people, release, chain, dir, spki };
+  return { rw, roster, officers, session, script, people, release, chain, dir, spki, withAuthority };
 }
 
 /** The release authority signs releases; the test scripts serve the manifest authority by default. */
