@@ -9,12 +9,14 @@
 //  3. refused before anything is recorded (exit 2, no output directory): the same request again (replay, and
 //     its version not above the last signed), a request whose artifact changed after it was made, a manifest
 //     kind in a release request;
+//  5. no PIN, PIN half or joined PIN of the simulated people (their sandbox's people files) is in anything the
+//     signing runs wrote: packets, staging, bundles, the signing log, or what the CLI printed;
 //  4. a request whose ZIP carries the AOSP test key inside a nested ZIP is refused at the policy check (the
 //     ceremony aborts, exit 1), naming the artifact, the entry path and the key; nothing was signed and no
 //     bundle written.
 import { execFileSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -144,5 +146,31 @@ describe('a release signed end to end', () => {
     const v = ws.cli(['verify', ws.dir('testkey')]);
     expect(v.code, v.stdout).toBe(0);
     expect(v.stdout).toContain('verified (aborted)');
+  });
+});
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? filesUnder(join(dir, d.name)) : [join(dir, d.name)]));
+}
+
+describe('secrets', () => {
+  it('no PIN or PIN half reaches a packet, staging, a bundle, the signing log or the screen', () => {
+    const sandbox = (JSON.parse(readFileSync(ws.dir('init/rehearsal.json'), 'utf8')) as { sandbox: string }).sandbox;
+    const secrets = readdirSync(sandbox)
+      .filter((f) => /^people.*\.json$/.test(f))
+      .flatMap((f) => Object.values((JSON.parse(readFileSync(join(sandbox, f), 'utf8')) as { secrets: Record<string, Record<string, string>> }).secrets).flatMap((s) => Object.values(s)));
+    const pins = [...new Set(secrets)].filter((p) => p.length >= 6);
+    expect(pins.length).toBeGreaterThan(5);
+    // A PIN split in halves between two people: every pair of halves, joined, is a PIN the token knows.
+    const halves = [...new Set(secrets)];
+    const joined = halves.flatMap((a) => halves.map((b) => a + b));
+    const written = ['sign1', 'sign1.release', 'sign1.staging', 'testkey', 'changed'].map(ws.dir).filter(existsSync).flatMap(filesUnder);
+    written.push(join(sandbox, 'release-signing-log.jsonl'));
+    expect(written.length).toBeGreaterThan(30);
+    for (const f of written) {
+      const bytes = readFileSync(f);
+      for (const p of [...pins, ...joined]) expect(bytes.includes(p), `a secret in ${f}`).toBe(false);
+    }
+    for (const t of ws.transcripts) for (const p of pins) expect(t.text.includes(p), `a secret in ${t.where}`).toBe(false);
   });
 });
