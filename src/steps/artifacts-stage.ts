@@ -23,7 +23,8 @@ export const artifactsStage: StepHandler<'artifacts.stage'> = {
     const list = r.request.artifacts;
     for (let from = 0; from < list.length; from += BATCH) {
       const batch = list.slice(from, from + BATCH);
-      await ctx.effect('artifacts.stage', { from, count: batch.length, first: batch[0].name }, {
+      // Each batch is an effect of its own (its op names where it starts): a recorded batch is not the next one.
+      await ctx.effect(`artifacts.stage:${from}`, { from, count: batch.length, first: batch[0].name }, {
         run: () => {
           const wrong: string[] = [];
           for (const a of batch) {

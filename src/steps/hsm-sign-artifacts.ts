@@ -47,7 +47,8 @@ export const hsmSignArtifacts: StepHandler<'hsm.sign-artifacts'> = {
     const sigDigests: string[] = [];
     for (let from = 0; from < list.length; from += batchSize) {
       const batch = list.slice(from, from + batchSize);
-      const out = await ctx.effect('hsm.sign-artifacts', { key: label, from, count: batch.length, first: batch[0].name }, {
+      // Each batch is an effect of its own (its op names where it starts): a recorded batch is not the next one.
+      const out = await ctx.effect(`hsm.sign-artifacts:${from}`, { key: label, from, count: batch.length, first: batch[0].name }, {
         run: () => {
           const changed: string[] = [];
           for (const a of batch) {

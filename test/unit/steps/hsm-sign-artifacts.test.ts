@@ -31,6 +31,16 @@ describe('hsm.sign-artifacts', () => {
     expect(w.session.signed.length - before).toBe(2);
   });
 
+  it('signs every batch when the release spans several (batches of one here), each batch an effect of its own', async () => {
+    const script = { ...w.script, steps: w.script.steps.map((s) => (s.kind === 'hsm.sign-artifacts' ? { ...s, params: { ...s.params, batch: 1 } } : s)) };
+    const o = await w.chain('sign', { ...base(), script });
+    const before = w.session.signed.length;
+    const fake = await runStep(hsmSignArtifacts, o);
+    expect(w.session.signed.length - before).toBe(2);
+    expect(fake.journal.entries.filter((e) => e.type === 'intent' && e.step === 'sign').map((e) => e.data.op)).toEqual(['hsm.sign-artifacts:0', 'hsm.sign-artifacts:1']);
+    for (const name of ['system.img', 'app.apk']) expect(readFileSync(join(o.release!.staging, 'signatures', `${name}.sig`)).length, name).toBe(256);
+  });
+
   it('signs nothing when a staged file changed after staging', async () => {
     const o = await w.chain('sign', base());
     const file = join(o.release!.staging, 'artifacts', 'app.apk');

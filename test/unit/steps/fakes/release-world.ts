@@ -20,7 +20,8 @@ import { createStepContext, type ContextOptions } from './step-context.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-export async function createReleaseWorld() {
+/** `extra` adds that many small image artifacts to the request (after the two). */
+export async function createReleaseWorld(opts: { extra?: number } = {}) {
   const rw = await createRosterWorld({ officers: 3 });
   const body = createRosterBody(rw);
   const file = createRosterFile(body, rw.officers);
@@ -45,7 +46,7 @@ export async function createReleaseWorld() {
     expires_at: new Date(now.getTime() + 86400e3).toISOString(),
     keys: [{ label: 'release-root', spki_sha256: sha(spki), algorithm: 'RSA-PKCS1-SHA256', kinds: ['image', 'apk'] }],
     approvals: { role: 'crypto-officer', threshold: 2 },
-    limits: { max_artifacts: 10, max_bytes: 1 << 20, max_request_age_hours: 24 },
+    limits: { max_artifacts: 10 + (opts.extra ?? 0), max_bytes: 1 << 20, max_request_age_hours: 24 },
     version_rule: 'increasing-per-channel',
     require_builder_signature: false,
     builder_keys: [],
@@ -58,6 +59,8 @@ export async function createReleaseWorld() {
   mkdirSync(build);
   const files = { 'system.img': randomBytes(3000), 'app.apk': randomBytes(500) };
   for (const [n, b] of Object.entries(files)) writeFileSync(join(build, n), b);
+  const extra = Array.from({ length: opts.extra ?? 0 }, (_, i) => ({ name: `extra-${i}.img`, bytes: Buffer.from(`extra ${i}\n`) }));
+  for (const e of extra) writeFileSync(join(build, e.name), e.bytes);
   const request = requestStatement({
     authority: 'release',
     requestId: randomBytes(16).toString('hex'),
@@ -70,6 +73,7 @@ export async function createReleaseWorld() {
     artifacts: [
       { name: 'system.img', kind: 'image', size: 3000, sha256: sha(files['system.img']) },
       { name: 'app.apk', kind: 'apk', size: 500, sha256: sha(files['app.apk']) },
+      ...extra.map((e) => ({ name: e.name, kind: 'image' as const, size: e.bytes.length, sha256: sha(e.bytes) })),
     ],
   });
   const doc = (b: Buffer) => ({ bytes: b, sha256: sha(b) });
