@@ -28,6 +28,7 @@ export type EnvironmentCode =
   | 'env.sandbox-missing'
   | 'env.token-mismatch'
   | 'env.out-dir-locked'
+  | 'env.signing-log-locked'
   | 'env.hsm'
   | 'env.fs'
   | 'env.piv-absent'

@@ -305,6 +305,12 @@ export interface ReleaseFiles {
   readLog(path: string): string;
   /** Appends one line to the signing log and syncs it to disk. */
   appendLog(path: string, line: string): void;
+  /**
+   * Takes the signing log for one session (a lock file beside it naming this process) and returns its release:
+   * two sessions of one authority never check and append the log at the same time. A lock left by a dead process
+   * is taken over; one held by a live process refuses (env.signing-log-locked).
+   */
+  lockLog(path: string): () => void;
   /** Copies `src` to `dir/name` (read-only) while hashing it, in one streaming pass. */
   stage(src: string, dir: string, name: string): FileDigest;
   hash(path: string): FileDigest;

@@ -48,8 +48,23 @@ export interface StartOptions {
   onCeremony?: (c: { requestPause(): void }) => void;
 }
 
-export async function startCeremony(deps: CeremonyDeps, opts: StartOptions): Promise<RunResult> {
+/** The output directory's lock and, for a release signing session, the authority's signing log's. */
+function lockSession(deps: CeremonyDeps): () => void {
   const unlock = deps.store.lock();
+  try {
+    const unlockLog = deps.release ? deps.release.files.lockLog(deps.release.signingLog) : () => undefined;
+    return () => {
+      unlockLog();
+      unlock();
+    };
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}
+
+export async function startCeremony(deps: CeremonyDeps, opts: StartOptions): Promise<RunResult> {
+  const unlock = lockSession(deps);
   try {
     preflight(deps, opts.extra ?? { answers: [] });
     deps.store.write(SCRIPT_COPY, deps.scriptText);
@@ -95,7 +110,7 @@ export async function resumeCeremony(deps: CeremonyDeps, opts: { onCeremony?: St
     const what = closing.type === 'ceremony.completed' ? 'completed' : 'aborted';
     throw new OfficiantError('ceremony.already-finished', `ceremony ${startedEntry(peek.entries)?.data.ceremonyId} already ${what} at ${closing.time} and sealed; nothing to resume (check it with officiant verify)`);
   }
-  const unlock = deps.store.lock();
+  const unlock = lockSession(deps);
   try {
     const journal = Journal.open(deps.journalFile, deps.clock);
     const started = startedEntry(journal.entries);

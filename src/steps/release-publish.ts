@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { OfficiantError } from '../errors.js';
 import { sha256Hex } from '../record/digest.js';
-import { artifactsDigest, signedRequest, signingLogLine } from '../record/signing-log.js';
+import { artifactsDigest, lastVersion, signedRequest, signingLogLine, type SigningLogEntry } from '../record/signing-log.js';
 import { p1363ToDer } from '../evidence/cms.js';
 import { BUNDLE, releaseStatement, statementBytes, type ReleaseKind } from '../custody/release-bundle.js';
 import type { StepHandler } from '../engine/step-kind.types.js';
@@ -29,6 +29,7 @@ export const releasePublish: StepHandler<'release.publish'> = {
     const sigs = q.artifacts.map((a) => files.readFile(join(staging, STAGED_SIGNATURES, `${a.name}.sig`)));
     if (sigs.some((s) => !s)) throw new OfficiantError('ceremony.step-failed', 'a signature file is missing from staging');
     const key = r.policy.body.keys.find((k) => k.label === r.keyLabel)!;
+    staleRelease(signingLog(r), q, ref.ceremony_id);
     const published = await ctx.effect('release.bundle', { bundle, request_id: q.requestId }, {
       run: async () => {
         const statement = releaseStatement({
@@ -77,6 +78,7 @@ export const releasePublish: StepHandler<'release.publish'> = {
     const line = await ctx.effect('signing-log.append', { log: r.inputs.signingLog, request_id: q.requestId }, {
       run: () => {
         const log = signingLog(r);
+        staleRelease(log, q, ref.ceremony_id);
         const fields = { at: ctx.now().toISOString(), authority: 'release' as const, request_id: q.requestId, channel: q.channel, version: q.version, ceremony_id: ref.ceremony_id, artifacts: q.artifacts.length, artifacts_sha256: artifactsDigest(q.artifacts), signatures: { [r.keyLabel]: q.artifacts.length + 1 } };
         const text = signingLogLine(log, fields);
         files.appendLog(r.inputs.signingLog, text);
@@ -97,6 +99,19 @@ export const releasePublish: StepHandler<'release.publish'> = {
     ctx.result('Check it', `officiant release verify ${bundle} --trust ${r.certificate.sha256}`);
   },
 };
+
+/**
+ * Refuses to publish when the signing log, read again, already holds this request or a version of its channel as
+ * high, from another ceremony (a session that signed while this one was paused). Lines of this ceremony (a crash
+ * after its own line was appended) do not count.
+ */
+function staleRelease(log: readonly SigningLogEntry[], q: { requestId: string; channel: string; version: number }, ceremonyId: string): void {
+  const others = log.filter((e) => e.ceremony_id !== ceremonyId);
+  const replay = signedRequest(others, q.requestId);
+  if (replay) throw new OfficiantError('ceremony.step-failed', `request ${q.requestId} was signed by another session since the gates passed (signing log line ${replay.seq}): nothing is published`);
+  const last = lastVersion(others, 'release', q.channel);
+  if (last !== undefined && q.version <= last) throw new OfficiantError('ceremony.step-failed', `version ${last} of channel ${q.channel} was signed by another session since the gates passed; version ${q.version} is not above it: nothing is published`);
+}
 
 function verifyBytes(data: Buffer, sig: Buffer, key: import('node:crypto').KeyObject): boolean {
   try {

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { OfficiantError } from '../../errors.js';
 import { crashNow, failpoint, failpointArmed } from '../../failpoints.js';
 import type { JournalFile, OutputStore } from '../../engine/ports.js';
+import { takePidLock } from './pid-lock.js';
 
 function fsError(what: string, path: string, err: unknown): OfficiantError {
   const code = (err as NodeJS.ErrnoException)?.code ?? 'unknown';
@@ -15,15 +16,6 @@ function fsError(what: string, path: string, err: unknown): OfficiantError {
 }
 
 const LOCK = '.officiant.lock';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function fstatIsDir(path: string): boolean {
   const fd = openSync(path, 'r');
@@ -96,23 +88,12 @@ export class FsOutputStore implements OutputStore {
     } catch (err) {
       throw fsError('create', this.root, err);
     }
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const fd = openSync(path, 'wx', 0o644);
-        writeAll(fd, Buffer.from(`${process.pid}\n`));
-        closeSync(fd);
-        return () => rmSync(path, { force: true });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw fsError('lock', this.root, err);
-        const pid = Number(readFileSync(path, 'utf8').trim());
-        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-          throw new OfficiantError('env.out-dir-locked', `${this.root} is in use by another officiant process (pid ${pid})`);
-        }
-        // The holder died (crash, kill -9): its lock is stale.
-        rmSync(path, { force: true });
-      }
+    try {
+      return takePidLock(path, (pid) => new OfficiantError('env.out-dir-locked', pid ? `${this.root} is in use by another officiant process (pid ${pid})` : `cannot lock ${this.root}`));
+    } catch (err) {
+      if (err instanceof OfficiantError) throw err;
+      throw fsError('lock', this.root, err);
     }
-    throw new OfficiantError('env.out-dir-locked', `cannot lock ${this.root}`);
   }
 
   sweepTemp(): string[] {

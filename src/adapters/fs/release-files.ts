@@ -7,6 +7,8 @@ import { chmodSync, closeSync, constants, existsSync, fstatSync, fsyncSync, link
 import { dirname, join } from 'node:path';
 import type { FileDigest, ReleaseFiles } from '../../engine/ports.js';
 import { scanArtifactFile } from './scan-artifact-file.js';
+import { takePidLock } from './pid-lock.js';
+import { OfficiantError } from '../../errors.js';
 
 const CHUNK = 4 * 1024 * 1024;
 
@@ -62,6 +64,15 @@ export const fsReleaseFiles: ReleaseFiles = {
       fsyncSync(fd);
     } finally {
       closeSync(fd);
+    }
+  },
+  lockLog(path) {
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      return takePidLock(`${path}.lock`, (pid) => new OfficiantError('env.signing-log-locked', pid ? `the signing log ${path} is in use by another signing session (pid ${pid}); one session of an authority signs at a time` : `cannot lock the signing log ${path}`));
+    } catch (err) {
+      if (err instanceof OfficiantError) throw err;
+      throw new OfficiantError('env.fs', `cannot lock the signing log ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
     }
   },
   stage(src, dir, name): FileDigest {
