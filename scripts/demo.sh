@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The main job: the officers' enrollment rehearsed on simulated PIV tokens, then a full rehearsal of the flagship
 # ceremony in which 3 of those 5 officers check in and approve with their tokens and the root key is backed up
-# 3 of 5 to their tokens, on a throwaway SoftHSM; then a restore drill of that backup into a fresh token, and a
-# look at the evidence of all three.
+# 3 of 5 to their tokens, on a throwaway SoftHSM. Then the root key at work (issue 12): a release policy drafted
+# from its certificate and adopted by the officers, a pipeline's request for three made-up artifacts signed and
+# its bundle checked (by Officiant and by hand with openssl), and a request refused because an APK carries the
+# AOSP test key. Then a restore drill of the backup into a fresh token, and a look at the evidence of them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -10,11 +12,78 @@ npm run --silent build
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 officers="evidence/demo-$stamp-officers"
 out="evidence/demo-$stamp"
-node bin/officiant.js rehearse ceremonies/officer-enrollment.yaml --out "$officers"
+build="$out-build"      # what the release pipeline hands over: artifacts, the policy draft, requests
+cert="$out/outputs/release-root-2026.cert.pem"
+
+officiant() { node bin/officiant.js "$@"; }
+# Shows the command as a person types it, then what it printed, indented.
+shown() {
+  echo "\$ officiant $*"
+  officiant "$@" 2>&1 | sed 's/^/    /'
+}
+# A release-authority rehearsal whose whole transcript goes to <out>.log; shown here: each step's outcome on one
+# line, the lines matching <pattern>, and how the ceremony ended. Returns the rehearsal's exit code.
+rehearsed() {
+  local dir=$1 pattern=$2
+  shift 2
+  echo "\$ officiant rehearse $* --out $dir"
+  local rc=0
+  officiant rehearse "$@" --out "$dir" >"$dir.log" 2>&1 || rc=$?
+  grep -E "^ *(step [0-9]+ of [0-9]+ done: |step failed: )|^Ceremony |$pattern" "$dir.log" |
+    sed -e 's/^ */    /' -e 's/ — performed by .*//' -e 's/^    Ceremony \([0-9a-f-]*\) /    ceremony \1 /' -e 's/\(ABORTED: the script aborts when this step fails\): .*/\1/'
+  echo "    (whole transcript: $dir.log)"
+  return $rc
+}
+
+officiant rehearse ceremonies/officer-enrollment.yaml --out "$officers"
 echo
-node bin/officiant.js rehearse ceremonies/release-authority-init.yaml --officers "$officers" --out "$out"
+officiant rehearse ceremonies/release-authority-init.yaml --officers "$officers" --out "$out"
+
 echo
-node bin/officiant.js rehearse ceremonies/release-authority-restore.yaml --from "$out" --out "$out-restore"
+echo "== Signing a release with the new root key (rehearsed; details in each transcript) =="
+echo "-- 1. A release policy, drafted from the root certificate for people to review --"
+mkdir -p "$build"
+node scripts/demo-artifacts.mjs "$build"
+shown policy draft --authority release --certificate "$cert" --label release-root-2026 \
+  --kinds image,vbmeta,apk --approvals crypto-officer:3 --expires 90d --out "$build/policy-draft.json" | tee "$build/policy-draft.txt"
+echo "-- 2. Three officers adopt it with their tokens --"
+rehearsed "$out-policy" 'Policy SHA-256: .*words|Signed by: ' ceremonies/release-policy.yaml --from "$out" --policy "$build/policy-draft.json"
+adopted="$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).payload_sha256)' "$out-policy/outputs/policy.json")"
+printf '    outputs/policy.json signs the reviewed draft (the same policy SHA-256): %s\n' \
+  "$(grep -q "policy SHA-256: $adopted" "$build/policy-draft.txt" && echo yes || echo NO)"
+echo "-- 3. The pipeline asks for a release: system.img, vbmeta.img, app.apk --"
+shown request create --authority release --build-id demo-1 --source-revision 4f2a9c1 --channel stable --version 1 \
+  --out "$build/request-1.json" "$build/good/system.img:image" "$build/good/vbmeta.img:vbmeta" "$build/good/app.apk:apk"
+echo "-- 4. The signing ceremony: policy check, 3 approvals, the HSM signs, the bundle is written --"
+rehearsed "$out-sign" 'PASS: |Release bundle: ' ceremonies/release-signing.yaml --from "$out" --request "$build/request-1.json" \
+  --policy "$out-policy/outputs/policy.json" --artifacts "$build/good"
+echo "-- 5. Whoever receives the bundle checks it against the root certificate's SHA-256 --"
+trust="$(openssl x509 -in "$cert" -outform DER | openssl dgst -sha256 -r | cut -d' ' -f1)"
+shown release verify "$out-sign.release" --trust "$trust"
+echo "-- 6. The same check by hand for one artifact, with openssl --"
+bundle="$out-sign.release"
+printf '    authority.pem is the pinned certificate: %s\n' \
+  "$([ "$(openssl x509 -in "$bundle/authority.pem" -outform DER | openssl dgst -sha256 -r | cut -d' ' -f1)" = "$trust" ] && echo yes || echo NO)"
+openssl x509 -in "$bundle/authority.pem" -pubkey -noout >"$build/authority.pub.pem"
+printf '    artifacts/system.img under signatures/system.img.sig: %s\n' \
+  "$(openssl dgst -sha256 -verify "$build/authority.pub.pem" -signature "$bundle/signatures/system.img.sig" "$bundle/artifacts/system.img")"
+printf '    release.json under release.json.sig: %s\n' \
+  "$(openssl dgst -sha256 -verify "$build/authority.pub.pem" -signature "$bundle/release.json.sig" "$bundle/release.json")"
+echo "-- 7. A request refused: Camera.apk carries the AOSP test key in META-INF/CERT.RSA --"
+shown request create --authority release --build-id demo-2 --source-revision 7d0e3b8 --channel stable --version 2 \
+  --out "$build/request-2.json" "$build/bad/Camera.apk:apk"
+refused=0
+rehearsed "$out-refused" '^\[step [0-9]+ of [0-9]+\] Check the release against the policy' ceremonies/release-signing.yaml --from "$out" --request "$build/request-2.json" \
+  --policy "$out-policy/outputs/policy.json" --artifacts "$build/bad" || refused=$?
+if [ "$refused" -ne 1 ] || [ -e "$out-refused.release" ]; then
+  echo "UNEXPECTED: the signing of Camera.apk ended with exit $refused; it must abort (exit 1) with no bundle" >&2
+  exit 1
+fi
+echo "    refused as it must be: exit 1, nothing signed, no bundle; the aborted ceremony is sealed as evidence"
+
+echo
+echo "== Restore drill: the root key's backup restored into a fresh token =="
+officiant rehearse ceremonies/release-authority-restore.yaml --from "$out" --out "$out-restore"
 
 echo
 echo "== What to look at =="
@@ -48,8 +117,9 @@ openssl dgst -sha256 -verify "$out-restore.root.pub.pem" -signature "$out-restor
   "$out-restore/outputs/restore/release-root-2026.statement.json" | sed 's/^/  /'
 echo
 echo "== Verification of the packets, as an auditor runs it (offline) =="
-node bin/officiant.js verify "$officers" | tail -n 1
-node bin/officiant.js verify "$out-restore" | tail -n 1
+for packet in "$officers" "$out-policy" "$out-sign" "$out-refused" "$out-restore"; do
+  printf '%s: %s\n' "${packet#evidence/}" "$(officiant verify "$packet" | tail -n 1)"
+done
 node bin/officiant.js verify "$out"
 echo "Key attributes read back from the HSM:"
 node -e 'const j=require(process.argv[1]); for (const [k,v] of Object.entries(j.attributes)) console.log(`  ${k}: ${v}`)' "$(realpath "$out/outputs/release-root-2026.inspection.json")"

@@ -157,6 +157,33 @@ async function main(argv: string[]): Promise<number> {
       const { requestCreateCommand } = await import('./commands/request.js');
       code = requestCreateCommand(artifacts, opts, print);
     });
+  const policy = program.command('policy').description("release signing policies: the draft people review before the policy ceremony adopts it");
+  policy
+    .command('draft')
+    .description('write a release policy draft for review; the checks the policy ceremony makes on a draft run first')
+    .requiredOption('--authority <authority>', 'the authority the policy governs: release')
+    .requiredOption('--certificate <cert.pem>', "the authority's certificate (the initialisation's outputs/<label>.cert.pem): the key's SPKI SHA-256 is read from it")
+    .requiredOption('--label <label>', "the signing key's label (release-root-2026)")
+    .requiredOption('--kinds <kind,...>', 'what the key may sign: image, ota-payload, ota-package, vbmeta, apk, apex, release-artifact')
+    .requiredOption('--out <file>', 'the draft to write (an existing file is refused)')
+    .option('--algorithm <alg>', "RSA-PKCS1-SHA256 or ECDSA-SHA256 (default: the certificate's key decides)")
+    .option('--approvals <role:count>', 'officers of a roster role who approve each release, at least 2 (default: crypto-officer:3)')
+    .option('--max-artifacts <n>', 'most artifacts in one request (default: 1000)')
+    .option('--max-bytes <n>', 'most bytes in one request, or with KiB, MiB, GiB, TiB (default: 64GiB)')
+    .option('--max-request-age-hours <n>', 'oldest request a session signs, in hours (default: 24)')
+    .option('--expires <time|90d>', 'when the policy expires: a time or a duration from now (default: 90d)')
+    .option('--previous <policy.json>', 'the adopted policy this one replaces (its outputs/policy.json): version and previous_sha256 follow it')
+    .option('--require-builder-signature', 'a request must be a DSSE envelope signed by one of the --builder-key keys')
+    .option('--builder-key <pem>', 'a build pipeline key (PEM public key or certificate); repeatable', (v: string, all: string[] = []) => [...all, v])
+    .option('--deny <pem>', 'a key no release may be signed by or carry, besides the AOSP and AVB test keys (PEM public key or certificate); repeatable', (v: string, all: string[] = []) => [...all, v])
+    .addHelpText(
+      'after',
+      '\nExample:\n  officiant policy draft --authority release --certificate release-root-2026.cert.pem --label release-root-2026 \\\n    --kinds image,vbmeta,apk --approvals crypto-officer:3 --expires 90d --out policy-draft.json\n  then adopt it: officiant run ceremonies/release-policy.yaml --roster roster.json --policy policy-draft.json\n\nExit codes: 0 written, 2 a problem with the arguments or the files (every problem listed, nothing written), 3 a file could not be read.',
+    )
+    .action(async (opts) => {
+      const { policyDraftCommand } = await import('./commands/policy.js');
+      code = policyDraftCommand(opts, print);
+    });
   const release = program.command('release').description('release bundles: what the release authority\'s signing ceremony writes');
   release
     .command('verify')

@@ -6,6 +6,7 @@ import type { PacketReport } from '../evidence/verify-packet.js';
 import type { ReleaseSummary } from '../custody/verify-release-bundle.js';
 import { resolve } from 'node:path';
 import type { ErrorCode } from '../errors.js';
+import type { PolicyDraft } from '../inputs/policy-draft.js';
 import type { LoadedBackup } from '../engine/ceremony-inputs.types.js';
 import type { RunResult } from '../engine/runner.js';
 import { headWords } from '../record/digest-words.js';
@@ -113,4 +114,27 @@ export const releaseVerifiedLine = (s: ReleaseSummary) =>
  */
 export function terminalSafe(line: string): string {
   return line.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** What `officiant policy draft` says about the draft it wrote, and what to do next. */
+export function policyDraftLines(d: PolicyDraft, out: string): string[] {
+  const b = d.body;
+  const k = b.keys[0];
+  const gib = b.limits.max_bytes % 2 ** 30 === 0 ? ` (${b.limits.max_bytes / 2 ** 30} GiB)` : '';
+  return [
+    `release policy draft, version ${b.version}${b.previous_sha256 ? `, replacing policy ${b.previous_sha256}` : ' (first policy)'}`,
+    `  key:        ${k.label}: ${d.certificate.keyDescription}, ${k.algorithm}, certificate ${d.certificate.name}`,
+    `  SPKI SHA-256: ${k.spki_sha256}`,
+    `  kinds:      ${k.kinds.join(', ')}`,
+    `  approvals:  ${b.approvals.threshold} × ${b.approvals.role} per release`,
+    `  limits:     ${b.limits.max_artifacts} artifacts, ${b.limits.max_bytes} bytes${gib}, requests at most ${b.limits.max_request_age_hours} h old`,
+    `  builder:    ${b.require_builder_signature ? `a request must be signed by one of ${b.builder_keys.length} builder key(s)` : `signature not required${b.builder_keys.length > 0 ? ` (${b.builder_keys.length} key(s) listed)` : ''}`}`,
+    `  denied:     the AOSP and AVB test keys${b.deny_list.length > 0 ? `, and ${b.deny_list.map((x) => x.name).join(', ')}` : ''}`,
+    `  valid:      ${b.issued_at} to ${b.expires_at}`,
+    `policy SHA-256: ${d.policySha256}`,
+    `  words: ${d.words.map((w, i) => `${i + 1}. ${w}`).join('  ')} (the policy ceremony shows the same)`,
+    `written: ${out}`,
+    `next: review and print it, then adopt it: officiant run ceremonies/release-policy.yaml --roster <roster.json> --policy ${out}`,
+    `  (a rehearsal: officiant rehearse ceremonies/release-policy.yaml --from <release-authority-init rehearsal> --policy ${out})`,
+  ];
 }

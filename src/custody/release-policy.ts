@@ -61,6 +61,20 @@ export interface ReleasePolicy {
   denied: DeniedKey[];
 }
 
+/**
+ * A policy draft's bytes (the unsigned body a policy ceremony adopts, --policy), read as the ceremony reads them:
+ * JSON, then readPolicyBody. `officiant policy draft` runs the same read on what it is about to write.
+ */
+export function readPolicyDraft(bytes: Uint8Array): { policy?: ReleasePolicy; problems: string[] } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch {
+    return { problems: ['is not valid JSON'] };
+  }
+  return readPolicyBody(raw);
+}
+
 /** A policy body, checked for shape and consistency: every problem, capped at 50. */
 export function readPolicyBody(value: unknown): { policy?: ReleasePolicy; problems: string[] } {
   const foreign = foreignShape(value, 16);

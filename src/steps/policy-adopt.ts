@@ -6,7 +6,7 @@
 // signatures already made.
 import { OfficiantError } from '../errors.js';
 import type { Person } from '../engine/ports.js';
-import { POLICY_TYPE, readPolicyBody } from '../custody/release-policy.js';
+import { POLICY_TYPE, readPolicyDraft } from '../custody/release-policy.js';
 import { verifyPolicyDocument } from '../custody/release-policy-document.js';
 import { certificateSha256, payloadBytes, unsignedDocument, type DocumentSignature } from '../custody/signed-document.js';
 import { statementWords } from '../custody/quorum.js';
@@ -21,13 +21,7 @@ export const policyAdopt: StepHandler<'policy.adopt'> = {
   kind: 'policy.adopt',
   needs: STEP_NEEDS['policy.adopt'],
   async run(ctx) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(ctx.policyDraft().bytes.toString('utf8'));
-    } catch {
-      throw new OfficiantError('input.request-invalid', 'the policy draft is not valid JSON');
-    }
-    const read = readPolicyBody(raw);
+    const read = readPolicyDraft(ctx.policyDraft().bytes);
     if (!read.policy) throw new OfficiantError('input.request-invalid', `the policy draft is refused: ${read.problems.join('; ')}`, { details: read.problems });
     const body = read.policy.body;
     const roster = ctx.roster();

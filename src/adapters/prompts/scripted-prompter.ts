@@ -61,7 +61,8 @@ export class ScriptedPrompter implements Prompter {
   async onFailure(stepId: string, message: string, decider: Person, allowRetry: boolean, earlier: number): Promise<FailureDecision> {
     // The journal counts the decisions already taken, so a resumed run continues the list, never replays it.
     const d = (this.answers.failures[stepId] ?? [])[earlier];
-    if (!d) return { action: 'abort', reason: `no decision in the answers file for failure: ${message}`, by: decider };
+    // An abort-only step needs no decision: saying one was missing would send people looking for an answer.
+    if (!d) return { action: 'abort', reason: allowRetry ? `no decision in the answers file for failure: ${message}` : `the script aborts when this step fails: ${message}`, by: decider };
     if (d.action === 'retry' && !allowRetry) return { action: 'abort', reason: `the script does not allow retrying this step (${d.reason})`, by: decider };
     this.out(`  ${decider.name} decides to ${d.action}: ${d.reason}`);
     return { action: d.action, reason: d.reason, by: decider };

@@ -11,6 +11,7 @@ import { basename } from 'node:path';
 import { hashFile } from '../compose/input-files.js';
 import { parseSigningRequest, requestStatement, type ArtifactKind, type RequestArtifact } from '../../custody/release-request.js';
 import { OfficiantError } from '../../errors.js';
+import { timeFromFlag } from '../../inputs/time-flag.js';
 import { writeNewFile } from '../write-new-file.js';
 
 export interface RequestCreateFlags {
@@ -23,16 +24,6 @@ export interface RequestCreateFlags {
   notAfter?: string;
 }
 
-const DURATION = /^(\d{1,4})([hd])$/;
-
-function notAfterOf(value: string | undefined, now: Date): string | undefined {
-  if (value === undefined) return new Date(now.getTime() + 24 * 3600_000).toISOString();
-  const d = DURATION.exec(value);
-  if (d) return new Date(now.getTime() + Number(d[1]) * (d[2] === 'h' ? 3600_000 : 86_400_000)).toISOString();
-  const t = Date.parse(value);
-  return Number.isNaN(t) || !/^\d{4}-\d{2}-\d{2}T/.test(value) ? undefined : new Date(t).toISOString();
-}
-
 export function requestCreateCommand(files: string[], flags: RequestCreateFlags, print: (l: string) => void): number {
   if (flags.authority !== 'release') {
     throw new OfficiantError('input.request-invalid', flags.authority === 'manifest' ? 'request create is for the release authority; the manifest authority signs a manifest draft (officiant manifest draft)' : `--authority: unknown authority ${JSON.stringify(flags.authority)} (release)`);
@@ -40,7 +31,7 @@ export function requestCreateCommand(files: string[], flags: RequestCreateFlags,
   if (existsSync(flags.out)) throw new OfficiantError('input.file-exists', `${flags.out} already exists`);
   const problems: string[] = [];
   const now = new Date();
-  const notAfter = notAfterOf(flags.notAfter, now);
+  const notAfter = timeFromFlag(flags.notAfter ?? '24h', now);
   if (!notAfter) problems.push(`--not-after: ${JSON.stringify(flags.notAfter)} is neither a time (2026-12-31T18:00:00Z) nor a duration (24h, 7d)`);
   const version = Number(flags.version ?? '1');
   if (!Number.isSafeInteger(version) || version < 1 || !/^\d+$/.test(flags.version ?? '1')) problems.push(`--version: ${JSON.stringify(flags.version)} is not a whole number of at least 1`);

@@ -1,6 +1,7 @@
 // Release signing end to end (ceremonies/release-policy.yaml and release-signing.yaml), on real SoftHSM tokens
 // and simulated PIV tokens, with the built CLI: officers are enrolled, the release authority is initialised,
-// a policy is adopted, and a pipeline's request for three artifacts (one a ZIP) is signed. This file proves:
+// a policy drafted with `officiant policy draft` is adopted, and a pipeline's request for three artifacts (one a
+// ZIP) is signed. This file proves:
 //  1. the signing rehearsal completes and its packet verifies; every artifact's signature is accepted by
 //     `openssl dgst -sha256 -verify` with the public key of the authority's certificate, as is the release
 //     statement's; `officiant release verify --trust <certificate SHA-256>` accepts the bundle;
@@ -27,29 +28,6 @@ const ws = rehearsalWorkspace('officiant-release-signing-');
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const TEST_KEY = readFileSync(join(ROOT, 'test/fixtures/test-keys/testkey.x509.pem'));
 
-function policyDraft(certPem: Buffer, file: string): void {
-  const c = new X509Certificate(certPem);
-  const now = Date.now();
-  writeFileSync(
-    file,
-    JSON.stringify({
-      format: 'officiant-release-policy/1',
-      authority: 'release',
-      version: 1,
-      previous_sha256: null,
-      issued_at: new Date(now - 60_000).toISOString(),
-      expires_at: new Date(now + 30 * 86400e3).toISOString(),
-      keys: [{ label: 'release-root-2026', spki_sha256: sha(c.publicKey.export({ type: 'spki', format: 'der' })), algorithm: 'RSA-PKCS1-SHA256', kinds: ['image', 'vbmeta', 'apk'] }],
-      approvals: { role: 'crypto-officer', threshold: 3 },
-      limits: { max_artifacts: 100, max_bytes: 1 << 30, max_request_age_hours: 24 },
-      version_rule: 'increasing-per-channel',
-      require_builder_signature: false,
-      builder_keys: [],
-      deny_list: [],
-    }),
-  );
-}
-
 let cert: Buffer;
 const build = ws.dir('build');
 
@@ -69,7 +47,11 @@ beforeAll(() => {
   const init = ws.rehearse(join(ROOT, 'ceremonies/release-authority-init.yaml'), 'init', { officers: 'officers' });
   expect(init.code, init.stdout.slice(-2000)).toBe(0);
   cert = readFileSync(ws.dir('init/outputs/release-root-2026.cert.pem'));
-  policyDraft(cert, ws.dir('draft.json'));
+  // The draft as people make it (officiant policy draft), from the initialisation's certificate: the ceremony
+  // adopting it is the proof that the command writes what the ceremony accepts.
+  const draft = ws.cli(['policy', 'draft', '--authority', 'release', '--certificate', ws.dir('init/outputs/release-root-2026.cert.pem'), '--label', 'release-root-2026', '--kinds', 'image,vbmeta,apk', '--max-artifacts', '100', '--max-bytes', '1GiB', '--expires', '30d', '--out', ws.dir('draft.json')]);
+  expect(draft.code, draft.stderr).toBe(0);
+  expect(draft.stdout).toContain(`SPKI SHA-256: ${sha(new X509Certificate(cert).publicKey.export({ type: 'spki', format: 'der' }))}`);
   const pol = ws.cli(['rehearse', join(ROOT, 'ceremonies/release-policy.yaml'), '--from', ws.dir('init'), '--policy', ws.dir('draft.json'), '--out', ws.dir('policy')]);
   ws.expectCompleted(pol, 4);
   mkdirSync(build);
