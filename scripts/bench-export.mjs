@@ -7,12 +7,12 @@
 // heap cap (128 MB; one packet's verify needs most of it), which the N-packet export would overflow if what it
 // keeps grew with the packets; max RSS is reported for both (the rest is garbage V8 collects when it likes).
 // Usage: node scripts/bench-export.mjs [packets, default 1000] [packet dir]   (run `npm run build` first)
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
+import { runMeasured } from './bench-lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const count = Number(process.argv[2] ?? 1000);
@@ -20,15 +20,7 @@ const work = mkdtempSync(join(tmpdir(), 'officiant-bench-export-'));
 const env = { ...process.env, OFFICIANT_SANDBOX_ROOT: join(work, 'sandboxes') };
 const cli = join(root, 'bin/officiant.js');
 
-/** Runs a command under /usr/bin/time: wall ms and max RSS in MB. */
-function run(cmd, args, ok = [0]) {
-  const t = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 26 });
-  const ms = performance.now() - t;
-  if (!ok.includes(r.status)) throw new Error(`${cmd} ${args.slice(0, 4).join(' ')} ...: exit ${r.status}\n${r.stderr.slice(-2000)}`);
-  const rss = Number(r.stderr.trim().split('\n').at(-1)) / 1024;
-  return { ms, rss };
-}
+const run = (cmd, args) => runMeasured(cmd, args, { env });
 
 try {
   let packet = process.argv[3];
@@ -48,7 +40,7 @@ try {
   }
   const bytes = readdirSync(packet, { recursive: true }).reduce((n, f) => (statSync(join(packet, f)).isFile() ? n + statSync(join(packet, f)).size : n), 0);
   const node = run(process.execPath, ['-e', '0']);
-  const verify = run(process.execPath, [cli, 'verify', packet], [0]);
+  const verify = run(process.execPath, [cli, 'verify', packet]);
   const exportOf = (n) => run(process.execPath, ['--max-old-space-size=128', cli, 'export', ...dirs.slice(0, n), '--out', join(work, `x${n}.zip`), '--include-unverified', '--allow-unpinned']);
   const small = exportOf(Math.max(1, Math.floor(count / 10)));
   const all = exportOf(count);

@@ -8,12 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './bench-lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const rounds = Number(process.argv[2] ?? 5);
 const work = mkdtempSync(join(tmpdir(), 'officiant-bench-start-'));
 const env = { ...process.env, OFFICIANT_SANDBOX_ROOT: join(work, 'sandboxes') };
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const CLIS = { bundle: join(root, 'bin/officiant.js'), dist: join(root, 'dist/cli/main.js') };
 
 let runs = 0;

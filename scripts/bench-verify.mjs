@@ -8,13 +8,13 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './bench-lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const rounds = Number(process.argv[2] ?? 7);
 const work = mkdtempSync(join(tmpdir(), 'officiant-bench-verify-'));
 const env = { ...process.env, OFFICIANT_SANDBOX_ROOT: join(work, 'sandboxes') };
 const cli = join(root, 'bin/officiant.js');
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function run(cmd, args, ok = [0]) {
   const t = performance.now();

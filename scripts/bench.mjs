@@ -24,21 +24,10 @@ import { selfSignedCertificate, certificateSerial, pemToDer } from '../dist/step
 import { keyRecordJson } from '../dist/steps/hsm-generate-key.js';
 import { secretFromString } from '../dist/custody/secret.js';
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createBenchToken, median, time, timeAsync } from './bench-lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const rounds = Number(process.argv[2] ?? 10);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const time = (fn) => {
-  const t = performance.now();
-  fn();
-  return performance.now() - t;
-};
-const timeAsync = async (fn) => {
-  const t = performance.now();
-  await fn();
-  return performance.now() - t;
-};
 const fmt = (ms) => `${ms.toFixed(1)} ms`;
 
 // 1. start-up
@@ -94,13 +83,9 @@ console.log(`evidence page: ${fmt(median(pageTimes))} per page, bare pdfkit page
 
 // 3. signing in the HSM: raw signature, one signed page, a sealed 30-step packet, its verification
 {
-  const base = mkdtempSync(join(tmpdir(), 'officiant-bench-hsm-'));
-  mkdirSync(join(base, 'tokens'));
-  writeFileSync(join(base, 'softhsm2.conf'), `directories.tokendir = ${join(base, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`);
-  process.env.SOFTHSM2_CONF = join(base, 'softhsm2.conf');
-  execFileSync('softhsm2-util', ['--init-token', '--free', '--label', 'bench', '--so-pin', 'bench-so-pin', '--pin', 'bench-user-pin'], { stdio: 'ignore' });
+  const token = createBenchToken();
   const hsm = Pkcs11Hsm.load('/usr/lib/softhsm/libsofthsm2.so');
-  const session = hsm.openSession('bench', secretFromString('bench-user-pin'));
+  const session = hsm.openSession(token.label, secretFromString(token.pin));
   const rec = session.generateKeyPair({ label: 'bench-evidence', id: '0b', algorithm: 'EC-P256' });
   const key = keyRecordJson(rec, 'bench');
   const cert = await selfSignedCertificate(session, key, { subject: 'CN=Bench evidence key', serial: certificateSerial(session), validityDays: 30, ca: false });
@@ -140,7 +125,7 @@ console.log(`evidence page: ${fmt(median(pageTimes))} per page, bare pdfkit page
   console.log(`sealing a 30-step packet (merge + render + sign, ${(packet.length / 1e6).toFixed(1)} MB): ${fmt(seal)} = ${(seal / raw).toFixed(0)}x a raw signature`);
   session.close();
   hsm.close();
-  rmSync(base, { recursive: true, force: true });
+  token.remove();
 
   // Verification of a real 30-step-sized packet: a rehearsal's packet, read into memory once.
   const vbase = mkdtempSync(join(tmpdir(), 'officiant-bench-verify-'));
