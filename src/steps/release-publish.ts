@@ -50,6 +50,13 @@ export const releasePublish: StepHandler<'release.publish'> = {
         const raw = session.sign({ label: found[0].label, id: found[0].id }, bytes);
         const sig = found[0].algorithm.startsWith('EC') ? p1363ToDer(raw) : raw;
         if (!r.certificate.publicKey || !verifyBytes(bytes, sig, r.certificate.publicKey)) throw new OfficiantError('ceremony.step-failed', "the release statement's signature does not verify under the authority's certificate");
+        // The staged copies, hashed once more as they go into the bundle (staging does not wait for the disk; a
+        // copy lost since, to a power cut, is refused here rather than shipped).
+        const changed = q.artifacts.filter((a) => {
+          const now = files.hash(join(staging, STAGED_ARTIFACTS, a.name));
+          return now.size !== a.size || now.sha256 !== a.sha256;
+        });
+        if (changed.length > 0) throw new OfficiantError('ceremony.step-failed', `staged file(s) no longer as requested, nothing published: ${changed.map((a) => a.name).join(', ')}`);
         const tmp = `${bundle}.tmp`;
         files.remove(tmp);
         files.makeDir(tmp);

@@ -86,11 +86,13 @@ export const fsReleaseFiles: ReleaseFiles = {
     const hash = createHash('sha256');
     let size: number;
     try {
+      // Not synced here: staging runs at the speed of reading and hashing, and the kernel writes the copy out while
+      // the session goes on. Every later step hashes the staged copy again before using it, and publish syncs each
+      // file it places in the bundle (placeCopy), so a copy lost to a power cut is refused, never signed or shipped.
       size = eachChunk(src, (chunk) => {
         hash.update(chunk);
         writeSync(out, chunk);
       });
-      fsyncSync(out);
     } finally {
       closeSync(out);
     }
@@ -151,6 +153,13 @@ export const fsReleaseFiles: ReleaseFiles = {
     } catch {
       copyFileSync(src, dst);
       chmodSync(dst, 0o444);
+    }
+    // The bundle is durable before it is renamed into place: the staged data (a link shares it) reaches the disk.
+    const fd = openSync(dst, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
     }
   },
 };

@@ -3,12 +3,12 @@
 // signatures already on disk (no new HSM signature), and nothing is signed when a staged file changed after
 // staging or when no approval names this release (an approval placed before the release was loaded).
 import { createVerify, X509Certificate } from 'node:crypto';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hsmSignArtifacts } from '../../../src/steps/hsm-sign-artifacts.js';
 import { FakePivReader, OFFICER_PIN } from './fakes/fake-piv.js';
-import { createReleaseWorld } from './fakes/release-world.js';
+import { createReleaseWorld, overwriteStaged } from './fakes/release-world.js';
 import { TablePrompter } from './fakes/scripted-prompter.js';
 import { failStep, runStep } from './fakes/step-context.js';
 
@@ -43,10 +43,7 @@ describe('hsm.sign-artifacts', () => {
 
   it('signs nothing when a staged file changed after staging', async () => {
     const o = await w.chain('sign', base());
-    const file = join(o.release!.staging, 'artifacts', 'app.apk');
-    chmodSync(join(o.release!.staging, 'artifacts'), 0o700);
-    chmodSync(file, 0o600);
-    writeFileSync(file, Buffer.alloc(500, 1));
+    overwriteStaged(o.release!.staging, 'app.apk', Buffer.alloc(500, 1));
     const before = w.session.signed.length;
     const { error } = await failStep(hsmSignArtifacts, o);
     expect(error.message).toMatch(/^staged file\(s\) changed after staging; nothing in this batch was signed: app\.apk: staged copy is now SHA-256/);

@@ -1,5 +1,5 @@
 // release.publish on a fake HSM with real RSA keys and the real file adapter: the bundle is written and the
-// signing log gets this session's line; re-entered after its own line was appended, it publishes the same;
+// signing log gets this session's line; a staged file changed since it was signed is refused; re-entered after its own line was appended, it publishes the same;
 // and when the log read again holds the request or a version as high from another ceremony (a session that
 // signed while this one was paused), nothing is published.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSigningLog, signingLogLine } from '../../../src/record/signing-log.js';
 import { releasePublish } from '../../../src/steps/release-publish.js';
 import { FakePivReader, OFFICER_PIN } from './fakes/fake-piv.js';
-import { createReleaseWorld } from './fakes/release-world.js';
+import { createReleaseWorld, overwriteStaged } from './fakes/release-world.js';
 import { TablePrompter } from './fakes/scripted-prompter.js';
 import { failStep, runStep } from './fakes/step-context.js';
 
@@ -56,6 +56,14 @@ describe('release.publish', () => {
     expect(error.message).toMatch(message);
     expect(existsSync(o.release!.bundle)).toBe(false);
     expect(parseSigningLog(readFileSync(o.release!.signingLog, 'utf8')).entries).toHaveLength(1);
+  });
+
+  it('publishes nothing when a staged file no longer holds what was signed', async () => {
+    const o = await w.chain('publish', base());
+    overwriteStaged(o.release!.staging, 'app.apk', Buffer.alloc(500, 0));
+    const { error } = await failStep(releasePublish, o);
+    expect(error.message).toBe('staged file(s) no longer as requested, nothing published: app.apk');
+    expect(existsSync(o.release!.bundle)).toBe(false);
   });
 
   it('publishes past a lower version of the channel and other channels', async () => {

@@ -4,7 +4,7 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { createHash, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fsReleaseFiles } from '../../../../src/adapters/fs/release-files.js';
@@ -119,6 +119,14 @@ export async function createReleaseWorld(opts: { extra?: number } = {}) {
   }
 
   return { rw, roster, officers, session, script, people, release, chain, dir, spki, withAuthority };
+}
+
+/** Overwrites a staged (read-only) artifact of a session's staging directory, as a tamperer with the disk would. */
+export function overwriteStaged(staging: string, name: string, bytes: Buffer): void {
+  const file = join(staging, 'artifacts', name);
+  chmodSync(join(staging, 'artifacts'), 0o700);
+  chmodSync(file, 0o600);
+  writeFileSync(file, bytes);
 }
 
 /** The release authority signs releases; the test scripts serve the manifest authority by default. */
