@@ -27,7 +27,7 @@ const SHA256_DIGEST_INFO = Buffer.from('3031300d060960864801650304020105000420',
 /**
  * Signs precomputed SHA-256 digests with one private key, found once: RSA as PKCS#1 v1.5 (CKM_RSA_PKCS over the
  * DigestInfo), EC as raw r||s (CKM_ECDSA). What a release session signs: files hashed while streamed, never read
- * whole into memory. Each signature passes the hsm.sign failpoint, as a single signature does.
+ * whole into memory. Each signature passes the hsm.signDigest failpoint (the drills count a release's signatures).
  */
 export function signDigestsWithKey(session: graphene.Session, ref: { label: string; id: string }, digests: readonly Buffer[]): Buffer[] {
   const label = ref.label;
@@ -38,7 +38,7 @@ export function signDigestsWithKey(session: graphene.Session, ref: { label: stri
     const rsa = key.type === graphene.KeyType.RSA;
     return digests.map((d) => {
       if (d.length !== 32) throw new OfficiantError('hsm.general', `a SHA-256 digest is 32 bytes, not ${d.length}`);
-      failpoint('hsm.sign');
+      failpoint('hsm.signDigest');
       return rsa ? session.createSign('RSA_PKCS', key).once(Buffer.concat([SHA256_DIGEST_INFO, d])) : session.createSign('ECDSA', key).once(d);
     });
   } catch (err) {
