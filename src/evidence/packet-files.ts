@@ -36,6 +36,11 @@ export const INPUT_COPIES = {
   certificate: 'inputs/authority.pem',
   policyDraft: 'inputs/policy-draft.json',
 } as const;
+/** A release session's signed release statement and its signature, as published in the bundle. */
+export const RELEASE_OUTPUTS = {
+  statement: 'outputs/release/release.json',
+  signature: 'outputs/release/release.json.sig',
+} as const;
 /** The sealed packet PDF (cover, every step page, appendix). */
 export const PACKET = 'packet.pdf';
 /** The manifest of every file, and its detached CMS signature by the evidence key. */

@@ -9,6 +9,7 @@ import { OfficiantError } from '../errors.js';
 import { sha256Hex } from '../record/digest.js';
 import { artifactsDigest, lastVersion, signedRequest, signingLogLine, type SigningLogEntry } from '../record/signing-log.js';
 import { p1363ToDer } from '../evidence/cms.js';
+import { RELEASE_OUTPUTS } from '../evidence/packet-files.js';
 import { BUNDLE, releaseStatement, statementBytes, type ReleaseKind } from '../custody/release-bundle.js';
 import type { StepHandler } from '../engine/step-kind.types.js';
 import { STEP_NEEDS } from '../script/step-needs.js';
@@ -80,8 +81,8 @@ export const releasePublish: StepHandler<'release.publish'> = {
       },
     });
     const out = published as { statement_sha256: string; signature_sha256: string };
-    await ctx.writeOutput('outputs/release/release.json', files.readFile(join(bundle, BUNDLE.statement))!);
-    await ctx.writeOutput('outputs/release/release.json.sig', files.readFile(join(bundle, BUNDLE.statementSignature))!);
+    await ctx.writeOutput(RELEASE_OUTPUTS.statement, files.readFile(join(bundle, BUNDLE.statement))!);
+    await ctx.writeOutput(RELEASE_OUTPUTS.signature, files.readFile(join(bundle, BUNDLE.statementSignature))!);
     const line = await ctx.effect('signing-log.append', { log: r.inputs.signingLog, request_id: q.requestId }, {
       run: () => {
         const log = signingLog(r);

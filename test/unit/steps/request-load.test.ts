@@ -17,7 +17,7 @@ const TEST_KEY = readCertificate(readFileSync(join(ROOT, 'test/fixtures/test-key
 
 /** The world's script with its approval step's parameters changed (or the step dropped). */
 function withApproval(params: Record<string, unknown> | null): Script {
-  const steps = w.script.steps.flatMap((s) => (s.kind !== 'quorum.approve' ? [s] : params === null ? [] : [{ ...s, params: { ...s.params, ...params } }]));
+  const steps: Script['steps'][number][] = w.script.steps.flatMap((s): Script['steps'][number][] => (s.kind !== 'quorum.approve' ? [s] : params === null ? [] : [{ ...s, params: { ...s.params, ...params } } as typeof s]));
   return { ...w.script, steps } as Script;
 }
 

@@ -1,0 +1,47 @@
+// A release session's signed release statement (outputs/release/): its signature verifies with the key of the
+// authority certificate the session started with (inputs/authority.pem, itself checked against the journal's
+// first entry), and the statement is this session's: its ceremony, its request, its policy, its certificate and
+// the digest of the approval statement the officers signed in this journal. A statement and signature copied in
+// from another session, or re-signed by another key, fail here even when the packet's manifest was re-signed.
+import { readAuthorityCertificate, signatureVerifier } from '../../custody/authority-certificate.js';
+import { parseReleaseStatement } from '../../custody/release-bundle.js';
+import { INPUT_COPIES, RELEASE_OUTPUTS } from '../packet-files.js';
+import { isObject } from '../json-shape.js';
+import type { Context, Group } from './check-context.js';
+
+export function checkReleaseOutput(g: Group, ctx: Context): void {
+  const { statement: statementPath, signature: signaturePath } = RELEASE_OUTPUTS;
+  const bytes = ctx.files.get(statementPath);
+  const sig = ctx.files.get(signaturePath);
+  const release = isObject(ctx.started?.data.release) ? ctx.started.data.release : undefined;
+  const published = ctx.entries.some((e) => e.type === 'result' && e.data.op === 'release.bundle' && e.data.ok === true);
+  if (!bytes && !sig) {
+    if (published) g.fail(`${statementPath}: missing, yet the journal records the release as published`);
+    return;
+  }
+  if (!release) return void g.fail(`${statementPath}: a release statement in a packet whose ceremony signed no release`);
+  if (!bytes || !sig) return void g.fail(`${!bytes ? statementPath : signaturePath}: missing (the other of the pair is there)`);
+  const pem = ctx.files.get(INPUT_COPIES.certificate);
+  const cert = pem ? readAuthorityCertificate(pem) : `${INPUT_COPIES.certificate} is missing`;
+  if (typeof cert === 'string') return void g.fail(`${signaturePath}: not checked: ${cert}`);
+  const before = g.problems.length;
+  const verifier = signatureVerifier(cert);
+  verifier.update(bytes);
+  if (!verifier.verify(sig)) g.fail(`${signaturePath}: does not verify over ${statementPath} with the key of ${INPUT_COPIES.certificate}`);
+  const { statement, problems } = parseReleaseStatement(bytes);
+  if (!statement) return void g.fail(`${statementPath}: ${problems.join('; ')}`);
+  const p = statement.predicate;
+  const approvals = ctx.entries.filter((e) => e.type === 'step.event' && e.data.what === 'approval-statement').map((e) => String(e.data.sha256));
+  const loaded = ctx.entries.find((e) => e.type === 'step.event' && e.data.what === 'release-request');
+  const policy = isObject(loaded?.data.policy) ? loaded.data.policy.sha256 : undefined;
+  const bound: Array<[string, unknown, unknown]> = [
+    ['ceremony_id', p.ceremony_id, ctx.started?.data.ceremonyId],
+    ['request.sha256', p.request.sha256, release.request_sha256],
+    ['policy.sha256', p.policy.sha256, policy],
+    ['certificate_sha256', p.certificate_sha256, cert.sha256],
+    ['signing_key.spki_sha256', p.signing_key.spki_sha256, cert.spkiSha256],
+  ];
+  for (const [field, got, want] of bound) if (got !== want) g.fail(`${statementPath}: predicate.${field} ${String(got)} is not this session's ${String(want)}`);
+  if (!approvals.includes(p.approval_statement_sha256)) g.fail(`${statementPath}: predicate.approval_statement_sha256 ${p.approval_statement_sha256} names no approval statement of this journal`);
+  if (g.problems.length === before) g.note(`${statementPath}: signed by the authority's key (${INPUT_COPIES.certificate}), for this session's request, policy and approval`);
+}
