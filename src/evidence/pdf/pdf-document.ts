@@ -3,10 +3,11 @@
 // embedded, never a standard-14 font), PDF 1.7, and the bytes collected once doc.end() is called.
 // Each font file is parsed once per process (fontkit, the parser pdfkit itself uses) and the parsed font is
 // handed to every document: a ceremony renders a page per step with the same three fonts, and parsing and
-// shaping them anew for each page was a third of a rehearsal's time. pdfkit only reads the parsed font and
-// makes its own subset per document.
+// shaping them anew for each page was a third of a rehearsal's time (shaping is remembered across documents:
+// shaping-memo.ts). pdfkit only reads the parsed font and makes its own subset per document.
 import PDFDocument from 'pdfkit';
 import { create as parseFont, type Font } from 'fontkit';
+import { withShapingMemo } from './shaping-memo.js';
 
 export type FontRole = 'regular' | 'bold' | 'mono';
 
@@ -41,7 +42,7 @@ const parsedFonts = new WeakMap<Buffer, Font>();
 function parsed(data: Buffer): Font {
   let font = parsedFonts.get(data);
   if (!font) {
-    font = parseFont(data) as Font;
+    font = withShapingMemo(parseFont(data) as Font);
     parsedFonts.set(data, font);
   }
   return font;
