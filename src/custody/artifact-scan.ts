@@ -1,10 +1,15 @@
 // The scan of an artifact's bytes for what a release must never carry: a denied key (its RSA modulus or EC
 // point, as an X.509 certificate, an APK signing block or an AVB public-key blob hold it, or a PEM block that
 // decodes to one) and private-key material (PEM private-key blocks, OpenSSH private keys, and the DER headers of
-// PKCS#8 and PKCS#1 private keys). Streaming: chunks are pushed as a file is read, a needle split across two
-// chunks is still found, and memory stays bounded (the longest needle, and PEM blocks up to 64 KiB). ZIP entries
-// are scanned by the caller feeding each decompressed entry to a scanner of its own. Pure.
+// PKCS#8 and PKCS#1 private keys). Streaming: chunks are pushed as a file is read, and what is found, and where,
+// does not depend on how the bytes were cut. Each chunk is searched in place for what lies wholly in it, and a
+// seam (the longest needle's length on either side of the boundary) for what straddles it; a PEM block is read
+// once PEM_REACH bytes from its armour line are in, from the tail kept for it. Memory stays bounded (the longest
+// needle, and PEM blocks up to 64 KiB). ZIP entries are scanned by the caller feeding each decompressed entry to
+// a scanner of its own. Pure.
 import type { DeniedKey } from './deny-list.js';
+import { NeedleSearch } from './needle-search.js';
+import { BEGIN_LENGTH, findArmourBegins, PEM_REACH, readArmourBlocks } from './pem-armour.js';
 
 export interface ScanHit {
   /** What was found: a denied key's name, or the kind of private key. */
@@ -14,46 +19,92 @@ export interface ScanHit {
   offset: number;
 }
 
-const PRIVATE_PEM = /^((?:RSA |EC |DSA |ENCRYPTED |OPENSSH )?PRIVATE KEY)$/;
-const PEM_LABEL = /^[A-Z0-9 ]{1,40}$/;
-const BASE64_BODY = /^[A-Za-z0-9+/=\s]+$/;
-const MAX_PEM = 65_536;
 /** DER prefixes no public structure starts with: the version 0 and algorithm of a private key. */
-const PRIVATE_DER: Array<{ what: string; bytes: Buffer }> = [
+const PRIVATE_DER: Array<{ what: string; bytes: Buffer; ec?: true }> = [
   // PKCS#8 PrivateKeyInfo: INTEGER 0, AlgorithmIdentifier { rsaEncryption, NULL }, OCTET STRING
   { what: 'PKCS#8 RSA private key (DER)', bytes: Buffer.from('020100300d06092a864886f70d0101010500', 'hex') },
   // PKCS#8 PrivateKeyInfo: INTEGER 0, AlgorithmIdentifier { ecPublicKey, <curve> }
-  { what: 'PKCS#8 EC private key (DER)', bytes: Buffer.from('02010030', 'hex') },
+  { what: 'PKCS#8 EC private key (DER)', bytes: Buffer.from('02010030', 'hex'), ec: true },
   // PKCS#1 RSAPrivateKey: INTEGER 0, then a 2048/3072/4096-bit modulus INTEGER
   { what: 'PKCS#1 RSA private key (DER)', bytes: Buffer.from('0201000282010100', 'hex') },
   { what: 'PKCS#1 RSA private key (DER)', bytes: Buffer.from('0201000282018100', 'hex') },
   { what: 'PKCS#1 RSA private key (DER)', bytes: Buffer.from('0201000282020100', 'hex') },
 ];
 const EC_OID = Buffer.from('06072a8648ce3d0201', 'hex');
+/** Every prefix starts with INTEGER 0: one search for it, then what follows says which it is. */
+const INTEGER_0 = Buffer.from('020100', 'hex');
+/** The longest DER pattern: the EC prefix, the length byte after it and the ecPublicKey OID. */
+const DER_REACH = Math.max(...PRIVATE_DER.map((p) => p.bytes.length + (p.ec ? 1 + EC_OID.length : 0)));
+
+/** The private keys whose DER prefix starts at `at` and lies wholly in `bytes`. */
+function privateDer(bytes: Buffer, at: number): string[] {
+  const found: string[] = [];
+  for (const p of PRIVATE_DER) {
+    const end = at + p.bytes.length;
+    if (end > bytes.length || p.bytes.compare(bytes, at, end) !== 0) continue;
+    // The short EC prefix is a private key only when the algorithm that follows is ecPublicKey.
+    if (p.ec && (end + 1 + EC_OID.length > bytes.length || EC_OID.compare(bytes, end + 1, end + 1 + EC_OID.length) !== 0)) continue;
+    found.push(p.what);
+  }
+  return found;
+}
+
+// A ZIP has a scanner per entry, each with the same list: its search table is built once.
+const searches = new WeakMap<readonly DeniedKey[], NeedleSearch>();
+function needleSearch(denied: readonly DeniedKey[]): NeedleSearch {
+  let search = searches.get(denied);
+  if (!search) searches.set(denied, (search = new NeedleSearch(denied.map((k) => k.needle))));
+  return search;
+}
 
 export class ArtifactScanner {
   private readonly hits: ScanHit[] = [];
   private readonly seen = new Set<string>();
-  private carry = Buffer.alloc(0);
-  private carryAt = 0;
-  private readonly keep: number;
+  private readonly needles: NeedleSearch;
+  /** A needle, DER prefix or armour line that straddles a boundary lies within this many bytes of it. */
+  private readonly seam: number;
+  /** The stream's last bytes: the last `seam`, and all from the first armour line whose block is not yet read. */
+  private carry: Buffer = Buffer.alloc(0);
+  private pushed = 0;
+  /** Offsets of the armour lines whose blocks are not yet read, in order. */
+  private pending: number[] = [];
 
   constructor(private readonly denied: readonly DeniedKey[]) {
-    // Enough of the previous chunk to find a needle or a PEM block that straddles the boundary.
-    this.keep = Math.max(70_000, ...denied.map((k) => k.needle.length));
+    this.needles = needleSearch(denied);
+    this.seam = Math.max(BEGIN_LENGTH, DER_REACH, ...denied.map((k) => k.needle.length)) - 1;
   }
 
   push(chunk: Buffer): void {
-    const buf = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
-    this.scan(buf, this.carryAt);
-    const keep = Math.min(this.keep, buf.length);
-    this.carryAt += buf.length - keep;
-    this.carry = Buffer.from(buf.subarray(buf.length - keep));
+    if (chunk.length === 0) return;
+    const at = this.pushed;
+    this.pushed += chunk.length;
+    // What lies wholly in the seam is found again in the chunk or was in the carry: it counts once.
+    if (this.carry.length > 0) {
+      const seamAt = at - Math.min(this.seam, this.carry.length);
+      const begins = this.scanPatterns(this.bytes(seamAt, at + Math.min(this.seam, chunk.length), chunk), seamAt);
+      for (const b of begins) if (b < at && b + BEGIN_LENGTH > at) this.pending.push(b);
+    }
+    for (const b of this.scanPatterns(chunk, at)) this.pending.push(b);
+    this.readArmour(chunk, false);
+    const from = Math.max(at - this.carry.length, Math.min(this.pushed - this.seam, this.pending[0] ?? this.pushed));
+    const kept = this.bytes(from, this.pushed, chunk);
+    // A copy: the caller may reuse its chunk.
+    this.carry = from < at ? kept : Buffer.from(kept);
   }
 
   /** What was found, each once (by what and where). */
   finish(): ScanHit[] {
+    this.readArmour(Buffer.alloc(0), true);
     return [...this.hits].sort((a, b) => a.offset - b.offset);
+  }
+
+  /** The stream's bytes from `from` to `to`, from the carry and the chunk just pushed (a copy when from both). */
+  private bytes(from: number, to: number, chunk: Buffer): Buffer {
+    const at = this.pushed - chunk.length;
+    const carryAt = at - this.carry.length;
+    if (from >= at) return chunk.subarray(from - at, to - at);
+    if (to <= at) return this.carry.subarray(from - carryAt, to - carryAt);
+    return Buffer.concat([this.carry.subarray(from - carryAt), chunk.subarray(0, to - at)]);
   }
 
   private hit(h: ScanHit): void {
@@ -63,38 +114,26 @@ export class ArtifactScanner {
     this.hits.push(h);
   }
 
-  private scan(buf: Buffer, base: number): void {
-    for (const k of this.denied) {
-      for (let at = buf.indexOf(k.needle); at >= 0; at = buf.indexOf(k.needle, at + 1)) this.hit({ what: k.name, kind: 'denied-key', offset: base + at });
+  /** Finds the denied keys and DER prefixes that lie wholly in `bytes`; returns where armour lines begin. */
+  private scanPatterns(bytes: Buffer, base: number): number[] {
+    this.needles.find(bytes, (i, at) => this.hit({ what: this.denied[i].name, kind: 'denied-key', offset: base + at }));
+    for (let at = bytes.indexOf(INTEGER_0); at >= 0; at = bytes.indexOf(INTEGER_0, at + 1)) {
+      for (const what of privateDer(bytes, at)) this.hit({ what, kind: 'private-key', offset: base + at });
     }
-    for (const p of PRIVATE_DER) {
-      for (let at = buf.indexOf(p.bytes); at >= 0; at = buf.indexOf(p.bytes, at + 1)) {
-        // The short EC prefix is a private key only when the algorithm that follows is ecPublicKey.
-        if (p.what.startsWith('PKCS#8 EC') && !buf.subarray(at + p.bytes.length + 1, at + p.bytes.length + 1 + EC_OID.length).equals(EC_OID)) continue;
-        this.hit({ what: p.what, kind: 'private-key', offset: base + at });
-      }
+    return findArmourBegins(bytes).map((b) => base + b);
+  }
+
+  /** Reads the blocks of the pending armour lines that are PEM_REACH long in the stream (all, at its end). */
+  private readArmour(chunk: Buffer, ended: boolean): void {
+    let ready = 0;
+    while (ready < this.pending.length && (ended || this.pending[ready] + PEM_REACH <= this.pushed)) ready++;
+    if (ready === 0) return;
+    const from = this.pending[0];
+    const bytes = this.bytes(from, Math.min(this.pushed, this.pending[ready - 1] + PEM_REACH), chunk);
+    for (const h of readArmourBlocks(bytes, this.pending.slice(0, ready).map((b) => b - from), this.denied)) {
+      this.hit({ what: h.what, kind: h.kind, offset: from + h.at });
     }
-    // PEM is text. Each armour line is looked at once, and its block read only up to 64 KiB, so an artifact full
-    // of armour lines costs time in proportion to its size.
-    const ends: number[] = [];
-    for (let at = buf.indexOf('-----END '); at >= 0; at = buf.indexOf('-----END ', at + 1)) ends.push(at);
-    let next = 0;
-    for (let at = buf.indexOf('-----BEGIN '); at >= 0; at = buf.indexOf('-----BEGIN ', at + 1)) {
-      const close = buf.indexOf('-----', at + 11);
-      if (close < 0 || close - at > 60) continue;
-      const label = buf.toString('latin1', at + 11, close);
-      if (!PEM_LABEL.test(label)) continue;
-      const priv = PRIVATE_PEM.exec(label);
-      if (priv) this.hit({ what: `${priv[1]} (PEM)`, kind: 'private-key', offset: base + at });
-      // The first END after this armour line closes the block (BEGIN lines come in order, so do their ENDs).
-      while (next < ends.length && ends[next] <= close) next++;
-      const end = ends[next];
-      if (end === undefined || end - close > MAX_PEM || buf.toString('latin1', end + 9, end + 9 + label.length + 5) !== `${label}-----`) continue;
-      const body = buf.toString('latin1', close + 5, end);
-      if (!BASE64_BODY.test(body)) continue;
-      const der = Buffer.from(body.replace(/\s/g, ''), 'base64');
-      for (const k of this.denied) if (der.indexOf(k.needle) >= 0) this.hit({ what: k.name, kind: 'denied-key', offset: base + at });
-    }
+    this.pending = this.pending.slice(ready);
   }
 }
 

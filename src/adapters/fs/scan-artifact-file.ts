@@ -10,18 +10,24 @@ export async function scanArtifactFile(file: string, name: string, denied: reado
   // Opening a fifo would wait for a writer: a path that is not a regular file is refused before it is opened.
   if (!(await stat(file)).isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: 'EISDIR' });
   const handle = await open(file, 'r');
+  const chunkSize = Math.max(1, opts.chunkSize ?? DEFAULT_CHUNK_SIZE);
+  // The next chunk is read while this one is scanned, into the other of two buffers: the scanner keeps nothing
+  // of a chunk once its push returns (what waits for more bytes is copied), so a buffer is free to read into again.
+  const buffers = [Buffer.allocUnsafe(chunkSize), Buffer.allocUnsafe(chunkSize)];
+  let reading = handle.read(buffers[0], 0, chunkSize, 0);
   try {
     const { size } = await handle.stat();
     const scanner = new ArtifactZipScanner(name, size, denied, opts);
-    const chunkSize = Math.max(1, opts.chunkSize ?? DEFAULT_CHUNK_SIZE);
-    for (;;) {
-      // A fresh buffer each read, so that no view of an earlier chunk can change under the scanner.
-      const { bytesRead, buffer } = await handle.read(Buffer.allocUnsafe(chunkSize), 0, chunkSize, null);
+    for (let position = 0, i = 1; ; i++) {
+      const { bytesRead, buffer } = await reading;
       if (bytesRead === 0) break;
+      position += bytesRead;
+      reading = handle.read(buffers[i % 2], 0, chunkSize, position);
       scanner.push(buffer.subarray(0, bytesRead));
     }
     return scanner.finish();
   } finally {
+    await reading.catch(() => undefined);
     await handle.close();
   }
 }
