@@ -20,7 +20,7 @@ export interface ScanHit {
 }
 
 /** DER prefixes no public structure starts with: the version 0 and algorithm of a private key. */
-const PRIVATE_DER: Array<{ what: string; bytes: Buffer; ec?: true }> = [
+export const PRIVATE_DER: ReadonlyArray<{ what: string; bytes: Buffer; ec?: true }> = [
   // PKCS#8 PrivateKeyInfo: INTEGER 0, AlgorithmIdentifier { rsaEncryption, NULL }, OCTET STRING
   { what: 'PKCS#8 RSA private key (DER)', bytes: Buffer.from('020100300d06092a864886f70d0101010500', 'hex') },
   // PKCS#8 PrivateKeyInfo: INTEGER 0, AlgorithmIdentifier { ecPublicKey, <curve> }
@@ -30,7 +30,8 @@ const PRIVATE_DER: Array<{ what: string; bytes: Buffer; ec?: true }> = [
   { what: 'PKCS#1 RSA private key (DER)', bytes: Buffer.from('0201000282018100', 'hex') },
   { what: 'PKCS#1 RSA private key (DER)', bytes: Buffer.from('0201000282020100', 'hex') },
 ];
-const EC_OID = Buffer.from('06072a8648ce3d0201', 'hex');
+/** What follows the EC prefix and its length byte in a PKCS#8 EC private key: the ecPublicKey OID. */
+export const EC_OID = Buffer.from('06072a8648ce3d0201', 'hex');
 /** Every prefix starts with INTEGER 0: one search for it, then what follows says which it is. */
 const INTEGER_0 = Buffer.from('020100', 'hex');
 /** The longest DER pattern: the EC prefix, the length byte after it and the ecPublicKey OID. */

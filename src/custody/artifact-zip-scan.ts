@@ -126,9 +126,9 @@ class EntryScan {
     if (this.container && hits.length > 0) this.container.scan.stored.push({ start: this.container.dataStart, end: dataEnd, found: new Set(hits.map(hitKey)) });
   }
 
-  // The scanner reads again the tail it keeps (about 70 KB) with each push, and inflated pieces are often a
-  // few KiB: they are gathered to 1 MiB first, so that each byte is read about once. (A copy: the caller may
-  // reuse its chunk.)
+  // Each push costs the scanner a seam around the boundary (the longest needle on either side, about 2 KiB) and a
+  // copy of the tail it keeps, and inflated pieces are often a few KiB: they are gathered to 1 MiB first, so that
+  // each byte is read about once. (A copy: the caller may reuse its chunk.)
   private gather(chunk: Buffer): void {
     if (this.gathered.length === 0 && chunk.length >= GATHER) return this.scanner.push(chunk);
     this.gathered.push(Buffer.from(chunk));

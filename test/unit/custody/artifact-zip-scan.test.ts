@@ -1,8 +1,9 @@
 // The scan of an artifact through its ZIP entries: a denied key or a private key is found in an entry (stored,
 // deflated, with a data descriptor, in a ZIP inside a ZIP) and named by its entry path, once; what cannot be
 // read (encrypted, unknown method, truncated, corrupt deflate, too deep, a zip bomb) is an 'unscannable' finding;
-// a needle split across chunks is found; a file that is not a ZIP is scanned as bytes; and mutated ZIPs never
-// make it throw. Real bytes: ZIPs from fflate's zipSync, the test's own writer (zip-builder.ts) and `zip`.
+// a needle split across chunks is found, also when the caller reuses its chunk's buffer; a file that is not a ZIP
+// is scanned as bytes; and mutated ZIPs never make it throw. Real bytes: ZIPs from fflate's zipSync, the test's
+// own writer (zip-builder.ts) and `zip`.
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
-import { scanArtifactBytes, type ArtifactScanOptions, type ArtifactScanReport } from '../../../src/custody/artifact-zip-scan.js';
+import { ArtifactZipScanner, scanArtifactBytes, type ArtifactScanOptions, type ArtifactScanReport } from '../../../src/custody/artifact-zip-scan.js';
 import { builtInDenyList } from '../../../src/custody/deny-list.js';
 import { buildZip } from './zip-builder.js';
 
@@ -113,6 +114,24 @@ describe('scanArtifactBytes', () => {
     expect(found(storedZip, { chunkSize: at + 100 })).toEqual(['big.bin denied-key: testkey']);
     const deflated = zip({ 'big.bin': Buffer.concat([noise(3000), testkeyDer, noise(100)]) });
     expect(found(deflated, { chunkSize: 61 })).toEqual(['big.bin denied-key: testkey']);
+  });
+
+  it('keeps nothing of a pushed chunk: a caller that reuses one buffer finds the same', () => {
+    const z = buildZip([
+      { name: 'META-INF/CERT.RSA', data: testkeyDer, method: 0 },
+      { name: 'classes.dex', data: Buffer.concat([noise(5000), testkeyDer, noise(100)]), descriptor: true },
+      { name: 'lib/inner.zip', data: zip({ 'k.pem': ownKeyPem, 'c.der': testkeyDer }) },
+    ]);
+    const expected = ['META-INF/CERT.RSA denied-key: testkey', 'classes.dex denied-key: testkey', 'lib/inner.zip!/c.der denied-key: testkey', 'lib/inner.zip!/k.pem private-key: PRIVATE KEY (PEM)'];
+    for (const size of [61, 512, 4096]) {
+      const scanner = new ArtifactZipScanner('app.apk', z.length, denied);
+      const buf = Buffer.alloc(size);
+      for (let at = 0; at < z.length; at += size) {
+        scanner.push(buf.subarray(0, z.copy(buf, 0, at, at + size)));
+        buf.fill(0xa5);
+      }
+      expect([lines(scanner.finish()), found(z, { chunkSize: size })]).toEqual([expected, expected]);
+    }
   });
 
   it('reports each finding once, sorted by entry, kind and what', () => {

@@ -1,13 +1,15 @@
-// The scan of an artifact file: read in chunks from disk, a key in a ZIP inside the file's ZIP is found and
+// The scan of an artifact file: read in chunks from disk (the next one read while this one is scanned, into the
+// other of two buffers, finding what a scan in memory finds), a key in a ZIP inside the file's ZIP is found and
 // named by its entry path, a file that is not a ZIP is scanned as bytes, the default expansion limit comes
 // from the file's size, and a path that is not a regular file is refused before it is opened.
-import { X509Certificate } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scanArtifactFile } from '../../../../src/adapters/fs/scan-artifact-file.js';
+import { scanArtifactBytes } from '../../../../src/custody/artifact-zip-scan.js';
 import { builtInDenyList } from '../../../../src/custody/deny-list.js';
 
 const denied = builtInDenyList();
@@ -38,6 +40,16 @@ describe('scanArtifactFile', () => {
     const bytes = zipSync({ 'zeros.bin': new Uint8Array(5_000_000) });
     const report = await scanArtifactFile(file('bomb.zip', bytes), 'bomb.zip', denied);
     expect(report.findings.map((f) => `${f.entry} ${f.kind}: ${f.what}`)).toEqual([`zeros.bin unscannable: the entries expand beyond ${200 * bytes.length} bytes`]);
+  });
+
+  it('reads ahead into two buffers in turn and finds what a scan of the bytes in memory finds', async () => {
+    const bytes = zipSync({ 'a.der': der, 'b.bin': Buffer.concat([randomBytes(9000), der]), 'c.zip': zipSync({ 'd.der': der }, { level: 0 }) }, { level: 1 });
+    const path = file('read-ahead.zip', bytes);
+    for (const chunkSize of [997, 4096, 1 << 20]) {
+      const report = await scanArtifactFile(path, 'read-ahead.zip', denied, { chunkSize });
+      expect(report.findings.map((f) => f.entry)).toEqual(['a.der', 'b.bin', 'c.zip!/d.der']);
+      expect(report).toEqual(scanArtifactBytes(bytes, 'read-ahead.zip', denied, { chunkSize }));
+    }
   });
 
   it('refuses a directory before opening it', async () => {
