@@ -32,22 +32,26 @@ export const PRIVATE_DER: ReadonlyArray<{ what: string; bytes: Buffer; ec?: true
 ];
 /** What follows the EC prefix and its length byte in a PKCS#8 EC private key: the ecPublicKey OID. */
 export const EC_OID = Buffer.from('06072a8648ce3d0201', 'hex');
-/** Every prefix starts with INTEGER 0: one search for it, then what follows says which it is. */
-const INTEGER_0 = Buffer.from('020100', 'hex');
+/**
+ * Searched for, then what follows says which prefix it is: PKCS#8 (INTEGER 0, SEQUENCE) and PKCS#1 (INTEGER 0,
+ * a long INTEGER). Short enough for a fast search, long enough that bytes full of INTEGER 0 stay cheap.
+ */
+const DER_HEADS = [Buffer.from('02010030', 'hex'), Buffer.from('0201000282', 'hex')];
 /** The longest DER pattern: the EC prefix, the length byte after it and the ecPublicKey OID. */
 const DER_REACH = Math.max(...PRIVATE_DER.map((p) => p.bytes.length + (p.ec ? 1 + EC_OID.length : 0)));
 
-/** The private keys whose DER prefix starts at `at` and lies wholly in `bytes`. */
-function privateDer(bytes: Buffer, at: number): string[] {
-  const found: string[] = [];
-  for (const p of PRIVATE_DER) {
-    const end = at + p.bytes.length;
-    if (end > bytes.length || p.bytes.compare(bytes, at, end) !== 0) continue;
-    // The short EC prefix is a private key only when the algorithm that follows is ecPublicKey.
-    if (p.ec && (end + 1 + EC_OID.length > bytes.length || EC_OID.compare(bytes, end + 1, end + 1 + EC_OID.length) !== 0)) continue;
-    found.push(p.what);
-  }
-  return found;
+/** Whether `pattern` is in `bytes` at `at`. (A loop: for a few bytes, cheaper than a call to compare.) */
+function bytesAt(bytes: Buffer, at: number, pattern: Buffer): boolean {
+  if (at < 0 || at + pattern.length > bytes.length) return false;
+  for (let i = 0; i < pattern.length; i++) if (bytes[at + i] !== pattern[i]) return false;
+  return true;
+}
+
+/** The private key whose DER prefix starts at `at` and lies wholly in `bytes`, if any (one at most). */
+function privateDer(bytes: Buffer, at: number): string | undefined {
+  // The short EC prefix is a private key only when the algorithm that follows is ecPublicKey.
+  const p = PRIVATE_DER.find((p) => bytesAt(bytes, at, p.bytes) && (!p.ec || bytesAt(bytes, at + p.bytes.length + 1, EC_OID)));
+  return p?.what;
 }
 
 // A ZIP has a scanner per entry, each with the same list: its search table is built once.
@@ -118,8 +122,11 @@ export class ArtifactScanner {
   /** Finds the denied keys and DER prefixes that lie wholly in `bytes`; returns where armour lines begin. */
   private scanPatterns(bytes: Buffer, base: number): number[] {
     this.needles.find(bytes, (i, at) => this.hit({ what: this.denied[i].name, kind: 'denied-key', offset: base + at }));
-    for (let at = bytes.indexOf(INTEGER_0); at >= 0; at = bytes.indexOf(INTEGER_0, at + 1)) {
-      for (const what of privateDer(bytes, at)) this.hit({ what, kind: 'private-key', offset: base + at });
+    for (const head of DER_HEADS) {
+      for (let at = bytes.indexOf(head); at >= 0; at = bytes.indexOf(head, at + 1)) {
+        const what = privateDer(bytes, at);
+        if (what) this.hit({ what, kind: 'private-key', offset: base + at });
+      }
     }
     return findArmourBegins(bytes).map((b) => base + b);
   }
@@ -128,13 +135,19 @@ export class ArtifactScanner {
   private readArmour(chunk: Buffer, ended: boolean): void {
     let ready = 0;
     while (ready < this.pending.length && (ended || this.pending[ready] + PEM_REACH <= this.pushed)) ready++;
-    if (ready === 0) return;
-    const from = this.pending[0];
-    const bytes = this.bytes(from, Math.min(this.pushed, this.pending[ready - 1] + PEM_REACH), chunk);
-    for (const h of readArmourBlocks(bytes, this.pending.slice(0, ready).map((b) => b - from), this.denied)) {
-      this.hit({ what: h.what, kind: h.kind, offset: from + h.at });
-    }
+    // Those in the chunk are read in place; those before it from a copy of the carry and the chunk's first bytes.
+    let split = 0;
+    while (split < ready && this.pending[split] < this.pushed - chunk.length) split++;
+    this.readBlocks(this.pending.slice(0, split), chunk);
+    this.readBlocks(this.pending.slice(split, ready), chunk);
     this.pending = this.pending.slice(ready);
+  }
+
+  private readBlocks(begins: number[], chunk: Buffer): void {
+    if (begins.length === 0) return;
+    const from = begins[0];
+    const bytes = this.bytes(from, Math.min(this.pushed, begins[begins.length - 1] + PEM_REACH), chunk);
+    for (const h of readArmourBlocks(bytes, begins.map((b) => b - from), this.denied)) this.hit({ what: h.what, kind: h.kind, offset: from + h.at });
   }
 }
 

@@ -10,22 +10,17 @@ const BASE64_BODY = /^[A-Za-z0-9+/=\s]+$/;
 const MAX_PEM = 65_536;
 const DASHES = Buffer.from('-----');
 const BEGIN = Buffer.from('-----BEGIN ');
-const DASH = 0x2d;
+/** Searched for instead of the whole line: a search for six bytes or fewer is several times faster. */
+const BEGIN_HEAD = BEGIN.subarray(0, 6);
 /** The label ends within 60 bytes of `-----BEGIN `, the END line within 64 KiB of that, and its label 45 on. */
 export const PEM_REACH = 60 + MAX_PEM + '-----END '.length + 40 + '-----'.length;
 export const BEGIN_LENGTH = BEGIN.length;
 
-/**
- * Where `-----BEGIN ` starts in `bytes`, in order. A search for five dashes is several times faster than one for
- * the whole line; a run of dashes holds a line only at its end.
- */
+/** Where `-----BEGIN ` starts in `bytes`, in order. */
 export function findArmourBegins(bytes: Buffer): number[] {
   const begins: number[] = [];
-  for (let at = bytes.indexOf(DASHES); at >= 0; at = bytes.indexOf(DASHES, at)) {
-    let end = at + DASHES.length;
-    while (end < bytes.length && bytes[end] === DASH) end++;
-    if (BEGIN.compare(bytes, end - DASHES.length, Math.min(bytes.length, end - DASHES.length + BEGIN.length)) === 0) begins.push(end - DASHES.length);
-    at = end;
+  for (let at = bytes.indexOf(BEGIN_HEAD); at >= 0; at = bytes.indexOf(BEGIN_HEAD, at + BEGIN_HEAD.length)) {
+    if (BEGIN.compare(bytes, at, Math.min(bytes.length, at + BEGIN.length)) === 0) begins.push(at);
   }
   return begins;
 }

@@ -105,6 +105,8 @@ describe('ArtifactScanner, whatever the chunks', () => {
       Buffer.from('-----BEGIN CERTIFICATE-----\nAAAA'),
       Buffer.from('-------END CERTIFICATE-----\n-----BEGIN RSA PRIVATE KEY-----'),
       paddedPem(60_000),
+      // Every DER prefix, the EC one with a length byte and the ecPublicKey OID after it.
+      ...PRIVATE_DER.map((p) => (p.ec ? Buffer.concat([p.bytes, Buffer.from([0x13]), EC_OID]) : p.bytes)),
     ];
     for (let run = 0; run < 120; run++) {
       const denied = run % 2 === 0 ? builtIn : mixed;
