@@ -18,13 +18,14 @@
 // officers; no officer's approval is recorded twice for one nonce.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { createHash, scryptSync, X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseJournal, type JournalEntry, type JsonObject } from '../../src/record/journal.js';
 import { PIV_DEFAULTS } from '../../src/engine/ports.js';
+import { pukDigest } from '../../src/adapters/piv/simulated-fleet-file.js';
 import type { RosterBody, RosterFile } from '../../src/custody/roster.types.js';
 import { officiant, ROOT, type CliResult } from '../helpers/cli.js';
 import { SOFTHSM_MODULE } from '../helpers/softhsm.js';
@@ -176,7 +177,7 @@ async function assertEnrolled(out: string): Promise<void> {
     expect(defaultMgmt.ok, `${serial} still takes the default management key`).toBe(false);
     expect(defaultMgmt.stderr).toContain('CKR_PIN_INCORRECT');
     const rec = fleet.devices.find((d) => d.serial === serial)!;
-    const defaultPuk = scryptSync(Buffer.from(PIV_DEFAULTS.puk), Buffer.from(rec.puk.salt, 'hex'), 32).toString('hex');
+    const defaultPuk = pukDigest(Buffer.from(PIV_DEFAULTS.puk), Buffer.from(rec.puk.salt, 'hex'), 32).toString('hex');
     expect(rec.puk.hash, `${serial} still has the default PUK`).not.toBe(defaultPuk);
     // The test signature with the new PIN verified (the last one the step made, for a step made twice).
     const tests = entries.filter((e) => e.type === 'step.event' && e.data.what === 'piv-test-signature' && e.data.device === serial);

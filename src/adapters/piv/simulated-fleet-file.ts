@@ -72,9 +72,21 @@ export function updateDeviceRecord<T>(dir: string, serial: string, fn: (rec: Sim
   return out;
 }
 
+/**
+ * scrypt's cost for a simulated device's PUK: a light one. The PUK is random and the sandbox keeps the simulated
+ * people's secrets in its own files anyway; the default cost (N = 16384) made PUK checks a tenth of an
+ * enrollment rehearsal.
+ */
+const PUK_SCRYPT = { N: 1024 };
+
 export function hashPuk(puk: Buffer): { salt: string; hash: string } {
   const salt = randomBytes(16);
-  return { salt: salt.toString('hex'), hash: scryptSync(puk, salt, 32).toString('hex') };
+  return { salt: salt.toString('hex'), hash: pukDigest(puk, salt, 32).toString('hex') };
+}
+
+/** scrypt(PUK, salt) as the fleet file keeps it. */
+export function pukDigest(puk: Buffer, salt: Buffer, length: number): Buffer {
+  return scryptSync(puk, salt, length, PUK_SCRYPT);
 }
 
 /** The serial after the highest one in the file (the first device is 10000001). */

@@ -5,7 +5,7 @@
 // management key; every attestation chains to a simulated attestation CA made for this sandbox, whose name says
 // SIMULATED so production verification can refuse it. Nothing here is acceptable as production evidence. The
 // PIV reader meets the fleet only through its quirks (quirks()).
-import { scryptSync, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { resolve } from 'node:path';
 import { OfficiantError } from '../../errors.js';
 import { PIV_DEFAULTS, type PivDevice, type PivSlot, type Secret } from '../../engine/ports.js';
@@ -15,7 +15,7 @@ import type { PivDeviceQuirks } from './piv-device-quirks.types.js';
 import { triesLeft } from './piv-secrets.js';
 import { attestationRootOf, ensureAttestationCa, placeholderCertificate, readAttestationCa, slotAttestation } from './simulated-attestation.js';
 import { createDeviceToken } from './simulated-device-tokens.js';
-import { hashPuk, loadFleetFile, nextSerial, saveFleetFile, updateDeviceRecord, type SimulatedDeviceRecord } from './simulated-fleet-file.js';
+import { hashPuk, loadFleetFile, pukDigest, nextSerial, saveFleetFile, updateDeviceRecord, type SimulatedDeviceRecord } from './simulated-fleet-file.js';
 import { SimulatedPivQuirks, type SimulatedDevices } from './simulated-piv-quirks.js';
 
 export class SimulatedPivFleet implements SimulatedDevices {
@@ -101,7 +101,7 @@ export class SimulatedPivFleet implements SimulatedDevices {
     const blocked = () => new OfficiantError('hsm.pin-locked', `device ${serial}: PUK blocked after ${PIV_DEFAULTS.tries} wrong entries`);
     if (rec.pukTriesLeft <= 0) throw blocked();
     const expected = Buffer.from(rec.puk.hash, 'hex');
-    const given = current.use((b) => scryptSync(b, Buffer.from(rec.puk.salt, 'hex'), expected.length));
+    const given = current.use((b) => pukDigest(b, Buffer.from(rec.puk.salt, 'hex'), expected.length));
     if (!timingSafeEqual(given, expected)) {
       const left = updateDeviceRecord(this.dir, serial, (r) => (r.pukTriesLeft = Math.max(0, r.pukTriesLeft - 1)));
       if (left === 0) throw blocked();
