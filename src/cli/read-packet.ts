@@ -66,9 +66,14 @@ export function readPacketDir(dir: string): Map<string, Buffer> {
   return files;
 }
 
-/** --trust <cert.pem|sha256>: a certificate file when one exists at that path, else a SHA-256 fingerprint. */
+/**
+ * --trust <cert.pem|sha256>: a SHA-256 fingerprint when the value reads as one, else a certificate file. The
+ * fingerprint goes first: a file named like the fingerprint people pin, planted where they run verify (beside a
+ * bundle or packet someone else can write to), must never replace what they typed with a certificate of its own.
+ */
 export function readTrust(value: string | undefined): PacketTrust | undefined {
   if (value === undefined) return undefined;
+  if (normalizeFingerprint(value)) return { sha256: value };
   let isFile = false;
   try {
     isFile = statSync(value).isFile();
@@ -82,7 +87,6 @@ export function readTrust(value: string | undefined): PacketTrust | undefined {
       throw unreadable(value, err);
     }
   }
-  if (normalizeFingerprint(value)) return { sha256: value };
   throw new OfficiantError('input.not-a-ceremony', `--trust ${value}: neither a certificate file nor a SHA-256 fingerprint (64 hex digits)`);
 }
 

@@ -89,7 +89,7 @@ function verifyRosterText(path: string, opts: RosterVerifyOptions): RosterVerifi
   return result.ok ? { ...result, file: file as RosterFile } : result;
 }
 
-/** A certificate file when one exists at that path, else a SHA-256 fingerprint (as --trust reads it); undefined when neither. */
+/** A SHA-256 fingerprint when it reads as one, else a certificate file (as --trust reads it); undefined when neither. */
 function rootFingerprint(value: string): string | undefined {
   try {
     const trust = readTrust(value)!;

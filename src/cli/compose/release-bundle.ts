@@ -30,7 +30,7 @@ export function openReleaseBundle(dir: string): ReleaseBundleReader {
   return new FsReleaseBundleReader(dir);
 }
 
-/** --trust <cert.pem|sha256>: a certificate file when one exists at that path, else a SHA-256 fingerprint. */
+/** --trust <cert.pem|sha256>: a SHA-256 fingerprint when it reads as one (cli/read-packet.ts readTrust), else a certificate file. */
 export function readReleaseTrust(value: string): ReleaseTrust {
   const trust = readTrust(value)!;
   if (trust.certificatePem === undefined) return { sha256: trust.sha256! };

@@ -201,6 +201,23 @@ describe('officiant release verify', () => {
     expect((await verify(b, mallory.sha256)).code).toBe(0);
   });
 
+  it('reads a fingerprint as a fingerprint even when a file of that name, holding another certificate, is where it runs', async () => {
+    // Whoever can write beside the bundle (where release engineers run this) plants Mallory's certificate under
+    // the name of the fingerprint people pin; a whole bundle made by Mallory must still fail the certificate.
+    const b = copy();
+    for (const x of ARTIFACTS) openssl('dgst', '-sha256', '-sign', mallory.key, '-out', join(b, 'signatures', `${x.name}.sig`), join(b, 'artifacts', x.name));
+    cpSync(mallory.cert, join(b, 'authority.pem'));
+    signRelease(b, mallory);
+    const cwd = join(dir, `planted-${++counter}`);
+    mkdirSync(cwd);
+    for (const name of [ec.sha256, ec.sha256.toUpperCase()]) cpSync(mallory.cert, join(cwd, name));
+    for (const trust of [ec.sha256, ec.sha256.toUpperCase()]) {
+      const r = await officiant(['release', 'verify', b, '--trust', trust], { cwd });
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(r.stdout).toContain(`FAIL certificate: authority.pem: certificate ${mallory.sha256} is not the trusted ${ec.sha256} (--trust)`);
+    }
+  });
+
   it.each<[string, () => string[], () => string]>([
     ['a --trust that is neither a file nor a fingerprint', () => ['release', 'verify', ecBundle, '--trust', 'not-a-fingerprint'], () => '--trust not-a-fingerprint: neither a certificate file nor a SHA-256 fingerprint (64 hex digits)'],
     ['a --trust file that is no certificate', () => ['release', 'verify', ecBundle, '--trust', ec.key], () => `--trust ${ec.key}: not a PEM certificate (nor a SHA-256 fingerprint)`],
