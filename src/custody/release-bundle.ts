@@ -11,6 +11,7 @@
 // statement in any other form (other key order, spacing, a key twice) is refused when read. Pure.
 import { z } from 'zod';
 import { foreignShape } from '../record/journal.js';
+import { jsonValuesOver } from '../record/json-values.js';
 import { CLASS, DerError, TAG, children, content, is, readDer } from './der.js';
 import { SIGNATURE_ALGORITHMS } from './release-policy.js';
 import { AUTHORITY_KINDS, STATEMENT_TYPE, badArtifactName, capped } from './release-request.js';
@@ -37,6 +38,8 @@ export const BUNDLE_LIMITS = {
   /** An RSA-8192 signature is 1,024 bytes; a DER P-256 one at most 72. */
   signatureBytes: 16 * 1024,
   artifacts: 100_000,
+  /** JSON values in release.json, counted before it is parsed: some a dozen per artifact, and the fixed fields. */
+  statementValues: 16 * 100_000 + 1024,
 } as const;
 
 export const artifactPath = (name: string) => `${BUNDLE.artifacts}/${name}`;
@@ -148,6 +151,7 @@ export function statementBytes(statement: ReleaseStatement): Buffer {
  * that are file names, each artifact's signature at signatures/<name>.sig, and the exact written form.
  */
 export function parseReleaseStatement(bytes: Uint8Array): { statement?: ReleaseStatement; problems: string[] } {
+  if (jsonValuesOver(bytes, BUNDLE_LIMITS.statementValues)) return { problems: [`${BUNDLE.statement}: holds more than ${BUNDLE_LIMITS.statementValues} JSON values, more than a statement of ${BUNDLE_LIMITS.artifacts} artifacts has (not parsed)`] };
   let doc: unknown;
   try {
     doc = JSON.parse(Buffer.from(bytes).toString('utf8'));

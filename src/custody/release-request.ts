@@ -6,6 +6,7 @@
 // Checking a request is pure: the problems are sentences naming the field; nothing here reads a file.
 import { z } from 'zod';
 import { foreignShape } from '../record/journal.js';
+import { jsonValuesOver } from '../record/json-values.js';
 import { zodProblems } from './roster-schema.js';
 
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
@@ -42,6 +43,8 @@ export interface SigningRequest {
 }
 
 const MAX_ARTIFACTS = 100_000;
+/** JSON values in a request, counted before it is parsed (record/json-values.ts): some a dozen per artifact, and the fixed fields. */
+const MAX_REQUEST_VALUES = 16 * MAX_ARTIFACTS + 1024;
 const text = z.string().min(1).max(256);
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
 
@@ -95,6 +98,8 @@ export function badArtifactName(name: string): string | undefined {
 
 /** The request a file holds (a bare Statement or a DSSE envelope of one), or every problem with it. */
 export function parseSigningRequest(bytes: Buffer, authority: Authority): { request?: SigningRequest; problems: string[] } {
+  const tooMany = `holds more than ${MAX_REQUEST_VALUES} JSON values, more than a request of ${MAX_ARTIFACTS} artifacts has (not parsed)`;
+  if (jsonValuesOver(bytes, MAX_REQUEST_VALUES)) return { problems: [tooMany] };
   let doc: unknown;
   try {
     doc = JSON.parse(bytes.toString('utf8'));
@@ -108,6 +113,7 @@ export function parseSigningRequest(bytes: Buffer, authority: Authority): { requ
     const env = Envelope.safeParse(doc);
     if (!env.success) return { problems: capped(zodProblems('DSSE envelope', env.error, doc)) };
     const payload = Buffer.from(env.data.payload, 'base64');
+    if (jsonValuesOver(payload, MAX_REQUEST_VALUES)) return { problems: [`DSSE envelope: payload ${tooMany}`] };
     envelope = { payload, signatures: env.data.signatures };
     try {
       doc = JSON.parse(payload.toString('utf8'));

@@ -77,17 +77,32 @@ const FOREIGN_KEYS = new Set(['toString', 'valueOf', 'constructor', '__proto__',
  * than `limit`, or an object with a key such as toString. Undefined when it is plain.
  */
 export function foreignShape(value: unknown, limit = MAX_ENTRY_DEPTH): string | undefined {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
+  // Two stacks, and only objects and arrays pushed: a parsed file may hold millions of values, and a pair or a
+  // key-value array made per value took seconds per million and gigabytes.
+  const values: object[] = [];
+  const depths: number[] = [];
+  const visit = (v: unknown, depth: number): string | undefined => {
+    if (v === null || typeof v !== 'object') return undefined;
     if (depth >= limit) return `nested deeper than ${limit} levels`;
-    for (const [k, child] of Object.entries(v as object)) {
-      if (!Array.isArray(v) && FOREIGN_KEYS.has(k)) return `holds a key named ${k}`;
-      stack.push([child, depth + 1]);
+    values.push(v);
+    depths.push(depth);
+    return undefined;
+  };
+  let found = visit(value, 0);
+  while (found === undefined && values.length > 0) {
+    const v = values.pop()!;
+    const depth = depths.pop()! + 1;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length && found === undefined; i++) found = visit(v[i], depth);
+      continue;
+    }
+    for (const k of Object.keys(v)) {
+      if (FOREIGN_KEYS.has(k)) return `holds a key named ${k}`;
+      found = visit((v as Record<string, unknown>)[k], depth);
+      if (found !== undefined) break;
     }
   }
-  return undefined;
+  return found;
 }
 
 function parseEntry(line: string): JournalEntry | undefined {

@@ -316,6 +316,23 @@ describe('verifyReleaseBundle', () => {
     expect(viaRequest.reads).not.toContain('request.json');
   });
 
+  // Under the size limit, yet tens of millions of values: parsing and walking them took minutes and gigabytes (a
+  // flat array of zeros in release.json ran past four minutes and 5 GB before it was killed). Nobody signed these.
+  const bomb = (one: string) => Buffer.from(`[${`${one},`.repeat(Math.floor((48 * 1024 * 1024) / (one.length + 1)))}${one}]`);
+  it.each<[string, string, () => Buffer, string]>([
+    ['release.json of zeros', 'release.json', () => bomb('0'), 'statement'],
+    ['release.json of empty objects', 'release.json', () => bomb('{}'), 'statement'],
+    ['release.json of empty arrays', 'release.json', () => bomb('[]'), 'statement'],
+    ['request.json of empty objects', 'request.json', () => bomb('{}'), 'request'],
+    ['request.json, a DSSE envelope whose payload is zeros', 'request.json', () => Buffer.from(JSON.stringify({ payloadType: 'application/vnd.in-toto+json', payload: bomb('0').subarray(0, 36 * 1024 * 1024).toString('base64'), signatures: [{ keyid: 'k', sig: 'AA==' }] })), 'request'],
+  ])('refuses %s within the size limit but of millions of values, quickly, without parsing it', (_, path, bytes, check) => {
+    const files = edited((f) => f.set(path, bytes()));
+    const started = Date.now();
+    const f = failures(verify(files));
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(f[check]?.some((p) => /holds more than [\d,]+ JSON values/.test(p)), JSON.stringify(f[check])).toBe(true);
+  });
+
   it('names a reader that fails as a problem, never a crash', () => {
     const listing = new MemoryBundleReader(bundle);
     listing.list = () => {
