@@ -106,7 +106,7 @@ export function verifiedLine(files: number, r: PacketReport): string {
 
 /** release verify's last line for a bundle that holds. */
 export const releaseVerifiedLine = (s: ReleaseSummary) =>
-  `verified: release ${s.buildId} ${s.channel} v${s.version}, ${s.artifacts} artifact${s.artifacts === 1 ? '' : 's'}, signed by ${s.signer} (certificate SHA-256 ${s.certificateSha256})`;
+  `verified: release ${s.buildId} ${s.channel} v${s.version}, ${s.artifacts} artifact${s.artifacts === 1 ? '' : 's'}, signed by ${s.signer} (certificate SHA-256 ${s.certificateSha256}); release.json SHA-256 ${s.statementSha256}, as in the signing session's packet`;
 
 /**
  * A line as it may reach a terminal: control and direction characters (which a bundle's maker could put in a file

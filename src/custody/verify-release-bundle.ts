@@ -37,6 +37,8 @@ export interface ReleaseSummary {
   signer: string;
   certificateSha256: string;
   key: string;
+  /** SHA-256 of release.json: the same as the signing session's packet holds (outputs/release/release.json). */
+  statementSha256: string;
 }
 
 export interface ReleaseReport {
@@ -195,8 +197,8 @@ export function verifyReleaseBundle(reader: ReleaseBundleReader, trust: ReleaseT
 
   const p = statement?.predicate;
   return report(
-    p && cert
-      ? { buildId: p.request.build_id, channel: p.request.channel, version: p.request.version, artifacts: p.artifacts.length, signer: cert.name, certificateSha256: cert.sha256, key: cert.keyDescription }
+    p && cert && typeof statementBytes !== 'string'
+      ? { buildId: p.request.build_id, channel: p.request.channel, version: p.request.version, artifacts: p.artifacts.length, signer: cert.name, certificateSha256: cert.sha256, key: cert.keyDescription, statementSha256: sha256Hex(statementBytes) }
       : undefined,
   );
 }

@@ -7,6 +7,7 @@ import { readAuthorityCertificate, signatureVerifier } from '../../custody/autho
 import { parseReleaseStatement } from '../../custody/release-bundle.js';
 import { INPUT_COPIES, RELEASE_OUTPUTS } from '../packet-files.js';
 import { isObject } from '../json-shape.js';
+import { sha256Hex } from '../../record/digest.js';
 import type { Context, Group } from './check-context.js';
 
 export function checkReleaseOutput(g: Group, ctx: Context): void {
@@ -43,5 +44,9 @@ export function checkReleaseOutput(g: Group, ctx: Context): void {
   ];
   for (const [field, got, want] of bound) if (got !== want) g.fail(`${statementPath}: predicate.${field} ${String(got)} is not this session's ${String(want)}`);
   if (!approvals.includes(p.approval_statement_sha256)) g.fail(`${statementPath}: predicate.approval_statement_sha256 ${p.approval_statement_sha256} names no approval statement of this journal`);
-  if (g.problems.length === before) g.note(`${statementPath}: signed by the authority's key (${INPUT_COPIES.certificate}), for this session's request, policy and approval`);
+  // Named, with the SHA-256 of the statement (the bundle's release.json byte for byte): a packet is only evidence of
+  // the bundle whose statement it holds, and without this the report said nothing to set beside the bundle.
+  const n = p.artifacts.length;
+  const named = `release ${p.request.build_id} ${p.request.channel} v${p.request.version}, ${n} artifact${n === 1 ? '' : 's'}`;
+  if (g.problems.length === before) g.note(`${statementPath}: ${named}, signed by the authority's key (${INPUT_COPIES.certificate}) for this session's request, policy and approval; release.json SHA-256 ${sha256Hex(bytes)} (the bundle's must be the same)`);
 }

@@ -121,12 +121,12 @@ describe('officiant release verify', () => {
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stdout.trim().split('\n')).toEqual([
         ...['certificate', 'test keys', 'statement signature', 'statement', 'signing key', 'subjects', 'request', 'artifacts', 'signatures', 'files'].map((c) => `ok   ${c}`),
-        `verified: release ci-1234 stable v7, 3 artifacts, signed by ${name} (certificate SHA-256 ${a.sha256})`,
+        `verified: release ci-1234 stable v7, 3 artifacts, signed by ${name} (certificate SHA-256 ${a.sha256}); release.json SHA-256 ${sha256(readFileSync(join(b, 'release.json')))}, as in the signing session's packet`,
       ]);
     }
     const json = await verify(b, a.sha256, '--json');
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, problems: 0, summary: { buildId: 'ci-1234', channel: 'stable', version: 7, artifacts: 3, signer: name, certificateSha256: a.sha256 } });
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, problems: 0, summary: { buildId: 'ci-1234', channel: 'stable', version: 7, artifacts: 3, signer: name, certificateSha256: a.sha256, statementSha256: sha256(readFileSync(join(b, 'release.json'))) } });
   });
 
   it('makes what openssl dgst -verify accepts, also from raw r||s signatures as an HSM returns them', async () => {

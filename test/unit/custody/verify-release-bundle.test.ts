@@ -56,7 +56,7 @@ describe('verifyReleaseBundle', () => {
       expect(failures(r)).toEqual({});
       expect(r.ok).toBe(true);
       expect(r.checks.map((c) => c.name)).toEqual([...RELEASE_CHECKS]);
-      expect(r.summary).toEqual({ buildId: 'ci-1234', channel: 'stable', version: 42, artifacts: 3, signer: 'Release Authority Test', certificateSha256: a.sha256, key: kind === 'rsa' ? 'RSA-2048' : 'EC P-256' });
+      expect(r.summary).toEqual({ buildId: 'ci-1234', channel: 'stable', version: 42, artifacts: 3, signer: 'Release Authority Test', certificateSha256: a.sha256, key: kind === 'rsa' ? 'RSA-2048' : 'EC P-256', statementSha256: sha256(files.get('release.json') as Buffer) });
     }
   });
 

@@ -8,6 +8,7 @@ import type { NewEntry } from '../../../../src/record/journal.js';
 import type { ReleaseStatement } from '../../../../src/custody/release-bundle.js';
 import { buildBundle, createAuthority, resign, type BundleFiles, type TestAuthority } from '../../../helpers/release-bundle.js';
 import { writeJournal } from './journal-text.js';
+import { sha256Hex } from '../../../../src/record/digest.js';
 
 let authority: TestAuthority;
 let mallory: TestAuthority;
@@ -43,6 +44,24 @@ function check(entries: NewEntry[], b: BundleFiles | undefined, pem = authority.
 describe('checkReleaseOutput', () => {
   it("passes the session's own statement, signed by its authority", () => {
     expect(check(session(bundle), bundle)).toEqual([]);
+  });
+
+  it('names the release it passes, so the report can be set beside the bundle it is said to be of', () => {
+    // A packet of one release beside the bundle of another both verified, and neither report named anything the
+    // other did: the note names the release and the SHA-256 of release.json, the bundle's own file byte for byte.
+    const g = new Group('outputs');
+    const entries = writeJournal(session(bundle)).entries;
+    const files = new Map<string, Buffer>([
+      ['inputs/authority.pem', Buffer.from(authority.pem)],
+      ['outputs/release/release.json', bundle.get('release.json') as Buffer],
+      ['outputs/release/release.json.sig', bundle.get('release.json.sig') as Buffer],
+    ]);
+    checkReleaseOutput(g, { files, entries, started: entries[0] });
+    const p = statementOf(bundle).predicate;
+    expect(g.problems).toEqual([]);
+    expect(g.notes).toEqual([
+      `outputs/release/release.json: release ${p.request.build_id} ${p.request.channel} v${p.request.version}, 1 artifact, signed by the authority's key (inputs/authority.pem) for this session's request, policy and approval; release.json SHA-256 ${sha256Hex(bundle.get('release.json') as Buffer)} (the bundle's must be the same)`,
+    ]);
   });
 
   it('passes a packet without a release statement whose session published nothing', () => {
