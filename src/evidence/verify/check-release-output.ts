@@ -5,6 +5,7 @@
 // from another session, or re-signed by another key, fail here even when the packet's manifest was re-signed.
 import { readAuthorityCertificate, signatureVerifier } from '../../custody/authority-certificate.js';
 import { parseReleaseStatement } from '../../custody/release-bundle.js';
+import { parseSigningRequest } from '../../custody/release-request.js';
 import { INPUT_COPIES, RELEASE_OUTPUTS } from '../packet-files.js';
 import { isObject } from '../json-shape.js';
 import { sha256Hex } from '../../record/digest.js';
@@ -43,10 +44,37 @@ export function checkReleaseOutput(g: Group, ctx: Context): void {
     ['signing_key.spki_sha256', p.signing_key.spki_sha256, cert.spkiSha256],
   ];
   for (const [field, got, want] of bound) if (got !== want) g.fail(`${statementPath}: predicate.${field} ${String(got)} is not this session's ${String(want)}`);
+  // The approval in force when the bundle was written: the last statement before publish's bundle (publish names it).
+  const writing = ctx.entries.map((e) => e.type === 'intent' && e.data.op === 'release.bundle').lastIndexOf(true);
+  const inForce = ctx.entries.slice(0, writing < 0 ? ctx.entries.length : writing).filter((e) => e.type === 'step.event' && e.data.what === 'approval-statement').pop();
   if (!approvals.includes(p.approval_statement_sha256)) g.fail(`${statementPath}: predicate.approval_statement_sha256 ${p.approval_statement_sha256} names no approval statement of this journal`);
+  else if (p.approval_statement_sha256 !== inForce?.data.sha256) g.fail(`${statementPath}: predicate.approval_statement_sha256 ${p.approval_statement_sha256} is not the approval in force when the bundle was written (${String(inForce?.data.sha256)})`);
+  bindArtifacts(g, ctx, p.artifacts);
   // Named, with the SHA-256 of the statement (the bundle's release.json byte for byte): a packet is only evidence of
   // the bundle whose statement it holds, and without this the report said nothing to set beside the bundle.
   const n = p.artifacts.length;
   const named = `release ${p.request.build_id} ${p.request.channel} v${p.request.version}, ${n} artifact${n === 1 ? '' : 's'}`;
   if (g.problems.length === before) g.note(`${statementPath}: ${named}, signed by the authority's key (${INPUT_COPIES.certificate}) for this session's request, policy and approval; release.json SHA-256 ${sha256Hex(bytes)} (the bundle's must be the same)`);
+}
+
+/** The statement's artifacts are the request's (inputs/), and their signatures the ones the signing step recorded. */
+function bindArtifacts(g: Group, ctx: Context, artifacts: ReadonlyArray<{ name: string; size: number; sha256: string; signature_sha256: string }>): void {
+  const { statement: statementPath } = RELEASE_OUTPUTS;
+  const requestBytes = ctx.files.get(INPUT_COPIES.request);
+  const request = requestBytes ? parseSigningRequest(requestBytes, 'release').request : undefined;
+  const line = (a: { name: string; size: number; sha256: string }) => `${a.name} ${a.size} ${a.sha256}`;
+  if (request && request.artifacts.map(line).join('\n') !== artifacts.map(line).join('\n')) {
+    g.fail(`${statementPath}: predicate.artifacts (names, sizes, SHA-256) are not the request's in ${INPUT_COPIES.request}`);
+  }
+  const batches = new Map<number, string[]>();
+  for (const e of ctx.entries) {
+    const op = String(e.data.op ?? '');
+    if (e.type !== 'result' || e.data.ok !== true || !op.startsWith('hsm.sign-artifacts:') || !isObject(e.data.output)) continue;
+    const made = e.data.output.signatures;
+    if (Array.isArray(made)) batches.set(Number(op.slice(op.indexOf(':') + 1)), made.map(String));
+  }
+  const recorded = [...batches].sort(([a], [b]) => a - b).flatMap(([, s]) => s);
+  if (recorded.join('\n') !== artifacts.map((a) => a.signature_sha256).join('\n')) {
+    g.fail(`${statementPath}: predicate.artifacts[].signature_sha256 are not the signatures the journal recorded (hsm.sign-artifacts)`);
+  }
 }

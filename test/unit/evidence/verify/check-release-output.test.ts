@@ -20,20 +20,31 @@ beforeAll(async () => {
 
 const statementOf = (b: BundleFiles) => JSON.parse((b.get('release.json') as Buffer).toString('utf8')) as ReleaseStatement;
 
-/** The session the bundle's statement names: its started entry, an approval statement, the bundle's result. */
-function session(b: BundleFiles, over: { release?: boolean; published?: boolean } = {}): NewEntry[] {
+/**
+ * The session the bundle's statement names: its started entry, the loaded request, an approval statement (and a
+ * later one, if given), the signing step's batch with the statement's signatures, the bundle's effect.
+ */
+function session(b: BundleFiles, over: { release?: boolean; published?: boolean; signatures?: string[]; laterApproval?: string } = {}): NewEntry[] {
   const p = statementOf(b).predicate;
   const release = { request_sha256: p.request.sha256, policy_sha256: p.policy.sha256, certificate_sha256: p.certificate_sha256 };
+  const signatures = over.signatures ?? p.artifacts.map((a) => a.signature_sha256);
   return [
     { type: 'ceremony.started', actor: 'system', data: { ceremonyId: p.ceremony_id, ...(over.release === false ? {} : { release }) } },
     { type: 'step.event', actor: 'system', step: 'load', data: { what: 'release-request', policy: { version: p.policy.version, sha256: p.policy.sha256 } } },
     { type: 'step.event', actor: 'system', step: 'approve', data: { what: 'approval-statement', sha256: p.approval_statement_sha256 } },
-    ...(over.published === false ? [] : ([{ type: 'result', actor: 'system', step: 'publish', data: { op: 'release.bundle', intent: 3, ok: true } }] as NewEntry[])),
+    ...(over.laterApproval ? ([{ type: 'step.event', actor: 'system', step: 'approve', data: { what: 'approval-statement', sha256: over.laterApproval } }] as NewEntry[]) : []),
+    { type: 'result', actor: 'system', step: 'sign', data: { op: 'hsm.sign-artifacts:0', intent: 3, ok: true, output: { signatures } } },
+    ...(over.published === false
+      ? []
+      : ([
+          { type: 'intent', actor: 'system', step: 'publish', data: { op: 'release.bundle' } },
+          { type: 'result', actor: 'system', step: 'publish', data: { op: 'release.bundle', intent: 6, ok: true } },
+        ] as NewEntry[])),
   ];
 }
 
 function check(entries: NewEntry[], b: BundleFiles | undefined, pem = authority.pem): string[] {
-  const files = new Map<string, Buffer>([['inputs/authority.pem', Buffer.from(pem)]]);
+  const files = new Map<string, Buffer>([['inputs/authority.pem', Buffer.from(pem)], ['inputs/request.json', bundle.get('request.json') as Buffer]]);
   if (b?.get('release.json')) files.set('outputs/release/release.json', b.get('release.json') as Buffer);
   if (b?.get('release.json.sig')) files.set('outputs/release/release.json.sig', b.get('release.json.sig') as Buffer);
   const g = new Group('outputs');
@@ -88,6 +99,21 @@ describe('checkReleaseOutput', () => {
       'an approval the journal does not hold',
       () => check(session(bundle), resign(bundle, authority, (s) => void (s.predicate.approval_statement_sha256 = 'e'.repeat(64)))),
       [`outputs/release/release.json: predicate.approval_statement_sha256 ${'e'.repeat(64)} names no approval statement of this journal`],
+    ],
+    [
+      'an approval that is not the one in force when the bundle was written (a later attempt replaced it)',
+      () => check(session(bundle, { laterApproval: '9'.repeat(64) }), bundle),
+      () => [`outputs/release/release.json: predicate.approval_statement_sha256 ${statementOf(bundle).predicate.approval_statement_sha256} is not the approval in force when the bundle was written (${'9'.repeat(64)})`],
+    ],
+    [
+      'signatures the signing step did not record',
+      () => check(session(bundle, { signatures: ['0'.repeat(64)] }), bundle),
+      ['outputs/release/release.json: predicate.artifacts[].signature_sha256 are not the signatures the journal recorded (hsm.sign-artifacts)'],
+    ],
+    [
+      "artifacts that are not the request's",
+      () => check(session(bundle), resign(bundle, authority, (s) => void (s.predicate.artifacts[0].size += 1))),
+      ["outputs/release/release.json: predicate.artifacts (names, sizes, SHA-256) are not the request's in inputs/request.json"],
     ],
     [
       'another policy',
