@@ -9,7 +9,8 @@ const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * The manifest keyring a roster implies: the 9c key of every active officer, sorted by officer id (code-unit
- * order, never locale order, so every machine derives the same bytes). Throws if a 9c certificate does not
+ * order, never locale order, so every machine derives the same bytes), and the roster's signing threshold as
+ * the number of distinct keys an OTA manifest needs. Throws if a 9c certificate does not
  * parse; verifyRosterFile reports that as a problem first.
  */
 export function keyringBody(roster: RosterBody, rosterSha256: string): KeyringBody {
@@ -35,14 +36,26 @@ export function keyringBody(roster: RosterBody, rosterSha256: string): KeyringBo
     roster_sha256: rosterSha256,
     issued_at: roster.issued_at,
     rehearsal: roster.rehearsal,
+    manifest_threshold: roster.signing_policy.threshold,
     keys,
   };
+}
+
+/**
+ * The keyring a roster implies, in the form `actual` was signed in: a keyring signed before keyrings carried
+ * manifest_threshold stays exactly what its officers signed (still valid; a manifest checker refuses it).
+ */
+export function expectedKeyring(roster: RosterBody, rosterSha256: string, actual: KeyringBody | undefined): KeyringBody {
+  const derived = keyringBody(roster, rosterSha256);
+  if (actual === undefined || actual.manifest_threshold !== undefined) return derived;
+  const { manifest_threshold: _, ...legacy } = derived;
+  return legacy;
 }
 
 export function compareKeyring(actual: KeyringBody, expected: KeyringBody, roster: RosterBody, problems: string[]): void {
   if (canonicalJson(actual) === canonicalJson(expected)) return;
   const before = problems.length;
-  for (const field of ['roster_version', 'roster_sha256', 'issued_at', 'rehearsal'] as const) {
+  for (const field of ['roster_version', 'roster_sha256', 'issued_at', 'rehearsal', 'manifest_threshold'] as const) {
     if (actual[field] !== expected[field]) problems.push(`keyring ${field} is ${JSON.stringify(actual[field])}, the roster gives ${JSON.stringify(expected[field])}`);
   }
   const listed = new Map(actual.keys.map((k) => [k.officer, k]));

@@ -52,6 +52,7 @@ export const KeyringBodySchema = z
     roster_sha256: sha256Hex,
     issued_at: time,
     rehearsal: z.boolean(),
+    manifest_threshold: z.number().int().min(2, 'dual control: at least 2 distinct keys').max(1000).optional(),
     keys: z.array(
       z
         .object({ officer: officerId, name: text, device_serial: text, certificate: text, certificate_sha256: sha256Hex, spki_sha256: sha256Hex, public_key: text })

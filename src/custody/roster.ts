@@ -6,7 +6,8 @@
 // - Who may sign: the first roster (version 1, no previous) is signed by every officer it lists; a later
 //   roster by `signing_policy.threshold` DISTINCT active officers of the previous roster holding
 //   `signing_policy.role`, each with the 9a certificate the previous roster gives them. The keyring carries
-//   signatures under the same rule, and its body must be exactly keyringBody(roster, rosterSha256).
+//   signatures under the same rule, and its body must be exactly keyringBody(roster, rosterSha256) (without
+//   manifest_threshold for a keyring signed before keyrings carried it).
 // - Every slot key is certified by the enrollment CA and attested by its device, whose attestation
 //   certificate chains to one of the roster's attestation roots. In production nothing simulated passes, and
 //   every attestation root must be one the caller trusts (by SHA-256 of its DER).
@@ -14,7 +15,7 @@
 // roster-document.ts (opening a signed document), roster-signatures.ts, roster-attestation.ts and keyring.ts
 // hold the rest.
 import { SIMULATED_MARK } from './piv-attestation.js';
-import { keyringBody, compareKeyring } from './keyring.js';
+import { compareKeyring, expectedKeyring } from './keyring.js';
 import { counts, SLOTS, who } from './roster-common.js';
 import { openDocument } from './roster-document.js';
 import { checkCertificates, parseCertificate } from './roster-attestation.js';
@@ -76,7 +77,7 @@ export function verifyRosterFile(file: unknown, opts: RosterVerifyOptions): Rost
   if (body && roster.sha256) {
     if (body.authority !== 'manifest') problems.push(`keyring: a manifest keyring cannot derive from a ${body.authority} roster`);
     try {
-      expected = keyringBody(body, roster.sha256);
+      expected = expectedKeyring(body, roster.sha256, keyring.body);
     } catch {
       problems.push('keyring: cannot derive the keyring from the roster: a 9c certificate does not parse');
     }

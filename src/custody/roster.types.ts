@@ -86,6 +86,12 @@ export interface KeyringBody {
   roster_sha256: string;
   issued_at: string;
   rehearsal: boolean;
+  /**
+   * How many distinct keys of `keys` must sign an OTA manifest: the roster's signing_policy.threshold, the
+   * quorum that may change who the officers are. Absent from keyrings signed before manifests were checked
+   * against it; a manifest checker refuses such a keyring (docs/ota-manifests.md).
+   */
+  manifest_threshold?: number;
   keys: KeyringKey[];
 }
 

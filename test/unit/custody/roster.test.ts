@@ -93,6 +93,7 @@ const cases: Case[] = [
       'roster signature 2 (crypto-officer-2, device 10000002): does not verify over the payload',
       'roster signature 3 (crypto-officer-3, device 10000003): does not verify over the payload',
       `keyring roster_sha256 is "${v1Sha}", the roster gives "${tampered().payload_sha256}"`,
+      'keyring manifest_threshold is 2, the roster gives 3',
     ],
   },
   {
@@ -104,6 +105,7 @@ const cases: Case[] = [
       'roster signature 2 (crypto-officer-2, device 10000002): does not verify over the payload',
       'roster signature 3 (crypto-officer-3, device 10000003): does not verify over the payload',
       `keyring roster_sha256 is "${v1Sha}", the roster gives "${tampered().payload_sha256}"`,
+      'keyring manifest_threshold is 2, the roster gives 3',
     ],
   },
   {
@@ -194,6 +196,21 @@ const cases: Case[] = [
     file: () => createRosterFile(v3, [o1, o2], { keyring: (k) => ({ ...k, keys: [...k.keys, keyringBody(v2, v2rSha).keys[2]] }) }),
     opts: { production: false, previous: { body: v2r, sha256: v2rSha } },
     problems: ['keyring lists crypto-officer-3 (device 10000003), who has no active 9c key in the roster'],
+  },
+  {
+    name: 'a keyring signed before keyrings carried manifest_threshold',
+    file: () => createRosterFile(v1, [o1, o2, o3], { keyring: ({ manifest_threshold: _, ...legacy }) => legacy }),
+    problems: [],
+  },
+  {
+    name: 'a keyring whose manifest threshold is not the roster\'s signing threshold',
+    file: () => createRosterFile(v1, [o1, o2, o3], { keyring: (k) => ({ ...k, manifest_threshold: 3 }) }),
+    problems: ['keyring manifest_threshold is 3, the roster gives 2'],
+  },
+  {
+    name: 'a keyring whose manifest threshold is below dual control',
+    file: () => createRosterFile(v1, [o1, o2, o3], { keyring: (k) => ({ ...k, manifest_threshold: 1 }) }),
+    problems: ['keyring body: manifest_threshold: dual control: at least 2 distinct keys'],
   },
   {
     name: 'slot certificates from a CA with the enrollment CA\'s name but another key',
@@ -380,7 +397,8 @@ describe('keyringBody', () => {
       ['crypto-officer-1', '10000001', o1.officer.keys['9c']!.spki_sha256],
       ['crypto-officer-2', '10000002', o2.officer.keys['9c']!.spki_sha256],
     ]);
-    expect(k).toMatchObject({ format: 'officiant-keyring/1', authority: 'manifest', roster_version: 2, roster_sha256: v2rSha, issued_at: v2r.issued_at, rehearsal: true });
+    expect(k).toMatchObject({ format: 'officiant-keyring/1', authority: 'manifest', roster_version: 2, roster_sha256: v2rSha, issued_at: v2r.issued_at, rehearsal: true, manifest_threshold: 2 });
+    expect(keyringBody({ ...body, signing_policy: { role: 'crypto-officer', threshold: 3 } }, v2rSha).manifest_threshold).toBe(3);
     expect(canonicalJson(keyringBody({ ...body, officers: [...body.officers].reverse() }, v2rSha))).toBe(canonicalJson(k));
   });
 
