@@ -16,7 +16,8 @@ export type InputCode =
   | 'input.backup-missing'
   | 'input.backup-invalid'
   | 'input.request-invalid'
-  | 'input.not-a-bundle';
+  | 'input.not-a-bundle'
+  | 'input.not-a-manifest';
 
 export type EnvironmentCode =
   | 'env.module-load'

@@ -196,6 +196,27 @@ async function main(argv: string[]): Promise<number> {
       const { releaseVerifyCommand } = await import('./commands/release.js');
       code = releaseVerifyCommand(bundle, opts, print);
     });
+  const manifest = program.command('manifest').description("OTA manifests: signed by a threshold of the manifest authority's officers (their PIV 9c keys)");
+  manifest
+    .command('verify')
+    .argument('<manifest>', 'the OTA manifest (JSON: signed, signatures)')
+    .description('check an OTA manifest offline against the pinned keyring: a threshold of distinct keyring keys, expiry, channel, no rollback')
+    .requiredOption('--keyring <keyring.json>', 'the manifest keyring (officiant keyring export)')
+    .option('--keyring-sha256 <sha256>', 'pin the keyring: the keyring sha256 `officiant keyring export` printed (its payload_sha256)')
+    .option('--previous <manifest>', 'the manifest trusted until now for this channel: the version must not go below it')
+    .option('--channel <channel>', 'the channel the manifest must be for')
+    .option('--device <family>', 'a device family the manifest must list')
+    .option('--now <time>', 'check expiry at this time, e.g. 2026-06-01T00:00:00Z (default: now)')
+    .option('--production', 'refuse a rehearsal keyring (simulated devices)')
+    .option('--json', 'print the report as JSON')
+    .addHelpText(
+      'after',
+      '\nExample:\n  officiant manifest verify stable-42.json --keyring keyring.json --keyring-sha256 <keyring sha256> \\\n    --previous stable-41.json --channel stable --device oriole\n\nExit codes: 0 every check holds, 1 a check fails (each problem named), 2 a file that cannot be read, is too large or is not JSON, or a malformed flag (every one listed).',
+    )
+    .action(async (path: string, opts) => {
+      const { manifestVerifyCommand } = await import('./commands/manifest.js');
+      code = manifestVerifyCommand(path, opts, print);
+    });
   program
     .command('schema')
     .description('print the JSON Schema of ceremony scripts (for editor completion)')

@@ -4,6 +4,7 @@
 // imports no PKCS#11 or PDF code.
 import type { PacketReport } from '../evidence/verify-packet.js';
 import type { ReleaseSummary } from '../custody/verify-release-bundle.js';
+import type { ManifestReport } from '../custody/verify-ota-manifest.js';
 import { resolve } from 'node:path';
 import type { ErrorCode } from '../errors.js';
 import type { PolicyDraft } from '../inputs/policy-draft.js';
@@ -32,6 +33,7 @@ export const HINTS: Partial<Record<ErrorCode, string>> = {
   'hsm.pin-locked': 'the token PIN is locked; it needs the SO to unblock it under a witnessed procedure',
   'interrupt.paused': 'the ceremony is paused; continue with `officiant resume <out>`',
   'input.not-a-bundle': 'give the directory the signing ceremony wrote: request.json, authority.pem, release.json, release.json.sig, artifacts/, signatures/',
+  'input.not-a-manifest': 'give the manifest (JSON: signed, signatures) and the keyring.json `officiant keyring export` wrote; --keyring-sha256 is the keyring sha256 it printed',
 };
 
 /** What a finished (or aborted) ceremony leaves, and the words to read aloud and write on the paper log. */
@@ -104,9 +106,26 @@ export function verifiedLine(files: number, r: PacketReport): string {
   return `verified${aborted}, evidence key NOT PINNED: ${files} files signed by evidence key ${r.evidenceKeySha256}${extra ? `; ${extra}` : ''}; compare the key with the fingerprint on the paper log, or pass --trust${tail ? ` (${tail})` : ''}`;
 }
 
+/** release verify's and manifest verify's lines per check: `ok   <check>`, or `FAIL <check>: <problem>` and the check's other problems under it. */
+export function checkLines(checks: ReadonlyArray<{ name: string; ok: boolean; problems: readonly string[] }>): string[] {
+  return checks.flatMap((c) => (c.ok ? [`ok   ${c.name}`] : c.problems.map((p, i) => terminalSafe(i === 0 ? `FAIL ${c.name}: ${p}` : `       ${p}`))));
+}
+
 /** release verify's last line for a bundle that holds. */
 export const releaseVerifiedLine = (s: ReleaseSummary) =>
   `verified: release ${s.buildId} ${s.channel} v${s.version}, ${s.artifacts} artifact${s.artifacts === 1 ? '' : 's'}, signed by ${s.signer} (certificate SHA-256 ${s.certificateSha256}); release.json SHA-256 ${s.statementSha256}, as in the signing session's packet`;
+
+/**
+ * manifest verify's last line for a manifest that holds: plain `verified` only when the keyring is pinned
+ * (--keyring-sha256); otherwise it says so and what to compare.
+ */
+export function manifestVerifiedLine(r: ManifestReport): string {
+  const s = r.summary!;
+  const what = `OTA manifest ${s.channel} v${s.version} for ${s.devices.join(', ')}, ${s.targets} target${s.targets === 1 ? '' : 's'}, expires ${s.expires}, signed by ${s.signers.length} of ${s.keyringKeys} keyring keys (${s.signers.join(', ')}; threshold ${s.threshold})`;
+  const tail = s.rehearsal ? ' (rehearsal)' : '';
+  if (r.pinned) return `verified: ${what}; keyring ${s.keyringSha256} (roster version ${s.rosterVersion}) pinned by --keyring-sha256${tail}`;
+  return `verified, keyring NOT PINNED: ${what}; keyring ${s.keyringSha256} (roster version ${s.rosterVersion}): compare it with the keyring sha256 \`officiant keyring export\` printed, or pass --keyring-sha256${tail}`;
+}
 
 /**
  * A line as it may reach a terminal: control and direction characters (which a bundle's maker could put in a file

@@ -55,6 +55,9 @@ export function keyringExportCommand(flags: KeyringExportFlags, print: (l: strin
   if (!previous) print(`trust: roster version ${roster.version} checked on its own signatures; compare its sha256 with your enrollment record`);
   print(`keyring: ${result.keyring.keys.length} key(s), signed by ${signers.join(', ')}`);
   for (const k of result.keyring.keys) print(`  ${k.officer}  device ${k.device_serial}  spki sha256 ${k.spki_sha256}`);
+  const threshold = result.keyring.manifest_threshold;
+  print(threshold !== undefined ? `manifest threshold: ${threshold} distinct keys` : 'manifest threshold: none (signed before keyrings carried one): manifest verify refuses this keyring until a roster ceremony signs a new one');
+  print(`keyring sha256 ${envelope.payload_sha256}: what devices pin (officiant manifest verify --keyring-sha256)`);
   for (const n of result.notes) print(`note: ${n}`);
   if (roster.rehearsal) print('rehearsal only: simulated devices; this keyring is not valid in production');
   print(`wrote ${flags.out}`);

@@ -5,7 +5,7 @@
 // directory, not a bundle at all, or a malformed --trust (compose/release-bundle.ts).
 import { openReleaseBundle, readReleaseTrust } from '../compose/release-bundle.js';
 import { verifyReleaseBundle } from '../../custody/verify-release-bundle.js';
-import { releaseVerifiedLine, terminalSafe } from '../messages.js';
+import { checkLines, releaseVerifiedLine, terminalSafe } from '../messages.js';
 
 export interface ReleaseVerifyFlags {
   trust: string;
@@ -19,10 +19,7 @@ export function releaseVerifyCommand(dir: string, flags: ReleaseVerifyFlags, pri
     print(terminalSafe(JSON.stringify(report, null, 2)));
     return report.ok ? 0 : 1;
   }
-  for (const c of report.checks) {
-    if (c.ok) print(`ok   ${c.name}`);
-    else c.problems.forEach((p, i) => print(terminalSafe(i === 0 ? `FAIL ${c.name}: ${p}` : `       ${p}`)));
-  }
+  checkLines(report.checks).forEach(print);
   print(report.ok && report.summary ? terminalSafe(releaseVerifiedLine(report.summary)) : `FAILED: ${report.problems} problem(s)`);
   return report.ok ? 0 : 1;
 }
