@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 export FUZZ_RUNS="${1:-200000}"
 export FUZZ_SEED="${FUZZ_SEED:-$(date +%s)}"
 echo "fuzz: FUZZ_RUNS=$FUZZ_RUNS FUZZ_SEED=$FUZZ_SEED"
-exec npx vitest run --project unit --testTimeout=0 test/unit/inputs/fuzz-inputs.test.ts test/unit/inputs/fuzz-documents.test.ts test/unit/evidence/verify/fuzz-packet.test.ts
+exec npx vitest run --project unit --testTimeout=0 test/unit/inputs/fuzz-inputs.test.ts test/unit/inputs/fuzz-documents.test.ts test/unit/evidence/verify/fuzz-packet.test.ts test/unit/custody/ota-manifest.test.ts

@@ -135,7 +135,10 @@ export function verifyManifest(manifestBytes: Uint8Array, keyring: { bytes: Uint
     if (Number.isNaN(opts.now.getTime())) return fail('expiry', 'not checked: no valid time to check against (--now)');
     if (opts.now.getTime() >= Date.parse(m.signed.expires)) fail('expiry', `expired at ${m.signed.expires} (now ${opts.now.toISOString()})`);
   });
-  const previous = opts.previous === undefined ? undefined : parseManifest(opts.previous, '--previous');
+  let previous: ParsedManifest | undefined;
+  guard('version', () => {
+    if (opts.previous !== undefined) previous = parseManifest(opts.previous, '--previous');
+  });
   guard('channel', () => {
     if (!m) return fail('channel', noManifest);
     const channel = m.signed.channel;

@@ -68,6 +68,17 @@ describe('officiant manifest verify', () => {
     expect(lastLine(r.stdout)).toBe(`FAILED: ${lines.length} problem(s)`);
   });
 
+  it('exports a keyring signed before keyrings carried a threshold, which manifest verify then refuses', async () => {
+    write('legacy-roster.json', JSON.stringify(createRosterFile(createRosterBody(world), [o1, o2, o3], { keyring: ({ manifest_threshold: _, ...k }) => k })));
+    const exported = await officiant(['keyring', 'export', '--roster', join(dir, 'legacy-roster.json'), '--out', join(dir, 'legacy-keyring.json')]);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stdout).toContain('manifest threshold: none (signed before keyrings carried one): manifest verify refuses this keyring until a roster ceremony signs a new one\n');
+    const m = write('manifest.json', signManifest(manifestBody(), [s1, s2, s3]));
+    const r = await officiant(['manifest', 'verify', m, '--keyring', join(dir, 'legacy-keyring.json'), ...NOW]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('FAIL threshold: the keyring (roster version 1) states no manifest_threshold: it was signed before keyrings carried one; a roster ceremony must sign a new keyring\n');
+  });
+
   it('exits 2 on bad input, every problem listed, no stack', async () => {
     write('not-json.json', 'signed: yes');
     const r = await officiant(['manifest', 'verify', join(dir, 'nope.json'), '--keyring', join(dir, 'not-json.json'), '--keyring-sha256', 'xyz', '--now', 'yesterday']);
