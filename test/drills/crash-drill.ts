@@ -1,6 +1,8 @@
-// The kill -9 drill of test/fixtures/crash-drill.yaml, shared by the crash-resume-*.test.ts shards: a rehearsal
-// is killed (real SIGKILL, through OFFICIANT_FAILPOINT=<point>#<n>) at the n-th time it reaches a failpoint, then
-// `officiant resume` must finish it. After each drill: the journal's hash chain holds, every intent has a
+// The kill -9 drill of test/fixtures/crash-drill.yaml, shared by the crash-resume-*.test.ts shards: what a kill
+// at the n-th time a rehearsal reaches a failpoint leaves is resumed, and `officiant resume` must finish it. That
+// state is either left by a real SIGKILL (OFFICIANT_FAILPOINT=<point>#<n>) or copied, while it waits at the point,
+// by one uninterrupted rehearsal that copies every hit (OFFICIANT_FAILPOINT_SNAPSHOT): the same bytes on disk
+// and on the token, for one rehearsal instead of one per point. After each drill: the journal's hash chain holds, every intent has a
 // result, every step completed exactly once, every output matches the hash the journal recorded, no PIN is in
 // the output directory, and the token holds exactly one private key with the label (checked by pkcs11-tool).
 // Each shard registers one test per kill point, so a failure names its point and the points of a file run side
@@ -118,20 +120,23 @@ export function createCrashDrill(prefix: string) {
 
   /**
    * A copy of the (stopped) rehearsal in `from` with a sandbox of its own: the output directory and the sandbox
-   * (token files, people) copied byte for byte, the sandbox pointer and the token directory moved to the copy.
-   * A state several drills start from is made once and copied, instead of rehearsed again for each.
+   * (token files, people; `sandboxFrom`, by default the one the rehearsal names) copied byte for byte, the
+   * sandbox pointer and the token directory moved to the copy. A state several drills start from is made once
+   * and copied, instead of rehearsed again for each.
    */
-  function copyRehearsal(from: string, name: string): string {
+  function copyRehearsal(from: string, name: string, sandboxFrom = sandboxOf(from)): string {
     const out = dir(name);
-    // The lock the killed process left names its pid; every copy would name that one pid, and a new process
-    // given it later would make a resume refuse. The copy drops it: the drills still meet a killed process's
-    // lock at every second resume, and the other shards at every resume.
+    // The lock the stopped process left names its pid; every copy would name that one pid, and a new process
+    // given it later (pids are reused) would make a resume refuse. The copy drops it: the drills that kill a
+    // real process (the torn lines here, and the other drill files) meet a killed process's lock.
     cpSync(from, out, { recursive: true, filter: (src) => !src.endsWith('.officiant.lock') });
     const sandbox = mkdtempSync(join(env.OFFICIANT_SANDBOX_ROOT!, 'sandbox-'));
-    cpSync(sandboxOf(from), sandbox, { recursive: true });
+    cpSync(sandboxFrom, sandbox, { recursive: true });
     const conf = join(sandbox, 'softhsm2.conf');
-    writeFileSync(conf, readFileSync(conf, 'utf8').split(sandboxOf(from)).join(sandbox));
-    writeFileSync(join(out, 'rehearsal.json'), `${JSON.stringify({ ...JSON.parse(readFileSync(join(from, 'rehearsal.json'), 'utf8')), sandbox }, null, 2)}\n`);
+    const pointer = join(from, 'rehearsal.json');
+    const original = existsSync(pointer) ? sandboxOf(from) : sandboxFrom;
+    writeFileSync(conf, readFileSync(conf, 'utf8').split(original).join(sandbox));
+    if (existsSync(pointer)) writeFileSync(join(out, 'rehearsal.json'), `${JSON.stringify({ ...JSON.parse(readFileSync(pointer, 'utf8')), sandbox }, null, 2)}\n`);
     return out;
   }
 
@@ -139,23 +144,34 @@ export function createCrashDrill(prefix: string) {
    * A rehearsal without a crash, traced (OFFICIANT_FAILPOINT_TRACE): the reference for where the failpoints fall.
    * `points` is every failpoint the run reached, in order. A rehearsal takes the same path until it is killed, so
    * the n-th hit of a point in the trace is where `<point>#<n>` kills, and the trace's count of a point is all
-   * there is (a drill armed one past it would run to the end). Does not throw.
+   * there is (a drill armed one past it would run to the end). With `snapshot` points, the run also leaves what a
+   * kill at each of their hits would (OFFICIANT_FAILPOINT_SNAPSHOT), for resumeSnapshot. Does not throw.
    */
-  async function clean(name: string, extra: NodeJS.ProcessEnv = {}): Promise<{ out: string; result: CliResult; points: string[] }> {
+  async function clean(name: string, extra: NodeJS.ProcessEnv = {}, snapshot: readonly string[] = []): Promise<{ out: string; result: CliResult; points: string[]; snapshots: string }> {
     const out = dir(name);
     const trace = `${out}.trace`;
-    const result = await rehearse(out, undefined, { ...extra, OFFICIANT_FAILPOINT_TRACE: trace });
+    const snapshots = `${out}.snapshots`;
+    const armed = snapshot.length > 0 ? { OFFICIANT_FAILPOINT_SNAPSHOT: snapshots, OFFICIANT_FAILPOINT_SNAPSHOT_POINTS: snapshot.join(',') } : {};
+    const result = await rehearse(out, undefined, { ...extra, ...armed, OFFICIANT_FAILPOINT_TRACE: trace });
     const points = existsSync(trace) ? readFileSync(trace, 'utf8').split('\n').filter(Boolean) : [];
-    return { out, result, points };
+    return { out, result, points, snapshots };
   }
 
-  /** Crashes at the n-th hit of `point`, resumes, and checks that the ceremony is whole and verifies. */
-  async function crashAndResume(point: string, n: number): Promise<void> {
-    const out = dir(`${point}-${n}`);
-    const first = await rehearse(out, `${point}#${n}`);
-    expect(first.signal, `${point}#${n}: the rehearsal was not killed (exit ${first.code}): it reaches ${point} fewer than ${n} times\n${first.stderr}`).toBe('SIGKILL');
+  /**
+   * The state a kill at the n-th hit of `point` leaves, as the clean run in `snapshots` copied it (see clean),
+   * copied again with a sandbox of its own; then resumed and checked: resume exits 0, the ceremony is whole (assertWhole) and
+   * its packet verifies.
+   */
+  async function resumeSnapshot(snapshots: string, point: string, n: number): Promise<void> {
+    const at = join(snapshots, `${point}#${n}`);
+    expect(existsSync(join(at, 'sandbox')), `${point}#${n}: the clean run left no copy: it reaches ${point} fewer than ${n} times`).toBe(true);
+    const out = existsSync(join(at, 'out')) ? copyRehearsal(join(at, 'out'), `${point}-${n}`, join(at, 'sandbox')) : dir(`${point}-${n}`);
+    await resumeAndCheck(out, `${point}#${n}`);
+  }
+
+  async function resumeAndCheck(out: string, label: string): Promise<void> {
     if (!existsSync(join(out, 'journal.jsonl')) || readFileSync(join(out, 'journal.jsonl')).length === 0) {
-      // Killed before the first journal entry (during the sanity checks or while copying the script):
+      // Stopped before the first journal entry (during the sanity checks or while copying the script):
       // nothing happened on the HSM; resume says so plainly.
       const r = await officiant(['resume', out], { env });
       expect(r.code).toBe(2);
@@ -164,12 +180,12 @@ export function createCrashDrill(prefix: string) {
       return;
     }
     const resumed = await officiant(['resume', out], { env });
-    expect(resumed.code, `${point}#${n} resume: ${resumed.stdout}\n${resumed.stderr}`).toBe(0);
+    expect(resumed.code, `${label} resume: ${resumed.stdout}\n${resumed.stderr}`).toBe(0);
     await assertWhole(out);
     const verified = verifyDir(out);
-    expect(verified.ok, `${point}#${n} verify:\n${verified.failing}`).toBe(true);
+    expect(verified.ok, `${label} verify:\n${verified.failing}`).toBe(true);
     rmSync(out, { recursive: true, force: true });
   }
 
-  return { base, env, dir, rehearse, copyRehearsal, assertWhole, clean, crashAndResume, privateKeysOnToken };
+  return { base, env, dir, rehearse, copyRehearsal, assertWhole, clean, resumeSnapshot, privateKeysOnToken };
 }

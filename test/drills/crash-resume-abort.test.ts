@@ -5,7 +5,9 @@
 // keys on the token and a packet that verifies as aborted. The kill points are the journal writes of an uninterrupted aborting resume
 // from the failing step's start to the seal (those before are an ordinary run's, killed by crash-resume-journal),
 // which its failpoint trace must count as well, so the list is complete. The killed, refusing
-// rehearsal every drill starts from is made once and copied for each (output directory and sandbox).
+// rehearsal every drill starts from is made once and copied for each (output directory and sandbox). The
+// uninterrupted aborting resume leaves what a kill before each of its writes would (a copy taken while it waits
+// at the write, OFFICIANT_FAILPOINT_SNAPSHOT), and each copy is resumed again; one drill kills the resume for real.
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,18 +28,23 @@ async function refusingStart(): Promise<string> {
   return out;
 }
 
-/** A copy of the refusing start, resumed: killed at `failpoint` if given, else traced (OFFICIANT_FAILPOINT_TRACE). */
-async function abortingResume(start: string, name: string, failpoint?: string): Promise<{ out: string; crashed: number; resumed: CliResult; points: string[] }> {
+/**
+ * A copy of the refusing start, resumed: killed at `failpoint` if given, else traced (OFFICIANT_FAILPOINT_TRACE)
+ * and copied at every journal write (`snapshots`).
+ */
+async function abortingResume(start: string, name: string, failpoint?: string): Promise<{ out: string; crashed: number; resumed: CliResult; points: string[]; snapshots: string }> {
   const out = drill.copyRehearsal(start, name);
   const crashed = journalOf(out).length;
   const trace = `${out}.trace`;
-  const resumed = await officiant(['resume', out], { env: { ...drill.env, ...(failpoint ? { OFFICIANT_FAILPOINT: failpoint } : { OFFICIANT_FAILPOINT_TRACE: trace }) } });
+  const snapshots = `${out}.snapshots`;
+  const armed = failpoint ? { OFFICIANT_FAILPOINT: failpoint } : { OFFICIANT_FAILPOINT_TRACE: trace, OFFICIANT_FAILPOINT_SNAPSHOT: snapshots, OFFICIANT_FAILPOINT_SNAPSHOT_POINTS: 'journal.append' };
+  const resumed = await officiant(['resume', out], { env: { ...drill.env, ...armed } });
   const points = existsSync(trace) ? readFileSync(trace, 'utf8').split('\n').filter(Boolean) : [];
-  return { out, crashed, resumed, points };
+  return { out, crashed, resumed, points, snapshots };
 }
 
 // Collected before the tests are registered: the journal writes of a whole aborting resume are the kill points.
-const failed = (err: unknown) => ({ out: '', crashed: 0, points: [], resumed: { code: null, signal: null, stdout: '', stderr: String(err) } as CliResult });
+const failed = (err: unknown) => ({ out: '', crashed: 0, points: [], snapshots: '', resumed: { code: null, signal: null, stdout: '', stderr: String(err) } as CliResult });
 const start = await refusingStart().catch(() => '');
 const uninterrupted = start ? await abortingResume(start, 'abort-clean').catch(failed) : failed('the rehearsal to start from was not killed at its 3rd journal write');
 const writes = uninterrupted.resumed.code === 1 ? journalOf(uninterrupted.out).length - uninterrupted.crashed : 0;
@@ -72,24 +79,36 @@ describe('an aborting ceremony without a second crash', () => {
   });
 });
 
+/** Resumes `out` (stopped during an aborting resume) again: it must end aborted, whole, and verify. */
+async function assertEndsAborted(out: string, label: string): Promise<void> {
+  const again = await officiant(['resume', out], { env: drill.env });
+  expect(again.code, again.stderr).toBe(1);
+  const entries = journalOf(out);
+  expect(entries.filter((e) => e.type === 'ceremony.aborted')).toHaveLength(1);
+  assertNoOpenIntent(entries);
+  const aborted = entries.find((e) => e.type === 'ceremony.aborted')!;
+  const index = STEPS.indexOf(String(aborted.step));
+  expect(existsSync(join(out, 'steps', `${String(index + 1).padStart(2, '0')}-${aborted.step}.pdf`))).toBe(true);
+  expect((await drill.privateKeysOnToken(out)).sort()).toEqual(['drill-key', 'officiant-evidence']);
+  const verified = verifyDir(out);
+  expect(verified.ok, `${label} verify:\n${verified.failing}`).toBe(true);
+  expect(verified.groups.flatMap((g) => g.notes).join('\n')).toMatch(/journal\.jsonl: \d+ entries, aborted/);
+  rmSync(out, { recursive: true, force: true });
+}
+
 describe.concurrent('an aborting ceremony killed at every journal write from the failing step on still ends aborted, with its page and no open intent', () => {
   for (let n = first; n >= 1 && n <= writes; n++) {
     it(`journal.append#${n} of the resume`, async () => {
-      const { out, resumed: crashed } = await abortingResume(start, `abort-${n}`, `journal.append#${n}`);
-      expect(crashed.signal, `abort drill #${n}: the resume was not killed (exit ${crashed.code})\n${crashed.stderr}`).toBe('SIGKILL');
-      const again = await officiant(['resume', out], { env: drill.env });
-      expect(again.code, again.stderr).toBe(1);
-      const entries = journalOf(out);
-      expect(entries.filter((e) => e.type === 'ceremony.aborted')).toHaveLength(1);
-      assertNoOpenIntent(entries);
-      const aborted = entries.find((e) => e.type === 'ceremony.aborted')!;
-      const index = STEPS.indexOf(String(aborted.step));
-      expect(existsSync(join(out, 'steps', `${String(index + 1).padStart(2, '0')}-${aborted.step}.pdf`))).toBe(true);
-      expect((await drill.privateKeysOnToken(out)).sort()).toEqual(['drill-key', 'officiant-evidence']);
-      const verified = verifyDir(out);
-      expect(verified.ok, `abort drill #${n} verify:\n${verified.failing}`).toBe(true);
-      expect(verified.groups.flatMap((g) => g.notes).join('\n')).toMatch(/journal\.jsonl: \d+ entries, aborted/);
-      rmSync(out, { recursive: true, force: true });
+      const at = join(uninterrupted.snapshots, `journal.append#${n}`);
+      expect(existsSync(join(at, 'out')), `abort drill #${n}: the aborting resume left no copy`).toBe(true);
+      const out = drill.copyRehearsal(join(at, 'out'), `abort-${n}`, join(at, 'sandbox'));
+      await assertEndsAborted(out, `abort drill #${n}`);
     }, DRILL_TIMEOUT);
   }
+
+  it('a real kill -9 of the aborting resume at the failing step\'s start', async () => {
+    const { out, resumed: crashed } = await abortingResume(start, 'abort-killed', `journal.append#${first}`);
+    expect(crashed.signal, `the resume was not killed (exit ${crashed.code})\n${crashed.stderr}`).toBe('SIGKILL');
+    await assertEndsAborted(out, 'killed resume');
+  }, DRILL_TIMEOUT);
 });

@@ -1,6 +1,8 @@
 // kill -9 before every journal write of the crash drill (test/drills/crash-drill.ts), and in the middle of some
 // (a torn final line), then resume. The kill points are the journal writes of an uninterrupted rehearsal,
-// counted from its journal; its failpoint trace must count as many, so no write goes without a drill.
+// counted from its journal; its failpoint trace must count as many, so no write goes without a drill. The
+// uninterrupted run leaves what a kill before each write would (a copy taken while it waits at the write), and
+// each copy is resumed: one rehearsal instead of one per write. The torn lines are real kills of real runs.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +11,7 @@ import { createCrashDrill, DRILL_TIMEOUT, journalOf } from './crash-drill.js';
 
 const drill = createCrashDrill('officiant-crash-journal-');
 // Collected before the tests are registered: the journal writes of a whole run are the kill points.
-const clean = await drill.clean('clean');
+const clean = await drill.clean('clean', {}, ['journal.append']);
 const writes = clean.result.code === 0 ? journalOf(clean.out).length : 0;
 
 describe('a drill without a crash', () => {
@@ -22,11 +24,12 @@ describe('a drill without a crash', () => {
 });
 
 describe.concurrent('kill -9 before every journal write, then resume', () => {
-  for (let n = 1; n <= writes; n++) it(`journal.append#${n}`, () => drill.crashAndResume('journal.append', n), DRILL_TIMEOUT);
+  for (let n = 1; n <= writes; n++) it(`journal.append#${n}`, () => drill.resumeSnapshot(clean.snapshots, 'journal.append', n), DRILL_TIMEOUT);
 });
 
 describe.concurrent('kill -9 in the middle of a journal write (torn final line), then resume', () => {
-  for (const n of [2, 9, 10, 16, 17, 25]) {
+  // A step's start, an HSM operation's result and a page's intent: the repair does not depend on what the line says.
+  for (const n of [2, 10, 25]) {
     it(`journal.append:torn#${n}: the torn line is repaired once, at seq ${n}`, async () => {
       const out = drill.dir(`torn-${n}`);
       const first = await drill.rehearse(out, `journal.append:torn#${n}`);

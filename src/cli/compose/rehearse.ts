@@ -69,11 +69,11 @@ export async function composeRehearsal(file: string, flags: RehearseFlags, print
   await checkTemplates();
   const out = flags.out ?? defaultOut(script);
   const plan = orThrow(planRehearsal(inputFiles, script, { out, officers: flags.officers, from: flags.from }));
-  enableFailpoints();
   const { backup } = plan;
   const from = plan.officers ? openOfficers(plan.officers) : undefined;
   const sandbox = from?.sandbox ?? SoftHsmSandbox.create(out);
   sandbox.activate();
+  enableFailpoints({ out, sandbox: sandbox.dir });
   const fleet = usesPiv(script) ? SimulatedPivFleet.open(sandbox.dir) : undefined;
   const newDevices = fleet ? script.steps.filter((s) => s.kind === 'piv.enroll').map(() => fleet.createDevice().serial) : [];
   const people = simulatePeople(script, { officers: from?.officers, newDevices });

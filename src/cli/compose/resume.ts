@@ -25,7 +25,7 @@ export async function composeResume(outDir: string, flags: { answers?: string; b
     const pointer = plan.pointer!;
     const sandbox = SoftHsmSandbox.open(pointer.sandbox);
     sandbox.activate();
-    enableFailpoints();
+    enableFailpoints({ out: outDir, sandbox: sandbox.dir });
     prompter = pointer.interactive ? await keyboardPrompter(plan.script) : scriptedPrompter(sandbox.loadPeople<Answers>(pointer.people), print);
     if (plan.piv) fleet = SimulatedPivFleet.open(sandbox.dir);
   } else {
