@@ -80,6 +80,7 @@ export function createCrashDrill(prefix: string) {
   const base = mkdtempSync(join(tmpdir(), prefix));
   const env: NodeJS.ProcessEnv = { ...process.env, OFFICIANT_SANDBOX_ROOT: join(base, 'sandboxes') };
   delete env.OFFICIANT_FAILPOINT;
+  delete env.SOFTHSM2_CONF;
   afterAll(() => rmSync(base, { recursive: true, force: true }));
 
   let count = 0;

@@ -4,7 +4,9 @@
 // (the journal write after the operation's intent: the operation happened, its result was lost), and at the
 // writes around the officer's roster entry; an approval drill (test/fixtures/approval-drill.yaml, officers
 // from a finished enrollment rehearsal) is killed before every token signature and at journal writes inside
-// its quorum steps. Then `officiant resume` must finish the ceremony.
+// its quorum steps. Then `officiant resume` must finish the ceremony. What each kill leaves is copied by one
+// uninterrupted rehearsal of each script while it waits at the point (OFFICIANT_FAILPOINT_SNAPSHOT, see
+// crash-drill.ts), and each copy, with a sandbox of its own, is resumed.
 // Enrollment checks: resume exits 0 and the packet verifies; the journal's chain holds and every intent has a result; the
 // interrupted operation was reconciled as the device says (taken effect: not repeated; not taken effect:
 // performed after the check); each piv.enroll step completed once; the roster lists each officer and each
@@ -16,11 +18,10 @@
 // Approval checks: resume exits 0; verify finds nothing an honest run does not (it recomputes every check-in
 // and approval); each quorum step has one statement and exactly `threshold` counted approvals by distinct
 // officers; no officer's approval is recorded twice for one nonce.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseJournal, type JournalEntry, type JsonObject } from '../../src/record/journal.js';
@@ -30,6 +31,7 @@ import type { RosterBody, RosterFile } from '../../src/custody/roster.types.js';
 import { officiant, ROOT, type CliResult } from '../helpers/cli.js';
 import { SOFTHSM_MODULE } from '../helpers/softhsm.js';
 import { verifyDir } from '../helpers/verify-dir.js';
+import { createCrashDrill } from './crash-drill.js';
 
 const ENROLL = join(ROOT, 'test/fixtures/enroll-crash.yaml');
 const ENROLL_APPROVERS = join(ROOT, 'test/fixtures/enroll-drill.yaml');
@@ -46,21 +48,24 @@ const SLOT_LABEL: Record<'9a' | '9c', { certificate: string; privateKey: string 
 };
 
 const run = promisify(execFile);
-/** A drill is a killed rehearsal, a resume, a verify and pkcs11-tool reads; its clock starts when it runs. */
+/** A drill is a resumed copy, a verify and pkcs11-tool reads; its clock starts when it runs. */
 const DRILL_TIMEOUT = 600_000;
-let base: string;
-let env: NodeJS.ProcessEnv;
+const drill = createCrashDrill('officiant-crash-officers-');
+const env = drill.env;
+/** The points whose hits an uninterrupted rehearsal copies (OFFICIANT_FAILPOINT_SNAPSHOT). */
+const SNAPSHOT_POINTS = ['journal.append', 'piv.changePin', 'piv.generateKey', 'piv.importCertificate', 'piv.sign', 'piv.changePuk', 'piv.changeManagementKey'];
 
 beforeAll(async () => {
-  base = mkdtempSync(join(tmpdir(), 'officiant-crash-officers-'));
-  env = { ...process.env, OFFICIANT_SANDBOX_ROOT: join(base, 'sandboxes') };
-  delete env.SOFTHSM2_CONF;
-  delete env.OFFICIANT_FAILPOINT;
   const checked = await Promise.all([ENROLL, APPROVALS].map((f) => officiant(['validate', f], { env })));
   expect(checked[0].stdout).toContain('valid (8 steps, 0 warning(s))');
   expect(checked[1].stdout).toContain('valid (4 steps, 1 warning(s))');
 });
-afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+/** `officiant rehearse` of `script` into `out` without a crash, copying every hit of SNAPSHOT_POINTS to `<out>.snapshots`. */
+function rehearseCopying(script: string, out: string, extra: string[] = []): Promise<CliResult> {
+  const armed = { OFFICIANT_FAILPOINT_SNAPSHOT: `${out}.snapshots`, OFFICIANT_FAILPOINT_SNAPSHOT_POINTS: SNAPSHOT_POINTS.join(',') };
+  return officiant(['rehearse', script, '--out', out, ...extra], { env: { ...env, ...armed } });
+}
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const spkiOf = (pem: string) => new X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' });
@@ -85,12 +90,14 @@ function assertNoOpenIntent(entries: JournalEntry[]): void {
   expect(entries.filter((e) => e.type === 'intent' && !results.has(e.seq)).map((e) => e.data.op)).toEqual([]);
 }
 
-let drill = 0;
-/** Rehearses killed at `failpoint`, then resumes without it. Returns the directory, the resume and the crashed journal. */
-async function crashAndResume(script: string, failpoint: string, extra: string[] = []): Promise<{ out: string; resumed: CliResult; crashed: JournalEntry[] }> {
-  const out = join(base, `drill-${++drill}-${failpoint.replace(/[^a-zA-Z0-9]+/g, '-')}`);
-  const first = await officiant(['rehearse', script, '--out', out, ...extra], { env: { ...env, OFFICIANT_FAILPOINT: failpoint } });
-  expect(first.signal, `${failpoint}: the rehearsal was not killed\n${first.stdout}\n${first.stderr}`).toBe('SIGKILL');
+/**
+ * What a kill at `failpoint` (<point>#<n>) of the rehearsal `clean` left, copied with a sandbox of its own, then
+ * resumed. Returns the directory, the resume and the journal as the kill left it.
+ */
+async function resumeCopy(clean: string, failpoint: string): Promise<{ out: string; resumed: CliResult; crashed: JournalEntry[] }> {
+  const at = join(`${clean}.snapshots`, failpoint);
+  expect(existsSync(join(at, 'out')), `${failpoint}: the uninterrupted rehearsal never reached it`).toBe(true);
+  const out = drill.copyRehearsal(join(at, 'out'), failpoint, join(at, 'sandbox'));
   const crashed = journalOf(out);
   const resumed = await officiant(['resume', out], { env });
   return { out, resumed, crashed };
@@ -232,16 +239,16 @@ function assertSettled(entries: JournalEntry[], intent: JournalEntry, settled: S
 
 describe('officer enrollment killed before and after each device operation, then resumed', () => {
   let clean: JournalEntry[];
+  const enrollClean = drill.dir('enroll-clean');
   beforeAll(async () => {
-    const out = join(base, 'enroll-clean');
-    const r = await officiant(['rehearse', ENROLL, '--out', out], { env });
+    const r = await rehearseCopying(ENROLL, enrollClean);
     expect(r.code, r.stderr).toBe(0);
-    await assertEnrolled(out);
-    clean = journalOf(out);
+    await assertEnrolled(enrollClean);
+    clean = journalOf(enrollClean);
   });
 
   async function enrollDrill(failpoint: string, expectSettled?: (entries: JournalEntry[], crashed: JournalEntry[]) => void): Promise<void> {
-    const { out, resumed, crashed } = await crashAndResume(ENROLL, failpoint);
+    const { out, resumed, crashed } = await resumeCopy(enrollClean, failpoint);
     expect(resumed.code, `${failpoint} resume:\n${resumed.stdout}\n${resumed.stderr}`).toBe(0);
     const verified = verifyDir(out);
     expect(verified.ok, `${failpoint} verify:\n${verified.failing}`).toBe(true);
@@ -316,21 +323,20 @@ function assertApproved(out: string): void {
 }
 
 describe('approvals killed before every token signature and inside the quorum steps, then resumed', () => {
-  let officers: string;
+  const approvalsClean = drill.dir('approvals-clean');
   let honest: JournalEntry[];
   /** The verifier's verdict on an uninterrupted run: a drill may fail no group that one passes. */
   let honestFailing: string[];
 
   beforeAll(async () => {
-    officers = join(base, 'approvers');
+    const officers = drill.dir('approvers');
     const enrolled = await officiant(['rehearse', ENROLL_APPROVERS, '--out', officers], { env });
     expect(enrolled.code, enrolled.stderr).toBe(0);
-    const out = join(base, 'approvals-clean');
-    const r = await officiant(['rehearse', APPROVALS, '--out', out, '--officers', officers], { env });
+    const r = await rehearseCopying(APPROVALS, approvalsClean, ['--officers', officers]);
     expect(r.code, r.stderr).toBe(0);
-    assertApproved(out);
-    honest = journalOf(out);
-    const report = verifyDir(out);
+    assertApproved(approvalsClean);
+    honest = journalOf(approvalsClean);
+    const report = verifyDir(approvalsClean);
     honestFailing = report.groups.filter((g) => !g.ok).map((g) => g.name);
     // approval-drill.yaml has no HSM, hence no evidence key: its packet is unsigned, and verify says so (see
     // the report). Everything else, the recomputed check-ins and approvals included, must hold.
@@ -339,7 +345,7 @@ describe('approvals killed before every token signature and inside the quorum st
   });
 
   async function approvalDrill(failpoint: string): Promise<void> {
-    const { out, resumed } = await crashAndResume(APPROVALS, failpoint, ['--officers', officers]);
+    const { out, resumed } = await resumeCopy(approvalsClean, failpoint);
     expect(resumed.code, `${failpoint} resume:\n${resumed.stdout}\n${resumed.stderr}`).toBe(0);
     const report = verifyDir(out);
     expect(report.groups.filter((g) => !g.ok).map((g) => g.name), `${failpoint} verify: ${report.failing}`).toEqual(honestFailing);
@@ -356,14 +362,12 @@ describe('approvals killed before every token signature and inside the quorum st
     expect(signatures).toHaveLength(4 + 3 + 3 + 3);
   });
 
-  // One at a time: these rehearsals share the approvers' sandbox (their simulated tokens), and SoftHSM may read a
-  // token file another process is rewriting (CKR_USER_PIN_NOT_INITIALIZED), as the README warns for rehearsals
-  // that share officers.
-  describe('killed just before the k-th token signature', () => {
+  // Side by side: each copy has a sandbox (the officers' simulated tokens) of its own.
+  describe.concurrent('killed just before the k-th token signature', () => {
     for (let k = 1; k <= 10; k++) it(`piv.sign#${k}`, () => approvalDrill(`piv.sign#${k}`), DRILL_TIMEOUT);
   });
 
-  describe('killed at journal writes inside the quorum steps', () => {
+  describe.concurrent('killed at journal writes inside the quorum steps', () => {
     const cases: Array<[string, (step: JournalEntry[]) => JournalEntry]> = [
       ['the statement', (s) => s.find((e) => e.data.what === 'approval-statement')!],
       ['the first approval', (s) => s.find((e) => e.data.what === 'approval')!],
