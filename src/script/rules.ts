@@ -2,7 +2,7 @@
 // author sees every problem at once. Pure: no I/O. The rules stay one pass over the steps because each step's
 // rules read what earlier steps established (keys generated, who is checked in, the token initialised, step
 // ids); script-view.ts says what they look at.
-import { STEP_NEEDS, kindNeeds } from './step-needs.js';
+import { STEP_AUTHORITY, STEP_NEEDS, kindNeeds } from './step-needs.js';
 import { dedupeProblems, parseWithSchema, sortProblems, type PathSegment, type Problem, type YamlSource } from './parse.js';
 import { custodianCount, Script, type Step } from './schema.js';
 import { partialView, roleRefs, usesToken, viewOf, type ScriptView } from './script-view.js';
@@ -95,6 +95,10 @@ function checkView(script: ScriptView, src: YamlSource): { errors: Problem[]; wa
       else evidenceKeyAt = i;
       const init = kinds.indexOf('hsm.init-token');
       if (kind === 'evidence.init-key' && init > i) errors.push(src.problem(at(i, ['kind']), `the evidence key lives on the token, which steps[${init}] initialises later`));
+    }
+    const owner: string | undefined = kind !== undefined && kind in STEP_AUTHORITY ? STEP_AUTHORITY[kind as keyof typeof STEP_AUTHORITY] : undefined;
+    if (owner !== undefined && script.authority !== undefined && owner !== script.authority) {
+      errors.push(src.problem(at(i, ['kind']), `a ${script.authority} script cannot hold ${kind}: it is a step of the ${owner} authority's ceremonies, and keys of one authority never sign for the other`));
     }
     if ((usesToken(kind) || kindNeeds(kind, 'evidenceToken')) && site && site.hsm === undefined) {
       errors.push(src.problem(at(i, ['kind']), 'an hsm step needs site.hsm: the HSM profile the ceremony uses'));

@@ -9,6 +9,7 @@ const id = z
 
 export const AUTHORITIES = ['release', 'manifest'] as const;
 export const Authority = z.enum(AUTHORITIES).describe('The signing authority this ceremony serves. Keys of one authority never sign for the other.');
+export type Authority = (typeof AUTHORITIES)[number];
 
 export const KEY_ALGORITHMS = ['RSA-3072', 'RSA-4096', 'EC-P256', 'EC-P384'] as const;
 export const KeyAlgorithm = z.enum(KEY_ALGORITHMS);

@@ -2,7 +2,7 @@
 // language (a reviewer must know that backup.verify needs the backup set and an hsm.* step the HSM), so it is
 // declared once, here, for every kind; each step kind hands its row to the engine as `needs`
 // (src/steps/*.ts), and validate, pre-flight and the CLI read it, never a list of kind names.
-import type { StepKind } from './schema.js';
+import type { Authority, StepKind } from './schema.js';
 
 export interface StepNeeds {
   /** The site HSM: pre-flight loads the module and checks the token before any such step. */
@@ -53,6 +53,38 @@ export const STEP_NEEDS = {
   'release.gates': { hsm: false, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false },
   'release.publish': { hsm: true, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false },
 } as const satisfies Record<StepKind, StepNeeds>;
+
+/**
+ * The one authority whose ceremonies may hold a step of each kind (undefined: either). The release authority's
+ * session steps adopt its policy, sign or publish releases with its HSM key; a manifest-authority script may
+ * hold none of them, so a manifest ceremony never reaches the release key (validate refuses the script).
+ */
+export const STEP_AUTHORITY = {
+  'participants.check-in': undefined,
+  'manual.confirm': undefined,
+  'hsm.init-token': undefined,
+  'hsm.generate-key': undefined,
+  'hsm.inspect-key': undefined,
+  'hsm.self-signed-certificate': undefined,
+  'evidence.init-key': undefined,
+  'evidence.use-key': undefined,
+  'piv.enroll': undefined,
+  'officer.revoke': undefined,
+  'roster.sign': undefined,
+  'quorum.approve': undefined,
+  'backup.split': undefined,
+  'backup.restore': undefined,
+  'backup.reshare': undefined,
+  'backup.verify': undefined,
+  'policy.adopt': 'release',
+  'request.load': 'release',
+  'artifacts.stage': 'release',
+  'policy.check': 'release',
+  'hsm.sign-artifacts': 'release',
+  'signatures.verify': 'release',
+  'release.gates': 'release',
+  'release.publish': 'release',
+} as const satisfies Record<StepKind, Authority | undefined>;
 
 /** Whether a step of `kind` (undefined: a step that did not parse) needs `need`. */
 export function kindNeeds(kind: string | undefined, need: keyof StepNeeds): boolean {
