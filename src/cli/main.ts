@@ -197,6 +197,25 @@ async function main(argv: string[]): Promise<number> {
       code = releaseVerifyCommand(bundle, opts, print);
     });
   const manifest = program.command('manifest').description("OTA manifests: signed by a threshold of the manifest authority's officers (their PIV 9c keys)");
+  const collect = (v: string, all: string[] = []) => [...all, v];
+  manifest
+    .command('draft')
+    .description('prepare the unsigned OTA manifest for the manifest signing ceremony, from release bundles verified against the pinned release authority')
+    .requiredOption('--channel <channel>', 'the update channel, e.g. stable')
+    .requiredOption('--version <n>', 'the manifest version: above the last one signed for the channel')
+    .requiredOption('--expires <time|duration>', 'when devices stop taking it: 2027-01-31T00:00:00Z, or 30d, 720h from now')
+    .requiredOption('--device <family>', 'a device family the manifest is for (repeat for more)', collect)
+    .requiredOption('--release <bundle>', 'a release bundle whose artifacts become targets (repeat for more)', collect)
+    .requiredOption('--trust <cert.pem|sha256>', "the release authority's certificate (PEM file) or its SHA-256 fingerprint: every bundle must verify against it")
+    .requiredOption('--out <manifest.json>', 'where to write the draft (must not exist)')
+    .addHelpText(
+      'after',
+      '\nExample:\n  officiant manifest draft --channel stable --version 42 --expires 30d --device oriole \\\n    --release out/release-signing.release --trust <release cert sha256> --out stable-42.draft.json\n\nExit codes: 0 written, 2 a flag, a bundle that cannot be read or does not verify, or an existing --out (every problem listed, nothing written).',
+    )
+    .action(async (opts) => {
+      const { manifestDraftCommand } = await import('./commands/manifest-draft.js');
+      code = manifestDraftCommand(opts, print);
+    });
   manifest
     .command('verify')
     .argument('<manifest>', 'the OTA manifest (JSON: signed, signatures)')

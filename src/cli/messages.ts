@@ -7,6 +7,7 @@ import type { ReleaseSummary } from '../custody/verify-release-bundle.js';
 import type { ManifestReport } from '../custody/verify-ota-manifest.js';
 import { resolve } from 'node:path';
 import type { ErrorCode } from '../errors.js';
+import type { ManifestDraft } from '../inputs/manifest-draft.js';
 import type { PolicyDraft } from '../inputs/policy-draft.js';
 import type { LoadedBackup } from '../engine/ceremony-inputs.types.js';
 import type { RunResult } from '../engine/runner.js';
@@ -136,6 +137,19 @@ export function terminalSafe(line: string): string {
 }
 
 /** What `officiant policy draft` says about the draft it wrote, and what to do next. */
+export function manifestDraftLines(d: ManifestDraft, out: string): string[] {
+  const b = d.body;
+  return [
+    `OTA manifest draft: channel ${b.channel}, version ${b.version}, for ${b.devices.join(', ')}`,
+    `  expires:  ${b.expires}`,
+    `  targets:  ${b.targets.length}, from ${d.releases.length} verified release(s):`,
+    ...d.releases.map((r) => `    ${r.dir}: build ${r.build}, channel ${r.channel}, version ${r.version}, ${r.targets} target(s), release.json SHA-256 ${r.statementSha256}`),
+    `signed bytes SHA-256: ${d.signedSha256}`,
+    `  words: ${d.words.map((w, i) => `${i + 1}. ${w}`).join('  ')} (the manifest signing ceremony shows the same)`,
+    `written: ${out} (unsigned: a device refuses it until a threshold of officers signs it)`,
+  ];
+}
+
 export function policyDraftLines(d: PolicyDraft, out: string): string[] {
   const b = d.body;
   const k = b.keys[0];

@@ -64,19 +64,41 @@ export interface ParsedManifest {
   problems: string[];
 }
 
-export function parseManifest(bytes: Uint8Array, what = 'manifest'): ParsedManifest {
+/** The JSON value of a manifest's bytes, or why there is none (too large, not JSON). */
+function manifestJson(bytes: Uint8Array, what: string): { raw: unknown; problems?: undefined } | { problems: string[] } {
   if (bytes.length > MANIFEST_LIMITS.bytes) return { problems: [`${what}: ${bytes.length} bytes, more than the ${MANIFEST_LIMITS.bytes} a manifest may have`] };
-  let raw: unknown;
   try {
-    raw = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8'));
+    return { raw: JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8')) as unknown };
   } catch {
     return { problems: [`${what}: not JSON`] };
   }
+}
+
+export function parseManifest(bytes: Uint8Array, what = 'manifest'): ParsedManifest {
+  const json = manifestJson(bytes, what);
+  if (json.problems) return { problems: json.problems };
+  const raw = json.raw;
   const parsed = OtaManifestSchema.safeParse(raw);
   if (!parsed.success) return { problems: zodProblems(what, parsed.error, raw) };
   const manifest = parsed.data;
   const problems = bodyProblems(manifest.signed).map((p) => `${what}: ${p}`);
   return problems.length > 0 ? { problems } : { manifest, signedBytes: manifestSigningBytes(manifest.signed), problems };
+}
+
+const ManifestDraftSchema = z.object({ signed: ManifestBodySchema, signatures: z.array(z.never()).max(0, 'a draft carries no signatures: the ceremony adds them') }).strict();
+
+/**
+ * An unsigned manifest as the release pipeline prepares it (`officiant manifest draft`): `signed` is a whole
+ * manifest body, `signatures` is empty (the ceremony adds them). The same rules as a signed manifest's body.
+ */
+export function parseManifestDraft(bytes: Uint8Array, what = 'draft'): { body?: ManifestBody; signedBytes?: Buffer; problems: string[] } {
+  const json = manifestJson(bytes, what);
+  if (json.problems) return { problems: json.problems };
+  const raw = json.raw;
+  const parsed = ManifestDraftSchema.safeParse(raw);
+  if (!parsed.success) return { problems: zodProblems(what, parsed.error, raw) };
+  const problems = bodyProblems(parsed.data.signed).map((p) => `${what}: ${p}`);
+  return problems.length > 0 ? { problems } : { body: parsed.data.signed, signedBytes: manifestSigningBytes(parsed.data.signed), problems };
 }
 
 /** What the shape cannot say: the spec version this checker reads, file names, each name and device once. */

@@ -13,7 +13,7 @@ import { statementWords } from '../custody/quorum.js';
 import { unsignedDocument } from '../custody/signed-document.js';
 import { DRAFT_DEFAULTS, draftKeys, draftNumbers, type DraftFlagProblems } from './policy-draft-flags.js';
 import type { InputFiles } from './input-files.types.js';
-import { inputProblem, loaded, readBytes, type InputProblem, type Loaded } from './problems.js';
+import { flagOfField, inputProblem, loaded, readBytes, type InputProblem, type Loaded } from './problems.js';
 import { timeFromFlag } from './time-flag.js';
 
 export interface PolicyDraftFlags {
@@ -115,13 +115,7 @@ const FIELD_FLAGS: Array<[RegExp, string]> = [
 ];
 
 /** A problem of the ceremony's read as `[flag, fact (the policy's field)]`. */
-function flagOf(problem: string): [string, string] {
-  const text = problem.replace(/^policy: /, '');
-  const at = text.indexOf(': ');
-  const field = at < 0 ? '' : text.slice(0, at);
-  const flag = FIELD_FLAGS.find(([re]) => re.test(field))?.[1];
-  return flag ? [flag, `${text.slice(at + 2)} (the policy's ${field})`] : ['draft', text];
-}
+const flagOf = (problem: string) => flagOfField(problem, 'policy', 'policy', FIELD_FLAGS);
 
 /** The adopted policy a new version replaces: its version and SHA-256 (the payload its officers signed). */
 function readPrevious(files: InputFiles, path: string, p: DraftFlagProblems): { version: number; sha256: string } | undefined {

@@ -53,3 +53,15 @@ export function readJson<T>(files: InputFiles, path: string, what: string): { va
     return { problem: inputProblem('input.not-a-ceremony', path, WHOLE_FILE, `${path}: the ${what} is not valid JSON`) };
   }
 }
+
+/**
+ * A problem a document's reader found (`<what>: <field>: <fact>`) as `[flag, fact (the <noun>'s field)]`: the
+ * reader names fields, a person typed flags (`fields` maps a field to the flag that sets it; none: `['draft', ...]`).
+ */
+export function flagOfField(problem: string, what: string, noun: string, fields: ReadonlyArray<readonly [RegExp, string]>): [string, string] {
+  const text = problem.replace(new RegExp(`^${what}: `), '');
+  const at = text.indexOf(': ');
+  const field = at < 0 ? '' : text.slice(0, at);
+  const flag = fields.find(([re]) => re.test(field))?.[1];
+  return flag ? [flag, `${text.slice(at + 2)} (the ${noun}'s ${field})`] : ['draft', text];
+}

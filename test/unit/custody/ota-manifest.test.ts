@@ -2,7 +2,7 @@
 // whatever it is handed, text or structure mutated, nested deep or grown huge, it returns sentences naming
 // their path, never throws, and a manifest it accepts has exactly the form the schema promises.
 import { describe, expect, it } from 'vitest';
-import { MANIFEST_LIMITS, manifestSigningBytes, parseManifest } from '../../../src/custody/ota-manifest.js';
+import { MANIFEST_LIMITS, manifestSigningBytes, parseManifest, parseManifestDraft } from '../../../src/custody/ota-manifest.js';
 import { generateP256KeyPair } from '../../../src/custody/p256-keys.js';
 import { fuzz, mutateJson, mutateText } from '../../helpers/fuzz.js';
 import { keySigner, manifestBody, signManifest } from '../../helpers/ota-manifest.js';
@@ -71,5 +71,40 @@ describe('parseManifest', () => {
   it('never throws on mutated structure', () => {
     const seed = JSON.parse(good.toString()) as unknown;
     expect(fuzz([seed], mutateJson, (v) => parseManifest(Buffer.from(JSON.stringify(v) ?? 'undefined')), sentences)).toEqual([]);
+  });
+});
+
+describe('parseManifestDraft (the unsigned manifest the ceremony loads)', () => {
+  const body = JSON.parse(good.toString()).signed as unknown;
+  const draft = Buffer.from(JSON.stringify({ signed: body, signatures: [] }));
+
+  it('reads a draft: the body, and the bytes officers will sign', () => {
+    const r = parseManifestDraft(draft);
+    expect(r.problems).toEqual([]);
+    expect(r.signedBytes!.equals(manifestSigningBytes(r.body!))).toBe(true);
+  });
+
+  it.each([
+    ['a signature already there', { signed: body, signatures: [{ keyid: 'a'.repeat(64), device_serial: '1', sig: 'AAAA' }] }, /^draft: signatures: .*a draft carries no signatures/],
+    ['no signatures field', { signed: body }, /^draft: signatures: /],
+    ['an unknown field', { signed: body, signatures: [], note: 1 }, /^draft: /],
+    ['a target named by a path', { signed: { ...(body as object), targets: [{ name: '../x', length: 1, sha256: 'a'.repeat(64), kind: 'image', release_sha256: 'b'.repeat(64) }] }, signatures: [] }, /^draft: signed\.targets\[0\]\.name: "\.\.\/x"/],
+  ])('refuses %s', (_what, value, problem) => {
+    const r = parseManifestDraft(Buffer.from(JSON.stringify(value)));
+    expect(r.body).toBeUndefined();
+    expect(r.problems[0]).toMatch(problem);
+  });
+
+  const plain = (out: unknown): string | undefined => {
+    const r = out as ReturnType<typeof parseManifestDraft>;
+    const bad = r.problems.find((p) => typeof p !== 'string' || !p.startsWith('draft: ') || /\n\s+at |internal error|Maximum call stack/.test(p));
+    if (bad !== undefined) return `problem ${JSON.stringify(bad).slice(0, 200)}`;
+    if (r.body && (r.problems.length > 0 || !r.signedBytes)) return 'a draft with problems';
+    return undefined;
+  };
+
+  it('never throws on mutated text or structure', () => {
+    expect(fuzz([draft.toString('latin1')], mutateText, (t) => parseManifestDraft(Buffer.from(t, 'latin1')), plain)).toEqual([]);
+    expect(fuzz([JSON.parse(draft.toString()) as unknown], mutateJson, (v) => parseManifestDraft(Buffer.from(JSON.stringify(v) ?? 'undefined')), plain)).toEqual([]);
   });
 });
