@@ -1,6 +1,7 @@
 // What a ceremony is started with besides its script, checked by inputs/ before the engine sees them: the
 // officer roster, the officers' PIV site and an existing backup set.
 import type { BackupManifest } from '../custody/backup-manifest.js';
+import type { ReleaseBundleReader } from '../custody/release-bundle-reader.types.js';
 import type { RosterBody } from '../custody/roster.types.js';
 import type { PivReader, ReleaseFiles } from './ports.js';
 
@@ -49,4 +50,19 @@ export interface ReleaseInputs {
   bundle: string;
   signingLog: string;
   files: ReleaseFiles;
+}
+
+/**
+ * A manifest signing session's inputs, checked by inputs/ before the engine sees them: the manifest draft and the
+ * pinned release authority certificate (each copied into the packet), the release bundles the targets come from
+ * (read where they are: only their verification is recorded), and the manifest authority's signing log.
+ */
+export interface ManifestInputs {
+  draft: InputDocument;
+  releaseCertificate: InputDocument;
+  /** The bundle directories, resolved, in the order given. */
+  releases: string[];
+  signingLog: string;
+  files: ReleaseFiles;
+  openBundle(dir: string): ReleaseBundleReader;
 }

@@ -4,15 +4,16 @@
 import { INPUT_COPIES } from '../evidence/packet-files.js';
 import type { JsonObject } from '../record/journal.js';
 import type { CeremonyDeps } from './ceremony-deps.types.js';
-import type { InputDocument, ReleaseInputs } from './ceremony-inputs.types.js';
+import type { InputDocument, ManifestInputs, ReleaseInputs } from './ceremony-inputs.types.js';
 
 /** Each input copy of this ceremony: its path in the packet and the document. */
-export function inputCopies(deps: Pick<CeremonyDeps, 'release' | 'policyDraft'>): Array<[string, InputDocument]> {
+export function inputCopies(deps: Pick<CeremonyDeps, 'release' | 'policyDraft' | 'manifest'>): Array<[string, InputDocument]> {
   const copies: Array<[string, InputDocument]> = [];
   if (deps.release) {
     copies.push([INPUT_COPIES.request, deps.release.request], [INPUT_COPIES.policy, deps.release.policy], [INPUT_COPIES.certificate, deps.release.certificate]);
   }
   if (deps.policyDraft) copies.push([INPUT_COPIES.policyDraft, deps.policyDraft]);
+  if (deps.manifest) copies.push([INPUT_COPIES.manifestDraft, deps.manifest.draft], [INPUT_COPIES.releaseCertificate, deps.manifest.releaseCertificate]);
   return copies;
 }
 
@@ -27,4 +28,9 @@ export function releaseRecord(r: ReleaseInputs): JsonObject {
     bundle: r.bundle,
     signing_log: r.signingLog,
   };
+}
+
+/** What ceremony.started records of a manifest signing session. */
+export function manifestRecord(m: ManifestInputs): JsonObject {
+  return { draft_sha256: m.draft.sha256, release_certificate_sha256: m.releaseCertificate.sha256, releases: m.releases, signing_log: m.signingLog };
 }

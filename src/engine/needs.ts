@@ -28,6 +28,7 @@ export function scriptNeeds(script: Script, needsOf: NeedsOf): ScriptNeeds {
     wrappedKeys: any('wrappedKeys'),
     release: any('release'),
     policyDraft: any('policyDraft'),
+    manifest: any('manifest'),
     pivRoles,
   };
 }

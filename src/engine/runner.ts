@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { OfficiantError, isOfficiantError } from '../errors.js';
 import { BACKUP_COPY, MANIFEST, ROSTER_COPY, SCRIPT_COPY } from '../evidence/packet-files.js';
-import { inputCopies, releaseRecord } from './input-copies.js';
+import { inputCopies, manifestRecord, releaseRecord } from './input-copies.js';
 import { sha256Hex } from '../record/digest.js';
 import { Journal, parseJournal } from '../record/journal.js';
 import { CEREMONY_STEP, finalEntry, startedEntry, undecidedFailure } from '../record/ledger.js';
@@ -48,11 +48,12 @@ export interface StartOptions {
   onCeremony?: (c: { requestPause(): void }) => void;
 }
 
-/** The output directory's lock and, for a release signing session, the authority's signing log's. */
+/** The output directory's lock and, for a release or manifest signing session, the authority's signing log's. */
 function lockSession(deps: CeremonyDeps): () => void {
   const unlock = deps.store.lock();
   try {
-    const unlockLog = deps.release ? deps.release.files.lockLog(deps.release.signingLog) : () => undefined;
+    const log = deps.release ?? deps.manifest;
+    const unlockLog = log ? log.files.lockLog(log.signingLog) : () => undefined;
     return () => {
       unlockLog();
       unlock();
@@ -93,6 +94,7 @@ export async function startCeremony(deps: CeremonyDeps, opts: StartOptions): Pro
         : {}),
       ...(deps.release ? { release: releaseRecord(deps.release) } : {}),
       ...(deps.policyDraft ? { policy_draft: { sha256: deps.policyDraft.sha256 } } : {}),
+      ...(deps.manifest ? { manifest: manifestRecord(deps.manifest) } : {}),
     });
     return await drive(ceremony, deps, opts.onCeremony);
   } finally {

@@ -62,5 +62,9 @@ export function createStepContext(c: CeremonyCore, step: Step, index: number): S
       if (!deps.policyDraft) throw new OfficiantError('input.request-invalid', 'this step adopts a release policy: give --policy <draft.json>');
       return deps.policyDraft;
     },
+    manifest: () => {
+      if (!deps.manifest) throw new OfficiantError('input.not-a-manifest', 'this step signs an OTA manifest: give --manifest <draft.json> and --release <bundle>');
+      return deps.manifest;
+    },
   };
 }

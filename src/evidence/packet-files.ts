@@ -35,7 +35,11 @@ export const INPUT_COPIES = {
   policy: 'inputs/policy.json',
   certificate: 'inputs/authority.pem',
   policyDraft: 'inputs/policy-draft.json',
+  manifestDraft: 'inputs/manifest-draft.json',
+  releaseCertificate: 'inputs/release-authority.pem',
 } as const;
+/** A manifest signing session's signed manifest. */
+export const MANIFEST_OUTPUT = 'outputs/manifest.json';
 /** A release session's signed release statement and its signature, as published in the bundle. */
 export const RELEASE_OUTPUTS = {
   statement: 'outputs/release/release.json',

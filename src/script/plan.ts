@@ -66,6 +66,11 @@ function stepDetail(step: Step, script: Script): string[] {
       return [`Custodians of the backup (--backup) open their shares and sign receipts: ${step.params.custodians?.join(', ') ?? 'every custodian'}`];
     case 'backup.reshare':
       return [`Re-share the backup (--backup): its custodians rebuild the wrap key; a new wrap key split ${step.params.threshold} of ${custodianCount(step.params.custodians)} among ${custodianNames(step.params.custodians)}; the old backup is superseded`];
+    case 'manifest.sign':
+      return [
+        `Gates: every target of the manifest draft (--manifest) an artifact of a release bundle (--release) verified against the pinned release authority; version above the last signed for the channel; expires within ${step.params.max_validity_days} days`,
+        `The roster's threshold of ${title(step.params.role)} officers sign the manifest with their 9c keys, each signature verified at once`,
+      ];
     case 'policy.adopt':
       return ["Adopt the release signing policy (--policy <draft>): its digest's six words compared, signed by the roster's threshold of officers with their tokens"];
     case 'request.load':

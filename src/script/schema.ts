@@ -265,6 +265,11 @@ export const SignArtifactsParams = z
   })
   .strict();
 
+export const ManifestSignParams = z.object({
+  role: z.string().min(1).default('crypto-officer').describe("The roster role whose officers sign with their 9c keys; the roster's signing policy says how many (the keyring's manifest threshold)."),
+  max_validity_days: z.number().int().min(1).max(366).default(31).describe('The longest a manifest may stay valid, counted from the signing: a later expiry is refused at the gates.'),
+}).strict();
+
 /** Step kinds of a release signing session whose params are empty. */
 export const NoParams = z.object({}).strict();
 
@@ -296,6 +301,7 @@ export const Step = z.discriminatedUnion('kind', [
   step('signatures.verify', NoParams.prefault({}), "Check every signature in software against the public key in the authority's certificate, and hash every staged file again."),
   step('release.gates', NoParams.prefault({}), 'The release gates: counts match the request, the version is above the last one signed for the channel, no test key was found; each result on the page.'),
   step('release.publish', NoParams.prefault({}), 'Write the release bundle atomically (request, artifacts, signatures, authority certificate, release statement signed in the HSM) and append the signing log.'),
+  step('manifest.sign', ManifestSignParams.prefault({}), "The OTA Manifest Signing Authority signs a manifest draft (--manifest): gates first (every target an artifact of a release bundle (--release) verified against the pinned release authority, a version above the last signed for the channel, an expiry within max_validity_days, no release or test key among the signers), then the roster's threshold of officers each confirm and sign with their 9c key, each signature verified at once; outputs/manifest.json, and the manifest signing log appended."),
   step('backup.reshare', BackupReshareParams, 'Custodians of a backup rebuild its wrap key; the keys are wrapped again under a new wrap key split among a new set of custodians.'),
 ]);
 

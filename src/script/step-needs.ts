@@ -25,33 +25,39 @@ export interface StepNeeds {
   release: boolean;
   /** An unsigned release policy to adopt (--policy <draft>). */
   policyDraft: boolean;
+  /**
+   * A manifest signing session's inputs: the manifest draft (--manifest), the release bundles its targets come
+   * from (--release), the pinned release authority certificate and the manifest authority's signing log.
+   */
+  manifest: boolean;
 }
 
 export const STEP_NEEDS = {
-  'participants.check-in': { hsm: false, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false },
-  'manual.confirm': { hsm: false, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false },
-  'hsm.init-token': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false },
-  'hsm.generate-key': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false },
-  'hsm.inspect-key': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false },
-  'hsm.self-signed-certificate': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false },
-  'evidence.init-key': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false },
-  'evidence.use-key': { hsm: false, evidenceToken: true, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false },
-  'piv.enroll': { hsm: true, evidenceToken: false, roster: false, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: false },
-  'officer.revoke': { hsm: false, evidenceToken: false, roster: true, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: false },
-  'roster.sign': { hsm: false, evidenceToken: false, roster: false, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: false },
-  'quorum.approve': { hsm: false, evidenceToken: false, roster: true, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: false },
-  'backup.split': { hsm: true, evidenceToken: false, roster: true, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: false },
-  'backup.restore': { hsm: true, evidenceToken: false, roster: true, piv: true, backup: true, wrappedKeys: true, release: false, policyDraft: false },
-  'backup.reshare': { hsm: true, evidenceToken: false, roster: true, piv: true, backup: true, wrappedKeys: true, release: false, policyDraft: false },
-  'backup.verify': { hsm: false, evidenceToken: false, roster: true, piv: true, backup: true, wrappedKeys: false, release: false, policyDraft: false },
-  'policy.adopt': { hsm: false, evidenceToken: false, roster: true, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: true },
-  'request.load': { hsm: false, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false },
-  'artifacts.stage': { hsm: false, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false },
-  'policy.check': { hsm: false, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false },
-  'hsm.sign-artifacts': { hsm: true, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false },
-  'signatures.verify': { hsm: false, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false },
-  'release.gates': { hsm: false, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false },
-  'release.publish': { hsm: true, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false },
+  'participants.check-in': { hsm: false, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false },
+  'manual.confirm': { hsm: false, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false },
+  'hsm.init-token': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false },
+  'hsm.generate-key': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false },
+  'hsm.inspect-key': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false },
+  'hsm.self-signed-certificate': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false },
+  'evidence.init-key': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false },
+  'evidence.use-key': { hsm: false, evidenceToken: true, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false },
+  'piv.enroll': { hsm: true, evidenceToken: false, roster: false, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false },
+  'officer.revoke': { hsm: false, evidenceToken: false, roster: true, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false },
+  'roster.sign': { hsm: false, evidenceToken: false, roster: false, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false },
+  'quorum.approve': { hsm: false, evidenceToken: false, roster: true, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false },
+  'backup.split': { hsm: true, evidenceToken: false, roster: true, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false },
+  'backup.restore': { hsm: true, evidenceToken: false, roster: true, piv: true, backup: true, wrappedKeys: true, release: false, policyDraft: false, manifest: false },
+  'backup.reshare': { hsm: true, evidenceToken: false, roster: true, piv: true, backup: true, wrappedKeys: true, release: false, policyDraft: false, manifest: false },
+  'backup.verify': { hsm: false, evidenceToken: false, roster: true, piv: true, backup: true, wrappedKeys: false, release: false, policyDraft: false, manifest: false },
+  'policy.adopt': { hsm: false, evidenceToken: false, roster: true, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: true, manifest: false },
+  'request.load': { hsm: false, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false, manifest: false },
+  'artifacts.stage': { hsm: false, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false, manifest: false },
+  'policy.check': { hsm: false, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false, manifest: false },
+  'hsm.sign-artifacts': { hsm: true, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false, manifest: false },
+  'signatures.verify': { hsm: false, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false, manifest: false },
+  'release.gates': { hsm: false, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false, manifest: false },
+  'release.publish': { hsm: true, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false, manifest: false },
+  'manifest.sign': { hsm: false, evidenceToken: false, roster: true, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: true },
 } as const satisfies Record<StepKind, StepNeeds>;
 
 /**
@@ -84,6 +90,7 @@ export const STEP_AUTHORITY = {
   'signatures.verify': 'release',
   'release.gates': 'release',
   'release.publish': 'release',
+  'manifest.sign': 'manifest',
 } as const satisfies Record<StepKind, Authority | undefined>;
 
 /** Whether a step of `kind` (undefined: a step that did not parse) needs `need`. */

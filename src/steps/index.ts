@@ -24,6 +24,7 @@ import { hsmSignArtifacts } from './hsm-sign-artifacts.js';
 import { signaturesVerify } from './signatures-verify.js';
 import { releaseGates } from './release-gates.js';
 import { releasePublish } from './release-publish.js';
+import { manifestSign } from './manifest-sign.js';
 import type { StepRegistry } from '../engine/step-kind.types.js';
 
 export const STEP_HANDLERS = {
@@ -51,4 +52,5 @@ export const STEP_HANDLERS = {
   'signatures.verify': signaturesVerify,
   'release.gates': releaseGates,
   'release.publish': releasePublish,
+  'manifest.sign': manifestSign,
 } satisfies StepRegistry;

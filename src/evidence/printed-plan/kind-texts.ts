@@ -61,6 +61,8 @@ export function kindText(ctx: PlanContext, step: Step): string {
       return fill(k[step.kind], { threshold: step.params.threshold, count: custodianCount(step.params.custodians), custodians: custodianNames(step.params.custodians) });
     case 'hsm.sign-artifacts':
       return fill(k[step.kind], { key: step.params.key });
+    case 'manifest.sign':
+      return fill(k[step.kind], { role: step.params.role, threshold: "the roster's threshold of", days: step.params.max_validity_days });
     case 'policy.adopt':
     case 'request.load':
     case 'artifacts.stage':

@@ -10,11 +10,14 @@ export function checkInputs(g: Group, ctx: Context): void {
   const started = ctx.started?.data ?? {};
   const release = isObject(started.release) ? started.release : undefined;
   const draft = isObject(started.policy_draft) ? started.policy_draft : undefined;
+  const manifest = isObject(started.manifest) ? started.manifest : undefined;
   const recorded: Array<[string, unknown]> = [
     [INPUT_COPIES.request, release?.request_sha256],
     [INPUT_COPIES.policy, release?.policy_sha256],
     [INPUT_COPIES.certificate, release?.certificate_sha256],
     [INPUT_COPIES.policyDraft, draft?.sha256],
+    [INPUT_COPIES.manifestDraft, manifest?.draft_sha256],
+    [INPUT_COPIES.releaseCertificate, manifest?.release_certificate_sha256],
   ];
   for (const [path, sha] of recorded) {
     const copy = ctx.files.get(path);

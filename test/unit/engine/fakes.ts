@@ -44,7 +44,7 @@ export class MemoryOutputStore implements OutputStore {
   }
 }
 
-const NONE: StepNeeds = { hsm: false, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false };
+const NONE: StepNeeds = { hsm: false, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false };
 
 /** What each kind needs, as the kinds in src/steps declare it. */
 export const KIND_NEEDS: Partial<Record<StepKind, Partial<StepNeeds>>> = {
@@ -70,6 +70,7 @@ export const KIND_NEEDS: Partial<Record<StepKind, Partial<StepNeeds>>> = {
   'signatures.verify': { roster: true, release: true },
   'release.gates': { roster: true, release: true },
   'release.publish': { hsm: true, roster: true, release: true },
+  'manifest.sign': { roster: true, piv: true, manifest: true },
 };
 
 /** A registry whose kinds declare their needs and fail if run: pre-flight must never run a step. */

@@ -32,7 +32,7 @@ function script(steps: object[], roles: Record<string, object> = {}) {
 const fromTable: NeedsOf = (kind) => STEP_NEEDS[kind];
 const registry = needsOnlyRegistry();
 const fromRegistry: NeedsOf = (kind) => registry[kind].needs;
-const none = { hsm: false, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, pivRoles: [] };
+const none = { hsm: false, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false, pivRoles: [] };
 
 describe('scriptNeeds', () => {
   it.each([
@@ -44,6 +44,7 @@ describe('scriptNeeds', () => {
     ['a restore', [checkIn, restore], {}, { ...none, hsm: true, roster: true, piv: true, backup: true, wrappedKeys: true }],
     ['a release signing step', [checkIn, step('load', 'request.load')], {}, { ...none, roster: true, piv: true, release: true }],
     ['a policy adoption', [checkIn, step('adopt', 'policy.adopt')], {}, { ...none, roster: true, piv: true, policyDraft: true }],
+    ['a manifest signing', [checkIn, step('sign', 'manifest.sign')], {}, { ...none, roster: true, piv: true, manifest: true }],
     ['a role that checks in by PIV token', [checkIn], { officer: { title: 'Crypto Officer', people: 2, identity: 'piv' } }, { ...none, roster: true, piv: true, pivRoles: ['officer'] }],
   ])('%s', (_, steps, roles, want) => {
     const s = script(steps, roles);

@@ -32,8 +32,8 @@ describe('a manifest-authority script holding a release authority step', () => {
     });
   }
 
-  it('every step kind that is one authority\'s is listed in a row above', () => {
-    const owned = Object.entries(STEP_AUTHORITY).filter(([, a]) => a !== undefined).map(([k]) => k).sort();
+  it('every step kind that is the release authority\'s is listed in a row above', () => {
+    const owned = Object.entries(STEP_AUTHORITY).filter(([, a]) => a === 'release').map(([k]) => k).sort();
     expect(ROWS.flatMap((r) => r.refused).sort()).toEqual(owned);
   });
 });

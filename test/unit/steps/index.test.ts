@@ -25,9 +25,10 @@ import { createBackupWorld } from './fakes/backup-world.js';
 import { ADMIN, WITNESS, scriptWith, step } from './fakes/scripts.js';
 import { evidenceTokenWorld } from './fakes/evidence-token.js';
 import { createReleaseWorld } from './fakes/release-world.js';
+import { createManifestWorld } from './fakes/manifest-world.js';
 import type { JsonObject, NewEntry } from '../../../src/record/journal.js';
 
-const NEED_KEYS: Need[] = ['hsm', 'evidenceToken', 'roster', 'piv', 'backup', 'wrappedKeys', 'release', 'policyDraft'];
+const NEED_KEYS: Need[] = ['hsm', 'evidenceToken', 'roster', 'piv', 'backup', 'wrappedKeys', 'release', 'policyDraft', 'manifest'];
 const on = (...needs: Need[]): StepNeeds => Object.fromEntries(NEED_KEYS.map((n) => [n, needs.includes(n)])) as unknown as StepNeeds;
 
 /** What each kind declares, pinned: a change to a declaration is a change to what a ceremony loads. */
@@ -56,6 +57,7 @@ const DECLARED: Record<StepKind, StepNeeds> = {
   'signatures.verify': on('roster', 'release'),
   'release.gates': on('roster', 'release'),
   'release.publish': on('hsm', 'roster', 'release'),
+  'manifest.sign': on('roster', 'piv', 'manifest'),
 };
 
 const people = [ADMIN, WITNESS];
@@ -68,6 +70,7 @@ const pins = (names: string[]) => Object.fromEntries(names.map((n) => [`${n}.piv
 const bw = await createBackupWorld();
 const relw = await createReleaseWorld();
 const relPins = () => new TablePrompter({ secrets: pins(relw.officers.map((o) => o.name)) });
+const mw = await createManifestWorld();
 const releaseProbe = (id: string) => async () => relw.chain(id, { piv: new FakePivReader(relw.rw.officers), prompter: relPins() });
 const custodians = bw.custodians.map((c) => c.officer.id);
 
@@ -261,6 +264,9 @@ const PROBES: Record<StepKind, { probe: Probe; fails?: string }> = {
   'signatures.verify': { probe: releaseProbe('verify') },
   'release.gates': { probe: releaseProbe('gates') },
   'release.publish': { probe: releaseProbe('publish') },
+  'manifest.sign': {
+    probe: async () => ({ script: mw.script, stepId: 'sign', people: mw.people, roster: mw.roster, piv: new FakePivReader(mw.rw.officers), manifest: mw.inputs(), prompter: new TablePrompter({ secrets: pins(mw.officers.map((o) => o.name)) }) }),
+  },
 };
 
 /** Needs as the pre-flight reads them: a roster brings the officers' tokens. */

@@ -1,0 +1,151 @@
+// manifest.sign: the OTA Manifest Signing Authority signs one manifest. The draft (--manifest) is read as the
+// release pipeline wrote it; the gates run before anyone is asked (custody/manifest-gates.ts): each release
+// bundle (--release) verified against the pinned release authority certificate, every target one of their
+// artifacts, the version above the last in the manifest signing log for the channel, the expiry within
+// max_validity_days; no signer's 9c key may be the release authority's or a test key. Then the roster's
+// threshold of distinct active officers of the role, checked in by token, each see the channel, version,
+// expiry, target count and six words, confirm, and sign the exact bytes with their 9c key; each signature is
+// verified against the roster at once and journaled. A crash keeps the signatures journaled and asks only
+// those who have not signed. The manifest is written to outputs/manifest.json and the signing log appended.
+import { createHash, createPublicKey, verify } from 'node:crypto';
+import { OfficiantError } from '../errors.js';
+import type { Person } from '../engine/ports.js';
+import { manifestGateProblems, manifestSignerProblem, type GateRelease } from '../custody/manifest-gates.js';
+import { parseManifestDraft } from '../custody/ota-manifest.js';
+import type { OtaManifest, ManifestSignature } from '../custody/ota-manifest.types.js';
+import { BUNDLE, BUNDLE_LIMITS, parseReleaseStatement } from '../custody/release-bundle.js';
+import { statementWords } from '../custody/quorum.js';
+import type { RosterOfficer } from '../custody/roster.types.js';
+import { verifyReleaseBundle } from '../custody/verify-release-bundle.js';
+import { spkiSha256 } from '../custody/deny-list.js';
+import { MANIFEST_OUTPUT } from '../evidence/packet-files.js';
+import { deviceChoices, withPivPin } from '../engine/piv-officer.js';
+import type { ManifestInputs } from '../engine/ceremony-inputs.types.js';
+import type { StepHandler } from '../engine/step-kind.types.js';
+import { artifactsDigest, lastVersion, parseSigningLog, signingLogLine } from '../record/signing-log.js';
+import { STEP_NEEDS } from '../script/step-needs.js';
+
+export const MANIFEST_GATES = 'manifest-gates';
+export const MANIFEST_SIGNATURE = 'manifest-signature';
+
+function readLog(m: ManifestInputs) {
+  const log = parseSigningLog(m.files.readLog(m.signingLog));
+  if (log.problem) throw new OfficiantError('env.fs', `the manifest signing log ${m.signingLog} is damaged: ${log.problem}; nothing is signed until it is repaired`);
+  return log.entries;
+}
+
+/** Each bundle verified against the pinned certificate, with its statement when it verified. */
+function verifiedReleases(m: ManifestInputs): GateRelease[] {
+  const trust = { certificatePem: m.releaseCertificate.bytes.toString('utf8') };
+  return m.releases.map((dir) => {
+    const reader = m.openBundle(dir);
+    const report = verifyReleaseBundle(reader, trust);
+    return { name: dir, report, statement: report.ok ? parseReleaseStatement(reader.read(BUNDLE.statement, BUNDLE_LIMITS.statementBytes)).statement : undefined };
+  });
+}
+
+export const manifestSign: StepHandler<'manifest.sign'> = {
+  kind: 'manifest.sign',
+  needs: STEP_NEEDS['manifest.sign'],
+  async run(ctx) {
+    const m = ctx.manifest();
+    const { role, max_validity_days } = ctx.step.params;
+    const read = parseManifestDraft(m.draft.bytes);
+    if (!read.body || !read.signedBytes) throw new OfficiantError('input.not-a-manifest', `the manifest draft is refused: ${read.problems.length} problem(s)`, { details: read.problems });
+    const body = read.body;
+    const bytes = read.signedBytes;
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    const words = statementWords(digest);
+    const roster = ctx.roster();
+    const rule = roster.signing_policy;
+    const mine = ctx.entries().filter((e) => e.step === ctx.step.id);
+    const attempt = mine.slice(mine.map((e) => e.type).lastIndexOf('deviation') + 1);
+
+    // Signers: active officers of the role with a 9c key, checked in by token; the roster's threshold of them.
+    const signers: Array<{ person: Person; officer: RosterOfficer }> = [];
+    for (const p of ctx.people(role)) {
+      const o = roster.officers.find((x) => x.id === p.officer && x.status === 'active' && x.keys['9c']);
+      if (o) signers.push({ person: p, officer: o });
+    }
+    if (signers.length < rule.threshold) throw new OfficiantError('ceremony.quorum-not-met', `quorum not met: ${signers.length}/${rule.threshold} active ${role} officers with a manifest signing key (9c) checked in`);
+
+    // The gates, before anyone is asked; run again on a resume (the bundles and the log are read again).
+    const releaseSpki = spkiSha256(createPublicKey(m.releaseCertificate.bytes));
+    const problems = manifestGateProblems({ body, releases: verifiedReleases(m), log: readLog(m), maxValidityDays: max_validity_days, now: ctx.now() });
+    for (const s of signers) {
+      const why = manifestSignerProblem(s.officer.keys['9c']!.spki_sha256, [releaseSpki]);
+      if (why) problems.push(`${s.officer.name}: ${why}`);
+    }
+    if (problems.length > 0) throw new OfficiantError('ceremony.step-failed', `the manifest does not pass the gates: ${problems.length} problem(s)`, { details: problems });
+    if (!attempt.some((e) => e.type === 'step.event' && e.data.what === MANIFEST_GATES)) {
+      ctx.event(MANIFEST_GATES, { channel: body.channel, version: body.version, expires: body.expires, targets: body.targets.length, signed_sha256: digest, words, releases: m.releases.length });
+    }
+    ctx.prompter.say(`  OTA manifest for channel ${body.channel}, version ${body.version}, devices ${body.devices.join(', ')}`);
+    ctx.prompter.say(`    expires ${body.expires}; ${body.targets.length} target(s), each an artifact of a verified release`);
+    ctx.prompter.say(`  Signed bytes SHA-256: ${digest}`);
+    ctx.prompter.say(`  Everyone reads these words aloud and compares them with the printed draft: ${words.map((w, i) => `${i + 1}. ${w}`).join('  ')}`);
+
+    const signed = attempt.filter((e) => e.type === 'step.event' && e.data.what === MANIFEST_SIGNATURE && e.data.signed_sha256 === digest);
+    const signatures: ManifestSignature[] = [];
+    let k = 0;
+    for (const s of signers) {
+      if (signatures.length >= rule.threshold) break;
+      k += 1;
+      const key = s.officer.keys['9c']!;
+      const earlier = signed.find((e) => e.data.officer === s.officer.id);
+      if (earlier) {
+        signatures.push({ keyid: key.spki_sha256, device_serial: s.officer.device.serial, sig: String(earlier.data.sig) });
+        continue;
+      }
+      const serial = await ctx.prompter.chooseDevice({ stepId: ctx.step.id, id: `signer-${k}`, message: `Manifest signature ${k} of ${rule.threshold}: ${s.person.name}`, suggested: s.officer.device.serial }, deviceChoices(ctx, roster));
+      if (serial !== s.officer.device.serial) throw new OfficiantError('ceremony.step-failed', `device ${serial} is not ${s.person.name}'s enrolled device ${s.officer.device.serial}`);
+      const yes = await ctx.prompter.confirm(s.person, `Sign OTA manifest ${body.channel} version ${body.version} (${body.targets.length} targets, expires ${body.expires}), words "${words.join(' ')}"?`, { stepId: ctx.step.id });
+      if (!yes) throw new OfficiantError('ceremony.step-failed', `${s.person.name} declined to sign manifest ${body.channel} version ${body.version}`);
+      const sig = await withPivPin(ctx, s.person, serial, (token, pin) => token.sign('9c', pin, bytes));
+      if (!verify('sha256', bytes, createPublicKey(key.certificate), sig)) throw new OfficiantError('ceremony.step-failed', `${s.person.name}'s signature does not verify under the 9c key the roster lists for device ${serial}: nothing is recorded`);
+      signatures.push({ keyid: key.spki_sha256, device_serial: serial, sig: sig.toString('base64') });
+      ctx.event(MANIFEST_SIGNATURE, { officer: s.officer.id, device: serial, keyid: key.spki_sha256, signed_sha256: digest, sig: sig.toString('base64'), verified: true }, s.person);
+      ctx.prompter.say(`  signature ${signatures.length} of ${rule.threshold}: ${s.officer.name}, device ${serial}, 9c key ${key.spki_sha256.slice(0, 16)}…, verified`);
+    }
+    if (new Set(signatures.map((x) => x.keyid)).size < rule.threshold) throw new OfficiantError('ceremony.quorum-not-met', `quorum not met: ${new Set(signatures.map((x) => x.keyid)).size}/${rule.threshold} distinct keys signed`);
+
+    const manifest: OtaManifest = { signed: body, signatures };
+    await ctx.writeOutput(MANIFEST_OUTPUT, `${JSON.stringify(manifest, null, 2)}\n`);
+    const ref = ctx.ceremonyRef();
+    const line = await ctx.effect('signing-log.append', { log: m.signingLog, channel: body.channel, version: body.version }, {
+      run: () => {
+        const log = readLog(m);
+        const last = lastVersion(log, 'manifest', body.channel);
+        if (last !== undefined && body.version <= last) throw new OfficiantError('ceremony.step-failed', `version ${body.version} of channel ${body.channel} is not above ${last}, signed meanwhile: the manifest is not logged`);
+        const text = signingLogLine(log, {
+          at: ctx.now().toISOString(),
+          authority: 'manifest',
+          request_id: digest.slice(0, 32),
+          channel: body.channel,
+          version: body.version,
+          ceremony_id: ref.ceremony_id,
+          artifacts: body.targets.length,
+          artifacts_sha256: artifactsDigest(body.targets),
+          signatures: Object.fromEntries(signatures.map((x) => [x.keyid.slice(0, 16), 1])),
+        });
+        m.files.appendLog(m.signingLog, text);
+        const entry = JSON.parse(text) as { seq: number; hash: string };
+        return { seq: entry.seq, hash: entry.hash };
+      },
+      reconcile: () => {
+        const mineLine = readLog(m).find((e) => e.authority === 'manifest' && e.ceremony_id === ref.ceremony_id && e.channel === body.channel && e.version === body.version);
+        return mineLine ? { seq: mineLine.seq, hash: mineLine.hash } : undefined;
+      },
+    });
+    const l = line as { seq: number; hash: string };
+    ctx.result('Manifest', `channel ${body.channel}, version ${body.version}, devices ${body.devices.join(', ')}, expires ${body.expires}`);
+    ctx.result('Targets', `${body.targets.length}, each an artifact of a release bundle verified against the pinned release authority (${m.releases.length} bundle(s))`);
+    ctx.result('Signed bytes SHA-256', `${digest} (words: ${words.join(' ')})`);
+    signatures.forEach((x, i) => {
+      const o = signers.find((s) => s.officer.keys['9c']!.spki_sha256 === x.keyid)!.officer;
+      ctx.result(`Signature ${i + 1} of ${rule.threshold}`, `${o.name}, device ${x.device_serial}, 9c key ${x.keyid}; verified`);
+    });
+    ctx.result('Signed manifest', `${MANIFEST_OUTPUT}`);
+    ctx.result('Signing log', `line ${l.seq} of ${m.signingLog}, hash ${l.hash}`);
+  },
+};

@@ -1,0 +1,87 @@
+// manifest.sign over a real release bundle (signed in software) and officers' 9c keys on fake PIV tokens: the
+// gates refuse before anyone is asked, the roster's threshold of officers sign, each signature verifies at
+// once, the manifest and a signing log line are written; a crash between two officers' signatures resumes
+// without asking the first again and without a second signature from the same key.
+import { createPublicKey, verify } from 'node:crypto';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseManifest } from '../../../src/custody/ota-manifest.js';
+import { parseSigningLog, signingLogLine } from '../../../src/record/signing-log.js';
+import type { Step } from '../../../src/script/schema.js';
+import { manifestSign } from '../../../src/steps/manifest-sign.js';
+import { createAuthority } from '../../helpers/release-bundle.js';
+import { FakePivReader, OFFICER_PIN } from './fakes/fake-piv.js';
+import { createManifestWorld } from './fakes/manifest-world.js';
+import { TablePrompter } from './fakes/scripted-prompter.js';
+import { createStepContext, failStep, runStep } from './fakes/step-context.js';
+
+const mw = await createManifestWorld();
+const mallory = await createAuthority('ec', 'Mallory');
+const pins = () => new TablePrompter({ secrets: Object.fromEntries(mw.officers.map((o) => [`${o.name}.piv-pin`, OFFICER_PIN])) });
+const base = () => ({ script: mw.script, stepId: 'sign', people: mw.people, roster: mw.roster, piv: new FakePivReader(mw.rw.officers) });
+const nineC = (officer: string) => mw.roster.body.officers.find((o) => o.id === officer)!.keys['9c']!;
+
+describe('manifest.sign', () => {
+  it('signs with the threshold of 9c keys, each verified, writes the manifest and appends the signing log', async () => {
+    const manifest = mw.inputs();
+    const run = await runStep(manifestSign, { ...base(), manifest, prompter: pins() });
+    const bytes = run.outputs.get('outputs/manifest.json')!;
+    const parsed = parseManifest(bytes);
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.manifest!.signatures).toHaveLength(mw.roster.body.signing_policy.threshold);
+    const signers = run.events('manifest-signature').map((e) => String(e.officer));
+    expect(new Set(signers).size).toBe(signers.length);
+    for (const [i, s] of parsed.manifest!.signatures.entries()) {
+      const key = nineC(signers[i]);
+      expect(s.keyid).toBe(key.spki_sha256);
+      expect(verify('sha256', parsed.signedBytes!, createPublicKey(key.certificate), Buffer.from(s.sig, 'base64'))).toBe(true);
+    }
+    const log = parseSigningLog(readFileSync(manifest.signingLog, 'utf8'));
+    expect(log.problem).toBeUndefined();
+    expect(log.entries).toMatchObject([{ authority: 'manifest', channel: 'stable', version: 5, artifacts: 2 }]);
+    expect(run.result('Signed manifest')).toBe('outputs/manifest.json');
+  });
+
+  const refusals: Array<{ name: string; manifest: () => ReturnType<typeof mw.inputs>; people?: typeof mw.people; message: RegExp; detail?: RegExp }> = [
+    { name: 'a threshold short by one (one officer checked in)', manifest: () => mw.inputs(), people: mw.people.slice(0, 3), message: /^quorum not met: 1\/2 active crypto-officer officers with a manifest signing key \(9c\) checked in$/ },
+    { name: 'an expired manifest', manifest: () => mw.inputs({ body: mw.draftBody({ expires: '2026-01-01T00:00:00Z' }) }), message: /does not pass the gates: 1 problem/, detail: /^expires 2026-01-01T00:00:00Z: has passed already$/ },
+    { name: 'an expiry beyond the policy\'s longest (31 days)', manifest: () => mw.inputs({ body: mw.draftBody({ expires: new Date(Date.now() + 40 * 86_400_000).toISOString().slice(0, 19) + 'Z' }) }), message: /gates/, detail: /more than 31 days from now/ },
+    { name: 'a target not in any verified release', manifest: () => mw.inputs({ body: mw.draftBody({ targets: mw.draftBody().targets.map((t) => ({ ...t, release_sha256: 'e'.repeat(64) })) }) }), message: /gates: 2 problem/, detail: /^target oriole-ota\.zip: its release .* is not among the verified releases/ },
+    { name: 'a target whose hash differs from the release\'s', manifest: () => mw.inputs({ body: mw.draftBody({ targets: mw.draftBody().targets.map((t, i) => (i === 1 ? { ...t, sha256: '0'.repeat(64) } : t)) }) }), message: /gates: 1 problem/, detail: /^target vbmeta\.img: SHA-256 0000000000000000… is not the release's/ },
+    { name: 'releases that do not verify against the pinned release authority', manifest: () => mw.inputs({ pinned: mallory }), message: /gates/, detail: /^release \/bundles\/stable: does not verify against the pinned release authority/ },
+  ];
+  for (const r of refusals) {
+    it(`refuses ${r.name}, before anyone is asked for a PIN`, async () => {
+      const prompter = pins();
+      const { error, fake } = await failStep(manifestSign, { ...base(), people: r.people ?? mw.people, manifest: r.manifest(), prompter });
+      expect(error.message).toMatch(r.message);
+      if (r.detail) expect((error as unknown as { details: string[] }).details[0]).toMatch(r.detail);
+      expect(prompter.asked.filter((a) => a.kind === 'secret')).toEqual([]);
+      expect(fake.events('manifest-signature')).toEqual([]);
+      expect(fake.outputs.size).toBe(0);
+    });
+  }
+
+  it('refuses a rollback or replay against the manifest signing log', async () => {
+    const manifest = mw.inputs();
+    appendFileSync(manifest.signingLog, signingLogLine([], { at: new Date().toISOString(), authority: 'manifest', request_id: 'x', channel: 'stable', version: 5, ceremony_id: 'earlier', artifacts: 1, artifacts_sha256: 'a'.repeat(64), signatures: {} }));
+    const { error } = await failStep(manifestSign, { ...base(), manifest, prompter: pins() });
+    expect((error as unknown as { details: string[] }).details).toEqual([expect.stringMatching(/^version 5 is not above 5, the last manifest signed for channel stable/)]);
+  });
+
+  it('after a crash between two officers\' signatures, resumes without asking the first again or a second signature by their key', async () => {
+    const manifest = mw.inputs();
+    const [first, second] = mw.officers;
+    // The second officer's PIN prompt is where the process dies.
+    const dying = new TablePrompter({ secrets: { [`${first.name}.piv-pin`]: OFFICER_PIN } });
+    const crashed = createStepContext<Extract<Step, { kind: 'manifest.sign' }>>({ ...base(), manifest, prompter: dying, needs: manifestSign.needs });
+    await expect(manifestSign.run(crashed.ctx)).rejects.toThrow(new RegExp(`no secret.*${second.name}|${second.name}`));
+    expect(crashed.events('manifest-signature').map((e) => e.officer)).toEqual([first.officer]);
+    const prompter = pins();
+    const resumed = await runStep(manifestSign, { ...base(), manifest, prompter, journal: crashed.journal });
+    expect(prompter.asked.filter((a) => a.kind === 'secret').map((a) => a.person)).toEqual([second.name]);
+    const signed = parseManifest(resumed.outputs.get('outputs/manifest.json')!).manifest!;
+    expect(signed.signatures.map((s) => s.keyid)).toEqual([nineC(first.officer).spki_sha256, nineC(second.officer).spki_sha256]);
+    expect(parseSigningLog(readFileSync(manifest.signingLog, 'utf8')).entries).toHaveLength(1);
+  });
+});
