@@ -6,7 +6,7 @@ import { basename, join, resolve } from 'node:path';
 import { OfficiantError } from '../errors.js';
 import { PROJECT_ROOT } from './paths.js';
 import type { Script } from '../script/schema.js';
-import type { CeremonyDeps, InputDocument, LoadedBackup, LoadedRoster, PivSite, ReleaseInputs } from '../engine/runner.js';
+import type { CeremonyDeps, InputDocument, LoadedBackup, LoadedRoster, ManifestInputs, PivSite, ReleaseInputs } from '../engine/runner.js';
 import { Pkcs11PivReader } from '../adapters/piv/pkcs11-piv-reader.js';
 import type { SimulatedPivFleet } from '../adapters/piv/simulated-piv-fleet.js';
 import type { Prompter } from '../engine/ports.js';
@@ -60,6 +60,7 @@ export function ceremonyDeps(args: {
   backup?: LoadedBackup;
   release?: ReleaseInputs;
   policyDraft?: InputDocument;
+  manifest?: ManifestInputs;
 }): CeremonyDeps {
   const out = resolve(args.out);
   return {
@@ -67,6 +68,7 @@ export function ceremonyDeps(args: {
     backup: args.backup,
     release: args.release,
     policyDraft: args.policyDraft,
+    manifest: args.manifest,
     piv: args.piv,
     script: args.script,
     steps: STEP_HANDLERS,

@@ -78,7 +78,9 @@ async function main(argv: string[]): Promise<number> {
     .option('--out <dir>', 'output directory (default evidence/<id>-<time>)')
     .option('--officers <dir>', "an enrollment rehearsal's output directory: its roster and its simulated officers' tokens take part")
     .option('--interactive', 'people answer at the keyboard (a dry run for them), on simulated hardware')
-    .option('--from <dir>', "a rehearsed ceremony's output directory: restore or re-share the backup it made, or sign a release with the authority it initialised, with its officers' simulated tokens");
+    .option('--from <dir>', "a rehearsed ceremony's output directory: restore or re-share the backup it made, or sign a release with the authority it initialised, with its officers' simulated tokens")
+    .option('--manifest <draft.json>', 'manifest signing: the unsigned manifest (officiant manifest draft)')
+    .option('--release <bundle>', "manifest signing: a release bundle the manifest's targets come from (repeat for more); the first one's authority.pem is the pinned release certificate", (v: string, all: string[] = []) => [...all, v]);
   releaseOptions(program.commands[program.commands.length - 1])
     .action(async (script: string, opts) => {
       const { rehearseCommand } = await import('./commands/ceremony.js');

@@ -27,7 +27,7 @@ import { preflight, type Preflight } from './preflight.js';
 import { abortCeremony, completeCeremony, decideFailure, finishClosing, firstOpenStep, runStep } from './step-lifecycle.js';
 import { sealCeremony } from './seal.js';
 export type { CeremonyDeps } from './ceremony-deps.types.js';
-export type { InputDocument, LoadedBackup, LoadedRoster, PivSite, ReleaseInputs } from './ceremony-inputs.types.js';
+export type { InputDocument, LoadedBackup, LoadedRoster, ManifestInputs, PivSite, ReleaseInputs } from './ceremony-inputs.types.js';
 export { preflight, type Preflight } from './preflight.js';
 
 export type Outcome = 'done' | 'aborted' | 'paused';

@@ -6,7 +6,7 @@
 // this is a rehearsal. Every problem at once; a directory without a journal is the one problem.
 import { join, resolve } from 'node:path';
 import { isOfficiantError } from '../errors.js';
-import type { InputDocument, LoadedBackup, LoadedRoster, ReleaseInputs } from '../engine/ceremony-inputs.types.js';
+import type { InputDocument, LoadedBackup, LoadedRoster, ManifestInputs, ReleaseInputs } from '../engine/ceremony-inputs.types.js';
 import type { HsmSite } from '../engine/step-kind.types.js';
 import { INPUT_COPIES, JOURNAL, REHEARSAL_POINTER, ROSTER_COPY, SCRIPT_COPY, SITE_COPY } from '../evidence/packet-files.js';
 import { parseJournal, type JournalEntry } from '../record/journal.js';
@@ -37,6 +37,8 @@ export interface ResumePlan {
   /** A release session's inputs, read back from the packet's copies (their SHA-256 as recorded at the start). */
   release?: Omit<ReleaseInputs, 'files'>;
   policyDraft?: InputDocument;
+  /** A manifest signing session's inputs: the copies of the draft and the pinned certificate, the recorded places. */
+  manifest?: Omit<ManifestInputs, 'files' | 'openBundle'>;
 }
 
 type RecordedSite = (Omit<HsmSite, 'slot'> & { slot: number | null }) | null;
@@ -71,7 +73,16 @@ export function planResume(files: InputFiles, outDir: string, opts: { backup?: s
   const release = recordedRelease(files, out, first.release as Record<string, string> | undefined, problems);
   const draft = first.policy_draft as { sha256: string } | undefined;
   const policyDraft = draft ? inputCopy(files, out, INPUT_COPIES.policyDraft, draft.sha256, problems) : undefined;
-  return loaded({ out, script: script!, text: text!, site: site ?? undefined, rehearsal, pointer, piv: piv ?? undefined, roster, backup, release, policyDraft }, problems);
+  const manifest = recordedManifest(files, out, first.manifest as { draft_sha256: string; release_certificate_sha256: string; releases: string[]; signing_log: string } | undefined, problems);
+  return loaded({ out, script: script!, text: text!, site: site ?? undefined, rehearsal, pointer, piv: piv ?? undefined, roster, backup, release, policyDraft, manifest }, problems);
+}
+
+function recordedManifest(files: InputFiles, out: string, m: { draft_sha256: string; release_certificate_sha256: string; releases: string[]; signing_log: string } | undefined, problems: InputProblem[]): ResumePlan['manifest'] {
+  if (!m) return undefined;
+  const draft = inputCopy(files, out, INPUT_COPIES.manifestDraft, m.draft_sha256, problems);
+  const releaseCertificate = inputCopy(files, out, INPUT_COPIES.releaseCertificate, m.release_certificate_sha256, problems);
+  if (!draft || !releaseCertificate) return undefined;
+  return { draft, releaseCertificate, releases: m.releases, signingLog: m.signing_log };
 }
 
 /** A copy of an input the ceremony started with, byte for byte the one it recorded. */

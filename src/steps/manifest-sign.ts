@@ -76,9 +76,14 @@ export const manifestSign: StepHandler<'manifest.sign'> = {
       const why = manifestSignerProblem(s.officer.keys['9c']!.spki_sha256, [releaseSpki]);
       if (why) problems.push(`${s.officer.name}: ${why}`);
     }
-    if (problems.length > 0) throw new OfficiantError('ceremony.step-failed', `the manifest does not pass the gates: ${problems.length} problem(s)`, { details: problems });
-    if (!attempt.some((e) => e.type === 'step.event' && e.data.what === MANIFEST_GATES)) {
-      ctx.event(MANIFEST_GATES, { channel: body.channel, version: body.version, expires: body.expires, targets: body.targets.length, signed_sha256: digest, words, releases: m.releases.length });
+    if (problems.length > 0) {
+      // Each failed gate on the page and in the journal, and named on the screen by the failure itself.
+      problems.forEach((p, i) => ctx.result(`FAIL: gate ${i + 1} of ${problems.length}`, p));
+      ctx.event(MANIFEST_GATES, { passed: false, signed_sha256: digest, problems });
+      throw new OfficiantError('ceremony.step-failed', `the manifest does not pass the gates (${problems.length} problem(s)): ${problems.join('; ')}`, { details: problems });
+    }
+    if (!attempt.some((e) => e.type === 'step.event' && e.data.what === MANIFEST_GATES && e.data.passed === true)) {
+      ctx.event(MANIFEST_GATES, { passed: true, channel: body.channel, version: body.version, expires: body.expires, targets: body.targets.length, signed_sha256: digest, words, releases: m.releases.length });
     }
     ctx.prompter.say(`  OTA manifest for channel ${body.channel}, version ${body.version}, devices ${body.devices.join(', ')}`);
     ctx.prompter.say(`    expires ${body.expires}; ${body.targets.length} target(s), each an artifact of a verified release`);
@@ -139,7 +144,8 @@ export const manifestSign: StepHandler<'manifest.sign'> = {
     });
     const l = line as { seq: number; hash: string };
     ctx.result('Manifest', `channel ${body.channel}, version ${body.version}, devices ${body.devices.join(', ')}, expires ${body.expires}`);
-    ctx.result('Targets', `${body.targets.length}, each an artifact of a release bundle verified against the pinned release authority (${m.releases.length} bundle(s))`);
+    ctx.result('PASS: targets', `${body.targets.length}, each an artifact of a release bundle verified against the pinned release authority (${m.releases.length} bundle(s))`);
+    ctx.result('PASS: version and expiry', `version ${body.version} above the last signed for channel ${body.channel}; expires within ${max_validity_days} days`);
     ctx.result('Signed bytes SHA-256', `${digest} (words: ${words.join(' ')})`);
     signatures.forEach((x, i) => {
       const o = signers.find((s) => s.officer.keys['9c']!.spki_sha256 === x.keyid)!.officer;

@@ -14,7 +14,10 @@ import type { HsmSite } from '../../engine/step-kind.types.js';
 import { OUTPUTS_DIR, REHEARSAL_POINTER, SITE_COPY } from '../../evidence/packet-files.js';
 import { join } from 'node:path';
 import { fsReleaseFiles } from '../../adapters/fs/release-files.js';
-import type { InputDocument, ReleaseInputs } from '../../engine/ceremony-inputs.types.js';
+import type { InputDocument, ManifestInputs, ReleaseInputs } from '../../engine/ceremony-inputs.types.js';
+import { BUNDLE } from '../../custody/release-bundle.js';
+import { loadManifest, signsManifest, type ManifestFlags } from '../../inputs/manifest.js';
+import { openReleaseBundle } from './release-bundle.js';
 import { adoptsPolicy, loadPolicyDraft, loadRelease, signsRelease, type ReleaseFlags } from '../../inputs/release.js';
 import { enableFailpoints } from '../../failpoints.js';
 import type { Answers } from '../../inputs/answers.js';
@@ -29,7 +32,7 @@ import { keyboardPrompter, scriptedPrompter } from './prompter.js';
 import { siteJson } from './run.js';
 import type { CeremonySession } from './session.js';
 
-export interface RehearseFlags extends ReleaseFlags {
+export interface RehearseFlags extends ReleaseFlags, ManifestFlags {
   out?: string;
   officers?: string;
   interactive?: boolean;
@@ -103,11 +106,21 @@ export async function composeRehearsal(file: string, flags: RehearseFlags, print
     release = orThrow(loadRelease(inputFiles, script, flags, { site, roster: plan.officers?.roster.body, out, now: new Date(), releaseFiles: fsReleaseFiles }));
   }
   if (adoptsPolicy(script)) policyDraft = orThrow(loadPolicyDraft(inputFiles, flags));
+  let manifest: ManifestInputs | undefined;
+  if (signsManifest(script)) {
+    // A rehearsal pins the release authority certificate of the first --release bundle (a production session
+    // pins the site's), and keeps the manifest signing log in the officers' sandbox: a manifest version signed
+    // by one rehearsal is a replay to the next one with the same officers.
+    const first = flags.release?.[0];
+    const certFile = first ? join(first, BUNDLE.certificate) : undefined;
+    const certificatePem = certFile && inputFiles.exists(certFile) ? inputFiles.read(certFile) : undefined;
+    manifest = orThrow(loadManifest(inputFiles, flags, { certificatePem, certificateSource: certFile ?? '--release', signingLog: join(sandbox.dir, 'manifest-signing-log.jsonl'), releaseFiles: fsReleaseFiles, openBundle: openReleaseBundle }));
+  }
   const piv = fleet ? pivSite({ module: SOFTHSM_MODULE, attestationRoots: [fleet.attestationRoot().pem] }, fleet) : undefined;
   // An interactive rehearsal is a dry run for the people: they type names, PINs and answers themselves on
   // simulated hardware; the sandbox still holds the devices, and the evidence is still marked REHEARSAL.
   const prompter = flags.interactive ? await keyboardPrompter(script) : scriptedPrompter(people, print);
-  const deps = ceremonyDeps({ script, text, site, rehearsal: true, prompter, out, roster: plan.officers?.roster, piv, backup, release, policyDraft });
+  const deps = ceremonyDeps({ script, text, site, rehearsal: true, prompter, out, roster: plan.officers?.roster, piv, backup, release, policyDraft, manifest });
   const pointer: RehearsalPointer = { sandbox: sandbox.dir, ...(peopleFile ? { people: peopleFile } : {}), ...(flags.interactive ? { interactive: true } : {}) };
   const officers = plan.officers ? { version: plan.officers.roster.body.version, dir: plan.officers.dir } : undefined;
   let started = false;

@@ -13,6 +13,7 @@ import { orThrow } from '../input-error.js';
 import { resumeBanner } from '../messages.js';
 import { ceremonyDeps, checkTemplates, pivSite } from '../compose.js';
 import { inputFiles } from './input-files.js';
+import { openReleaseBundle } from './release-bundle.js';
 import { keyboardPrompter, prompterFor, scriptedPrompter } from './prompter.js';
 import type { CeremonySession } from './session.js';
 
@@ -32,7 +33,8 @@ export async function composeResume(outDir: string, flags: { answers?: string; b
     prompter = (await prompterFor(plan.script, flags.answers, print)).prompter;
   }
   const { script, text, site, rehearsal, roster, backup, out, policyDraft } = plan;
+  const manifest = plan.manifest ? { ...plan.manifest, files: fsReleaseFiles, openBundle: openReleaseBundle } : undefined;
   const release = plan.release ? { ...plan.release, files: fsReleaseFiles } : undefined;
-  const deps = ceremonyDeps({ script, text, site, rehearsal, prompter, out, roster, piv: plan.piv ? pivSite(plan.piv, fleet) : undefined, backup, release, policyDraft });
+  const deps = ceremonyDeps({ script, text, site, rehearsal, prompter, out, roster, piv: plan.piv ? pivSite(plan.piv, fleet) : undefined, backup, release, policyDraft, manifest });
   return { out, banner: [resumeBanner(script, out)], run: (bind) => resumeCeremony(deps, { onCeremony: bind }) };
 }
