@@ -4,7 +4,9 @@
 # 3 of 5 to their tokens, on a throwaway SoftHSM. Then the root key at work (issue 12): a release policy drafted
 # from its certificate and adopted by the officers, a pipeline's request for three made-up artifacts signed and
 # its bundle checked (by Officiant and by hand with openssl), and a request refused because an APK carries the
-# AOSP test key. Then a restore drill of the backup into a fresh token, and a look at the evidence of them all.
+# AOSP test key. Then an OTA manifest for that release (issue 13): drafted from the verified bundle, signed by the
+# officers' 9c keys after the gates, accepted by `manifest verify` against the pinned keyring, and a downgrade
+# refused. Then a restore drill of the backup into a fresh token, and a look at the evidence of them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -81,6 +83,32 @@ if [ "$refused" -ne 1 ] || [ -e "$out-refused.release" ]; then
 fi
 echo "    refused as it must be: exit 1, nothing signed, no bundle; the aborted ceremony is sealed as evidence"
 
+
+echo
+echo "== An OTA manifest for the release, signed by the manifest authority's officers (9c keys, no HSM) =="
+echo "-- 8. The pipeline drafts the manifest from the verified bundle --"
+shown manifest draft --channel stable --version 1 --expires 30d --device demo-phone --release "$out-sign.release" \
+  --trust "$trust" --out "$build/manifest-1.draft.json"
+echo "-- 9. The officers sign it: gates first, then each signs with their 9c key --"
+rehearsed "$out-manifest" 'PASS: |^ *signature [0-9]+ of ' ceremonies/manifest-signing.yaml --officers "$officers" \
+  --manifest "$build/manifest-1.draft.json" --release "$out-sign.release"
+echo "-- 10. A device checks it against the officers' keyring, pinned --"
+keyring_sha="$(officiant keyring export --roster "$officers/outputs/roster.json" --out "$build/keyring.json" | sed -n 's/.*keyring sha256[^0-9a-f]*\([0-9a-f]\{64\}\).*/\1/ip' | head -n 1)"
+shown manifest verify "$out-manifest/outputs/manifest.json" --keyring "$build/keyring.json" --keyring-sha256 "$keyring_sha" --channel stable --device demo-phone
+echo "-- 11. A downgraded manifest (version 1 again, after version 2) is refused --"
+shown manifest draft --channel stable --version 2 --expires 30d --device demo-phone --release "$out-sign.release" \
+  --trust "$trust" --out "$build/manifest-2.draft.json"
+rehearsed "$out-manifest-2" 'PASS: ' ceremonies/manifest-signing.yaml --officers "$officers" \
+  --manifest "$build/manifest-2.draft.json" --release "$out-sign.release"
+downgrade=0
+shown manifest verify "$out-manifest/outputs/manifest.json" --keyring "$build/keyring.json" --keyring-sha256 "$keyring_sha" \
+  --previous "$out-manifest-2/outputs/manifest.json" || downgrade=$?
+if [ "$downgrade" -ne 1 ]; then
+  echo "UNEXPECTED: manifest verify accepted version 1 after version 2" >&2
+  exit 1
+fi
+echo "    refused as it must be: exit 1, a device that trusts version 2 never goes back to version 1"
+
 echo
 echo "== Restore drill: the root key's backup restored into a fresh token =="
 officiant rehearse ceremonies/release-authority-restore.yaml --from "$out" --out "$out-restore"
@@ -117,7 +145,7 @@ openssl dgst -sha256 -verify "$out-restore.root.pub.pem" -signature "$out-restor
   "$out-restore/outputs/restore/release-root-2026.statement.json" | sed 's/^/  /'
 echo
 echo "== Verification of the packets, as an auditor runs it (offline) =="
-for packet in "$officers" "$out-policy" "$out-sign" "$out-refused" "$out-restore"; do
+for packet in "$officers" "$out-policy" "$out-sign" "$out-refused" "$out-manifest" "$out-manifest-2" "$out-restore"; do
   printf '%s: %s\n' "${packet#evidence/}" "$(officiant verify "$packet" | tail -n 1)"
 done
 node bin/officiant.js verify "$out"

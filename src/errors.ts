@@ -17,7 +17,8 @@ export type InputCode =
   | 'input.backup-invalid'
   | 'input.request-invalid'
   | 'input.not-a-bundle'
-  | 'input.not-a-manifest';
+  | 'input.not-a-manifest'
+  | 'input.manifest-draft';
 
 export type EnvironmentCode =
   | 'env.module-load'

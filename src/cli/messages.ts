@@ -34,6 +34,7 @@ export const HINTS: Partial<Record<ErrorCode, string>> = {
   'hsm.pin-locked': 'the token PIN is locked; it needs the SO to unblock it under a witnessed procedure',
   'interrupt.paused': 'the ceremony is paused; continue with `officiant resume <out>`',
   'input.not-a-bundle': 'give the directory the signing ceremony wrote: request.json, authority.pem, release.json, release.json.sig, artifacts/, signatures/',
+  'input.manifest-draft': 'an OTA manifest to sign is drafted with officiant manifest draft from release bundles (docs/ota-manifests.md)',
   'input.not-a-manifest': 'give the manifest (JSON: signed, signatures) and the keyring.json `officiant keyring export` wrote; --keyring-sha256 is the keyring sha256 it printed',
 };
 
@@ -137,6 +138,10 @@ export function terminalSafe(line: string): string {
 }
 
 /** What `officiant policy draft` says about the draft it wrote, and what to do next. */
+/** Why `run` refuses a manifest signing script in this version. */
+export const MANIFEST_RUN_NOT_YET =
+  'manifest signing is rehearsed only in this version: a production session needs the site file to pin the release authority certificate and name the manifest signing log, which it cannot yet; rehearse it with officiant rehearse <script> --officers <enrollment rehearsal> --manifest <draft.json> --release <bundle>';
+
 export function manifestDraftLines(d: ManifestDraft, out: string): string[] {
   const b = d.body;
   return [

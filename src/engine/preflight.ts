@@ -41,7 +41,7 @@ export function preflight(deps: CeremonyDeps, extra: Preflight): void {
   const adopt = firstStepNeeding(script, needsOf, 'policyDraft');
   if (adopt && !deps.policyDraft) throw new OfficiantError('input.request-invalid', `step ${adopt.id} adopts a release policy: give --policy <policy draft.json>`);
   const manifest = firstStepNeeding(script, needsOf, 'manifest');
-  if (manifest && !deps.manifest) throw new OfficiantError('input.not-a-manifest', `step ${manifest.id} signs an OTA manifest: give --manifest <draft.json> and --release <bundle> for each release its targets come from`);
+  if (manifest && !deps.manifest) throw new OfficiantError('input.manifest-draft', `step ${manifest.id} signs an OTA manifest: give --manifest <draft.json> and --release <bundle> for each release its targets come from`);
   if (needs.piv && !deps.piv) throw new OfficiantError('input.site-invalid', "this ceremony uses officers' PIV tokens: the site file needs a piv section (module, attestation_roots)");
   if (deps.roster && deps.roster.body.rehearsal && !deps.rehearsal) throw new OfficiantError('env.roster', 'the roster lists simulated devices: it is valid for rehearsals only');
   if (!needs.hsm && !needs.evidenceToken) return;

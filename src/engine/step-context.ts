@@ -63,7 +63,7 @@ export function createStepContext(c: CeremonyCore, step: Step, index: number): S
       return deps.policyDraft;
     },
     manifest: () => {
-      if (!deps.manifest) throw new OfficiantError('input.not-a-manifest', 'this step signs an OTA manifest: give --manifest <draft.json> and --release <bundle>');
+      if (!deps.manifest) throw new OfficiantError('input.manifest-draft', 'this step signs an OTA manifest: give --manifest <draft.json> and --release <bundle>');
       return deps.manifest;
     },
   };

@@ -94,7 +94,7 @@ export function draftManifest(flags: ManifestDraftFlags, releases: readonly Draf
 
   const all: InputProblem[] = [
     ...(outExists ? [inputProblem('input.file-exists', flags.out, '--out', `${flags.out} already exists`)] : []),
-    ...problems.map(([flag, message]) => inputProblem('input.not-a-manifest', flags.out, flag, `${flag}: ${message}`)),
+    ...problems.map(([flag, message]) => inputProblem('input.manifest-draft', flags.out, flag, `${flag}: ${message}`)),
   ];
   const group = `the manifest draft was not written: ${all.length} problem(s)`;
   if (all.length > 0 || !read.body || !read.signedBytes) return { problems: all.map((x) => ({ ...x, group })) };

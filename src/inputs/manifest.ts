@@ -34,22 +34,22 @@ export function loadManifest(
   ctx: { certificatePem: Buffer | undefined; certificateSource: string; signingLog: string; releaseFiles: ReleaseFiles; openBundle: (dir: string) => ReleaseBundleReader },
 ): Loaded<ManifestInputs | undefined> {
   const problems: InputProblem[] = [];
-  if (!flags.manifest) problems.push(inputProblem('input.not-a-manifest', COMMAND_LINE, '--manifest', 'this ceremony signs an OTA manifest: give --manifest <draft.json> (officiant manifest draft)'));
+  if (!flags.manifest) problems.push(inputProblem('input.manifest-draft', COMMAND_LINE, '--manifest', 'this ceremony signs an OTA manifest: give --manifest <draft.json> (officiant manifest draft)'));
   const releases = (flags.release ?? []).map((dir) => resolve(dir));
-  if (releases.length === 0) problems.push(inputProblem('input.not-a-manifest', COMMAND_LINE, '--release', 'name the release bundles the targets come from: --release <bundle> for each'));
+  if (releases.length === 0) problems.push(inputProblem('input.manifest-draft', COMMAND_LINE, '--release', 'name the release bundles the targets come from: --release <bundle> for each'));
   for (const dir of releases) {
     if (!files.exists(join(dir, BUNDLE.statement))) problems.push(inputProblem('input.not-a-bundle', dir, '--release', `${dir}: not a release bundle (no ${BUNDLE.statement})`));
   }
-  if (!ctx.certificatePem) problems.push(inputProblem('input.not-a-manifest', ctx.certificateSource, WHOLE_FILE, `no release authority certificate to pin: ${ctx.certificateSource}`));
+  if (!ctx.certificatePem) problems.push(inputProblem('input.manifest-draft', ctx.certificateSource, WHOLE_FILE, `no release authority certificate to pin: ${ctx.certificateSource}`));
   let draft: ManifestInputs['draft'] | undefined;
   if (flags.manifest) {
     const read = readBytes(files, flags.manifest, 'manifest draft');
-    if (read.problem) problems.push({ ...read.problem, code: 'input.not-a-manifest', field: '--manifest' });
-    else if (read.bytes.length > MANIFEST_LIMITS.bytes) problems.push(inputProblem('input.not-a-manifest', flags.manifest, '--manifest', `${flags.manifest} is ${read.bytes.length} bytes: over the ${MANIFEST_LIMITS.bytes} a manifest may be`));
+    if (read.problem) problems.push({ ...read.problem, code: 'input.manifest-draft', field: '--manifest' });
+    else if (read.bytes.length > MANIFEST_LIMITS.bytes) problems.push(inputProblem('input.manifest-draft', flags.manifest, '--manifest', `${flags.manifest} is ${read.bytes.length} bytes: over the ${MANIFEST_LIMITS.bytes} a manifest may be`));
     else {
       const parsed = parseManifestDraft(read.bytes);
       const group = `${flags.manifest}: ${parsed.problems.length} problem(s)`;
-      for (const p of parsed.problems) problems.push(inputProblem('input.not-a-manifest', flags.manifest, '--manifest', p, group));
+      for (const p of parsed.problems) problems.push(inputProblem('input.manifest-draft', flags.manifest, '--manifest', p, group));
       draft = { bytes: read.bytes, sha256: sha256(read.bytes) };
     }
   }

@@ -51,7 +51,7 @@ export const manifestSign: StepHandler<'manifest.sign'> = {
     const m = ctx.manifest();
     const { role, max_validity_days } = ctx.step.params;
     const read = parseManifestDraft(m.draft.bytes);
-    if (!read.body || !read.signedBytes) throw new OfficiantError('input.not-a-manifest', `the manifest draft is refused: ${read.problems.length} problem(s)`, { details: read.problems });
+    if (!read.body || !read.signedBytes) throw new OfficiantError('input.manifest-draft', `the manifest draft is refused: ${read.problems.length} problem(s)`, { details: read.problems });
     const body = read.body;
     const bytes = read.signedBytes;
     const digest = createHash('sha256').update(bytes).digest('hex');
@@ -71,7 +71,11 @@ export const manifestSign: StepHandler<'manifest.sign'> = {
 
     // The gates, before anyone is asked; run again on a resume (the bundles and the log are read again).
     const releaseSpki = spkiSha256(createPublicKey(m.releaseCertificate.bytes));
-    const problems = manifestGateProblems({ body, releases: verifiedReleases(m), log: readLog(m), maxValidityDays: max_validity_days, now: ctx.now() });
+    // This ceremony's own line is not a rival: a crash after the log was appended, before the journal said so,
+    // finds it there, and the append below reconciles to it.
+    const ref = ctx.ceremonyRef();
+    const others = readLog(m).filter((e) => e.ceremony_id !== ref.ceremony_id);
+    const problems = manifestGateProblems({ body, releases: verifiedReleases(m), log: others, maxValidityDays: max_validity_days, now: ctx.now() });
     for (const s of signers) {
       const why = manifestSignerProblem(s.officer.keys['9c']!.spki_sha256, [releaseSpki]);
       if (why) problems.push(`${s.officer.name}: ${why}`);
@@ -116,7 +120,6 @@ export const manifestSign: StepHandler<'manifest.sign'> = {
 
     const manifest: OtaManifest = { signed: body, signatures };
     await ctx.writeOutput(MANIFEST_OUTPUT, `${JSON.stringify(manifest, null, 2)}\n`);
-    const ref = ctx.ceremonyRef();
     const line = await ctx.effect('signing-log.append', { log: m.signingLog, channel: body.channel, version: body.version }, {
       run: () => {
         const log = readLog(m);

@@ -12,6 +12,7 @@ import { planResume } from '../../inputs/resume-plan.js';
 import { orThrow } from '../input-error.js';
 import { resumeBanner } from '../messages.js';
 import { ceremonyDeps, checkTemplates, pivSite } from '../compose.js';
+import { basename, join } from 'node:path';
 import { inputFiles } from './input-files.js';
 import { openReleaseBundle } from './release-bundle.js';
 import { keyboardPrompter, prompterFor, scriptedPrompter } from './prompter.js';
@@ -33,7 +34,9 @@ export async function composeResume(outDir: string, flags: { answers?: string; b
     prompter = (await prompterFor(plan.script, flags.answers, print)).prompter;
   }
   const { script, text, site, rehearsal, roster, backup, out, policyDraft } = plan;
-  const manifest = plan.manifest ? { ...plan.manifest, files: fsReleaseFiles, openBundle: openReleaseBundle } : undefined;
+  // A rehearsal's manifest signing log lives in its officers' sandbox: where the pointer says the sandbox is now.
+  const log = plan.manifest && plan.rehearsal && plan.pointer ? join(plan.pointer.sandbox, basename(plan.manifest.signingLog)) : plan.manifest?.signingLog;
+  const manifest = plan.manifest ? { ...plan.manifest, signingLog: log!, files: fsReleaseFiles, openBundle: openReleaseBundle } : undefined;
   const release = plan.release ? { ...plan.release, files: fsReleaseFiles } : undefined;
   const deps = ceremonyDeps({ script, text, site, rehearsal, prompter, out, roster, piv: plan.piv ? pivSite(plan.piv, fleet) : undefined, backup, release, policyDraft, manifest });
   return { out, banner: [resumeBanner(script, out)], run: (bind) => resumeCeremony(deps, { onCeremony: bind }) };

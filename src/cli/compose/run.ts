@@ -8,8 +8,10 @@ import { loadSite, type SiteFlags } from '../../inputs/site.js';
 import { adoptsPolicy, loadPolicyDraft, loadRelease, signsRelease, type ReleaseFlags } from '../../inputs/release.js';
 import { fsReleaseFiles } from '../../adapters/fs/release-files.js';
 import type { HsmSite } from '../../engine/step-kind.types.js';
+import { OfficiantError } from '../../errors.js';
+import { signsManifest } from '../../inputs/manifest.js';
 import { orThrow } from '../input-error.js';
-import { ceremonyBanner } from '../messages.js';
+import { ceremonyBanner, MANIFEST_RUN_NOT_YET } from '../messages.js';
 import { ceremonyDeps, checkTemplates, defaultOut, pivSite } from '../compose.js';
 import { inputFiles, loadBackup, loadScript } from './input-files.js';
 import { prompterFor } from './prompter.js';
@@ -29,6 +31,7 @@ export function siteJson(site: HsmSite | undefined): string {
 export async function composeRun(file: string, flags: RunFlags, print: (l: string) => void): Promise<CeremonySession> {
   const { script, text, warnings } = loadScript(file);
   warnings.forEach(print);
+  if (signsManifest(script)) throw new OfficiantError('input.manifest-draft', MANIFEST_RUN_NOT_YET);
   const { hsm: site, piv } = orThrow(loadSite(inputFiles, script, flags));
   const roster = flags.roster ? orThrow(loadPinnedRoster(inputFiles, flags.roster, { siteFile: flags.site, piv })) : undefined;
   await checkTemplates();

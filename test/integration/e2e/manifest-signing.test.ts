@@ -3,7 +3,7 @@
 // --manifest ... --release ...`. The signed manifest is accepted by `manifest verify` against the enrollment's
 // keyring; the packet verifies; the same version again, a rollback and a target not in the release are refused
 // at the gates before anyone signs; a downgraded manifest is refused by `manifest verify --previous`.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
@@ -93,5 +93,12 @@ describe('manifest signing, rehearsed', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/problem/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a production run is refused plainly for now (exit 2), before anything is written', () => {
+    const r = ws.cli(['run', SCRIPT, '--out', ws.dir('production')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('manifest signing is rehearsed only in this version');
+    expect(existsSync(ws.dir('production'))).toBe(false);
   });
 });

@@ -85,3 +85,20 @@ describe('manifest.sign', () => {
     expect(parseSigningLog(readFileSync(manifest.signingLog, 'utf8')).entries).toHaveLength(1);
   });
 });
+
+describe('manifest.sign after a crash between the signing log line and its journal result', () => {
+  it('passes the gates (its own line is no rival), asks nobody again and appends no second line', async () => {
+    const manifest = mw.inputs();
+    const first = await runStep(manifestSign, { ...base(), manifest, prompter: pins() });
+    const entries = first.journal.entries;
+    const intent = entries.find((e) => e.type === 'intent' && e.data.op === 'signing-log.append')!;
+    // What the journal held when the process died: everything before the log line's result, less the run's own
+    // ceremony.started and step.started (the fake context writes those).
+    const earlier = entries.filter((e) => e.seq <= intent.seq && e.type !== 'ceremony.started' && e.type !== 'step.started').map((e) => ({ type: e.type, step: e.step, actor: e.actor, data: e.data }));
+    const prompter = pins();
+    const resumed = await runStep(manifestSign, { ...base(), manifest, prompter, earlier: earlier as never });
+    expect(prompter.asked.filter((a) => a.kind === 'secret')).toEqual([]);
+    expect(parseSigningLog(readFileSync(manifest.signingLog, 'utf8')).entries).toHaveLength(1);
+    expect(resumed.result('Signing log')).toMatch(/^line 1 of /);
+  });
+});

@@ -111,6 +111,14 @@ export function createStepContext<S extends Step = Step>(o: ContextOptions): Fak
   const effect: StepContext['effect'] = async (op, params, fns, who) => {
     const prior = effectState(journal.entries, step.id, op);
     if (prior.state === 'done') return prior.output as never;
+    // An intent without a result (a crash in between): asked first whether it took effect, as the engine does.
+    if (prior.state === 'open' && fns.reconcile) {
+      const found = await fns.reconcile(prior.intent.data.params as JsonObject);
+      if (found !== undefined) {
+        journal.append({ type: 'result', step: step.id, actor: 'system', data: { intent: prior.intent.seq, op, ok: true, reconciled: true, output: found } });
+        return found as never;
+      }
+    }
     const intent = journal.append({ type: 'intent', step: step.id, actor: actor(who), data: { op, params } });
     try {
       const output = await fns.run();
