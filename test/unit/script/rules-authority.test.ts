@@ -32,6 +32,14 @@ describe('a manifest-authority script holding a release authority step', () => {
     });
   }
 
+  it('manifest-signing.yaml: valid as the manifest authority\'s; as the release authority\'s, manifest.sign is refused', () => {
+    expect(parseScript('m.yaml', read('manifest-signing.yaml')).errors.map(formatProblem)).toEqual([]);
+    const text = read('manifest-signing.yaml').replace(/^authority: manifest$/m, 'authority: release');
+    expect(parseScript('m.yaml', text).errors.map((e) => e.message)).toEqual([
+      "a release script cannot hold manifest.sign: it is a step of the manifest authority's ceremonies, and keys of one authority never sign for the other",
+    ]);
+  });
+
   it('every step kind that is the release authority\'s is listed in a row above', () => {
     const owned = Object.entries(STEP_AUTHORITY).filter(([, a]) => a === 'release').map(([k]) => k).sort();
     expect(ROWS.flatMap((r) => r.refused).sort()).toEqual(owned);
