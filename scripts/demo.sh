@@ -94,15 +94,15 @@ rehearsed "$out-manifest" 'PASS: |^ *signature [0-9]+ of ' ceremonies/manifest-s
   --manifest "$build/manifest-1.draft.json" --release "$out-sign.release"
 echo "-- 10. A device checks it against the officers' keyring, pinned --"
 keyring_sha="$(officiant keyring export --roster "$officers/outputs/roster.json" --out "$build/keyring.json" | sed -n 's/.*keyring sha256[^0-9a-f]*\([0-9a-f]\{64\}\).*/\1/ip' | head -n 1)"
-shown manifest verify "$out-manifest/outputs/manifest.json" --keyring "$build/keyring.json" --keyring-sha256 "$keyring_sha" --channel stable --device demo-phone
+shown manifest verify "$out-manifest/outputs/ota-manifest.json" --keyring "$build/keyring.json" --keyring-sha256 "$keyring_sha" --channel stable --device demo-phone
 echo "-- 11. A downgraded manifest (version 1 again, after version 2) is refused --"
 shown manifest draft --channel stable --version 2 --expires 30d --device demo-phone --release "$out-sign.release" \
   --trust "$trust" --out "$build/manifest-2.draft.json"
 rehearsed "$out-manifest-2" 'PASS: ' ceremonies/manifest-signing.yaml --officers "$officers" \
   --manifest "$build/manifest-2.draft.json" --release "$out-sign.release"
 downgrade=0
-shown manifest verify "$out-manifest/outputs/manifest.json" --keyring "$build/keyring.json" --keyring-sha256 "$keyring_sha" \
-  --previous "$out-manifest-2/outputs/manifest.json" || downgrade=$?
+shown manifest verify "$out-manifest/outputs/ota-manifest.json" --keyring "$build/keyring.json" --keyring-sha256 "$keyring_sha" \
+  --previous "$out-manifest-2/outputs/ota-manifest.json" || downgrade=$?
 if [ "$downgrade" -ne 1 ]; then
   echo "UNEXPECTED: manifest verify accepted version 1 after version 2" >&2
   exit 1

@@ -1,14 +1,16 @@
 // The gates an OTA manifest passes before any officer signs it (the manifest signing ceremony): signed metadata
 // proves nothing about a file unless the file's own verification holds, so every target must be an artifact of
-// a release bundle that verified against the pinned release-authority certificate, with that bundle's name,
-// length, SHA-256 and kind; the version must be above the last the manifest authority signed for the channel
+// a release bundle that verified against the pinned release-authority certificate, signed for the manifest's
+// channel, with that bundle's name, length, SHA-256 and kind; the version must be above the last the manifest authority signed for the channel
 // (its signing log); the manifest must not have expired, nor live longer than the policy allows. A key that
 // would sign the manifest must be neither the release authority's nor a known test key. Pure; never throws:
 // every problem is a sentence naming the target, field or key.
 import { builtInDenyList, deniedKey, type DeniedKey } from './deny-list.js';
 import type { ManifestBody } from './ota-manifest.types.js';
-import type { ReleaseStatement } from './release-bundle.js';
+import { BUNDLE, BUNDLE_LIMITS, parseReleaseStatement, type ReleaseStatement } from './release-bundle.js';
+import type { ReleaseBundleReader } from './release-bundle-reader.types.js';
 import type { ReleaseReport } from './verify-release-bundle.js';
+import { sha256Hex } from '../record/digest.js';
 import { lastVersion, type SigningLogEntry } from '../record/signing-log.js';
 
 /** A release bundle the ceremony was given, verified against the pinned release authority. */
@@ -33,6 +35,16 @@ export interface ManifestGateInputs {
 const DAY = 86_400_000;
 const short = (hex: string) => `${hex.slice(0, 16)}…`;
 
+/**
+ * The bundle's release.json as it is now, only when it is byte for byte the statement `report` verified (its
+ * SHA-256): a file swapped while the artifacts were being hashed is no verified statement.
+ */
+export function verifiedStatement(reader: ReleaseBundleReader, report: ReleaseReport): ReleaseStatement | undefined {
+  if (!report.ok || !report.summary) return undefined;
+  const bytes = reader.read(BUNDLE.statement, BUNDLE_LIMITS.statementBytes);
+  return sha256Hex(bytes) === report.summary.statementSha256 ? parseReleaseStatement(bytes).statement : undefined;
+}
+
 /** Every reason the manifest may not be signed; empty when every gate holds. */
 export function manifestGateProblems(g: ManifestGateInputs): string[] {
   const problems: string[] = [];
@@ -52,7 +64,8 @@ export function manifestGateProblems(g: ManifestGateInputs): string[] {
       continue;
     }
     const a = from.statement.predicate.artifacts.find((x) => x.name === t.name);
-    if (!a) problems.push(`target ${t.name}: release ${from.release.name} has no artifact of that name`);
+    if (from.statement.predicate.request.channel !== g.body.channel) problems.push(`target ${t.name}: release ${from.release.name} was signed for channel ${from.statement.predicate.request.channel}, not ${g.body.channel}`);
+    else if (!a) problems.push(`target ${t.name}: release ${from.release.name} has no artifact of that name`);
     else if (a.sha256 !== t.sha256) problems.push(`target ${t.name}: SHA-256 ${short(t.sha256)} is not the release's ${short(a.sha256)}: not the file the release authority signed`);
     else if (a.size !== t.length) problems.push(`target ${t.name}: ${t.length} bytes, the release says ${a.size}`);
     else if (a.kind !== t.kind) problems.push(`target ${t.name}: kind ${t.kind}, the release signed it as ${a.kind}`);

@@ -38,8 +38,8 @@ export const INPUT_COPIES = {
   manifestDraft: 'inputs/manifest-draft.json',
   releaseCertificate: 'inputs/release-authority.pem',
 } as const;
-/** A manifest signing session's signed manifest. */
-export const MANIFEST_OUTPUT = 'outputs/manifest.json';
+/** A manifest signing session's signed OTA manifest (not the packet's own manifest.json). */
+export const MANIFEST_OUTPUT = 'outputs/ota-manifest.json';
 /** A release session's signed release statement and its signature, as published in the bundle. */
 export const RELEASE_OUTPUTS = {
   statement: 'outputs/release/release.json',

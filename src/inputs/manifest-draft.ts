@@ -87,10 +87,12 @@ export function draftManifest(flags: ManifestDraftFlags, releases: readonly Draf
     targets,
   };
   const bytes = Buffer.from(`${JSON.stringify({ signed: body, signatures: [] }, null, 2)}\n`, 'utf8');
-  // The ceremony's own read of a draft, on the very bytes written: no second set of rules here. Only what no flag
-  // above already named (an empty target list follows from a bundle named above).
+  // The ceremony's own read of a draft, on the very bytes written: no second set of rules here. Every problem of
+  // a flag not already named above (a bad --version is not named twice, an empty target list follows from a
+  // bundle named above).
   const read = parseManifestDraft(bytes);
-  if (problems.length === 0) for (const p of read.problems) problems.push(flagOf(p));
+  const named = new Set(problems.map(([flag]) => flag));
+  for (const p of read.problems.map(flagOf)) if (!named.has(p[0])) problems.push(p);
 
   const all: InputProblem[] = [
     ...(outExists ? [inputProblem('input.file-exists', flags.out, '--out', `${flags.out} already exists`)] : []),

@@ -5,15 +5,15 @@
 // max_validity_days; no signer's 9c key may be the release authority's or a test key. Then the roster's
 // threshold of distinct active officers of the role, checked in by token, each see the channel, version,
 // expiry, target count and six words, confirm, and sign the exact bytes with their 9c key; each signature is
-// verified against the roster at once and journaled. A crash keeps the signatures journaled and asks only
-// those who have not signed. The manifest is written to outputs/manifest.json and the signing log appended.
+// verified against the roster at once and journaled. The version is taken in the signing log once the gates
+// pass, before the first signature; a crash keeps the signatures journaled and asks only those who have not
+// signed. The manifest is written to outputs/ota-manifest.json last.
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { OfficiantError } from '../errors.js';
 import type { Person } from '../engine/ports.js';
-import { manifestGateProblems, manifestSignerProblem, type GateRelease } from '../custody/manifest-gates.js';
+import { manifestGateProblems, manifestSignerProblem, verifiedStatement, type GateRelease } from '../custody/manifest-gates.js';
 import { parseManifestDraft } from '../custody/ota-manifest.js';
 import type { OtaManifest, ManifestSignature } from '../custody/ota-manifest.types.js';
-import { BUNDLE, BUNDLE_LIMITS, parseReleaseStatement } from '../custody/release-bundle.js';
 import { statementWords } from '../custody/quorum.js';
 import type { RosterOfficer } from '../custody/roster.types.js';
 import { verifyReleaseBundle } from '../custody/verify-release-bundle.js';
@@ -40,7 +40,7 @@ function verifiedReleases(m: ManifestInputs): GateRelease[] {
   return m.releases.map((dir) => {
     const reader = m.openBundle(dir);
     const report = verifyReleaseBundle(reader, trust);
-    return { name: dir, report, statement: report.ok ? parseReleaseStatement(reader.read(BUNDLE.statement, BUNDLE_LIMITS.statementBytes)).statement : undefined };
+    return { name: dir, report, statement: verifiedStatement(reader, report) };
   });
 }
 
@@ -57,6 +57,7 @@ export const manifestSign: StepHandler<'manifest.sign'> = {
     const digest = createHash('sha256').update(bytes).digest('hex');
     const words = statementWords(digest);
     const roster = ctx.roster();
+    if (roster.authority !== 'manifest') throw new OfficiantError('ceremony.step-failed', `the roster is the ${roster.authority} authority's: only the manifest authority's officers sign manifests`);
     const rule = roster.signing_policy;
     const mine = ctx.entries().filter((e) => e.step === ctx.step.id);
     const attempt = mine.slice(mine.map((e) => e.type).lastIndexOf('deviation') + 1);
@@ -89,12 +90,41 @@ export const manifestSign: StepHandler<'manifest.sign'> = {
     if (!attempt.some((e) => e.type === 'step.event' && e.data.what === MANIFEST_GATES && e.data.passed === true)) {
       ctx.event(MANIFEST_GATES, { passed: true, channel: body.channel, version: body.version, expires: body.expires, targets: body.targets.length, signed_sha256: digest, words, releases: m.releases.length });
     }
+    // The version is taken in the signing log before anyone signs: a session that later aborts leaves it taken
+    // (the next draft takes the next version), and no threshold-signed manifest ever exists that the log lacks.
+    const line = await ctx.effect('signing-log.append', { log: m.signingLog, channel: body.channel, version: body.version }, {
+      run: () => {
+        const log = readLog(m);
+        const last = lastVersion(log, 'manifest', body.channel);
+        if (last !== undefined && body.version <= last) throw new OfficiantError('ceremony.step-failed', `version ${body.version} of channel ${body.channel} is not above ${last}, signed meanwhile: the manifest is not logged`);
+        const text = signingLogLine(log, {
+          at: ctx.now().toISOString(),
+          authority: 'manifest',
+          request_id: digest.slice(0, 32),
+          channel: body.channel,
+          version: body.version,
+          ceremony_id: ref.ceremony_id,
+          artifacts: body.targets.length,
+          artifacts_sha256: artifactsDigest(body.targets),
+          signatures: Object.fromEntries(signers.slice(0, rule.threshold).map((x) => [x.officer.keys['9c']!.spki_sha256.slice(0, 16), 1])),
+        });
+        m.files.appendLog(m.signingLog, text);
+        const entry = JSON.parse(text) as { seq: number; hash: string };
+        return { seq: entry.seq, hash: entry.hash };
+      },
+      reconcile: () => {
+        const mineLine = readLog(m).find((e) => e.authority === 'manifest' && e.ceremony_id === ref.ceremony_id && e.request_id === digest.slice(0, 32) && e.channel === body.channel && e.version === body.version);
+        return mineLine ? { seq: mineLine.seq, hash: mineLine.hash } : undefined;
+      },
+    });
     ctx.prompter.say(`  OTA manifest for channel ${body.channel}, version ${body.version}, devices ${body.devices.join(', ')}`);
     ctx.prompter.say(`    expires ${body.expires}; ${body.targets.length} target(s), each an artifact of a verified release`);
     ctx.prompter.say(`  Signed bytes SHA-256: ${digest}`);
     ctx.prompter.say(`  Everyone reads these words aloud and compares them with the printed draft: ${words.map((w, i) => `${i + 1}. ${w}`).join('  ')}`);
 
-    const signed = attempt.filter((e) => e.type === 'step.event' && e.data.what === MANIFEST_SIGNATURE && e.data.signed_sha256 === digest);
+    // Signatures over these very bytes count whenever they were made (a retry does not ask an officer again),
+    // each verified again before it is used.
+    const signed = mine.filter((e) => e.type === 'step.event' && e.data.what === MANIFEST_SIGNATURE && e.data.signed_sha256 === digest);
     const signatures: ManifestSignature[] = [];
     let k = 0;
     for (const s of signers) {
@@ -103,6 +133,7 @@ export const manifestSign: StepHandler<'manifest.sign'> = {
       const key = s.officer.keys['9c']!;
       const earlier = signed.find((e) => e.data.officer === s.officer.id);
       if (earlier) {
+        if (!verify('sha256', bytes, createPublicKey(key.certificate), Buffer.from(String(earlier.data.sig), 'base64'))) throw new OfficiantError('ceremony.step-failed', `the journaled signature of ${s.officer.name} does not verify under their 9c key: the journal was changed`);
         signatures.push({ keyid: key.spki_sha256, device_serial: s.officer.device.serial, sig: String(earlier.data.sig) });
         continue;
       }
@@ -120,31 +151,6 @@ export const manifestSign: StepHandler<'manifest.sign'> = {
 
     const manifest: OtaManifest = { signed: body, signatures };
     await ctx.writeOutput(MANIFEST_OUTPUT, `${JSON.stringify(manifest, null, 2)}\n`);
-    const line = await ctx.effect('signing-log.append', { log: m.signingLog, channel: body.channel, version: body.version }, {
-      run: () => {
-        const log = readLog(m);
-        const last = lastVersion(log, 'manifest', body.channel);
-        if (last !== undefined && body.version <= last) throw new OfficiantError('ceremony.step-failed', `version ${body.version} of channel ${body.channel} is not above ${last}, signed meanwhile: the manifest is not logged`);
-        const text = signingLogLine(log, {
-          at: ctx.now().toISOString(),
-          authority: 'manifest',
-          request_id: digest.slice(0, 32),
-          channel: body.channel,
-          version: body.version,
-          ceremony_id: ref.ceremony_id,
-          artifacts: body.targets.length,
-          artifacts_sha256: artifactsDigest(body.targets),
-          signatures: Object.fromEntries(signatures.map((x) => [x.keyid.slice(0, 16), 1])),
-        });
-        m.files.appendLog(m.signingLog, text);
-        const entry = JSON.parse(text) as { seq: number; hash: string };
-        return { seq: entry.seq, hash: entry.hash };
-      },
-      reconcile: () => {
-        const mineLine = readLog(m).find((e) => e.authority === 'manifest' && e.ceremony_id === ref.ceremony_id && e.channel === body.channel && e.version === body.version);
-        return mineLine ? { seq: mineLine.seq, hash: mineLine.hash } : undefined;
-      },
-    });
     const l = line as { seq: number; hash: string };
     ctx.result('Manifest', `channel ${body.channel}, version ${body.version}, devices ${body.devices.join(', ')}, expires ${body.expires}`);
     ctx.result('PASS: targets', `${body.targets.length}, each an artifact of a release bundle verified against the pinned release authority (${m.releases.length} bundle(s))`);

@@ -132,7 +132,8 @@ export function createCrashDrill(prefix: string) {
     // real process (the torn lines here, and the other drill files) meet a killed process's lock.
     cpSync(from, out, { recursive: true, filter: (src) => !src.endsWith('.officiant.lock') });
     const sandbox = mkdtempSync(join(env.OFFICIANT_SANDBOX_ROOT!, 'sandbox-'));
-    cpSync(sandboxFrom, sandbox, { recursive: true });
+    // The same for a signing log's lock kept in the sandbox (SoftHSM's own token locks are kept).
+    cpSync(sandboxFrom, sandbox, { recursive: true, filter: (src) => !src.endsWith('.jsonl.lock') });
     const conf = join(sandbox, 'softhsm2.conf');
     const pointer = join(from, 'rehearsal.json');
     const original = existsSync(pointer) ? sandboxOf(from) : sandboxFrom;

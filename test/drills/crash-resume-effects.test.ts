@@ -1,4 +1,5 @@
-// kill -9 before every output write and every PKCS#11 call that changes the token, of the crash drill
+// kill -9 before every output write and every PKCS#11 call that changes the token, and before the first and last
+// of each PKCS#11 call that only reads it, of the crash drill
 // (test/drills/crash-drill.ts), then resume; a rehearsal leaves no PIN outside its sandbox; sealing signs only
 // what the ceremony wrote. The uninterrupted rehearsal leaves what a kill at each of those points would (a copy
 // taken while it waits there), and each copy is resumed: one rehearsal instead of one per point.
@@ -22,10 +23,9 @@ const CHANGES = [
   ['hsm.generateKeyPair', 2],
 ] as const;
 // A point that only reads the token or computes in it (a signature is written only by the output write after it)
-// changes nothing on disk or on the token: what a kill just before it leaves is what a kill at the next point
-// that changes something leaves (a journal write, an output write, or one above), and each of those is resumed
-// from its own copy (here, and every journal write in crash-resume-journal). Those points are counted in the
-// trace below, so a read added or lost still fails naming its point.
+// leaves nothing behind, but a kill just before it can leave a state no other point leaves (a page's intent
+// journaled and its temporary file not yet written, for a signature inside a page's effect). Each kind of read is
+// resumed from a copy at its first and its last hit, so every HSM call is drilled at least once.
 const READS = [
   ['hsm.random', 4],
   ['hsm.freeSlots', 2],
@@ -38,7 +38,7 @@ const READS = [
 // The clean run writes its temporary files to a directory of its own, scanned for PINs below.
 const tmp = drill.dir('tmp');
 mkdirSync(tmp);
-const clean = await drill.clean('clean', { TMPDIR: tmp }, CHANGES.map(([point]) => point));
+const clean = await drill.clean('clean', { TMPDIR: tmp }, [...CHANGES, ...READS].map(([point]) => point));
 
 describe('the failpoint trace of a rehearsal without a crash', () => {
   it('reaches each output and HSM point exactly as often as the tables say', () => {
@@ -52,6 +52,12 @@ describe('the failpoint trace of a rehearsal without a crash', () => {
 for (const [point, hits] of CHANGES) {
   describe.concurrent(`kill -9 before every ${point}, then resume`, () => {
     for (let n = 1; n <= hits; n++) it(`${point}#${n}`, () => drill.resumeSnapshot(clean.snapshots, point, n), DRILL_TIMEOUT);
+  });
+}
+
+for (const [point, hits] of READS) {
+  describe.concurrent(`kill -9 before the first and the last ${point}, then resume`, () => {
+    for (const n of new Set([1, hits])) it(`${point}#${n}`, () => drill.resumeSnapshot(clean.snapshots, point, n), DRILL_TIMEOUT);
   });
 }
 

@@ -77,8 +77,9 @@ async function resumeCopy(point: string): Promise<void> {
   const signed = journal.filter((e) => e.step === STEP && e.type === 'step.event' && e.data.what === 'manifest-signature').map((e) => String(e.data.officer));
   expect(signed.length - new Set(signed).size, `${point}: an officer signed twice`).toBe(0);
   const roster = rosterOf(inputs!.officers);
-  const parsed = parseManifest(readFileSync(join(out, 'outputs', 'manifest.json')));
+  const parsed = parseManifest(readFileSync(join(out, 'outputs', 'ota-manifest.json')));
   expect(parsed.problems).toEqual([]);
+  expect(parsed.manifest!.signed, `${point}: the manifest is not the draft's`).toEqual(JSON.parse(readFileSync(inputs!.draft, 'utf8')).signed);
   const sigs = parsed.manifest!.signatures;
   expect(sigs).toHaveLength(roster.signing_policy.threshold);
   expect(new Set(sigs.map((s) => s.keyid)).size).toBe(sigs.length);

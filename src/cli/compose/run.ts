@@ -31,7 +31,7 @@ export function siteJson(site: HsmSite | undefined): string {
 export async function composeRun(file: string, flags: RunFlags, print: (l: string) => void): Promise<CeremonySession> {
   const { script, text, warnings } = loadScript(file);
   warnings.forEach(print);
-  if (signsManifest(script)) throw new OfficiantError('input.manifest-draft', MANIFEST_RUN_NOT_YET);
+  if (signsManifest(script)) throw new OfficiantError('input.request-invalid', MANIFEST_RUN_NOT_YET);
   const { hsm: site, piv } = orThrow(loadSite(inputFiles, script, flags));
   const roster = flags.roster ? orThrow(loadPinnedRoster(inputFiles, flags.roster, { siteFile: flags.site, piv })) : undefined;
   await checkTemplates();

@@ -84,14 +84,15 @@ describe('officiant manifest draft', () => {
     writeFileSync(o, 'keep');
     const r = await draft(['--channel', 'Stable!', '--version', 'x', '--expires', '2020-01-01T00:00:00Z', '--device', 'oriole', '--release', join(dir, 'nowhere'), '--trust', ec.sha256, '--out', o]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('the manifest draft was not written: 4 problem(s)');
+    expect(r.stderr).toContain('the manifest draft was not written: 5 problem(s)');
+    expect(r.stderr).toMatch(/--channel: must be 1 to 64 lowercase letters.*\(the manifest's signed\.channel\)/);
     expect(r.stderr).toContain(`${o} already exists`);
     expect(r.stderr).toContain('--version: "x" is not a whole number');
     expect(r.stderr).toContain('--expires: 2020-01-01T00:00:00.000Z has passed already');
     expect(r.stderr).toContain(`--release: ${join(dir, 'nowhere')}: cannot read`);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(readFileSync(o, 'utf8')).toBe('keep');
-    // With the flags fixed but the channel, the reader's rule names the flag.
+    // The channel alone wrong: the reader's rule names the flag.
     const bad = await draft(['--channel', 'Stable!', '--version', '1', '--expires', '1d', '--device', 'oriole', '--release', stable, '--trust', ec.sha256, '--out', out()]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--channel: must be 1 to 64 lowercase letters.*\(the manifest's signed\.channel\)/);

@@ -41,11 +41,11 @@ describe('manifest signing, rehearsed', () => {
   it('signs a manifest that manifest verify accepts against the pinned keyring, and the packet verifies', () => {
     const r = sign('v42', draft('v42', 42));
     ws.expectCompleted(r, 4);
-    const bytes = readFileSync(ws.dir('v42/outputs/manifest.json'));
+    const bytes = readFileSync(ws.dir('v42/outputs/ota-manifest.json'));
     const m = parseManifest(bytes).manifest!;
     expect(m.signed).toMatchObject({ channel: 'stable', version: 42 });
     expect(new Set(m.signatures.map((s) => s.keyid)).size).toBe(m.signatures.length);
-    const v = ws.cli(['manifest', 'verify', ws.dir('v42/outputs/manifest.json'), '--keyring', ws.dir('keyring.json'), '--keyring-sha256', keyringSha, '--channel', 'stable', '--device', 'oriole']);
+    const v = ws.cli(['manifest', 'verify', ws.dir('v42/outputs/ota-manifest.json'), '--keyring', ws.dir('keyring.json'), '--keyring-sha256', keyringSha, '--channel', 'stable', '--device', 'oriole']);
     expect(v.code, v.stdout + v.stderr).toBe(0);
     expect(v.stdout.trim().split('\n').at(-1)).toMatch(/^verified: /);
     ws.expectVerified('v42');
@@ -77,8 +77,8 @@ describe('manifest signing, rehearsed', () => {
   it('a later manifest verifies; manifest verify refuses the earlier one given the later as --previous (a downgrade)', () => {
     ws.expectCompleted(sign('v43', draft('v43', 43)), 4);
     const verify = (m: string, previous: string) => ws.cli(['manifest', 'verify', ws.dir(m), '--keyring', ws.dir('keyring.json'), '--keyring-sha256', keyringSha, '--previous', ws.dir(previous)]);
-    expect(verify('v43/outputs/manifest.json', 'v42/outputs/manifest.json').code).toBe(0);
-    const down = verify('v42/outputs/manifest.json', 'v43/outputs/manifest.json');
+    expect(verify('v43/outputs/ota-manifest.json', 'v42/outputs/ota-manifest.json').code).toBe(0);
+    const down = verify('v42/outputs/ota-manifest.json', 'v43/outputs/ota-manifest.json');
     expect(down.code).toBe(1);
     expect(down.stdout).toMatch(/FAIL version: .*42.*43/);
     const log = parseSigningLog(readFileSync(join(JSON.parse(readFileSync(ws.dir('officers/rehearsal.json'), 'utf8')).sandbox, 'manifest-signing-log.jsonl'), 'utf8'));

@@ -2,7 +2,7 @@
 // bundles (made in memory, signed in software) verified against the pinned authority as the ceremony does.
 import 'reflect-metadata';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { manifestGateProblems, manifestSignerProblem, type GateRelease, type ManifestGateInputs } from '../../../src/custody/manifest-gates.js';
+import { manifestGateProblems, manifestSignerProblem, verifiedStatement, type GateRelease, type ManifestGateInputs } from '../../../src/custody/manifest-gates.js';
 import { builtInDenyList } from '../../../src/custody/deny-list.js';
 import { MANIFEST_TYPE, type ManifestBody } from '../../../src/custody/ota-manifest.types.js';
 import { parseReleaseStatement } from '../../../src/custody/release-bundle.js';
@@ -70,6 +70,7 @@ describe('manifest gates', () => {
     { name: 'a target the release does not hold', over: () => ({ body: body({ targets: [{ ...body().targets[0], name: 'other.zip' }] }) }), problems: [/^target other\.zip: release stable\.release has no artifact of that name$/] },
     { name: 'a target of another length', over: () => ({ body: body({ targets: [{ ...body().targets[0], length: 1 }] }) }), problems: [/^target oriole-ota\.zip: 1 bytes, the release says 14$/] },
     { name: 'a target of another kind', over: () => ({ body: body({ targets: [{ ...body().targets[0], kind: 'image' }] }) }), problems: [/^target oriole-ota\.zip: kind image, the release signed it as ota-package$/] },
+    { name: 'a release signed for another channel', over: () => ({ body: body({ channel: 'beta' }) }), problems: [/^target oriole-ota\.zip: release stable\.release was signed for channel stable, not beta$/, /^target vbmeta\.img: /] },
     { name: 'the version last signed (a replay)', over: () => ({ body: body({ version: 7 }) }), problems: [/^version 7 is not above 7, the last manifest signed for channel stable/] },
     { name: 'a version below the last (a rollback)', over: () => ({ log: log(['stable', 7], ['stable', 12]) }), problems: [/^version 8 is not above 12, the last manifest signed for channel stable: a device would take it as a rollback or a replay$/] },
     { name: 'an expired manifest', over: () => ({ body: body({ expires: '2026-12-01T00:00:00Z' }) }), problems: [/^expires 2026-12-01T00:00:00Z: has passed already$/] },
@@ -82,6 +83,16 @@ describe('manifest gates', () => {
       row.problems.forEach((re, i) => expect(problems[i]).toMatch(re));
     });
   }
+});
+
+describe('verifiedStatement', () => {
+  it('reads release.json only when it is the statement the report verified: a swapped one is none', async () => {
+    const files = buildBundle(authority, ARTIFACTS);
+    const report = verifyReleaseBundle(new MemoryBundleReader(files), { sha256: authority.sha256 });
+    expect(verifiedStatement(new MemoryBundleReader(files), report)?.predicate.artifacts).toHaveLength(2);
+    const swapped = new Map(files).set('release.json', Buffer.concat([files.get('release.json') as Buffer, Buffer.from(' ')]));
+    expect(verifiedStatement(new MemoryBundleReader(swapped), report)).toBeUndefined();
+  });
 });
 
 describe('a key that would sign a manifest', () => {

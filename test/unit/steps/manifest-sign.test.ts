@@ -25,7 +25,7 @@ describe('manifest.sign', () => {
   it('signs with the threshold of 9c keys, each verified, writes the manifest and appends the signing log', async () => {
     const manifest = mw.inputs();
     const run = await runStep(manifestSign, { ...base(), manifest, prompter: pins() });
-    const bytes = run.outputs.get('outputs/manifest.json')!;
+    const bytes = run.outputs.get('outputs/ota-manifest.json')!;
     const parsed = parseManifest(bytes);
     expect(parsed.problems).toEqual([]);
     expect(parsed.manifest!.signatures).toHaveLength(mw.roster.body.signing_policy.threshold);
@@ -39,7 +39,7 @@ describe('manifest.sign', () => {
     const log = parseSigningLog(readFileSync(manifest.signingLog, 'utf8'));
     expect(log.problem).toBeUndefined();
     expect(log.entries).toMatchObject([{ authority: 'manifest', channel: 'stable', version: 5, artifacts: 2 }]);
-    expect(run.result('Signed manifest')).toBe('outputs/manifest.json');
+    expect(run.result('Signed manifest')).toBe('outputs/ota-manifest.json');
   });
 
   const refusals: Array<{ name: string; manifest: () => ReturnType<typeof mw.inputs>; people?: typeof mw.people; message: RegExp; detail?: RegExp }> = [
@@ -75,19 +75,19 @@ describe('manifest.sign', () => {
     // The second officer's PIN prompt is where the process dies.
     const dying = new TablePrompter({ secrets: { [`${first.name}.piv-pin`]: OFFICER_PIN } });
     const crashed = createStepContext<Extract<Step, { kind: 'manifest.sign' }>>({ ...base(), manifest, prompter: dying, needs: manifestSign.needs });
-    await expect(manifestSign.run(crashed.ctx)).rejects.toThrow(new RegExp(`no secret.*${second.name}|${second.name}`));
+    await expect(manifestSign.run(crashed.ctx)).rejects.toThrow(`test prompter: no secret ${second.name}.piv-pin`);
     expect(crashed.events('manifest-signature').map((e) => e.officer)).toEqual([first.officer]);
     const prompter = pins();
     const resumed = await runStep(manifestSign, { ...base(), manifest, prompter, journal: crashed.journal });
     expect(prompter.asked.filter((a) => a.kind === 'secret').map((a) => a.person)).toEqual([second.name]);
-    const signed = parseManifest(resumed.outputs.get('outputs/manifest.json')!).manifest!;
+    const signed = parseManifest(resumed.outputs.get('outputs/ota-manifest.json')!).manifest!;
     expect(signed.signatures.map((s) => s.keyid)).toEqual([nineC(first.officer).spki_sha256, nineC(second.officer).spki_sha256]);
     expect(parseSigningLog(readFileSync(manifest.signingLog, 'utf8')).entries).toHaveLength(1);
   });
 });
 
 describe('manifest.sign after a crash between the signing log line and its journal result', () => {
-  it('passes the gates (its own line is no rival), asks nobody again and appends no second line', async () => {
+  it('passes the gates (its own line is no rival), takes the line as its own and appends no second one; then the officers sign', async () => {
     const manifest = mw.inputs();
     const first = await runStep(manifestSign, { ...base(), manifest, prompter: pins() });
     const entries = first.journal.entries;
@@ -97,8 +97,24 @@ describe('manifest.sign after a crash between the signing log line and its journ
     const earlier = entries.filter((e) => e.seq <= intent.seq && e.type !== 'ceremony.started' && e.type !== 'step.started').map((e) => ({ type: e.type, step: e.step, actor: e.actor, data: e.data }));
     const prompter = pins();
     const resumed = await runStep(manifestSign, { ...base(), manifest, prompter, earlier: earlier as never });
-    expect(prompter.asked.filter((a) => a.kind === 'secret')).toEqual([]);
+    // The version is taken before anyone signs: the crash came before the first signature.
+    expect(entries.filter((e) => e.seq < intent.seq && e.data.what === 'manifest-signature')).toEqual([]);
+    expect(prompter.asked.filter((a) => a.kind === 'secret')).toHaveLength(mw.roster.body.signing_policy.threshold);
     expect(parseSigningLog(readFileSync(manifest.signingLog, 'utf8')).entries).toHaveLength(1);
     expect(resumed.result('Signing log')).toMatch(/^line 1 of /);
+    expect(resumed.journal.entries.some((e) => e.type === 'result' && e.data.op === 'signing-log.append' && e.data.reconciled === true)).toBe(true);
+  });
+});
+
+describe('manifest.sign when an officer declines', () => {
+  it('fails with the version already taken in the signing log and no manifest written', async () => {
+    const manifest = mw.inputs();
+    const [, second] = mw.officers;
+    const prompter = new TablePrompter({ secrets: Object.fromEntries(mw.officers.map((o) => [`${o.name}.piv-pin`, OFFICER_PIN])), confirm: [['Sign OTA manifest', true]] });
+    const declining = Object.assign(Object.create(prompter) as TablePrompter, { confirm: async (p: { name: string }, q: string, c: { stepId: string }) => (p.name === second.name ? false : prompter.confirm(p as never, q, c)) });
+    const { error, fake } = await failStep(manifestSign, { ...base(), manifest, prompter: declining });
+    expect(error.message).toBe(`${second.name} declined to sign manifest stable version 5`);
+    expect(fake.outputs.size).toBe(0);
+    expect(parseSigningLog(readFileSync(manifest.signingLog, 'utf8')).entries.map((e) => e.version)).toEqual([5]);
   });
 });
