@@ -137,11 +137,11 @@ export function terminalSafe(line: string): string {
   return line.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** What `officiant policy draft` says about the draft it wrote, and what to do next. */
 /** Why `run` refuses a manifest signing script in this version. */
 export const MANIFEST_RUN_NOT_YET =
   'manifest signing is rehearsed only in this version: a production session needs the site file to pin the release authority certificate and name the manifest signing log, which it cannot yet; rehearse it with officiant rehearse <script> --officers <enrollment rehearsal> --manifest <draft.json> --release <bundle>';
 
+/** What `officiant manifest draft` says about the draft it wrote. */
 export function manifestDraftLines(d: ManifestDraft, out: string): string[] {
   const b = d.body;
   return [
@@ -155,6 +155,7 @@ export function manifestDraftLines(d: ManifestDraft, out: string): string[] {
   ];
 }
 
+/** What `officiant policy draft` says about the draft it wrote, and what to do next. */
 export function policyDraftLines(d: PolicyDraft, out: string): string[] {
   const b = d.body;
   const k = b.keys[0];

@@ -13,6 +13,7 @@ import { OfficiantError } from '../errors.js';
 import type { Person } from '../engine/ports.js';
 import { manifestGateProblems, manifestSignerProblem, verifiedStatement, type GateRelease } from '../custody/manifest-gates.js';
 import { parseManifestDraft } from '../custody/ota-manifest.js';
+import { capped } from '../custody/release-request.js';
 import type { OtaManifest, ManifestSignature } from '../custody/ota-manifest.types.js';
 import { statementWords } from '../custody/quorum.js';
 import type { RosterOfficer } from '../custody/roster.types.js';
@@ -82,10 +83,12 @@ export const manifestSign: StepHandler<'manifest.sign'> = {
       if (why) problems.push(`${s.officer.name}: ${why}`);
     }
     if (problems.length > 0) {
-      // Each failed gate on the page and in the journal, and named on the screen by the failure itself.
-      problems.forEach((p, i) => ctx.result(`FAIL: gate ${i + 1} of ${problems.length}`, p));
-      ctx.event(MANIFEST_GATES, { passed: false, signed_sha256: digest, problems });
-      throw new OfficiantError('ceremony.step-failed', `the manifest does not pass the gates (${problems.length} problem(s)): ${problems.join('; ')}`, { details: problems });
+      // Each failed gate on the page and in the journal, and named on the screen by the failure itself; past 50,
+      // how many more (a manifest may list 100,000 targets).
+      const shown = capped(problems);
+      shown.forEach((p, i) => ctx.result(`FAIL: gate ${i + 1} of ${problems.length}`, p));
+      ctx.event(MANIFEST_GATES, { passed: false, signed_sha256: digest, problems: shown, count: problems.length });
+      throw new OfficiantError('ceremony.step-failed', `the manifest does not pass the gates (${problems.length} problem(s)): ${shown.join('; ')}`, { details: shown });
     }
     if (!attempt.some((e) => e.type === 'step.event' && e.data.what === MANIFEST_GATES && e.data.passed === true)) {
       ctx.event(MANIFEST_GATES, { passed: true, channel: body.channel, version: body.version, expires: body.expires, targets: body.targets.length, signed_sha256: digest, words, releases: m.releases.length });

@@ -62,7 +62,7 @@ export function kindText(ctx: PlanContext, step: Step): string {
     case 'hsm.sign-artifacts':
       return fill(k[step.kind], { key: step.params.key });
     case 'manifest.sign':
-      return fill(k[step.kind], { role: step.params.role, threshold: "the roster's threshold of", days: step.params.max_validity_days });
+      return fill(k[step.kind], { role: title(step.params.role), days: step.params.max_validity_days });
     case 'policy.adopt':
     case 'request.load':
     case 'artifacts.stage':

@@ -37,7 +37,7 @@ const KIND_TEXTS = {
   'signatures.verify': text(),
   'release.gates': text(),
   'release.publish': text(),
-  'manifest.sign': text('role', 'threshold', 'days'),
+  'manifest.sign': text('role', 'days'),
 } satisfies Record<StepKind, z.ZodType>;
 
 // Steps at which a value is read aloud for people to copy onto their plan (see writeIns).

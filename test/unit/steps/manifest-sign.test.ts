@@ -118,3 +118,14 @@ describe('manifest.sign when an officer declines', () => {
     expect(parseSigningLog(readFileSync(manifest.signingLog, 'utf8')).entries.map((e) => e.version)).toEqual([5]);
   });
 });
+
+describe('manifest.sign with many failing targets', () => {
+  it('names the first 50 and counts the rest, on the page, in the journal and in the error', async () => {
+    const target = mw.draftBody().targets[0];
+    const targets = Array.from({ length: 120 }, (_, i) => ({ ...target, name: `t-${i}.zip`, release_sha256: 'e'.repeat(64) }));
+    const { error, fake } = await failStep(manifestSign, { ...base(), manifest: mw.inputs({ body: mw.draftBody({ targets }) }), prompter: pins() });
+    expect(error.message).toMatch(/^the manifest does not pass the gates \(120 problem\(s\)\): target t-0\.zip: .*; and 70 more$/);
+    expect(fake.events('manifest-gates')).toEqual([expect.objectContaining({ passed: false, count: 120, problems: expect.arrayContaining(['and 70 more']) })]);
+    expect(fake.result('FAIL: gate 51 of 120')).toBe('and 70 more');
+  });
+});
