@@ -4,7 +4,6 @@
 // files), the pinned release authority certificate and the manifest authority's signing log (the caller's:
 // a rehearsal's sandbox, later the site file). Whether the bundles verify, and the gates, are the step's: their
 // outcome belongs in the evidence.
-import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { ManifestInputs } from '../engine/ceremony-inputs.types.js';
 import type { ReleaseFiles } from '../engine/ports.js';
@@ -16,6 +15,8 @@ import { kindNeeds } from '../script/step-needs.js';
 import type { InputFiles } from './input-files.types.js';
 import { inputProblem, loaded, readBytes, WHOLE_FILE, type InputProblem, type Loaded } from './problems.js';
 import { COMMAND_LINE } from './site.js';
+import { sha256Hex } from '../record/digest.js';
+import { pemCertificate } from '../custody/authority-certificate.js';
 
 export interface ManifestFlags {
   manifest?: string;
@@ -26,7 +27,6 @@ export function signsManifest(script: Script): boolean {
   return script.steps.some((s) => kindNeeds(s.kind, 'manifest'));
 }
 
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 export function loadManifest(
   files: InputFiles,
@@ -41,6 +41,7 @@ export function loadManifest(
     if (!files.exists(join(dir, BUNDLE.statement))) problems.push(inputProblem('input.not-a-bundle', dir, '--release', `${dir}: not a release bundle (no ${BUNDLE.statement})`));
   }
   if (!ctx.certificatePem) problems.push(inputProblem('input.manifest-draft', ctx.certificateSource, WHOLE_FILE, `no release authority certificate to pin: ${ctx.certificateSource}`));
+  else if (!pemCertificate(ctx.certificatePem.toString('utf8'), false)) problems.push(inputProblem('input.manifest-draft', ctx.certificateSource, WHOLE_FILE, `${ctx.certificateSource}: not a PEM certificate, so no release authority certificate to pin`));
   let draft: ManifestInputs['draft'] | undefined;
   if (flags.manifest) {
     const read = readBytes(files, flags.manifest, 'manifest draft');
@@ -50,9 +51,9 @@ export function loadManifest(
       const parsed = parseManifestDraft(read.bytes);
       const group = `${flags.manifest}: ${parsed.problems.length} problem(s)`;
       for (const p of parsed.problems) problems.push(inputProblem('input.manifest-draft', flags.manifest, '--manifest', p, group));
-      draft = { bytes: read.bytes, sha256: sha256(read.bytes) };
+      draft = { bytes: read.bytes, sha256: sha256Hex(read.bytes) };
     }
   }
   if (problems.length > 0 || !draft || !ctx.certificatePem) return { problems };
-  return loaded({ draft, releaseCertificate: { bytes: ctx.certificatePem, sha256: sha256(ctx.certificatePem) }, releases, signingLog: ctx.signingLog, files: ctx.releaseFiles, openBundle: ctx.openBundle }, []);
+  return loaded({ draft, releaseCertificate: { bytes: ctx.certificatePem, sha256: sha256Hex(ctx.certificatePem) }, releases, signingLog: ctx.signingLog, files: ctx.releaseFiles, openBundle: ctx.openBundle }, []);
 }

@@ -79,6 +79,11 @@ export function planResume(files: InputFiles, outDir: string, opts: { backup?: s
 
 function recordedManifest(files: InputFiles, out: string, m: { draft_sha256: string; release_certificate_sha256: string; releases: string[]; signing_log: string } | undefined, problems: InputProblem[]): ResumePlan['manifest'] {
   if (!m) return undefined;
+  const strings = (x: unknown) => Array.isArray(x) && x.every((d) => typeof d === 'string');
+  if (typeof m.draft_sha256 !== 'string' || typeof m.release_certificate_sha256 !== 'string' || typeof m.signing_log !== 'string' || !strings(m.releases)) {
+    problems.push(inputProblem('input.not-a-ceremony', join(out, JOURNAL), 'manifest', `${join(out, JOURNAL)}: the manifest session's first entry is not as Officiant writes it`));
+    return undefined;
+  }
   const draft = inputCopy(files, out, INPUT_COPIES.manifestDraft, m.draft_sha256, problems);
   const releaseCertificate = inputCopy(files, out, INPUT_COPIES.releaseCertificate, m.release_certificate_sha256, problems);
   if (!draft || !releaseCertificate) return undefined;

@@ -39,9 +39,15 @@ function readLog(m: ManifestInputs) {
 function verifiedReleases(m: ManifestInputs): GateRelease[] {
   const trust = { certificatePem: m.releaseCertificate.bytes.toString('utf8') };
   return m.releases.map((dir) => {
-    const reader = m.openBundle(dir);
-    const report = verifyReleaseBundle(reader, trust);
-    return { name: dir, report, statement: verifiedStatement(reader, report) };
+    try {
+      const reader = m.openBundle(dir);
+      const report = verifyReleaseBundle(reader, trust);
+      return { name: dir, report, statement: verifiedStatement(reader, report) };
+    } catch (err) {
+      // A bundle that cannot be read now (moved, unreadable) is one that did not verify, named as such.
+      const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      return { name: dir, report: { ok: false, checks: [{ name: 'files', ok: false, problems: [`cannot be read: ${why}`] }], problems: 1 } };
+    }
   });
 }
 

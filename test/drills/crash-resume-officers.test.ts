@@ -24,14 +24,14 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parseJournal, type JournalEntry, type JsonObject } from '../../src/record/journal.js';
+import type { JournalEntry, JsonObject } from '../../src/record/journal.js';
 import { PIV_DEFAULTS } from '../../src/engine/ports.js';
 import { pukDigest } from '../../src/adapters/piv/simulated-fleet-file.js';
 import type { RosterBody, RosterFile } from '../../src/custody/roster.types.js';
 import { officiant, ROOT, type CliResult } from '../helpers/cli.js';
 import { SOFTHSM_MODULE } from '../helpers/softhsm.js';
 import { verifyDir } from '../helpers/verify-dir.js';
-import { createCrashDrill } from './crash-drill.js';
+import { assertNoOpenIntent, createCrashDrill, journalOf } from './crash-drill.js';
 
 const ENROLL = join(ROOT, 'test/fixtures/enroll-crash.yaml');
 const ENROLL_APPROVERS = join(ROOT, 'test/fixtures/enroll-drill.yaml');
@@ -76,19 +76,11 @@ function opName(e: JournalEntry): string {
   return String(e.data.op).replace(/:\d+$/, '');
 }
 
-function journalOf(out: string): JournalEntry[] {
-  return parseJournal(readFileSync(join(out, 'journal.jsonl'), 'utf8')).entries; // throws on a broken chain
-}
-
 function sandboxOf(out: string): { dir: string; people: string } {
   const p = JSON.parse(readFileSync(join(out, 'rehearsal.json'), 'utf8')) as { sandbox: string; people?: string };
   return { dir: p.sandbox, people: join(p.sandbox, p.people ?? 'people.json') };
 }
 
-function assertNoOpenIntent(entries: JournalEntry[]): void {
-  const results = new Set(entries.filter((e) => e.type === 'result').map((e) => e.data.intent));
-  expect(entries.filter((e) => e.type === 'intent' && !results.has(e.seq)).map((e) => e.data.op)).toEqual([]);
-}
 
 /**
  * What a kill at `failpoint` (<point>#<n>) of the rehearsal `clean` left, copied with a sandbox of its own, then

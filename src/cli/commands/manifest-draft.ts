@@ -4,7 +4,7 @@
 // first, as `release verify` does; its artifacts become the targets. Every problem is listed and nothing is
 // written (exit 2); an existing --out is refused.
 import { existsSync } from 'node:fs';
-import { BUNDLE, BUNDLE_LIMITS, parseReleaseStatement } from '../../custody/release-bundle.js';
+import { verifiedStatement } from '../../custody/manifest-gates.js';
 import { verifyReleaseBundle } from '../../custody/verify-release-bundle.js';
 import { isOfficiantError } from '../../errors.js';
 import { draftManifest, type DraftRelease, type ManifestDraftFlags } from '../../inputs/manifest-draft.js';
@@ -19,8 +19,7 @@ export function manifestDraftCommand(flags: ManifestDraftFlags, print: (l: strin
     try {
       const reader = openReleaseBundle(dir);
       const report = verifyReleaseBundle(reader, trust);
-      if (!report.ok) return { dir, report };
-      return { dir, report, statement: parseReleaseStatement(reader.read(BUNDLE.statement, BUNDLE_LIMITS.statementBytes)).statement };
+      return { dir, report, statement: verifiedStatement(reader, report) };
     } catch (err) {
       if (isOfficiantError(err)) return { dir, unreadable: err.message.replace(`${dir}: `, '') };
       throw err;

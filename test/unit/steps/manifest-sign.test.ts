@@ -129,3 +129,13 @@ describe('manifest.sign with many failing targets', () => {
     expect(fake.result('FAIL: gate 51 of 120')).toBe('and 70 more');
   });
 });
+
+describe('manifest.sign with a bundle that cannot be read any more', () => {
+  it('fails at the gates naming the bundle, with no stack and no PIN asked', async () => {
+    const manifest = { ...mw.inputs(), openBundle: () => { throw new Error('EACCES: permission denied, scandir \'/bundles/stable\''); } };
+    const prompter = pins();
+    const { error } = await failStep(manifestSign, { ...base(), manifest, prompter });
+    expect(error.message).toMatch(/^the manifest does not pass the gates \(3 problem\(s\)\): release \/bundles\/stable: does not verify against the pinned release authority \(1 problem\(s\); files: cannot be read: EACCES/);
+    expect(prompter.asked.filter((a) => a.kind === 'secret')).toEqual([]);
+  });
+});
