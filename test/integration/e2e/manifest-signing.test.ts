@@ -12,6 +12,7 @@ import { parseSigningLog } from '../../../src/record/signing-log.js';
 import { ROOT } from '../../helpers/cli.js';
 import { authority, bundle, type Authority } from '../../helpers/openssl-release.js';
 import { rehearsalWorkspace } from '../../helpers/rehearsal-workspace.js';
+import { expectSecretNowhere } from '../../helpers/secret-scan.js';
 
 const ws = rehearsalWorkspace('officiant-manifest-signing-');
 const SCRIPT = join(ROOT, 'ceremonies/manifest-signing.yaml');
@@ -52,6 +53,12 @@ describe('manifest signing, rehearsed', () => {
     const page = ws.cli(['verify', ws.dir('v42')]).stdout;
     expect(page).toContain('inputs/manifest-draft.json: the file the ceremony started with');
     expect(r.stdout).toMatch(/^  signature 1 of \d: .*9c key .*verified$/m);
+    // No officer's PIN anywhere the session wrote or printed.
+    const pointer = JSON.parse(readFileSync(ws.dir('officers/rehearsal.json'), 'utf8')) as { sandbox: string; people?: string };
+    const people = JSON.parse(readFileSync(join(pointer.sandbox, pointer.people ?? 'people.json'), 'utf8')) as { secrets: Record<string, Record<string, string>> };
+    const pins = Object.values(people.secrets).map((s) => s['piv-pin']).filter(Boolean);
+    expect(pins.length).toBeGreaterThanOrEqual(3);
+    for (const pin of pins) expectSecretNowhere(pin, ws.dir('v42'), { code: r.code, signal: null, stdout: r.stdout, stderr: r.stderr });
     expect(r.stdout).toMatch(/Manifest signature 1 of \d: Crypto Officer 1/);
   });
 
