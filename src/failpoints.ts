@@ -2,7 +2,8 @@
 // `<point>#<n>`: at the n-th time the process reaches <point> it kills itself with SIGKILL, which is exactly a
 // kill -9 (no handlers, no flushing). Points are named where the real world can cut a ceremony short: each
 // journal write (journal.append, journal.append:torn writes half a line first), each output write
-// (output.write) and each PKCS#11 call that changes or reads the token (hsm.<operation>).
+// (output.write), each line an authority's signing log gains, once on disk (signing-log.append), and each
+// PKCS#11 call that changes or reads the token (hsm.<operation>).
 // OFFICIANT_FAILPOINT_TRACE=<file> appends the name of every point reached, one a line, in order: one traced
 // run tells the drills how often each point is reached and what lies between two points.
 // OFFICIANT_FAILPOINT_SNAPSHOT=<dir> copies, at every hit of a point named in OFFICIANT_FAILPOINT_SNAPSHOT_POINTS

@@ -1,6 +1,7 @@
 // Officiant's public API: re-exports only.
 export { OfficiantError, exitCodeFor, isOfficiantError, type ErrorCode, type ExitCode } from './errors.js';
-export { Script, SiteProfile, Step, STEP_KINDS, type StepKind } from './script/schema.js';
+export { Script, Step, STEP_KINDS, type StepKind } from './script/schema.js';
+export { SiteProfile } from './script/site-schema.js';
 export { parseScript, checkRules, type ScriptCheck } from './script/rules.js';
 export { formatProblem, type Problem } from './script/parse.js';
 export { compileScript } from './script/compile.js';

@@ -65,7 +65,9 @@ async function main(argv: string[]): Promise<number> {
       .option('--out <dir>', 'output directory for journal, outputs and evidence (default evidence/<id>-<time>)')
       .option('--answers <file>', 'non-interactive: answers file (secrets as ${ENV_VAR} references)')
       .option('--roster <file>', 'the officer roster (roster.json from an enrollment ceremony), for scripts whose officers check in or approve by token')
-      .option('--backup <dir>', 'for restore and re-share: the backup set (the directory holding backup/manifest.json, backup/*.wrapped and shares/)'),
+      .option('--backup <dir>', 'for restore and re-share: the backup set (the directory holding backup/manifest.json, backup/*.wrapped and shares/)')
+      .option('--manifest <draft.json>', 'manifest signing: the unsigned manifest (officiant manifest draft)')
+      .option('--release <bundle>', "manifest signing: a release bundle the manifest's targets come from (repeat for more); each must verify against the site file's manifest_authority.release_certificate", (v: string, all: string[] = []) => [...all, v]),
   );
   releaseOptions(program.commands[program.commands.length - 1]).action(async (script: string, opts) => {
     const { runCommand } = await import('./commands/ceremony.js');

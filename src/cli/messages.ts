@@ -21,7 +21,7 @@ export const HINTS: Partial<Record<ErrorCode, string>> = {
   'input.out-dir-used': 'each ceremony needs its own output directory',
   'input.file-exists': 'choose another file name; Officiant never overwrites a file',
   'input.script-changed': 'a ceremony resumes only with the exact script it started with',
-  'input.site-invalid': 'give the HSM profile with --site <file> or --module and --token-label',
+  'input.site-invalid': 'fix the site file where named above, or give the HSM profile with --site <file> or --module and --token-label',
   'env.module-load': 'check the PKCS#11 module path (--module or the site file); for SoftHSM run ./scripts/setup.sh',
   'env.token-missing': 'connect the HSM / insert the token, then resume; `pkcs11-tool --module <path> -L` lists tokens',
   'env.token-label-used': 'this ceremony creates that token; pick another token_label in the site file or use a fresh HSM',
@@ -137,9 +137,11 @@ export function terminalSafe(line: string): string {
   return line.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** Why `run` refuses a manifest signing script in this version. */
-export const MANIFEST_RUN_NOT_YET =
-  'manifest signing is rehearsed only in this version: a production session needs the site file to pin the release authority certificate and name the manifest signing log, which it cannot yet; rehearse it with officiant rehearse <script> --officers <enrollment rehearsal> --manifest <draft.json> --release <bundle>';
+/** Why a production manifest signing session cannot start without the site file's manifest authority section. */
+export function noManifestAuthority(site: string | undefined): string {
+  const where = site ? `${site} has no manifest_authority section` : 'no site file (--site)';
+  return `${where}: a manifest signing session pins the release authority certificate and keeps the manifest signing log the site file names (manifest_authority: release_certificate, release_certificate_sha256, signing_log); see docs/ota-manifests.md`;
+}
 
 /** What `officiant manifest draft` says about the draft it wrote. */
 export function manifestDraftLines(d: ManifestDraft, out: string): string[] {

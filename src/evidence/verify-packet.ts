@@ -9,6 +9,7 @@ import { JOURNAL } from './packet-files.js';
 import { checkBackups } from './verify/check-backups.js';
 import { checkInputs } from './verify/check-inputs.js';
 import { checkReleaseOutput } from './verify/check-release-output.js';
+import { checkOtaManifest } from './verify/check-ota-manifest.js';
 import { checkCeremony } from './verify/check-ceremony.js';
 import { Group, type Context } from './verify/check-context.js';
 import { checkEvidenceKey, loadEvidenceCert } from './verify/check-evidence-key.js';
@@ -70,6 +71,7 @@ export function verifyPacket(files: ReadonlyMap<string, Buffer>, options: Packet
   run(groups.backup, () => checkBackups(groups.backup, ctx));
   run(groups.outputs, () => checkInputs(groups.outputs, ctx));
   run(groups.outputs, () => checkReleaseOutput(groups.outputs, ctx));
+  run(groups.outputs, () => checkOtaManifest(groups.outputs, ctx));
   const rehearsal = ctx.started?.data.mode === 'rehearsal';
   if (rehearsal) groups.rehearsal.note('rehearsal: made on a throwaway SoftHSM with simulated people; not production evidence');
   else if (ctx.started?.data.mode === 'production') groups.rehearsal.note('production ceremony (not a rehearsal)');

@@ -31,7 +31,7 @@ export function signsManifest(script: Script): boolean {
 export function loadManifest(
   files: InputFiles,
   flags: ManifestFlags,
-  ctx: { certificatePem: Buffer | undefined; certificateSource: string; signingLog: string; releaseFiles: ReleaseFiles; openBundle: (dir: string) => ReleaseBundleReader },
+  ctx: { certificatePem: Buffer | undefined; certificateSource: string; noCertificate?: string | null; signingLog: string; releaseFiles: ReleaseFiles; openBundle: (dir: string) => ReleaseBundleReader },
 ): Loaded<ManifestInputs | undefined> {
   const problems: InputProblem[] = [];
   if (!flags.manifest) problems.push(inputProblem('input.manifest-draft', COMMAND_LINE, '--manifest', 'this ceremony signs an OTA manifest: give --manifest <draft.json> (officiant manifest draft)'));
@@ -40,7 +40,10 @@ export function loadManifest(
   for (const dir of releases) {
     if (!files.exists(join(dir, BUNDLE.statement))) problems.push(inputProblem('input.not-a-bundle', dir, '--release', `${dir}: not a release bundle (no ${BUNDLE.statement})`));
   }
-  if (!ctx.certificatePem) problems.push(inputProblem('input.manifest-draft', ctx.certificateSource, WHOLE_FILE, `no release authority certificate to pin: ${ctx.certificateSource}`));
+  if (!ctx.certificatePem) {
+    // null: why there is none is reported already (the site file's own problems).
+    if (ctx.noCertificate !== null) problems.push(inputProblem('input.manifest-draft', ctx.certificateSource, WHOLE_FILE, ctx.noCertificate ?? `no release authority certificate to pin: ${ctx.certificateSource}`));
+  }
   else if (!pemCertificate(ctx.certificatePem.toString('utf8'), false)) problems.push(inputProblem('input.manifest-draft', ctx.certificateSource, WHOLE_FILE, `${ctx.certificateSource}: not a PEM certificate, so no release authority certificate to pin`));
   let draft: ManifestInputs['draft'] | undefined;
   if (flags.manifest) {
@@ -54,6 +57,7 @@ export function loadManifest(
       draft = { bytes: read.bytes, sha256: sha256Hex(read.bytes) };
     }
   }
-  if (problems.length > 0 || !draft || !ctx.certificatePem) return { problems };
+  if (problems.length > 0 || !draft) return { problems };
+  if (!ctx.certificatePem) return { problems: [inputProblem('input.manifest-draft', ctx.certificateSource, WHOLE_FILE, `no release authority certificate to pin: ${ctx.certificateSource}`)] };
   return loaded({ draft, releaseCertificate: { bytes: ctx.certificatePem, sha256: sha256Hex(ctx.certificatePem) }, releases, signingLog: ctx.signingLog, files: ctx.releaseFiles, openBundle: ctx.openBundle }, []);
 }

@@ -7,7 +7,8 @@ import type { EvidenceTokenSite, HsmSite } from '../engine/step-kind.types.js';
 import { fingerprintOf } from '../record/fingerprint.js';
 import { X509Certificate } from 'node:crypto';
 import { formatPath, formatProblem, parseWithSchema } from '../script/parse.js';
-import { SiteProfile, type Script } from '../script/schema.js';
+import type { Script } from '../script/schema.js';
+import { SiteProfile } from '../script/site-schema.js';
 import type { InputFiles } from './input-files.types.js';
 import { inputProblem, loaded, readBytes, type InputProblem, type Loaded } from './problems.js';
 
@@ -30,6 +31,16 @@ export interface LoadedSite {
   hsm?: HsmSite;
   /** Undefined without a site file or without its piv section. */
   piv?: PivSettings;
+  /** Undefined without a site file or without its manifest_authority section. */
+  manifestAuthority?: ManifestAuthoritySite;
+}
+
+export interface ManifestAuthoritySite {
+  /** The pinned release authority certificate, as read (PEM). */
+  releaseCertificatePem: Buffer;
+  releaseCertificateFile: string;
+  /** The manifest signing log's absolute path. */
+  signingLog: string;
 }
 
 /** Where a problem with flags alone is reported. */
@@ -55,7 +66,8 @@ export function loadSite(files: InputFiles, script: Script, flags: SiteFlags): L
     problems.push(inputProblem('input.site-invalid', COMMAND_LINE, '--slot', `--slot must be a whole number`));
   }
   const piv = file?.piv && flags.site ? pivSettings(files, flags.site, file.piv, problems) : undefined;
-  return loaded({ hsm, piv }, problems);
+  const manifestAuthority = file?.manifest_authority && flags.site ? manifestAuthoritySite(files, flags.site, file.manifest_authority, problems) : undefined;
+  return loaded({ hsm, piv, ...(manifestAuthority ? { manifestAuthority } : {}) }, problems);
 }
 
 function hsmSite(files: InputFiles, script: Script, flags: SiteFlags, file: SiteProfile | undefined, problems: InputProblem[]): HsmSite | undefined {
@@ -86,25 +98,39 @@ type AuthoritySection = NonNullable<SiteProfile['hsm'][string]['release_authorit
 
 /** The release authority's section: its certificate, read now and matching its pin, and the signing log's path. */
 function releaseAuthoritySite(files: InputFiles, siteFile: string, profile: string, section: AuthoritySection, problems: InputProblem[]): HsmSite['releaseAuthority'] {
-  const field = formatPath(['hsm', profile, 'release_authority', 'certificate']);
-  const read = readBytes(files, resolve(siteFile, '..', section.certificate), "release authority's certificate");
+  const at = ['hsm', profile, 'release_authority'];
+  const certificatePem = pinnedCertificate(files, siteFile, { file: section.certificate, sha256: section.certificate_sha256, field: [...at, 'certificate'], pin: [...at, 'certificate_sha256'], what: "release authority's certificate" }, problems);
+  return certificatePem ? { certificatePem, signingLog: resolve(siteFile, '..', section.signing_log) } : undefined;
+}
+
+/** The manifest authority's section: the release authority certificate it trusts (read now, matching its pin) and its own signing log. */
+function manifestAuthoritySite(files: InputFiles, siteFile: string, section: NonNullable<SiteProfile['manifest_authority']>, problems: InputProblem[]): ManifestAuthoritySite | undefined {
+  const at = ['manifest_authority'];
+  const pin = { file: section.release_certificate, sha256: section.release_certificate_sha256, field: [...at, 'release_certificate'], pin: [...at, 'release_certificate_sha256'], what: "release authority's certificate" };
+  const releaseCertificatePem = pinnedCertificate(files, siteFile, pin, problems);
+  return releaseCertificatePem ? { releaseCertificatePem, releaseCertificateFile: resolve(siteFile, '..', section.release_certificate), signingLog: resolve(siteFile, '..', section.signing_log) } : undefined;
+}
+
+/** A PEM certificate file the site file names (relative to it), read now: its bytes when its DER has the pinned SHA-256. */
+function pinnedCertificate(files: InputFiles, siteFile: string, c: { file: string; sha256: string; field: string[]; pin: string[]; what: string }, problems: InputProblem[]): Buffer | undefined {
+  const read = readBytes(files, resolve(siteFile, '..', c.file), c.what);
   if (read.problem) {
-    problems.push({ ...read.problem, file: siteFile, field });
+    problems.push({ ...read.problem, file: siteFile, field: formatPath(c.field) });
     return undefined;
   }
   let der: Buffer;
   try {
     der = new X509Certificate(read.bytes).raw;
   } catch {
-    problems.push(inputProblem('input.site-invalid', siteFile, field, `${section.certificate} is not a PEM certificate`));
+    problems.push(inputProblem('input.site-invalid', siteFile, formatPath(c.field), `${siteFile} ${formatPath(c.field)}: ${c.file} is not a PEM certificate`));
     return undefined;
   }
   const sha256 = fingerprintOf(der);
-  if (sha256 !== section.certificate_sha256) {
-    problems.push(inputProblem('input.site-invalid', siteFile, formatPath(['hsm', profile, 'release_authority', 'certificate_sha256']), `${section.certificate} has SHA-256 ${sha256}, not the pinned ${section.certificate_sha256}`));
+  if (sha256 !== c.sha256) {
+    problems.push(inputProblem('input.site-invalid', siteFile, formatPath(c.pin), `${siteFile} ${formatPath(c.pin)}: ${c.file} has SHA-256 ${sha256}, not the pinned ${c.sha256}`));
     return undefined;
   }
-  return { certificatePem: read.bytes, signingLog: resolve(siteFile, '..', section.signing_log) };
+  return read.bytes;
 }
 
 type EvidenceSection = NonNullable<SiteProfile['hsm'][string]['evidence']>;

@@ -35,6 +35,11 @@ function readLog(m: ManifestInputs) {
   return log.entries;
 }
 
+/** The manifest signing log as the session found it, in words people compare with the paper log. */
+function logFound(f: { lines: number; head: string | null }): string {
+  return f.head ? `manifest signing log: ${f.lines} earlier line(s), head ${f.head}` : 'manifest signing log: empty (no manifest signed from it before; if the paper log lists one, stop: the log was replaced)';
+}
+
 /** Each bundle verified against the pinned certificate, with its statement when it verified. */
 function verifiedReleases(m: ManifestInputs): GateRelease[] {
   const trust = { certificatePem: m.releaseCertificate.bytes.toString('utf8') };
@@ -83,6 +88,8 @@ export const manifestSign: StepHandler<'manifest.sign'> = {
     // finds it there, and the append below reconciles to it.
     const ref = ctx.ceremonyRef();
     const others = readLog(m).filter((e) => e.ceremony_id !== ref.ceremony_id);
+    // The log as found, for the paper log: an empty or shortened log sets no rollback floor, so people compare.
+    const found = { lines: others.length, head: others.at(-1)?.hash ?? null };
     const problems = manifestGateProblems({ body, releases: verifiedReleases(m), log: others, maxValidityDays: max_validity_days, now: ctx.now() });
     for (const s of signers) {
       const why = manifestSignerProblem(s.officer.keys['9c']!.spki_sha256, [releaseSpki]);
@@ -97,7 +104,7 @@ export const manifestSign: StepHandler<'manifest.sign'> = {
       throw new OfficiantError('ceremony.step-failed', `the manifest does not pass the gates (${problems.length} problem(s)): ${shown.join('; ')}`, { details: shown });
     }
     if (!attempt.some((e) => e.type === 'step.event' && e.data.what === MANIFEST_GATES && e.data.passed === true)) {
-      ctx.event(MANIFEST_GATES, { passed: true, channel: body.channel, version: body.version, expires: body.expires, targets: body.targets.length, signed_sha256: digest, words, releases: m.releases.length });
+      ctx.event(MANIFEST_GATES, { passed: true, channel: body.channel, version: body.version, expires: body.expires, targets: body.targets.length, signed_sha256: digest, words, releases: m.releases.length, signing_log: found });
     }
     // The version is taken in the signing log before anyone signs: a session that later aborts leaves it taken
     // (the next draft takes the next version), and no threshold-signed manifest ever exists that the log lacks.
@@ -129,6 +136,7 @@ export const manifestSign: StepHandler<'manifest.sign'> = {
     ctx.prompter.say(`  OTA manifest for channel ${body.channel}, version ${body.version}, devices ${body.devices.join(', ')}`);
     ctx.prompter.say(`    expires ${body.expires}; ${body.targets.length} target(s), each an artifact of a verified release`);
     ctx.prompter.say(`  Signed bytes SHA-256: ${digest}`);
+    ctx.prompter.say(`  ${logFound(found)}: compare with the paper log before anyone signs`);
     ctx.prompter.say(`  Everyone reads these words aloud and compares them with the printed draft: ${words.map((w, i) => `${i + 1}. ${w}`).join('  ')}`);
 
     // Signatures over these very bytes count whenever they were made (a retry does not ask an officer again),
@@ -170,6 +178,7 @@ export const manifestSign: StepHandler<'manifest.sign'> = {
       ctx.result(`Signature ${i + 1} of ${rule.threshold}`, `${o.name}, device ${x.device_serial}, 9c key ${x.keyid}; verified`);
     });
     ctx.result('Signed manifest', `${MANIFEST_OUTPUT}`);
+    ctx.result('Signing log before', logFound(found));
     ctx.result('Signing log', `line ${l.seq} of ${m.signingLog}, hash ${l.hash}`);
   },
 };

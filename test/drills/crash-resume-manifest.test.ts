@@ -38,27 +38,30 @@ async function prepare(): Promise<{ officers: string; draft: string; release: st
 const inputs = await prepare().catch(() => undefined);
 const clean = drill.dir('clean');
 const snapshots = `${clean}.snapshots`;
-const armed = { OFFICIANT_FAILPOINT_SNAPSHOT: snapshots, OFFICIANT_FAILPOINT_SNAPSHOT_POINTS: 'journal.append,piv.sign', OFFICIANT_FAILPOINT_TRACE: `${clean}.trace` };
+const armed = { OFFICIANT_FAILPOINT_SNAPSHOT: snapshots, OFFICIANT_FAILPOINT_SNAPSHOT_POINTS: 'journal.append,piv.sign,signing-log.append,output.write', OFFICIANT_FAILPOINT_TRACE: `${clean}.trace` };
 const result = inputs
   ? await officiant(['rehearse', SCRIPT, '--out', clean, '--officers', inputs.officers, '--manifest', inputs.draft, '--release', inputs.release], { env: { ...drill.env, ...armed } })
   : undefined;
 const entries = result?.code === 0 ? journalOf(clean) : [];
 const writes = entries.filter((e) => e.step === STEP).map((e) => e.seq);
-// The PIV signatures made inside the signing step: the trace's piv.sign hits between its first and last write.
-const trace = existsSync(`${clean}.trace`) ? readFileSync(`${clean}.trace`, 'utf8').split('\n').filter(Boolean) : [];
-const signs = (() => {
+// The hits of a point inside the signing step: those between its first and last journal write, in the trace.
+function within(point: string): number[] {
   let appends = 0;
-  let piv = 0;
+  let n = 0;
   const hits: number[] = [];
   for (const p of trace) {
     if (p === 'journal.append') appends += 1;
-    if (p === 'piv.sign') {
-      piv += 1;
-      if (writes.length > 0 && appends >= writes[0] && appends < writes[writes.length - 1]) hits.push(piv);
+    if (p === point) {
+      n += 1;
+      if (writes.length > 0 && appends >= writes[0] && appends < writes[writes.length - 1]) hits.push(n);
     }
   }
   return hits;
-})();
+}
+const trace = existsSync(`${clean}.trace`) ? readFileSync(`${clean}.trace`, 'utf8').split('\n').filter(Boolean) : [];
+const signs = within('piv.sign');
+const logLines = within('signing-log.append');
+const outputWrites = within('output.write');
 
 function rosterOf(officers: string): RosterBody {
   const file = JSON.parse(readFileSync(join(officers, 'outputs', 'roster.json'), 'utf8')) as RosterFile;
@@ -99,12 +102,19 @@ describe('an uninterrupted manifest signing session', () => {
     expect(result?.code, result?.stdout.slice(-2000)).toBe(0);
     expect(signs).toHaveLength(rosterOf(inputs!.officers).signing_policy.threshold);
     expect(writes.length).toBeGreaterThanOrEqual(8);
+    expect(logLines, 'one signing log line inside the step').toHaveLength(1);
+    expect(outputWrites.length, 'the manifest written inside the step').toBeGreaterThanOrEqual(1);
     expect(verifyDir(clean).ok).toBe(true);
   });
 });
 
 describe.concurrent('killed just before each officer\'s signature of the manifest, then resumed', () => {
   for (const n of signs) it(`piv.sign#${n}`, () => resumeCopy(`piv.sign#${n}`), DRILL_TIMEOUT);
+});
+
+describe.concurrent('killed right after the signing log line is on disk, and at the manifest\'s write, then resumed', () => {
+  for (const n of logLines) it(`signing-log.append#${n}`, () => resumeCopy(`signing-log.append#${n}`), DRILL_TIMEOUT);
+  for (const n of outputWrites) it(`output.write#${n}`, () => resumeCopy(`output.write#${n}`), DRILL_TIMEOUT);
 });
 
 describe.concurrent('killed before each journal write of the signing step, then resumed', () => {

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import type { FileDigest, ReleaseFiles } from '../../engine/ports.js';
 import { scanArtifactFile } from './scan-artifact-file.js';
 import { takePidLock } from './pid-lock.js';
+import { failpoint } from '../../failpoints.js';
 import { OfficiantError } from '../../errors.js';
 
 const CHUNK = 4 * 1024 * 1024;
@@ -65,6 +66,8 @@ export const fsReleaseFiles: ReleaseFiles = {
     } finally {
       closeSync(fd);
     }
+    // The line is on disk and the journal does not know yet: the crash a signing session's reconcile is for.
+    failpoint('signing-log.append');
   },
   lockLog(path) {
     try {

@@ -4,24 +4,43 @@ import { startCeremony } from '../../engine/runner.js';
 import { SITE_COPY } from '../../evidence/packet-files.js';
 import { loadPinnedRoster } from '../../inputs/roster.js';
 import { needsBlobs } from '../../inputs/script.js';
-import { loadSite, type SiteFlags } from '../../inputs/site.js';
+import { loadSite, type LoadedSite, type SiteFlags } from '../../inputs/site.js';
+import type { Loaded } from '../../inputs/problems.js';
 import { adoptsPolicy, loadPolicyDraft, loadRelease, signsRelease, type ReleaseFlags } from '../../inputs/release.js';
 import { fsReleaseFiles } from '../../adapters/fs/release-files.js';
 import type { HsmSite } from '../../engine/step-kind.types.js';
-import { OfficiantError } from '../../errors.js';
-import { signsManifest } from '../../inputs/manifest.js';
+import { loadManifest, signsManifest, type ManifestFlags } from '../../inputs/manifest.js';
 import { orThrow } from '../input-error.js';
-import { ceremonyBanner, MANIFEST_RUN_NOT_YET } from '../messages.js';
+import { ceremonyBanner, noManifestAuthority } from '../messages.js';
+import { openReleaseBundle } from './release-bundle.js';
 import { ceremonyDeps, checkTemplates, defaultOut, pivSite } from '../compose.js';
 import { inputFiles, loadBackup, loadScript } from './input-files.js';
 import { prompterFor } from './prompter.js';
 import type { CeremonySession } from './session.js';
 
-export interface RunFlags extends SiteFlags, ReleaseFlags {
+export interface RunFlags extends SiteFlags, ReleaseFlags, ManifestFlags {
   out?: string;
   answers?: string;
   roster?: string;
   backup?: string;
+}
+
+/**
+ * A manifest session's inputs, pinned as the site file pins them: the release authority certificate and the
+ * manifest authority's own signing log (never a bundle's own authority.pem). A missing section is named unless
+ * the site file's own problems (reported with them) may be why it was not read.
+ */
+function loadManifestInputs(flags: RunFlags, site: Loaded<LoadedSite>) {
+  const authority = site.value?.manifestAuthority;
+  const siteFileProblems = flags.site !== undefined && site.problems.some((p) => p.file === flags.site);
+  return loadManifest(inputFiles, flags, {
+    certificatePem: authority?.releaseCertificatePem,
+    certificateSource: authority?.releaseCertificateFile ?? flags.site ?? '--site',
+    noCertificate: siteFileProblems ? null : noManifestAuthority(flags.site),
+    signingLog: authority?.signingLog ?? '',
+    releaseFiles: fsReleaseFiles,
+    openBundle: openReleaseBundle,
+  });
 }
 
 export function siteJson(site: HsmSite | undefined): string {
@@ -31,8 +50,11 @@ export function siteJson(site: HsmSite | undefined): string {
 export async function composeRun(file: string, flags: RunFlags, print: (l: string) => void): Promise<CeremonySession> {
   const { script, text, warnings } = loadScript(file);
   warnings.forEach(print);
-  if (signsManifest(script)) throw new OfficiantError('input.request-invalid', MANIFEST_RUN_NOT_YET);
-  const { hsm: site, piv } = orThrow(loadSite(inputFiles, script, flags));
+  const siteLoaded = loadSite(inputFiles, script, flags);
+  const manifestLoaded = signsManifest(script) ? loadManifestInputs(flags, siteLoaded) : undefined;
+  // The site's problems and the manifest's together: every problem of what was named at once.
+  const { hsm: site, piv } = orThrow({ ...siteLoaded, problems: [...siteLoaded.problems, ...(manifestLoaded?.problems ?? [])] });
+  const manifest = manifestLoaded ? orThrow(manifestLoaded) : undefined;
   const roster = flags.roster ? orThrow(loadPinnedRoster(inputFiles, flags.roster, { siteFile: flags.site, piv })) : undefined;
   await checkTemplates();
   const { prompter, problems } = await prompterFor(script, flags.answers, print);
@@ -40,7 +62,7 @@ export async function composeRun(file: string, flags: RunFlags, print: (l: strin
   const backup = flags.backup ? loadBackup(flags.backup, { blobs: needsBlobs(script) }) : undefined;
   const release = signsRelease(script) ? orThrow(loadRelease(inputFiles, script, flags, { site, roster: roster?.body, out, now: new Date(), releaseFiles: fsReleaseFiles })) : undefined;
   const policyDraft = adoptsPolicy(script) ? orThrow(loadPolicyDraft(inputFiles, flags)) : undefined;
-  const deps = ceremonyDeps({ script, text, site, rehearsal: false, prompter, out, roster, piv: piv ? pivSite(piv) : undefined, backup, release, policyDraft });
+  const deps = ceremonyDeps({ script, text, site, rehearsal: false, prompter, out, roster, piv: piv ? pivSite(piv) : undefined, backup, release, policyDraft, manifest });
   return {
     out,
     banner: [ceremonyBanner(script, out)],

@@ -13,6 +13,8 @@ import { ROOT } from '../../helpers/cli.js';
 import { authority, bundle, type Authority } from '../../helpers/openssl-release.js';
 import { rehearsalWorkspace } from '../../helpers/rehearsal-workspace.js';
 import { expectSecretNowhere } from '../../helpers/secret-scan.js';
+import { reseal } from '../../helpers/insider.js';
+import { verifyDir } from '../../helpers/verify-dir.js';
 
 const ws = rehearsalWorkspace('officiant-manifest-signing-');
 const SCRIPT = join(ROOT, 'ceremonies/manifest-signing.yaml');
@@ -52,6 +54,7 @@ describe('manifest signing, rehearsed', () => {
     ws.expectVerified('v42');
     const page = ws.cli(['verify', ws.dir('v42')]).stdout;
     expect(page).toContain('inputs/manifest-draft.json: the file the ceremony started with');
+    expect(page).toMatch(/outputs\/ota-manifest.json: channel stable version 42, \d+ target\(s\).* signature\(s\) by distinct officers' 9c keys of roster version 1 \(threshold \d\), each the one the ceremony recorded/);
     expect(r.stdout).toMatch(/^  signature 1 of \d: .*9c key .*verified$/m);
     // No officer's PIN anywhere the session wrote or printed.
     const pointer = JSON.parse(readFileSync(ws.dir('officers/rehearsal.json'), 'utf8')) as { sandbox: string; people?: string };
@@ -101,11 +104,64 @@ describe('manifest signing, rehearsed', () => {
     expect(r.stderr).toMatch(/problem/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
+});
 
-  it('a production run is refused plainly for now (exit 2), before anything is written', () => {
-    const r = ws.cli(['run', SCRIPT, '--out', ws.dir('production')]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('manifest signing is rehearsed only in this version');
-    expect(existsSync(ws.dir('production'))).toBe(false);
+describe('manifest signing: what verify does not believe of a packet an insider reseals', () => {
+  const problems = async (name: string, files: Record<string, Buffer>) => {
+    const dir = ws.copyOf('v42', name);
+    await reseal(dir, { files });
+    return verifyDir(dir).groups.flatMap((g) => g.problems.map((p) => `${g.name}: ${p}`));
+  };
+  const v42 = () => JSON.parse(readFileSync(ws.dir('v42/outputs/ota-manifest.json'), 'utf8')) as { signed: unknown; signatures: unknown[] };
+
+  it('the kit alone leaves a packet that verifies', async () => {
+    expect(await problems('insider-none', {})).toEqual([]);
+  });
+
+  it("another session's signed manifest in place of this one's", async () => {
+    const p = await problems('insider-swap', { 'outputs/ota-manifest.json': readFileSync(ws.dir('v43/outputs/ota-manifest.json')) });
+    expect(p.join('\n')).toContain('outputs: outputs/ota-manifest.json: the signed body is not the draft the ceremony started with (inputs/manifest-draft.json)');
+    expect(p.join('\n')).toMatch(/outputs: outputs\/ota-manifest.json: signature 1: .*'s signature does not verify over the draft's signed bytes/);
+  });
+
+  it('a signature dropped, so the manifest is one short of the threshold', async () => {
+    const m = v42();
+    const p = await problems('insider-short', { 'outputs/ota-manifest.json': Buffer.from(JSON.stringify({ ...m, signatures: m.signatures.slice(1) }, null, 2)) });
+    expect(p.join('\n')).toMatch(/outputs: outputs\/ota-manifest.json: \d good signature\(s\) by distinct officers' keys, below the roster's threshold of \d/);
+  });
+});
+
+describe('manifest signing, production run: the inputs the site file pins', () => {
+  const site = (name: string, sha: string) => {
+    const file = ws.dir(`${name}.site.yaml`);
+    writeFileSync(file, `hsm:\n  evidence-hsm: { module: /usr/lib/softhsm/libsofthsm2.so, token_label: evidence }\nmanifest_authority:\n  release_certificate: ${release.cert}\n  release_certificate_sha256: "${sha}"\n  signing_log: ${name}.manifest-log.jsonl\n`);
+    return file;
+  };
+  const run = (name: string, more: string[]) => ws.cli(['run', SCRIPT, '--out', ws.dir(name), '--roster', ws.dir('officers/outputs/roster.json'), ...more]);
+
+  it('without a site file naming the manifest authority, refuses before anything is written (exit 2)', () => {
+    const r = run('prod-nosite', ['--manifest', draft('prod-nosite', 50), '--release', stable]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('no site file (--site): a manifest signing session pins the release authority certificate and keeps the manifest signing log the site file names (manifest_authority: release_certificate, release_certificate_sha256, signing_log)');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(ws.dir('prod-nosite'))).toBe(false);
+  });
+
+  it('refuses a site whose release certificate is not the pinned one, and names missing flags, all at once (exit 2)', () => {
+    const r = run('prod-badpin', ['--site', site('prod-badpin', '0'.repeat(64))]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/manifest_authority\.release_certificate_sha256.*has SHA-256 [0-9a-f]{64}, not the pinned 0{64}/);
+    expect(r.stderr).toContain('give --manifest <draft.json>');
+    expect(r.stderr).toContain('--release <bundle> for each');
+    expect(r.stderr).not.toContain('has no manifest_authority section');
+    expect(existsSync(ws.dir('prod-badpin'))).toBe(false);
+  });
+
+  it("with the site's pinned certificate, the manifest inputs are accepted; a rehearsal's roster is still refused in production", () => {
+    const r = run('prod-ok', ['--site', site('prod-ok', release.sha256), '--manifest', draft('prod-ok', 50), '--release', stable]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).not.toMatch(/manifest_authority|--manifest|--release/);
+    expect(r.stderr).toMatch(/rehears/i);
+    expect(existsSync(ws.dir('prod-ok'))).toBe(false);
   });
 });

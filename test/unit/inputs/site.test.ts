@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadScript } from '../../../src/inputs/script.js';
 import { loadSite, type SiteFlags } from '../../../src/inputs/site.js';
 import { MemoryInputFiles } from './memory-input-files.js';
+import { createAuthority } from '../../helpers/release-bundle.js';
 
 const INIT = readFileSync(new URL('../../../ceremonies/release-authority-init.yaml', import.meta.url), 'utf8');
 const script = loadScript(new MemoryInputFiles().file('/s.yaml', INIT), '/s.yaml').value!.script;
@@ -78,5 +79,32 @@ describe('loadSite', () => {
       ['piv.attestation_roots', '/etc/site.yaml:3:6 piv.attestation_roots: is required'],
     ]);
     expect(loaded.problems.every((p) => p.code === 'input.site-invalid' && p.file === '/etc/site.yaml' && p.group === '/etc/site.yaml: 3 problem(s)')).toBe(true);
+  });
+});
+
+describe('loadSite: the manifest authority section', () => {
+  const MANIFEST = readFileSync(new URL('../../../ceremonies/manifest-signing.yaml', import.meta.url), 'utf8');
+  const manifestScript = loadScript(new MemoryInputFiles().file('/m.yaml', MANIFEST), '/m.yaml').value!.script;
+  const site = (sha: string, cert = 'authority/release.pem') =>
+    `hsm:\n  evidence-hsm: { module: /lib/softhsm2.so, token_label: evidence }\nmanifest_authority:\n  release_certificate: ${cert}\n  release_certificate_sha256: "${sha}"\n  signing_log: logs/manifest.jsonl\n`;
+
+  it('reads the pinned release certificate and resolves the signing log beside the site file', async () => {
+    const release = await createAuthority('ec');
+    const files = new MemoryInputFiles().file('/etc/site/site.yaml', site(release.sha256)).file('/etc/site/authority/release.pem', release.pem);
+    const loaded = loadSite(files, manifestScript, { site: '/etc/site/site.yaml' });
+    expect(loaded.problems).toEqual([]);
+    expect(loaded.value?.manifestAuthority).toEqual({ releaseCertificatePem: Buffer.from(release.pem), releaseCertificateFile: '/etc/site/authority/release.pem', signingLog: '/etc/site/logs/manifest.jsonl' });
+  });
+
+  it.each<[string, (pem: string, sha: string) => MemoryInputFiles, [string, string][]]>([
+    ['a certificate that is not the pinned one', (pem) => new MemoryInputFiles().file('/etc/site.yaml', site('0'.repeat(64))).file('/etc/authority/release.pem', pem), [['manifest_authority.release_certificate_sha256', `/etc/site.yaml manifest_authority.release_certificate_sha256: authority/release.pem has SHA-256 `]]],
+    ['a missing certificate file', (_, sha) => new MemoryInputFiles().file('/etc/site.yaml', site(sha)), [['manifest_authority.release_certificate', "cannot read release authority's certificate /etc/authority/release.pem: no such file"]]],
+    ['a file that is not a certificate', (_, sha) => new MemoryInputFiles().file('/etc/site.yaml', site(sha)).file('/etc/authority/release.pem', 'hello'), [['manifest_authority.release_certificate', '/etc/site.yaml manifest_authority.release_certificate: authority/release.pem is not a PEM certificate']]],
+  ])('refuses %s, naming the field', async (_, make, expected) => {
+    const release = await createAuthority('ec');
+    const loaded = loadSite(make(release.pem, release.sha256), manifestScript, { site: '/etc/site.yaml' });
+    expect(loaded.value).toBeUndefined();
+    expect(loaded.problems.map((p) => [p.field, p.message.slice(0, expected[0][1].length)])).toEqual(expected);
+    expect(loaded.problems.every((p) => p.file === '/etc/site.yaml')).toBe(true);
   });
 });

@@ -69,6 +69,20 @@ describe('manifest.sign', () => {
     expect((error as unknown as { details: string[] }).details).toEqual([expect.stringMatching(/^version 5 is not above 5, the last manifest signed for channel stable/)]);
   });
 
+  it('shows the signing log as found before anyone signs (empty, or its length and head), for the paper log', async () => {
+    const empty = pins();
+    const first = await runStep(manifestSign, { ...base(), manifest: mw.inputs(), prompter: empty });
+    expect(empty.said.join('\n')).toMatch(/manifest signing log: empty \(no manifest signed from it before; if the paper log lists one, stop: the log was replaced\): compare with the paper log/);
+    expect(first.result('Signing log before')).toMatch(/^manifest signing log: empty/);
+    const manifest = mw.inputs({ body: mw.draftBody({ version: 6 }) });
+    appendFileSync(manifest.signingLog, signingLogLine([], { at: new Date().toISOString(), authority: 'manifest', request_id: 'x', channel: 'stable', version: 5, ceremony_id: 'earlier', artifacts: 1, artifacts_sha256: 'a'.repeat(64), signatures: {} }));
+    const head = parseSigningLog(readFileSync(manifest.signingLog, 'utf8')).entries[0].hash;
+    const later = pins();
+    const run = await runStep(manifestSign, { ...base(), manifest, prompter: later });
+    expect(later.said.join('\n')).toContain(`manifest signing log: 1 earlier line(s), head ${head}: compare with the paper log before anyone signs`);
+    expect(run.events('manifest-gates')[0]).toMatchObject({ passed: true, signing_log: { lines: 1, head } });
+  });
+
   it('after a crash between two officers\' signatures, resumes without asking the first again or a second signature by their key', async () => {
     const manifest = mw.inputs();
     const [first, second] = mw.officers;

@@ -1,0 +1,101 @@
+// The signed OTA manifest of a manifest signing session's packet (outputs/ota-manifest.json) against the session:
+// the draft it started with, the signatures its journal recorded, and the 9c keys of the roster it started
+// with. What an insider who can write the archive would try: a signature from another session or key, a body
+// changed after signing, a key listed twice, a revoked officer, a manifest in a packet that signed none.
+import 'reflect-metadata';
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Group } from '../../../../src/evidence/verify/check-context.js';
+import { checkOtaManifest } from '../../../../src/evidence/verify/check-ota-manifest.js';
+import { manifestSigningBytes } from '../../../../src/custody/ota-manifest.js';
+import type { ManifestBody } from '../../../../src/custody/ota-manifest.types.js';
+import type { RosterBody } from '../../../../src/custody/roster.types.js';
+import type { NewEntry } from '../../../../src/record/journal.js';
+import { createRosterBody, createRosterWorld, type RosterWorld, type TestOfficer } from '../../../helpers/roster-fixture.js';
+import { manifestBody, officerSigner, signManifest, keySigner } from '../../../helpers/ota-manifest.js';
+import { writeJournal } from './journal-text.js';
+
+let world: RosterWorld;
+let roster: RosterBody;
+const body = manifestBody();
+const bytes = manifestSigningBytes(body);
+const digest = createHash('sha256').update(bytes).digest('hex');
+const draft = Buffer.from(`${JSON.stringify({ signed: body, signatures: [] }, null, 2)}\n`);
+
+beforeAll(async () => {
+  world = await createRosterWorld({ officers: 3 });
+  roster = createRosterBody(world);
+}, 60_000);
+
+const sigOf = (o: TestOfficer, over: ManifestBody = body) => sign('sha256', manifestSigningBytes(over), o.keys['9c']!).toString('base64');
+function event(o: TestOfficer, data: Record<string, unknown> = {}): NewEntry {
+  const key = o.officer.keys['9c']!;
+  return { type: 'step.event', actor: o.officer.name, step: 'sign-manifest', data: { what: 'manifest-signature', officer: o.officer.id, device: o.officer.device.serial, keyid: key.spki_sha256, signed_sha256: digest, sig: sigOf(o), verified: true, ...data } };
+}
+
+interface Case {
+  name: string;
+  /** The journal after ceremony.started. */
+  events?: () => NewEntry[];
+  /** The output, given the journal's events (default: their signatures, in order). */
+  manifest?: (events: NewEntry[]) => Buffer | undefined;
+  started?: Record<string, unknown> | null;
+  roster?: () => RosterBody;
+  draftCopy?: Buffer | null;
+  problem?: RegExp;
+}
+
+const two = () => [world.officers[0], world.officers[1]];
+/** The manifest file with the journaled events' signatures in order, then those of `more` (a signed manifest). */
+function output(events: NewEntry[], more?: Buffer): Buffer {
+  const signatures = events.map((e) => ({ keyid: e.data.keyid, device_serial: e.data.device, sig: e.data.sig }));
+  const extra = more ? (JSON.parse(more.toString('utf8')) as { signatures: unknown[] }).signatures : [];
+  return Buffer.from(JSON.stringify({ signed: body, signatures: [...signatures, ...extra] }));
+}
+const CASES: Case[] = [
+  { name: 'the session\'s own manifest, with the signatures its journal recorded' },
+  { name: 'an aborted session: signatures journaled, no manifest written', manifest: () => undefined },
+  { name: 'a signature the journal never recorded (made elsewhere by the same key)', manifest: (ev) => output([ev[0]], signManifest(body, [officerSigner(world.officers[1])])), problem: /signature 2: Officer crypto-officer-2's signature is not the one the ceremony recorded/ },
+  { name: 'the body changed after signing', manifest: () => signManifest({ ...body, version: 43 }, two().map(officerSigner)), problem: /the signed body is not the draft the ceremony started with/ },
+  { name: 'a key that is no officer\'s', manifest: (ev) => output([ev[0]], signManifest(body, [keySigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, '99999999')])), problem: /signature 2: key [0-9a-f]{64} is no officer's 9c key on the ceremony's roster/ },
+  { name: 'one key twice', manifest: (ev) => output([ev[0], ev[0]]), problem: /signature 2: Officer crypto-officer-1's key signs twice[\s\S]*1 good signature\(s\) by distinct officers' keys, below the roster's threshold of 2/ },
+  { name: 'short of the threshold', manifest: (ev) => output([ev[0]]), problem: /1 good signature\(s\) .* below the roster's threshold of 2/ },
+  {
+    name: 'a revoked officer',
+    roster: () => createRosterBody(world, { officers: world.officers.map((o, i) => (i === 1 ? { ...o.officer, status: 'revoked' as const } : o.officer)) }),
+    problem: /signature 2: Officer crypto-officer-2 is revoked on the ceremony's roster/,
+  },
+  { name: 'a journaled signature that does not verify', events: () => [event(world.officers[0]), event(world.officers[1], { sig: sigOf(world.officers[1], { ...body, version: 7 }) })], problem: /line 3: Officer crypto-officer-2's manifest signature does not verify under their 9c key/ },
+  { name: 'a journaled signature over other bytes', events: () => [event(world.officers[0], { signed_sha256: 'a'.repeat(64) }), event(world.officers[1])], problem: /line 2: .* is over a{64}, not the draft's signed bytes/ },
+  { name: 'a journaled signature naming another device', events: () => [event(world.officers[0], { device: '1' }), event(world.officers[1])], problem: /line 2: .* names key [0-9a-f]{64} on device 1, not their 9c key on device 10000001/ },
+  { name: 'a manifest in a packet whose ceremony signed none', started: null, events: () => [], problem: /an OTA manifest in a packet whose ceremony signed none/ },
+  { name: 'manifest signatures in a ceremony that signed none', started: null, manifest: () => undefined, problem: /2 manifest signature\(s\) in a ceremony that signed no manifest/ },
+  { name: 'the draft copy missing', draftCopy: null, problem: /not checked: inputs\/manifest-draft.json is missing/ },
+  { name: 'not JSON', manifest: () => Buffer.from('{'), problem: /outputs\/ota-manifest.json: not JSON/ },
+];
+
+function check(c: Case): Group {
+  const events = c.events ? c.events() : two().map((o) => event(o));
+  const started: NewEntry = { type: 'ceremony.started', actor: 'system', data: { ceremonyId: 'c-1', ...(c.started === null ? {} : { manifest: { draft_sha256: 'x' } }) } };
+  const { entries } = writeJournal([started, ...events]);
+  const files = new Map<string, Buffer>();
+  const manifest = c.manifest ? c.manifest(events) : output(events.length > 0 ? events : two().map((o) => event(o)));
+  if (manifest) files.set('outputs/ota-manifest.json', manifest);
+  if (c.draftCopy !== null) files.set('inputs/manifest-draft.json', c.draftCopy ?? draft);
+  const g = new Group('outputs');
+  checkOtaManifest(g, { files, entries, started: entries[0], roster: c.roster ? c.roster() : roster });
+  return g;
+}
+
+describe('checkOtaManifest', () => {
+  it.each(CASES)('$name', (c) => {
+    const g = check(c);
+    if (c.problem) expect(g.problems.join('\n')).toMatch(c.problem);
+    else expect(g.problems).toEqual([]);
+  });
+
+  it('names what holds: channel, version, the signers\' count against the threshold, and the signed bytes', () => {
+    const g = check(CASES[0]);
+    expect(g.notes.join('\n')).toMatch(new RegExp(`channel stable version 42, 3 target\\(s\\).*2 signature\\(s\\) by distinct officers' 9c keys of roster version 1 \\(threshold 2\\).*${digest}`));
+  });
+});
