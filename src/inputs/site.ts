@@ -46,7 +46,8 @@ export interface ManifestAuthoritySite {
 /** Where a problem with flags alone is reported. */
 export const COMMAND_LINE = 'command line';
 
-export function loadSite(files: InputFiles, script: Script, flags: SiteFlags): Loaded<LoadedSite> {
+/** The site, and (when the site file parsed, whatever its other problems) which optional sections it has. */
+export function loadSite(files: InputFiles, script: Script, flags: SiteFlags): Loaded<LoadedSite> & { sections?: { manifestAuthority: boolean } } {
   const problems: InputProblem[] = [];
   let file: SiteProfile | undefined;
   if (flags.site) {
@@ -67,7 +68,8 @@ export function loadSite(files: InputFiles, script: Script, flags: SiteFlags): L
   }
   const piv = file?.piv && flags.site ? pivSettings(files, flags.site, file.piv, problems) : undefined;
   const manifestAuthority = file?.manifest_authority && flags.site ? manifestAuthoritySite(files, flags.site, file.manifest_authority, problems) : undefined;
-  return loaded({ hsm, piv, ...(manifestAuthority ? { manifestAuthority } : {}) }, problems);
+  const sections = file ? { manifestAuthority: file.manifest_authority !== undefined } : undefined;
+  return { ...loaded({ hsm, piv, ...(manifestAuthority ? { manifestAuthority } : {}) }, problems), ...(sections ? { sections } : {}) };
 }
 
 function hsmSite(files: InputFiles, script: Script, flags: SiteFlags, file: SiteProfile | undefined, problems: InputProblem[]): HsmSite | undefined {

@@ -106,6 +106,10 @@ export const manifestSign: StepHandler<'manifest.sign'> = {
     if (!attempt.some((e) => e.type === 'step.event' && e.data.what === MANIFEST_GATES && e.data.passed === true)) {
       ctx.event(MANIFEST_GATES, { passed: true, channel: body.channel, version: body.version, expires: body.expires, targets: body.targets.length, signed_sha256: digest, words, releases: m.releases.length, signing_log: found });
     }
+    ctx.prompter.say(`  OTA manifest for channel ${body.channel}, version ${body.version}, devices ${body.devices.join(', ')}`);
+    ctx.prompter.say(`    expires ${body.expires}; ${body.targets.length} target(s), each an artifact of a verified release`);
+    ctx.prompter.say(`  Signed bytes SHA-256: ${digest}`);
+    ctx.prompter.say(`  ${logFound(found)}: compare with the paper log before the version is taken and anyone signs`);
     // The version is taken in the signing log before anyone signs: a session that later aborts leaves it taken
     // (the next draft takes the next version), and no threshold-signed manifest ever exists that the log lacks.
     const line = await ctx.effect('signing-log.append', { log: m.signingLog, channel: body.channel, version: body.version }, {
@@ -133,10 +137,6 @@ export const manifestSign: StepHandler<'manifest.sign'> = {
         return mineLine ? { seq: mineLine.seq, hash: mineLine.hash } : undefined;
       },
     });
-    ctx.prompter.say(`  OTA manifest for channel ${body.channel}, version ${body.version}, devices ${body.devices.join(', ')}`);
-    ctx.prompter.say(`    expires ${body.expires}; ${body.targets.length} target(s), each an artifact of a verified release`);
-    ctx.prompter.say(`  Signed bytes SHA-256: ${digest}`);
-    ctx.prompter.say(`  ${logFound(found)}: compare with the paper log before anyone signs`);
     ctx.prompter.say(`  Everyone reads these words aloud and compares them with the printed draft: ${words.map((w, i) => `${i + 1}. ${w}`).join('  ')}`);
 
     // Signatures over these very bytes count whenever they were made (a retry does not ask an officer again),

@@ -4,8 +4,7 @@ import { startCeremony } from '../../engine/runner.js';
 import { SITE_COPY } from '../../evidence/packet-files.js';
 import { loadPinnedRoster } from '../../inputs/roster.js';
 import { needsBlobs } from '../../inputs/script.js';
-import { loadSite, type LoadedSite, type SiteFlags } from '../../inputs/site.js';
-import type { Loaded } from '../../inputs/problems.js';
+import { loadSite, type SiteFlags } from '../../inputs/site.js';
 import { adoptsPolicy, loadPolicyDraft, loadRelease, signsRelease, type ReleaseFlags } from '../../inputs/release.js';
 import { fsReleaseFiles } from '../../adapters/fs/release-files.js';
 import type { HsmSite } from '../../engine/step-kind.types.js';
@@ -30,17 +29,21 @@ export interface RunFlags extends SiteFlags, ReleaseFlags, ManifestFlags {
  * manifest authority's own signing log (never a bundle's own authority.pem). A missing section is named unless
  * the site file's own problems (reported with them) may be why it was not read.
  */
-function loadManifestInputs(flags: RunFlags, site: Loaded<LoadedSite>) {
+function loadManifestInputs(flags: RunFlags, site: ReturnType<typeof loadSite>) {
   const authority = site.value?.manifestAuthority;
-  const siteFileProblems = flags.site !== undefined && site.problems.some((p) => p.file === flags.site);
-  return loadManifest(inputFiles, flags, {
+  // Named missing only when it is: a site file that did not parse, or whose section has problems of its own
+  // (reported with the site's), is not said to lack it.
+  const missing = !flags.site || (site.sections !== undefined && !site.sections.manifestAuthority);
+  const manifestProblems = loadManifest(inputFiles, flags, {
     certificatePem: authority?.releaseCertificatePem,
     certificateSource: authority?.releaseCertificateFile ?? flags.site ?? '--site',
-    noCertificate: siteFileProblems ? null : noManifestAuthority(flags.site),
+    noCertificate: missing ? noManifestAuthority(flags.site) : null,
     signingLog: authority?.signingLog ?? '',
     releaseFiles: fsReleaseFiles,
     openBundle: openReleaseBundle,
   });
+  // The missing section is the site file's problem (its hint), not the draft's.
+  return { ...manifestProblems, problems: manifestProblems.problems.map((p) => (p.message === noManifestAuthority(flags.site) ? { ...p, code: 'input.site-invalid' as const } : p)) };
 }
 
 export function siteJson(site: HsmSite | undefined): string {

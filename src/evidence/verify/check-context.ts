@@ -24,6 +24,8 @@ export interface Context {
   roster?: RosterBody;
   /** The auditor gave the journal head from the paper log (--head). */
   headPinned?: boolean;
+  /** Set by the officers group: officers whose token check-in verified, id -> the role they checked in as. */
+  checkedIn?: Map<string, string>;
   /** Set by the officers group when a quorum countersigned the record's end. */
   countersigned?: boolean;
 }

@@ -94,5 +94,6 @@ export function checkOfficers(g: Group, ctx: Context, rosterPin?: PacketPins['ro
   for (const p of end.problems) g.fail(`${JOURNAL}: ${p}`);
   for (const n of end.notes) g.note(`${JOURNAL}: ${n}`);
   ctx.countersigned = end.countersigned === true;
+  ctx.checkedIn = identity.checkedIn;
   ctx.roster = roster?.body;
 }

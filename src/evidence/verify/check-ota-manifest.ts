@@ -1,13 +1,14 @@
 // A manifest signing session's signed OTA manifest (outputs/ota-manifest.json) against the session it came from,
 // believing neither the file nor the journal's own verdicts. Contract:
-// - every signature the journal records (manifest-signature) verifies, over the signed bytes of the draft the
-//   ceremony started with (inputs/manifest-draft.json), under the 9c key the roster the ceremony started with
-//   lists for that officer and device;
+// - a manifest signature counts only as the manifest.sign step records it: in that step, after its gates passed
+//   and its signing log line was written, by an officer who checked in by token in the step's role, active on
+//   the roster the ceremony started with (a manifest authority roster), with that officer's 9c key and device,
+//   over the signed bytes of the draft the ceremony started with (inputs/manifest-draft.json), once per officer;
 // - the output's signed body is that draft's, byte for byte once canonical; each of its signatures is one the
-//   journal recorded, by an active officer's 9c key, each key once, and the distinct keys reach the roster's
-//   threshold;
+//   step recorded, each key once, and the distinct keys reach the roster's threshold; the step completed;
 // - a packet whose ceremony signed no manifest holds neither the file nor manifest signatures.
-// Runs after the officers group (which reads the roster) and the inputs group (which pins the draft copy).
+// Runs after the officers group (roster, check-ins) and the inputs group (which pins the draft copy). Never
+// throws on bad data: values from the journal are shown through safe().
 import { createPublicKey, verify } from 'node:crypto';
 import { parseManifest, parseManifestDraft } from '../../custody/ota-manifest.js';
 import type { RosterBody, RosterOfficer } from '../../custody/roster.types.js';
@@ -30,25 +31,47 @@ function signedBy(officer: RosterOfficer, bytes: Buffer, sig: unknown): boolean 
   }
 }
 
-/** The journal's manifest signatures that verify: officer id -> base64 signature. */
-function journaledSignatures(g: Group, ctx: Context, events: JournalEntry[], roster: RosterBody, bytes: Buffer, digest: string): Map<string, string> {
+/** A journal value as a message shows it, whatever it is. */
+function safe(x: unknown): string {
+  return typeof x === 'string' ? x.slice(0, 80) : (JSON.stringify(x) ?? 'undefined').slice(0, 80);
+}
+
+/** Where the manifest.sign step let signatures be made: its id, role, and the journal index after which they may count. */
+function signingStep(ctx: Context): { id: string; role: string; from: number; completed: boolean } | undefined {
+  const step = ctx.script?.steps.find((s) => s.kind === 'manifest.sign');
+  if (!step || step.kind !== 'manifest.sign') return undefined;
+  const mine = (e: JournalEntry) => e.step === step.id;
+  const gates = ctx.entries.findIndex((e) => mine(e) && e.type === 'step.event' && e.data.what === 'manifest-gates' && e.data.passed === true);
+  const logged = ctx.entries.findIndex((e, i) => i > gates && mine(e) && e.type === 'result' && e.data.op === 'signing-log.append' && e.data.ok === true);
+  const completed = ctx.entries.some((e) => mine(e) && e.type === 'step.completed');
+  return { id: step.id, role: step.params.role, from: gates < 0 || logged < 0 ? Number.POSITIVE_INFINITY : logged, completed };
+}
+
+/** The journal's manifest signatures that count: officer id -> base64 signature; each other one is a problem. */
+function journaledSignatures(g: Group, ctx: Context, roster: RosterBody, bytes: Buffer, digest: string): Map<string, string> {
   const good = new Map<string, string>();
-  for (const e of events) {
+  const step = signingStep(ctx);
+  ctx.entries.forEach((e, i) => {
+    if (e.type !== 'step.event' || e.data.what !== SIGNATURE_EVENT) return;
     const at = `${JOURNAL} line ${lineOf(e, ctx)}`;
     const officer = roster.officers.find((o) => o.id === e.data.officer);
-    if (!officer?.keys['9c']) {
-      g.fail(`${at}: a manifest signature by ${String(e.data.officer)}, who has no 9c key on the ceremony's roster`);
-      continue;
-    }
-    if (e.data.signed_sha256 !== digest) g.fail(`${at}: ${officer.name}'s manifest signature is over ${String(e.data.signed_sha256)}, not the draft's signed bytes ${digest}`);
-    else if (e.data.keyid !== officer.keys['9c'].spki_sha256 || e.data.device !== officer.device.serial) g.fail(`${at}: ${officer.name}'s manifest signature names key ${String(e.data.keyid)} on device ${String(e.data.device)}, not their 9c key on device ${officer.device.serial}`);
-    else if (!signedBy(officer, bytes, e.data.sig)) g.fail(`${at}: ${officer.name}'s manifest signature does not verify under their 9c key over the draft's signed bytes`);
-    else good.set(officer.id, String(e.data.sig));
-  }
+    if (!step || e.step !== step.id) return void g.fail(`${at}: a manifest signature outside the script's manifest.sign step (in ${safe(e.step)})`);
+    if (i < step.from) return void g.fail(`${at}: a manifest signature before the step's gates passed and its signing log line was written`);
+    if (!officer?.keys['9c']) return void g.fail(`${at}: a manifest signature by ${safe(e.data.officer)}, who has no 9c key on the ceremony's roster`);
+    if (officer.status !== 'active') return void g.fail(`${at}: a manifest signature by ${officer.name}, ${officer.status} on the ceremony's roster`);
+    if (!officer.roles.includes(step.role)) return void g.fail(`${at}: a manifest signature by ${officer.name}, who is not a ${step.role} on the roster`);
+    if (ctx.checkedIn?.get(officer.id) !== step.role) return void g.fail(`${at}: a manifest signature by ${officer.name}, who did not check in by token as ${step.role}`);
+    if (good.has(officer.id)) return void g.fail(`${at}: a second manifest signature by ${officer.name} (the step records one per officer)`);
+    if (e.data.signed_sha256 !== digest) return void g.fail(`${at}: ${officer.name}'s manifest signature is over ${safe(e.data.signed_sha256)}, not the draft's signed bytes ${digest}`);
+    if (e.data.keyid !== officer.keys['9c'].spki_sha256 || e.data.device !== officer.device.serial) return void g.fail(`${at}: ${officer.name}'s manifest signature names key ${safe(e.data.keyid)} on device ${safe(e.data.device)}, not their 9c key on device ${officer.device.serial}`);
+    if (!signedBy(officer, bytes, e.data.sig)) return void g.fail(`${at}: ${officer.name}'s manifest signature does not verify under their 9c key over the draft's signed bytes`);
+    good.set(officer.id, String(e.data.sig));
+  });
   return good;
 }
 
 export function checkOtaManifest(g: Group, ctx: Context): void {
+  const before = g.problems.length;
   const file = ctx.files.get(MANIFEST_OUTPUT);
   const events = ctx.entries.filter((e) => e.type === 'step.event' && e.data.what === SIGNATURE_EVENT);
   const record = isObject(ctx.started?.data.manifest) ? ctx.started.data.manifest : undefined;
@@ -59,15 +82,16 @@ export function checkOtaManifest(g: Group, ctx: Context): void {
   }
   const roster = ctx.roster;
   if (!roster) return void g.fail(`${MANIFEST_OUTPUT}: manifest signatures not checked: the ceremony's roster cannot be read`);
+  if (roster.authority !== 'manifest') return void g.fail(`${MANIFEST_OUTPUT}: manifest signatures not checked: the ceremony's roster is the ${safe(roster.authority)} authority's, and only the manifest authority's officers sign manifests`);
   const draftBytes = ctx.files.get(INPUT_COPIES.manifestDraft);
   const draft = draftBytes ? parseManifestDraft(draftBytes) : undefined;
   if (!draft?.signedBytes) return void g.fail(`${MANIFEST_OUTPUT}: manifest signatures not checked: ${INPUT_COPIES.manifestDraft} ${draftBytes ? 'is not a manifest draft' : 'is missing'}`);
   const bytes = draft.signedBytes;
   const digest = sha256Hex(bytes);
-  const journaled = journaledSignatures(g, ctx, events, roster, bytes, digest);
+  const journaled = journaledSignatures(g, ctx, roster, bytes, digest);
   if (!file) return;
+  if (!signingStep(ctx)?.completed) g.fail(`${MANIFEST_OUTPUT}: written, yet the manifest.sign step never completed`);
 
-  const before = g.problems.length;
   const parsed = parseManifest(file, MANIFEST_OUTPUT);
   if (!parsed.manifest || !parsed.signedBytes) return void g.fail(`${MANIFEST_OUTPUT}: ${parsed.problems.slice(0, 5).join('; ')}`);
   if (!parsed.signedBytes.equals(bytes)) g.fail(`${MANIFEST_OUTPUT}: the signed body is not the draft the ceremony started with (${INPUT_COPIES.manifestDraft}): SHA-256 ${sha256Hex(parsed.signedBytes)}, not ${digest}`);

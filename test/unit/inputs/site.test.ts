@@ -107,4 +107,15 @@ describe('loadSite: the manifest authority section', () => {
     expect(loaded.problems.map((p) => [p.field, p.message.slice(0, expected[0][1].length)])).toEqual(expected);
     expect(loaded.problems.every((p) => p.file === '/etc/site.yaml')).toBe(true);
   });
+
+  it('says whether the section is there even when other problems leave no site (so a run does not call it missing)', async () => {
+    const release = await createAuthority('ec');
+    const files = new MemoryInputFiles().file('/etc/site.yaml', site(release.sha256)).file('/etc/authority/release.pem', release.pem);
+    const withSlot = loadSite(files, manifestScript, { site: '/etc/site.yaml', slot: 'x' });
+    expect(withSlot.value).toBeUndefined();
+    expect(withSlot.sections).toEqual({ manifestAuthority: true });
+    const without = loadSite(new MemoryInputFiles().file('/etc/site.yaml', 'hsm:\n  evidence-hsm: { module: /m.so, token_label: e }\n'), manifestScript, { site: '/etc/site.yaml', slot: 'x' });
+    expect(without.sections).toEqual({ manifestAuthority: false });
+    expect(loadSite(new MemoryInputFiles().file('/etc/site.yaml', 'colour: red\n'), manifestScript, { site: '/etc/site.yaml' }).sections).toBeUndefined();
+  });
 });

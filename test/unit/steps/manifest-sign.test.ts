@@ -79,7 +79,7 @@ describe('manifest.sign', () => {
     const head = parseSigningLog(readFileSync(manifest.signingLog, 'utf8')).entries[0].hash;
     const later = pins();
     const run = await runStep(manifestSign, { ...base(), manifest, prompter: later });
-    expect(later.said.join('\n')).toContain(`manifest signing log: 1 earlier line(s), head ${head}: compare with the paper log before anyone signs`);
+    expect(later.said.join('\n')).toContain(`manifest signing log: 1 earlier line(s), head ${head}: compare with the paper log before the version is taken and anyone signs`);
     expect(run.events('manifest-gates')[0]).toMatchObject({ passed: true, signing_log: { lines: 1, head } });
   });
 

@@ -14,6 +14,12 @@ import type { NewEntry } from '../../../../src/record/journal.js';
 import { createRosterBody, createRosterWorld, type RosterWorld, type TestOfficer } from '../../../helpers/roster-fixture.js';
 import { manifestBody, officerSigner, signManifest, keySigner } from '../../../helpers/ota-manifest.js';
 import { writeJournal } from './journal-text.js';
+import { loadScript } from '../../../../src/inputs/script.js';
+import { MemoryInputFiles } from '../../inputs/memory-input-files.js';
+import { readFileSync } from 'node:fs';
+
+const SCRIPT = loadScript(new MemoryInputFiles().file('/m.yaml', readFileSync(new URL('../../../../ceremonies/manifest-signing.yaml', import.meta.url), 'utf8')), '/m.yaml').value!.script;
+const STEP = 'sign-manifest';
 
 let world: RosterWorld;
 let roster: RosterBody;
@@ -30,7 +36,7 @@ beforeAll(async () => {
 const sigOf = (o: TestOfficer, over: ManifestBody = body) => sign('sha256', manifestSigningBytes(over), o.keys['9c']!).toString('base64');
 function event(o: TestOfficer, data: Record<string, unknown> = {}): NewEntry {
   const key = o.officer.keys['9c']!;
-  return { type: 'step.event', actor: o.officer.name, step: 'sign-manifest', data: { what: 'manifest-signature', officer: o.officer.id, device: o.officer.device.serial, keyid: key.spki_sha256, signed_sha256: digest, sig: sigOf(o), verified: true, ...data } };
+  return { type: 'step.event', actor: o.officer.name, step: STEP, data: { what: 'manifest-signature', officer: o.officer.id, device: o.officer.device.serial, keyid: key.spki_sha256, signed_sha256: digest, sig: sigOf(o), verified: true, ...data } };
 }
 
 interface Case {
@@ -42,8 +48,18 @@ interface Case {
   started?: Record<string, unknown> | null;
   roster?: () => RosterBody;
   draftCopy?: Buffer | null;
+  /** The step's entries before the signatures (default: gates passed, the log line written). */
+  before?: NewEntry[];
+  completed?: boolean;
+  checkedIn?: Map<string, string>;
   problem?: RegExp;
 }
+
+const GATES: NewEntry[] = [
+  { type: 'step.event', actor: 'system', step: STEP, data: { what: 'manifest-gates', passed: true } },
+  { type: 'intent', actor: 'system', step: STEP, data: { op: 'signing-log.append', params: {} } },
+  { type: 'result', actor: 'system', step: STEP, data: { op: 'signing-log.append', intent: 3, ok: true, output: { seq: 1, hash: 'h' } } },
+];
 
 const two = () => [world.officers[0], world.officers[1]];
 /** The manifest file with the journaled events' signatures in order, then those of `more` (a signed manifest). */
@@ -65,25 +81,35 @@ const CASES: Case[] = [
     roster: () => createRosterBody(world, { officers: world.officers.map((o, i) => (i === 1 ? { ...o.officer, status: 'revoked' as const } : o.officer)) }),
     problem: /signature 2: Officer crypto-officer-2 is revoked on the ceremony's roster/,
   },
-  { name: 'a journaled signature that does not verify', events: () => [event(world.officers[0]), event(world.officers[1], { sig: sigOf(world.officers[1], { ...body, version: 7 }) })], problem: /line 3: Officer crypto-officer-2's manifest signature does not verify under their 9c key/ },
-  { name: 'a journaled signature over other bytes', events: () => [event(world.officers[0], { signed_sha256: 'a'.repeat(64) }), event(world.officers[1])], problem: /line 2: .* is over a{64}, not the draft's signed bytes/ },
-  { name: 'a journaled signature naming another device', events: () => [event(world.officers[0], { device: '1' }), event(world.officers[1])], problem: /line 2: .* names key [0-9a-f]{64} on device 1, not their 9c key on device 10000001/ },
+  { name: 'a journaled signature that does not verify', events: () => [event(world.officers[0]), event(world.officers[1], { sig: sigOf(world.officers[1], { ...body, version: 7 }) })], problem: /line 6: Officer crypto-officer-2's manifest signature does not verify under their 9c key/ },
+  { name: 'a journaled signature over other bytes', events: () => [event(world.officers[0], { signed_sha256: 'a'.repeat(64) }), event(world.officers[1])], problem: /line 5: .* is over a{64}, not the draft's signed bytes/ },
+  { name: 'a journaled signature naming another device', events: () => [event(world.officers[0], { device: '1' }), event(world.officers[1])], problem: /line 5: .* names key [0-9a-f]{64} on device 1, not their 9c key on device 10000001/ },
   { name: 'a manifest in a packet whose ceremony signed none', started: null, events: () => [], problem: /an OTA manifest in a packet whose ceremony signed none/ },
   { name: 'manifest signatures in a ceremony that signed none', started: null, manifest: () => undefined, problem: /2 manifest signature\(s\) in a ceremony that signed no manifest/ },
   { name: 'the draft copy missing', draftCopy: null, problem: /not checked: inputs\/manifest-draft.json is missing/ },
+  { name: 'a signature journaled in another step', events: () => [event(world.officers[0]), { ...event(world.officers[1]), step: 'check-in' }], problem: /line \d+: a manifest signature outside the script's manifest.sign step \(in check-in\)/ },
+  { name: 'a signature journaled before the gates passed', before: [], problem: /line 2: a manifest signature before the step's gates passed and its signing log line was written/ },
+  { name: 'a signer who did not check in', checkedIn: new Map([['crypto-officer-1', 'crypto-officer']]), problem: /a manifest signature by Officer crypto-officer-2, who did not check in by token as crypto-officer/ },
+  { name: 'a roster of the release authority', roster: () => createRosterBody(world, { authority: 'release' }), problem: /the ceremony's roster is the release authority's/ },
+  { name: 'an officer not in the signing role', roster: () => createRosterBody(world, { officers: world.officers.map((o, i) => (i === 1 ? { ...o.officer, roles: ['auditor'] } : o.officer)) }), problem: /Officer crypto-officer-2, who is not a crypto-officer on the roster/ },
+  { name: 'a second journaled signature by one officer', events: () => [event(world.officers[0]), event(world.officers[1]), event(world.officers[1])], problem: /a second manifest signature by Officer crypto-officer-2/ },
+  { name: 'a manifest whose step never completed', completed: false, problem: /written, yet the manifest.sign step never completed/ },
+  { name: 'a journaled officer that is not a string (never a throw)', events: () => [event(world.officers[0]), { ...event(world.officers[1]), step: { toString: 1 } as unknown as string }], problem: /outside the script's manifest.sign step \(in \{"toString":1\}\)/ },
   { name: 'not JSON', manifest: () => Buffer.from('{'), problem: /outputs\/ota-manifest.json: not JSON/ },
 ];
 
 function check(c: Case): Group {
   const events = c.events ? c.events() : two().map((o) => event(o));
   const started: NewEntry = { type: 'ceremony.started', actor: 'system', data: { ceremonyId: 'c-1', ...(c.started === null ? {} : { manifest: { draft_sha256: 'x' } }) } };
-  const { entries } = writeJournal([started, ...events]);
+  const completed: NewEntry[] = c.completed === false ? [] : [{ type: 'step.completed', actor: 'system', step: STEP, data: {} }];
+  const { entries } = writeJournal([started, ...(c.before ?? GATES), ...events, ...completed]);
   const files = new Map<string, Buffer>();
   const manifest = c.manifest ? c.manifest(events) : output(events.length > 0 ? events : two().map((o) => event(o)));
   if (manifest) files.set('outputs/ota-manifest.json', manifest);
   if (c.draftCopy !== null) files.set('inputs/manifest-draft.json', c.draftCopy ?? draft);
   const g = new Group('outputs');
-  checkOtaManifest(g, { files, entries, started: entries[0], roster: c.roster ? c.roster() : roster });
+  const checkedIn = c.checkedIn ?? new Map(world.officers.map((o) => [o.officer.id, 'crypto-officer']));
+  checkOtaManifest(g, { files, entries, started: entries[0], roster: c.roster ? c.roster() : roster, script: SCRIPT, checkedIn });
   return g;
 }
 
