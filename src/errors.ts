@@ -18,7 +18,8 @@ export type InputCode =
   | 'input.request-invalid'
   | 'input.not-a-bundle'
   | 'input.not-a-manifest'
-  | 'input.manifest-draft';
+  | 'input.manifest-draft'
+  | 'input.signing-plan';
 
 export type EnvironmentCode =
   | 'env.module-load'
@@ -35,7 +36,8 @@ export type EnvironmentCode =
   | 'env.fs'
   | 'env.piv-absent'
   | 'env.roster'
-  | 'env.evidence-key';
+  | 'env.evidence-key'
+  | 'env.no-window';
 
 export type CeremonyCode =
   | 'ceremony.step-failed'

@@ -1,6 +1,8 @@
 // Composition root shared by run, rehearse and resume: builds the adapters (PKCS#11 module, output directory,
 // journal file, PDF renderer) and hands them to the engine. The input loaders wired to the file system are in
 // compose/input-files.ts, the prompters in compose/prompter.ts, and each command's composition in compose/.
+import { unixSocketWindow } from '../adapters/window/unix-socket-window.js';
+import { WINDOW_SOCKET } from '../evidence/packet-files.js';
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { OfficiantError } from '../errors.js';
@@ -61,6 +63,8 @@ export function ceremonyDeps(args: {
   release?: ReleaseInputs;
   policyDraft?: InputDocument;
   manifest?: ManifestInputs;
+  /** The signing plan of a session with an android.sign-window step. */
+  signingPlan?: InputDocument;
 }): CeremonyDeps {
   const out = resolve(args.out);
   return {
@@ -69,6 +73,8 @@ export function ceremonyDeps(args: {
     release: args.release,
     policyDraft: args.policyDraft,
     manifest: args.manifest,
+    // The window's socket lives in the session's directory, removed when the window closes.
+    signingWindow: args.signingPlan ? { plan: args.signingPlan, socket: join(out, WINDOW_SOCKET), server: unixSocketWindow } : undefined,
     piv: args.piv,
     script: args.script,
     steps: STEP_HANDLERS,

@@ -67,7 +67,8 @@ async function main(argv: string[]): Promise<number> {
       .option('--roster <file>', 'the officer roster (roster.json from an enrollment ceremony), for scripts whose officers check in or approve by token')
       .option('--backup <dir>', 'for restore and re-share: the backup set (the directory holding backup/manifest.json, backup/*.wrapped and shares/)')
       .option('--manifest <draft.json>', 'manifest signing: the unsigned manifest (officiant manifest draft)')
-      .option('--release <bundle>', "manifest signing: a release bundle the manifest's targets come from (repeat for more); each must verify against the site file's manifest_authority.release_certificate", (v: string, all: string[] = []) => [...all, v]),
+      .option('--release <bundle>', "manifest signing: a release bundle the manifest's targets come from (repeat for more); each must verify against the site file's manifest_authority.release_certificate", (v: string, all: string[] = []) => [...all, v])
+      .option('--signing-plan <plan.json>', "Android signing window: the signing plan the officers approve (keys, budgets, commands, time limit)"),
   );
   releaseOptions(program.commands[program.commands.length - 1]).action(async (script: string, opts) => {
     const { runCommand } = await import('./commands/ceremony.js');
@@ -82,7 +83,8 @@ async function main(argv: string[]): Promise<number> {
     .option('--interactive', 'people answer at the keyboard (a dry run for them), on simulated hardware')
     .option('--from <dir>', "a rehearsed ceremony's output directory: restore or re-share the backup it made, or sign a release with the authority it initialised, with its officers' simulated tokens")
     .option('--manifest <draft.json>', 'manifest signing: the unsigned manifest (officiant manifest draft)')
-    .option('--release <bundle>', "manifest signing: a release bundle the manifest's targets come from (repeat for more); the first one's authority.pem is the pinned release certificate", (v: string, all: string[] = []) => [...all, v]);
+    .option('--release <bundle>', "manifest signing: a release bundle the manifest's targets come from (repeat for more); the first one's authority.pem is the pinned release certificate", (v: string, all: string[] = []) => [...all, v])
+    .option('--signing-plan <plan.json>', "Android signing window: the signing plan the officers approve (keys, budgets, commands, time limit)");
   releaseOptions(program.commands[program.commands.length - 1])
     .action(async (script: string, opts) => {
       const { rehearseCommand } = await import('./commands/ceremony.js');
@@ -239,6 +241,17 @@ async function main(argv: string[]): Promise<number> {
     .action(async (path: string, opts) => {
       const { manifestVerifyCommand } = await import('./commands/manifest.js');
       code = manifestVerifyCommand(path, opts, print);
+    });
+  program
+    .command('window')
+    .description("the signing window of a session's android.sign-window step")
+    .command('close')
+    .description('close the open signing window (the operator confirms the tools have finished); later requests are refused')
+    .option('--socket <path>', 'the window\'s socket (default: $OFFICIANT_SIGNING_WINDOW)')
+    .addHelpText('after', '\nExample:\n  OFFICIANT_SIGNING_WINDOW=<out>/signing-window.sock officiant window close\n\nExit codes: 0 closed, 3 no window is open there.')
+    .action(async (opts: { socket?: string }) => {
+      const { windowCloseCommand } = await import('./commands/window.js');
+      code = await windowCloseCommand(opts, print);
     });
   program
     .command('schema')

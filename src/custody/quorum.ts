@@ -6,6 +6,7 @@
 //   officer has not approved this statement already, it carries this statement's nonce and digest, and its
 //   signature verifies with the officer's enrolled 9a certificate;
 // - thresholds count distinct officers, never signatures.
+import type { PlanSubject } from './signing-plan.js';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../record/canonical-json.js';
 import { headWords } from '../record/digest-words.js';
@@ -44,7 +45,7 @@ export interface ReleaseSubject {
 }
 
 export type ApprovedSubject =
-  | { what: 'step'; step: { id: string; kind: string; title: string; params: unknown }; backup?: BackupSource; release?: ReleaseSubject }
+  | { what: 'step'; step: { id: string; kind: string; title: string; params: unknown }; backup?: BackupSource; release?: ReleaseSubject; plan?: PlanSubject }
   | { what: 'record'; journal_head: string; entries: number };
 
 export interface ApprovalStatement {
@@ -82,6 +83,11 @@ export function subjectOfStep(step: Step, backup?: BackupSource | null, entries:
   const subject: ApprovedSubject = { what: 'step', step: { id: step.id, kind: step.kind, title: step.title, params: step.params } };
   if ((step.kind === 'backup.restore' || step.kind === 'backup.reshare') && backup) {
     subject.backup = { manifest_sha256: backup.manifest_sha256, ceremony_id: backup.ceremony_id, kcv: backup.kcv };
+  }
+  if (step.kind === 'android.sign-window') {
+    // The plan the ceremony started with (ceremony.started records its subject): officers approve exactly it.
+    const plan = entries[0]?.type === 'ceremony.started' ? entries[0].data.signing_plan : undefined;
+    if (plan && typeof plan === 'object') subject.plan = plan as unknown as PlanSubject;
   }
   if (step.kind === 'hsm.sign-artifacts') {
     const release = releaseSubjectOf(entries);

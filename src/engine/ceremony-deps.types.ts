@@ -2,7 +2,7 @@
 // the outside world (HSM, officers' tokens, output directory, journal file, clock, PDF renderer) and the
 // checked inputs. Built by the composition root (cli/compose.ts); tests build it with fakes.
 import type { Script } from '../script/schema.js';
-import type { InputDocument, LoadedBackup, LoadedRoster, PivSite, ReleaseInputs, ManifestInputs } from './ceremony-inputs.types.js';
+import type { InputDocument, LoadedBackup, LoadedRoster, PivSite, ReleaseInputs, ManifestInputs, SigningWindowInputs } from './ceremony-inputs.types.js';
 import type { Clock, EvidenceRenderer, Hsm, JournalFile, OutputStore, Prompter } from './ports.js';
 import type { HsmSite, StepRegistry } from './step-kind.types.js';
 
@@ -33,4 +33,6 @@ export interface CeremonyDeps {
   policyDraft?: InputDocument;
   /** A manifest signing session's draft, release bundles, pinned release certificate and signing log. */
   manifest?: ManifestInputs;
+  /** An Android signing window's plan, socket and server. */
+  signingWindow?: SigningWindowInputs;
 }

@@ -3,7 +3,7 @@
 import type { BackupManifest } from '../custody/backup-manifest.js';
 import type { ReleaseBundleReader } from '../custody/release-bundle-reader.types.js';
 import type { RosterBody } from '../custody/roster.types.js';
-import type { PivReader, ReleaseFiles } from './ports.js';
+import type { PivReader, ReleaseFiles, SigningWindowServer } from './ports.js';
 
 export interface LoadedBackup {
   /** The directory holding backup/manifest.json, backup/*.wrapped and shares/*.share.json. */
@@ -65,4 +65,14 @@ export interface ManifestInputs {
   signingLog: string;
   files: ReleaseFiles;
   openBundle(dir: string): ReleaseBundleReader;
+}
+
+/**
+ * An Android signing window's inputs: the signing plan the officers approve (copied into the packet), where the
+ * window's socket is made (the session's directory) and the server that listens there.
+ */
+export interface SigningWindowInputs {
+  plan: InputDocument;
+  socket: string;
+  server: SigningWindowServer;
 }

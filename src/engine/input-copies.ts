@@ -4,16 +4,18 @@
 import { INPUT_COPIES } from '../evidence/packet-files.js';
 import type { JsonObject } from '../record/journal.js';
 import type { CeremonyDeps } from './ceremony-deps.types.js';
-import type { InputDocument, ManifestInputs, ReleaseInputs } from './ceremony-inputs.types.js';
+import type { InputDocument, ManifestInputs, ReleaseInputs, SigningWindowInputs } from './ceremony-inputs.types.js';
+import { parseSigningPlan, planSubject } from '../custody/signing-plan.js';
 
 /** Each input copy of this ceremony: its path in the packet and the document. */
-export function inputCopies(deps: Pick<CeremonyDeps, 'release' | 'policyDraft' | 'manifest'>): Array<[string, InputDocument]> {
+export function inputCopies(deps: Pick<CeremonyDeps, 'release' | 'policyDraft' | 'manifest' | 'signingWindow'>): Array<[string, InputDocument]> {
   const copies: Array<[string, InputDocument]> = [];
   if (deps.release) {
     copies.push([INPUT_COPIES.request, deps.release.request], [INPUT_COPIES.policy, deps.release.policy], [INPUT_COPIES.certificate, deps.release.certificate]);
   }
   if (deps.policyDraft) copies.push([INPUT_COPIES.policyDraft, deps.policyDraft]);
   if (deps.manifest) copies.push([INPUT_COPIES.manifestDraft, deps.manifest.draft], [INPUT_COPIES.releaseCertificate, deps.manifest.releaseCertificate]);
+  if (deps.signingWindow) copies.push([INPUT_COPIES.signingPlan, deps.signingWindow.plan]);
   return copies;
 }
 
@@ -28,6 +30,12 @@ export function releaseRecord(r: ReleaseInputs): JsonObject {
     bundle: r.bundle,
     signing_log: r.signingLog,
   };
+}
+
+/** What ceremony.started records of a signing window's plan: what the officers approve (custody/signing-plan.ts). */
+export function signingPlanRecord(w: SigningWindowInputs): JsonObject | undefined {
+  const read = parseSigningPlan(w.plan.bytes);
+  return read.plan && read.sha256 ? (planSubject(read.plan, read.sha256) as unknown as JsonObject) : undefined;
 }
 
 /** What ceremony.started records of a manifest signing session. */

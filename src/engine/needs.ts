@@ -29,6 +29,7 @@ export function scriptNeeds(script: Script, needsOf: NeedsOf): ScriptNeeds {
     release: any('release'),
     policyDraft: any('policyDraft'),
     manifest: any('manifest'),
+    signingPlan: any('signingPlan'),
     pivRoles,
   };
 }

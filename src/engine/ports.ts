@@ -142,8 +142,11 @@ export interface HsmSession {
    * given hash) of `data`, returned as raw r||s (IEEE P1363).
    */
   sign(key: { label: string; id: string }, data: Buffer, hash?: 'SHA-256' | 'SHA-384'): Buffer;
-  /** Signs precomputed SHA-256 digests with one key: RSA PKCS#1 v1.5 (DigestInfo), EC raw r||s. */
-  signDigests(key: { label: string; id: string }, digests: readonly Buffer[]): Buffer[];
+  /**
+   * Signs precomputed digests (SHA-256 by default; SHA-512 for RSA only) with one key: RSA PKCS#1 v1.5 over the
+   * hash's DigestInfo, EC raw r||s over the digest as given.
+   */
+  signDigests(key: { label: string; id: string }, digests: readonly Buffer[], hash?: 'SHA-256' | 'SHA-512'): Buffer[];
   close(): void;
 }
 
@@ -336,4 +339,18 @@ export interface ReleaseFiles {
    * entry decompressed, recursively. An entry that cannot be scanned is a finding too.
    */
   scan(path: string, name: string, denied: readonly import('../custody/deny-list.js').DeniedKey[]): Promise<import('../custody/artifact-zip-scan.js').ArtifactScanReport>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The signing window's socket (android.sign-window): Android's tools reach the window's HSM session through
+// helpers that connect to it.
+
+export interface SigningWindowServer {
+  /** Removes a socket a killed session left at `path` (only a socket: any other file there is an error). */
+  removeStale(path: string): void;
+  /**
+   * Listens on a Unix socket at `path`, readable and writable by its owner only. Each connection sends one
+   * request (bytes up to a newline or the end) and gets `serve`'s answer; then it is closed.
+   */
+  listen(path: string, serve: (request: Buffer) => Buffer): Promise<{ close(): Promise<void> }>;
 }

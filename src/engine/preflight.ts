@@ -42,6 +42,8 @@ export function preflight(deps: CeremonyDeps, extra: Preflight): void {
   if (adopt && !deps.policyDraft) throw new OfficiantError('input.request-invalid', `step ${adopt.id} adopts a release policy: give --policy <policy draft.json>`);
   const manifest = firstStepNeeding(script, needsOf, 'manifest');
   if (manifest && !deps.manifest) throw new OfficiantError('input.manifest-draft', `step ${manifest.id} signs an OTA manifest: give --manifest <draft.json> and --release <bundle> for each release its targets come from`);
+  const window = firstStepNeeding(script, needsOf, 'signingPlan');
+  if (window && !deps.signingWindow) throw new OfficiantError('input.signing-plan', `step ${window.id} opens a signing window for Android's tools: give --signing-plan <plan.json>`);
   if (needs.piv && !deps.piv) throw new OfficiantError('input.site-invalid', "this ceremony uses officers' PIV tokens: the site file needs a piv section (module, attestation_roots)");
   if (deps.roster && deps.roster.body.rehearsal && !deps.rehearsal) throw new OfficiantError('env.roster', 'the roster lists simulated devices: it is valid for rehearsals only');
   if (!needs.hsm && !needs.evidenceToken) return;

@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { OfficiantError, isOfficiantError } from '../errors.js';
 import { BACKUP_COPY, MANIFEST, ROSTER_COPY, SCRIPT_COPY } from '../evidence/packet-files.js';
-import { inputCopies, manifestRecord, releaseRecord } from './input-copies.js';
+import { inputCopies, manifestRecord, releaseRecord, signingPlanRecord } from './input-copies.js';
 import { sha256Hex } from '../record/digest.js';
 import { Journal, parseJournal } from '../record/journal.js';
 import { CEREMONY_STEP, finalEntry, startedEntry, undecidedFailure } from '../record/ledger.js';
@@ -95,6 +95,7 @@ export async function startCeremony(deps: CeremonyDeps, opts: StartOptions): Pro
       ...(deps.release ? { release: releaseRecord(deps.release) } : {}),
       ...(deps.policyDraft ? { policy_draft: { sha256: deps.policyDraft.sha256 } } : {}),
       ...(deps.manifest ? { manifest: manifestRecord(deps.manifest) } : {}),
+      ...(deps.signingWindow ? { signing_plan: signingPlanRecord(deps.signingWindow) ?? null } : {}),
     });
     return await drive(ceremony, deps, opts.onCeremony);
   } finally {

@@ -66,5 +66,9 @@ export function createStepContext(c: CeremonyCore, step: Step, index: number): S
       if (!deps.manifest) throw new OfficiantError('input.manifest-draft', 'this step signs an OTA manifest: give --manifest <draft.json> and --release <bundle>');
       return deps.manifest;
     },
+    signingWindow: () => {
+      if (!deps.signingWindow) throw new OfficiantError('input.signing-plan', 'this step opens a signing window: give --signing-plan <plan.json>');
+      return deps.signingWindow;
+    },
   };
 }

@@ -37,7 +37,11 @@ export const INPUT_COPIES = {
   policyDraft: 'inputs/policy-draft.json',
   manifestDraft: 'inputs/manifest-draft.json',
   releaseCertificate: 'inputs/release-authority.pem',
+  signingPlan: 'inputs/signing-plan.json',
 } as const;
+/** An Android signing window's Unix socket, in the session's directory while the window is open (never sealed). */
+export const WINDOW_SOCKET = 'signing-window.sock';
+
 /** A manifest signing session's signed OTA manifest (not the packet's own manifest.json). */
 export const MANIFEST_OUTPUT = 'outputs/ota-manifest.json';
 /** A release session's signed release statement and its signature, as published in the bundle. */

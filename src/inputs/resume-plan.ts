@@ -39,6 +39,8 @@ export interface ResumePlan {
   policyDraft?: InputDocument;
   /** A manifest signing session's inputs: the copies of the draft and the pinned certificate, the recorded places. */
   manifest?: Omit<ManifestInputs, 'files' | 'openBundle'>;
+  /** A signing window's plan: the copy the session started with. */
+  signingPlan?: InputDocument;
 }
 
 type RecordedSite = (Omit<HsmSite, 'slot'> & { slot: number | null }) | null;
@@ -74,7 +76,9 @@ export function planResume(files: InputFiles, outDir: string, opts: { backup?: s
   const draft = first.policy_draft as { sha256: string } | undefined;
   const policyDraft = draft ? inputCopy(files, out, INPUT_COPIES.policyDraft, draft.sha256, problems) : undefined;
   const manifest = recordedManifest(files, out, first.manifest as { draft_sha256: string; release_certificate_sha256: string; releases: string[]; signing_log: string } | undefined, problems);
-  return loaded({ out, script: script!, text: text!, site: site ?? undefined, rehearsal, pointer, piv: piv ?? undefined, roster, backup, release, policyDraft, manifest }, problems);
+  const planRecord = first.signing_plan as { sha256?: unknown } | null | undefined;
+  const signingPlan = planRecord && typeof planRecord.sha256 === 'string' ? inputCopy(files, out, INPUT_COPIES.signingPlan, planRecord.sha256, problems) : undefined;
+  return loaded({ out, script: script!, text: text!, site: site ?? undefined, rehearsal, pointer, piv: piv ?? undefined, roster, backup, release, policyDraft, manifest, signingPlan }, problems);
 }
 
 function recordedManifest(files: InputFiles, out: string, m: { draft_sha256: string; release_certificate_sha256: string; releases: string[]; signing_log: string } | undefined, problems: InputProblem[]): ResumePlan['manifest'] {

@@ -71,6 +71,10 @@ function stepDetail(step: Step, script: Script): string[] {
         `Gates: every target of the manifest draft (--manifest) an artifact of a release bundle (--release) verified against the pinned release authority; version above the last signed for the channel; expires within ${step.params.max_validity_days} days`,
         `The roster's threshold of ${title(step.params.role)} officers sign the manifest with their 9c keys, each signature verified at once`,
       ];
+    case 'android.sign-window':
+      return [
+        "The officers' approval of the signing plan (--signing-plan) opens a window: Android's tools sign through the release HSM with the plan's keys, within each key's avb and payload budget, until the plan's time limit or until the operator closes it",
+      ];
     case 'policy.adopt':
       return ["Adopt the release signing policy (--policy <draft>): its digest's six words compared, signed by the roster's threshold of officers with their tokens"];
     case 'request.load':

@@ -30,34 +30,40 @@ export interface StepNeeds {
    * from (--release), the pinned release authority certificate and the manifest authority's signing log.
    */
   manifest: boolean;
+  /**
+   * An Android signing window's plan (--signing-plan): the inputs, commands, keys with their budgets and the time
+   * limit the officers approve before Android's tools may sign through the HSM.
+   */
+  signingPlan: boolean;
 }
 
 export const STEP_NEEDS = {
-  'participants.check-in': { hsm: false, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false },
-  'manual.confirm': { hsm: false, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false },
-  'hsm.init-token': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false },
-  'hsm.generate-key': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false },
-  'hsm.inspect-key': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false },
-  'hsm.self-signed-certificate': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false },
-  'evidence.init-key': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false },
-  'evidence.use-key': { hsm: false, evidenceToken: true, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false },
-  'piv.enroll': { hsm: true, evidenceToken: false, roster: false, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false },
-  'officer.revoke': { hsm: false, evidenceToken: false, roster: true, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false },
-  'roster.sign': { hsm: false, evidenceToken: false, roster: false, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false },
-  'quorum.approve': { hsm: false, evidenceToken: false, roster: true, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false },
-  'backup.split': { hsm: true, evidenceToken: false, roster: true, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false },
-  'backup.restore': { hsm: true, evidenceToken: false, roster: true, piv: true, backup: true, wrappedKeys: true, release: false, policyDraft: false, manifest: false },
-  'backup.reshare': { hsm: true, evidenceToken: false, roster: true, piv: true, backup: true, wrappedKeys: true, release: false, policyDraft: false, manifest: false },
-  'backup.verify': { hsm: false, evidenceToken: false, roster: true, piv: true, backup: true, wrappedKeys: false, release: false, policyDraft: false, manifest: false },
-  'policy.adopt': { hsm: false, evidenceToken: false, roster: true, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: true, manifest: false },
-  'request.load': { hsm: false, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false, manifest: false },
-  'artifacts.stage': { hsm: false, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false, manifest: false },
-  'policy.check': { hsm: false, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false, manifest: false },
-  'hsm.sign-artifacts': { hsm: true, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false, manifest: false },
-  'signatures.verify': { hsm: false, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false, manifest: false },
-  'release.gates': { hsm: false, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false, manifest: false },
-  'release.publish': { hsm: true, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false, manifest: false },
-  'manifest.sign': { hsm: false, evidenceToken: false, roster: true, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: true },
+  'participants.check-in': { hsm: false, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false, signingPlan: false },
+  'manual.confirm': { hsm: false, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false, signingPlan: false },
+  'hsm.init-token': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false, signingPlan: false },
+  'hsm.generate-key': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false, signingPlan: false },
+  'hsm.inspect-key': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false, signingPlan: false },
+  'hsm.self-signed-certificate': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false, signingPlan: false },
+  'evidence.init-key': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false, signingPlan: false },
+  'evidence.use-key': { hsm: false, evidenceToken: true, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false, signingPlan: false },
+  'piv.enroll': { hsm: true, evidenceToken: false, roster: false, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false, signingPlan: false },
+  'officer.revoke': { hsm: false, evidenceToken: false, roster: true, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false, signingPlan: false },
+  'roster.sign': { hsm: false, evidenceToken: false, roster: false, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false, signingPlan: false },
+  'quorum.approve': { hsm: false, evidenceToken: false, roster: true, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false, signingPlan: false },
+  'backup.split': { hsm: true, evidenceToken: false, roster: true, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false, signingPlan: false },
+  'backup.restore': { hsm: true, evidenceToken: false, roster: true, piv: true, backup: true, wrappedKeys: true, release: false, policyDraft: false, manifest: false, signingPlan: false },
+  'backup.reshare': { hsm: true, evidenceToken: false, roster: true, piv: true, backup: true, wrappedKeys: true, release: false, policyDraft: false, manifest: false, signingPlan: false },
+  'backup.verify': { hsm: false, evidenceToken: false, roster: true, piv: true, backup: true, wrappedKeys: false, release: false, policyDraft: false, manifest: false, signingPlan: false },
+  'policy.adopt': { hsm: false, evidenceToken: false, roster: true, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: true, manifest: false, signingPlan: false },
+  'request.load': { hsm: false, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false, manifest: false, signingPlan: false },
+  'artifacts.stage': { hsm: false, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false, manifest: false, signingPlan: false },
+  'policy.check': { hsm: false, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false, manifest: false, signingPlan: false },
+  'hsm.sign-artifacts': { hsm: true, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false, manifest: false, signingPlan: false },
+  'signatures.verify': { hsm: false, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false, manifest: false, signingPlan: false },
+  'release.gates': { hsm: false, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false, manifest: false, signingPlan: false },
+  'release.publish': { hsm: true, evidenceToken: false, roster: true, piv: false, backup: false, wrappedKeys: false, release: true, policyDraft: false, manifest: false, signingPlan: false },
+  'manifest.sign': { hsm: false, evidenceToken: false, roster: true, piv: true, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: true, signingPlan: false },
+  'android.sign-window': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false, signingPlan: true },
 } as const satisfies Record<StepKind, StepNeeds>;
 
 /**
@@ -91,6 +97,7 @@ export const STEP_AUTHORITY = {
   'release.gates': 'release',
   'release.publish': 'release',
   'manifest.sign': 'manifest',
+  'android.sign-window': 'release',
 } as const satisfies Record<StepKind, Authority | undefined>;
 
 /** Whether a step of `kind` (undefined: a step that did not parse) needs `need`. */

@@ -1,5 +1,6 @@
 // The step kinds, by name: the registry the composition root hands to the engine. The compiled machine refers
 // to step implementations by these names; each kind declares what it needs (engine/step-kind.types.ts).
+import { androidSignWindow } from './android-sign-window.js';
 import { evidenceInitKey } from './evidence-init-key.js';
 import { evidenceUseKey } from './evidence-use-key.js';
 import { hsmGenerateKey } from './hsm-generate-key.js';
@@ -53,4 +54,5 @@ export const STEP_HANDLERS = {
   'release.gates': releaseGates,
   'release.publish': releasePublish,
   'manifest.sign': manifestSign,
+  'android.sign-window': androidSignWindow,
 } satisfies StepRegistry;

@@ -115,8 +115,8 @@ export class Pkcs11Session implements HsmSession {
     return signWithKey(this.session, ref, data, hash);
   }
 
-  signDigests(ref: { label: string; id: string }, digests: readonly Buffer[]): Buffer[] {
-    return signDigestsWithKey(this.session, ref, digests);
+  signDigests(ref: { label: string; id: string }, digests: readonly Buffer[], hash: 'SHA-256' | 'SHA-512' = 'SHA-256'): Buffer[] {
+    return signDigestsWithKey(this.session, ref, digests, hash);
   }
 
   close(): void {

@@ -25,6 +25,7 @@ import { planRehearsal, type RehearsalOfficersPlan } from '../../inputs/rehearsa
 import type { RehearsalPointer } from '../../inputs/rehearsal-pointer.js';
 import { usesPiv } from '../../inputs/script.js';
 import { orThrow } from '../input-error.js';
+import { loadSigningPlan, opensSigningWindow, type SigningPlanFlags } from '../../inputs/signing-plan.js';
 import { rehearsalBanner } from '../messages.js';
 import { ceremonyDeps, checkTemplates, defaultOut, pivSite } from '../compose.js';
 import { inputFiles, loadScript } from './input-files.js';
@@ -32,7 +33,7 @@ import { keyboardPrompter, scriptedPrompter } from './prompter.js';
 import { siteJson } from './run.js';
 import type { CeremonySession } from './session.js';
 
-export interface RehearseFlags extends ReleaseFlags, ManifestFlags {
+export interface RehearseFlags extends ReleaseFlags, ManifestFlags, SigningPlanFlags {
   out?: string;
   officers?: string;
   interactive?: boolean;
@@ -120,7 +121,8 @@ export async function composeRehearsal(file: string, flags: RehearseFlags, print
   // An interactive rehearsal is a dry run for the people: they type names, PINs and answers themselves on
   // simulated hardware; the sandbox still holds the devices, and the evidence is still marked REHEARSAL.
   const prompter = flags.interactive ? await keyboardPrompter(script) : scriptedPrompter(people, print);
-  const deps = ceremonyDeps({ script, text, site, rehearsal: true, prompter, out, roster: plan.officers?.roster, piv, backup, release, policyDraft, manifest });
+  const signingPlan = opensSigningWindow(script) ? orThrow(loadSigningPlan(inputFiles, flags)) : undefined;
+  const deps = ceremonyDeps({ script, text, site, rehearsal: true, prompter, out, roster: plan.officers?.roster, piv, backup, release, policyDraft, manifest, signingPlan });
   const pointer: RehearsalPointer = { sandbox: sandbox.dir, ...(peopleFile ? { people: peopleFile } : {}), ...(flags.interactive ? { interactive: true } : {}) };
   const officers = plan.officers ? { version: plan.officers.roster.body.version, dir: plan.officers.dir } : undefined;
   let started = false;

@@ -6,6 +6,8 @@ import { SoftHsmSandbox } from '../../adapters/pkcs11/softhsm-sandbox.js';
 import type { Prompter } from '../../engine/ports.js';
 import { resumeCeremony } from '../../engine/runner.js';
 import { fsReleaseFiles } from '../../adapters/fs/release-files.js';
+import { unixSocketWindow } from '../../adapters/window/unix-socket-window.js';
+import { WINDOW_SOCKET } from '../../evidence/packet-files.js';
 import { enableFailpoints } from '../../failpoints.js';
 import type { Answers } from '../../inputs/answers.js';
 import { planResume } from '../../inputs/resume-plan.js';
@@ -19,6 +21,8 @@ import { keyboardPrompter, prompterFor, scriptedPrompter } from './prompter.js';
 import type { CeremonySession } from './session.js';
 
 export async function composeResume(outDir: string, flags: { answers?: string; backup?: string }, print: (l: string) => void): Promise<CeremonySession> {
+  // A signing window's socket a killed session left behind is no file of the record: gone before anything reads it.
+  unixSocketWindow.removeStale(join(outDir, WINDOW_SOCKET));
   const plan = orThrow(planResume(inputFiles, outDir, { backup: flags.backup }));
   await checkTemplates();
   let prompter: Prompter;
@@ -33,11 +37,11 @@ export async function composeResume(outDir: string, flags: { answers?: string; b
   } else {
     prompter = (await prompterFor(plan.script, flags.answers, print)).prompter;
   }
-  const { script, text, site, rehearsal, roster, backup, out, policyDraft } = plan;
+  const { script, text, site, rehearsal, roster, backup, out, policyDraft, signingPlan } = plan;
   // A rehearsal's manifest signing log lives in its officers' sandbox: where the pointer says the sandbox is now.
   const log = plan.manifest && plan.rehearsal && plan.pointer ? join(plan.pointer.sandbox, basename(plan.manifest.signingLog)) : plan.manifest?.signingLog;
   const manifest = plan.manifest ? { ...plan.manifest, signingLog: log!, files: fsReleaseFiles, openBundle: openReleaseBundle } : undefined;
   const release = plan.release ? { ...plan.release, files: fsReleaseFiles } : undefined;
-  const deps = ceremonyDeps({ script, text, site, rehearsal, prompter, out, roster, piv: plan.piv ? pivSite(plan.piv, fleet) : undefined, backup, release, policyDraft, manifest });
+  const deps = ceremonyDeps({ script, text, site, rehearsal, prompter, out, roster, piv: plan.piv ? pivSite(plan.piv, fleet) : undefined, backup, release, policyDraft, manifest, signingPlan });
   return { out, banner: [resumeBanner(script, out)], run: (bind) => resumeCeremony(deps, { onCeremony: bind }) };
 }

@@ -10,6 +10,7 @@ import { fsReleaseFiles } from '../../adapters/fs/release-files.js';
 import type { HsmSite } from '../../engine/step-kind.types.js';
 import { loadManifest, signsManifest, type ManifestFlags } from '../../inputs/manifest.js';
 import { orThrow } from '../input-error.js';
+import { loadSigningPlan, opensSigningWindow, type SigningPlanFlags } from '../../inputs/signing-plan.js';
 import { ceremonyBanner, noManifestAuthority } from '../messages.js';
 import { openReleaseBundle } from './release-bundle.js';
 import { ceremonyDeps, checkTemplates, defaultOut, pivSite } from '../compose.js';
@@ -17,7 +18,7 @@ import { inputFiles, loadBackup, loadScript } from './input-files.js';
 import { prompterFor } from './prompter.js';
 import type { CeremonySession } from './session.js';
 
-export interface RunFlags extends SiteFlags, ReleaseFlags, ManifestFlags {
+export interface RunFlags extends SiteFlags, ReleaseFlags, ManifestFlags, SigningPlanFlags {
   out?: string;
   answers?: string;
   roster?: string;
@@ -65,7 +66,8 @@ export async function composeRun(file: string, flags: RunFlags, print: (l: strin
   const backup = flags.backup ? loadBackup(flags.backup, { blobs: needsBlobs(script) }) : undefined;
   const release = signsRelease(script) ? orThrow(loadRelease(inputFiles, script, flags, { site, roster: roster?.body, out, now: new Date(), releaseFiles: fsReleaseFiles })) : undefined;
   const policyDraft = adoptsPolicy(script) ? orThrow(loadPolicyDraft(inputFiles, flags)) : undefined;
-  const deps = ceremonyDeps({ script, text, site, rehearsal: false, prompter, out, roster, piv: piv ? pivSite(piv) : undefined, backup, release, policyDraft, manifest });
+  const signingPlan = opensSigningWindow(script) ? orThrow(loadSigningPlan(inputFiles, flags)) : undefined;
+  const deps = ceremonyDeps({ script, text, site, rehearsal: false, prompter, out, roster, piv: piv ? pivSite(piv) : undefined, backup, release, policyDraft, manifest, signingPlan });
   return {
     out,
     banner: [ceremonyBanner(script, out)],

@@ -63,6 +63,7 @@ export function kindText(ctx: PlanContext, step: Step): string {
       return fill(k[step.kind], { key: step.params.key });
     case 'manifest.sign':
       return fill(k[step.kind], { role: title(step.params.role), days: step.params.max_validity_days });
+    case 'android.sign-window':
     case 'policy.adopt':
     case 'request.load':
     case 'artifacts.stage':

@@ -38,6 +38,7 @@ const KIND_TEXTS = {
   'release.gates': text(),
   'release.publish': text(),
   'manifest.sign': text('role', 'days'),
+  'android.sign-window': text(),
 } satisfies Record<StepKind, z.ZodType>;
 
 // Steps at which a value is read aloud for people to copy onto their plan (see writeIns).

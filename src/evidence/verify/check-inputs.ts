@@ -11,6 +11,7 @@ export function checkInputs(g: Group, ctx: Context): void {
   const release = isObject(started.release) ? started.release : undefined;
   const draft = isObject(started.policy_draft) ? started.policy_draft : undefined;
   const manifest = isObject(started.manifest) ? started.manifest : undefined;
+  const plan = isObject(started.signing_plan) ? started.signing_plan : undefined;
   const recorded: Array<[string, unknown]> = [
     [INPUT_COPIES.request, release?.request_sha256],
     [INPUT_COPIES.policy, release?.policy_sha256],
@@ -18,6 +19,7 @@ export function checkInputs(g: Group, ctx: Context): void {
     [INPUT_COPIES.policyDraft, draft?.sha256],
     [INPUT_COPIES.manifestDraft, manifest?.draft_sha256],
     [INPUT_COPIES.releaseCertificate, manifest?.release_certificate_sha256],
+    [INPUT_COPIES.signingPlan, plan?.sha256],
   ];
   for (const [path, sha] of recorded) {
     const copy = ctx.files.get(path);

@@ -8,7 +8,7 @@ import { sha256Hex } from '../../record/digest.js';
 import { verifyDetachedCms } from './detached-cms.js';
 
 /** Every path a ceremony may write: the fixed files, its step pages and its outputs. */
-const PACKET_PATH = /^(journal\.jsonl|script\.yaml|site\.json|rehearsal\.json|roster\.json|backup-source\.json|packet\.pdf|manifest\.json|manifest\.json\.p7s|steps\/\d{2,}-[a-z][a-z0-9-]*\.pdf|outputs\/(backup\/|shares\/|restore\/|release\/)?[A-Za-z0-9._-]+|inputs\/(request\.json|policy\.json|authority\.pem|policy-draft\.json|manifest-draft\.json|release-authority\.pem))$/;
+const PACKET_PATH = /^(journal\.jsonl|script\.yaml|site\.json|rehearsal\.json|roster\.json|backup-source\.json|packet\.pdf|manifest\.json|manifest\.json\.p7s|steps\/\d{2,}-[a-z][a-z0-9-]*\.pdf|outputs\/(backup\/|shares\/|restore\/|release\/)?[A-Za-z0-9._-]+|inputs\/(request\.json|policy\.json|authority\.pem|policy-draft\.json|manifest-draft\.json|release-authority\.pem|signing-plan\.json))$/;
 
 export function checkManifest(g: Group, ctx: Context): void {
   const { files } = ctx;

@@ -44,7 +44,7 @@ export class MemoryOutputStore implements OutputStore {
   }
 }
 
-const NONE: StepNeeds = { hsm: false, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false };
+const NONE: StepNeeds = { hsm: false, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false, signingPlan: false };
 
 /** What each kind needs, as the kinds in src/steps declare it. */
 export const KIND_NEEDS: Partial<Record<StepKind, Partial<StepNeeds>>> = {

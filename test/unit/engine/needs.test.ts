@@ -32,7 +32,7 @@ function script(steps: object[], roles: Record<string, object> = {}) {
 const fromTable: NeedsOf = (kind) => STEP_NEEDS[kind];
 const registry = needsOnlyRegistry();
 const fromRegistry: NeedsOf = (kind) => registry[kind].needs;
-const none = { hsm: false, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false, pivRoles: [] };
+const none = { hsm: false, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false, signingPlan: false, pivRoles: [] };
 
 describe('scriptNeeds', () => {
   it.each([

@@ -13,6 +13,7 @@ const read = (file: string) => readFileSync(`${ROOT}ceremonies/${file}`, 'utf8')
 const ROWS = [
   { file: 'release-signing.yaml', refused: ['request.load', 'artifacts.stage', 'policy.check', 'hsm.sign-artifacts', 'signatures.verify', 'release.gates', 'release.publish'] },
   { file: 'release-policy.yaml', refused: ['policy.adopt'] },
+  { file: 'android-release-signing.yaml', refused: ['android.sign-window'] },
 ];
 
 describe('a manifest-authority script holding a release authority step', () => {

@@ -26,9 +26,10 @@ import { ADMIN, WITNESS, scriptWith, step } from './fakes/scripts.js';
 import { evidenceTokenWorld } from './fakes/evidence-token.js';
 import { createReleaseWorld } from './fakes/release-world.js';
 import { createManifestWorld } from './fakes/manifest-world.js';
+import { createWindowWorld, FakeWindowServer } from './fakes/window-world.js';
 import type { JsonObject, NewEntry } from '../../../src/record/journal.js';
 
-const NEED_KEYS: Need[] = ['hsm', 'evidenceToken', 'roster', 'piv', 'backup', 'wrappedKeys', 'release', 'policyDraft', 'manifest'];
+const NEED_KEYS: Need[] = ['hsm', 'evidenceToken', 'roster', 'piv', 'backup', 'wrappedKeys', 'release', 'policyDraft', 'manifest', 'signingPlan'];
 const on = (...needs: Need[]): StepNeeds => Object.fromEntries(NEED_KEYS.map((n) => [n, needs.includes(n)])) as unknown as StepNeeds;
 
 /** What each kind declares, pinned: a change to a declaration is a change to what a ceremony loads. */
@@ -58,6 +59,7 @@ const DECLARED: Record<StepKind, StepNeeds> = {
   'release.gates': on('roster', 'release'),
   'release.publish': on('hsm', 'roster', 'release'),
   'manifest.sign': on('roster', 'piv', 'manifest'),
+  'android.sign-window': on('hsm', 'signingPlan'),
 };
 
 const people = [ADMIN, WITNESS];
@@ -71,6 +73,7 @@ const bw = await createBackupWorld();
 const relw = await createReleaseWorld();
 const relPins = () => new TablePrompter({ secrets: pins(relw.officers.map((o) => o.name)) });
 const mw = await createManifestWorld();
+const ww = createWindowWorld();
 const releaseProbe = (id: string) => async () => relw.chain(id, { piv: new FakePivReader(relw.rw.officers), prompter: relPins() });
 const custodians = bw.custodians.map((c) => c.officer.id);
 
@@ -266,6 +269,9 @@ const PROBES: Record<StepKind, { probe: Probe; fails?: string }> = {
   'release.publish': { probe: releaseProbe('publish') },
   'manifest.sign': {
     probe: async () => ({ script: mw.script, stepId: 'sign', people: mw.people, roster: mw.roster, piv: new FakePivReader(mw.rw.officers), manifest: mw.inputs(), prompter: new TablePrompter({ secrets: pins(mw.officers.map((o) => o.name)) }) }),
+  },
+  'android.sign-window': {
+    probe: async () => ({ script: ww.script, stepId: 'window', people: ww.people, session: ww.session, signingWindow: ww.inputs(new FakeWindowServer([ww.sign('payload', 'payload', createHash('sha256').update('p').digest())])), started: ww.started, earlier: [ww.approval()] }),
   },
 };
 

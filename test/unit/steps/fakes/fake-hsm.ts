@@ -1,6 +1,7 @@
 // An HSM token for unit tests whose keys are real node:crypto keys: generated pairs sign what their SPKI
 // verifies (ECDSA as IEEE P1363 over SHA-256/384, RSA PKCS#1 v1.5), random bytes are random, and a key's
 // attributes are what generateKeyPair would set. Wrapping is not faked here: a test that needs it says so.
+import { p256 } from '@noble/curves/p256';
 import { constants, generateKeyPairSync, privateEncrypt, randomBytes, sign as nodeSign, type KeyObject } from 'node:crypto';
 import { OfficiantError } from '../../../../src/errors.js';
 import type { Hsm, HsmSession, KeyAttributes, KeyRecord, Secret, TokenIdentity } from '../../../../src/engine/ports.js';
@@ -77,16 +78,20 @@ export class FakeHsmSession implements HsmSession {
     return privateKey.asymmetricKeyType === 'ec' ? nodeSign(digest, data, { key: privateKey, dsaEncoding: 'ieee-p1363' }) : nodeSign('sha256', data, privateKey);
   }
 
-  signDigests(key: { label: string; id: string }, digests: readonly Buffer[]): Buffer[] {
+  signDigests(key: { label: string; id: string }, digests: readonly Buffer[], hash: 'SHA-256' | 'SHA-512' = 'SHA-256'): Buffer[] {
     const held = this.keys.find((k) => k.record.label === key.label && k.record.id === key.id);
     if (!held) throw new OfficiantError('hsm.key-not-found', `no key "${key.label}" with CKA_ID ${key.id}`);
     const privateKey = this.signWith ?? held.privateKey;
+    const info = hash === 'SHA-512' ? '3051300d060960864801650304020305000440' : '3031300d060960864801650304020105000420';
     return digests.map((d) => {
-      this.signed.push({ label: key.label, hash: 'SHA-256' });
-      // Real crypto over the precomputed digest: RSA PKCS#1 v1.5 over its DigestInfo. node:crypto has no ECDSA
-      // over a given digest; EC release keys are exercised on SoftHSM (integration tests).
-      if (privateKey.asymmetricKeyType === 'ec') throw new Error('FakeHsmSession: EC digest signing is not faked');
-      return privateEncrypt({ key: privateKey, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([Buffer.from('3031300d060960864801650304020105000420', 'hex'), d]));
+      this.signed.push({ label: key.label, hash });
+      // Real crypto over the precomputed digest: RSA PKCS#1 v1.5 over its DigestInfo; EC P-256 raw r||s over the
+      // digest as given (noble: node:crypto has no ECDSA over a given digest).
+      if (privateKey.asymmetricKeyType === 'ec') {
+        const scalar = Buffer.from(String(privateKey.export({ format: 'jwk' }).d), 'base64url');
+        return Buffer.from(p256.sign(d, scalar, { prehash: false, lowS: false }).toCompactRawBytes());
+      }
+      return privateEncrypt({ key: privateKey, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([Buffer.from(info, 'hex'), d]));
     });
   }
 

@@ -9,7 +9,7 @@ import { Journal, type JsonObject, type JournalEntry, type NewEntry } from '../.
 import { effectOutputs, effectState } from '../../../../src/record/ledger.js';
 import type { CeremonyRef } from '../../../../src/custody/quorum.js';
 import type { Hsm, HsmSession, Person, PivReader, TokenIdentity } from '../../../../src/engine/ports.js';
-import type { InputDocument, LoadedBackup, ReleaseInputs, LoadedRoster, ManifestInputs } from '../../../../src/engine/ceremony-inputs.types.js';
+import type { InputDocument, LoadedBackup, ReleaseInputs, LoadedRoster, ManifestInputs, SigningWindowInputs } from '../../../../src/engine/ceremony-inputs.types.js';
 import type { GeneratedKey, HsmSite, OutputRecord, StepContext, StepHandler, StepNeeds } from '../../../../src/engine/step-kind.types.js';
 import { Script, type Step } from '../../../../src/script/schema.js';
 import { TablePrompter } from './scripted-prompter.js';
@@ -44,6 +44,7 @@ export interface ContextOptions {
   release?: ReleaseInputs;
   policyDraft?: InputDocument;
   manifest?: ManifestInputs;
+  signingWindow?: SigningWindowInputs;
   /** Journal entries of earlier steps (after ceremony.started). */
   earlier?: NewEntry[];
   /** The journal of an earlier step's run, continued (the next step of the same ceremony). */
@@ -173,6 +174,7 @@ export function createStepContext<S extends Step = Step>(o: ContextOptions): Fak
     release: () => guard('release', 'release', () => o.release),
     policyDraft: () => guard('policyDraft', 'policyDraft', () => o.policyDraft),
     manifest: () => guard('manifest', 'manifest', () => o.manifest),
+    signingWindow: () => guard('signingPlan', 'signingWindow', () => o.signingWindow),
   };
   fake.ctx = ctx;
   return fake;
