@@ -10,6 +10,7 @@ import { checkBackups } from './verify/check-backups.js';
 import { checkInputs } from './verify/check-inputs.js';
 import { checkReleaseOutput } from './verify/check-release-output.js';
 import { checkOtaManifest } from './verify/check-ota-manifest.js';
+import { checkWindow } from './verify/check-window.js';
 import { checkCeremony } from './verify/check-ceremony.js';
 import { Group, type Context } from './verify/check-context.js';
 import { checkEvidenceKey, loadEvidenceCert } from './verify/check-evidence-key.js';
@@ -72,6 +73,7 @@ export function verifyPacket(files: ReadonlyMap<string, Buffer>, options: Packet
   run(groups.outputs, () => checkInputs(groups.outputs, ctx));
   run(groups.outputs, () => checkReleaseOutput(groups.outputs, ctx));
   run(groups.outputs, () => checkOtaManifest(groups.outputs, ctx));
+  run(groups.ceremony, () => checkWindow(groups.ceremony, ctx));
   const rehearsal = ctx.started?.data.mode === 'rehearsal';
   if (rehearsal) groups.rehearsal.note('rehearsal: made on a throwaway SoftHSM with simulated people; not production evidence');
   else if (ctx.started?.data.mode === 'production') groups.rehearsal.note('production ceremony (not a rehearsal)');

@@ -16,6 +16,7 @@ import { approvalSubject, paramInWords } from '../script/plan.js';
 import { deviceChoices, signWithPin } from '../engine/piv-officer.js';
 import type { StepHandler } from '../engine/step-kind.types.js';
 import { STEP_NEEDS } from '../script/step-needs.js';
+import type { PlanSubject } from '../custody/signing-plan.js';
 
 export const APPROVAL_STATEMENT = 'approval-statement';
 
@@ -27,6 +28,16 @@ export function releaseLines(r: ReleaseSubject): string[] {
     `request: ${r.request_id}, file SHA-256 ${r.request_sha256}`,
     `policy: version ${r.policy.version}, SHA-256 ${r.policy.sha256}`,
     `signing key: ${r.key.label}, SPKI SHA-256 ${r.key.spki_sha256}`,
+  ];
+}
+
+/** What officers see of the signing plan they approve for a signing window: on the screen and on the page. */
+export function planLines(p: PlanSubject): string[] {
+  return [
+    `signing plan: SHA-256 ${p.sha256}, ${p.commands} command(s) (list SHA-256 ${p.commands_sha256})`,
+    `inputs: ${p.target_files.name} ${p.target_files.sha256}; ${p.otatools.name} ${p.otatools.sha256}`,
+    ...p.keys.map((k) => `key ${k.label}: ${k.algorithm}, at most ${k.budget.avb} avb and ${k.budget.payload} payload signature(s)`),
+    `time limit: ${p.time_limit_minutes} minutes`,
   ];
 }
 
@@ -102,6 +113,7 @@ export const quorumApprove: StepHandler<'quorum.approve'> = {
       // The check value is bound but not shown: at the step, the administrator types it from the paper record.
       if (subject.backup) ctx.prompter.say(`    backup: of ceremony ${subject.backup.ceremony_id}, manifest SHA-256 ${subject.backup.manifest_sha256}`);
       if (subject.release) for (const line of releaseLines(subject.release)) ctx.prompter.say(`    ${line}`);
+      if (subject.plan) for (const line of planLines(subject.plan)) ctx.prompter.say(`    ${line}`);
     } else {
       ctx.prompter.say(`    the ceremony record: ${subject.entries} journal entries, head ${subject.journal_head}`);
     }
@@ -158,6 +170,7 @@ export const quorumApprove: StepHandler<'quorum.approve'> = {
       ctx.result('Approved step kind', subject.step.kind);
       for (const [k, v] of Object.entries(subject.step.params as Record<string, unknown>)) ctx.result(`Approved ${k.replace(/_/g, ' ')}`, paramInWords(k, v));
       if (subject.release) for (const line of releaseLines(subject.release)) ctx.result(`Approved ${line.slice(0, line.indexOf(':'))}`, line.slice(line.indexOf(':') + 2));
+      if (subject.plan) for (const line of planLines(subject.plan)) ctx.result(`Approved ${line.slice(0, line.indexOf(':'))}`, line.slice(line.indexOf(':') + 2));
     }
     ctx.result('Statement SHA-256', digest);
     ctx.result('Statement words', words.join(' '));

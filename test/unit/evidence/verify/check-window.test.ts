@@ -1,0 +1,53 @@
+// The signing window's record against the plan the ceremony started with: what an insider who rewrites the
+// journal would try (a signature over budget, a second window under one approval, a key the window did not find,
+// a renumbered or dropped signature, a window with no approval of this plan, window entries in another step).
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Group } from '../../../../src/evidence/verify/check-context.js';
+import { checkWindow } from '../../../../src/evidence/verify/check-window.js';
+import { sha256Hex } from '../../../../src/record/digest.js';
+import type { NewEntry } from '../../../../src/record/journal.js';
+import { loadScript } from '../../../../src/inputs/script.js';
+import { MemoryInputFiles } from '../../inputs/memory-input-files.js';
+import { createWindowWorld } from '../../steps/fakes/window-world.js';
+import { writeJournal } from './journal-text.js';
+
+const SCRIPT = loadScript(new MemoryInputFiles().file('/a.yaml', readFileSync(new URL('../../../../ceremonies/android-release-signing.yaml', import.meta.url), 'utf8')), '/a.yaml').value!.script;
+const w = createWindowWorld({ avb: 1, payload: 2 });
+const STEP = 'signing-window';
+const approval = (sha = w.subject.sha256): NewEntry => ({ ...w.approval({ ...(w.subject as unknown as Record<string, never>), sha256: sha }), step: 'approve-plan', data: { what: 'approval-statement', statement: { approve: { what: 'step', step: { id: STEP }, plan: { sha256: sha } } } } });
+const opened = (): NewEntry => ({ type: 'step.event', actor: 'system', step: STEP, data: { what: 'window-opened', plan_sha256: w.subject.sha256, keys: [{ label: 'avb-2026', spki_sha256: w.spki(w.avb) }, { label: 'payload-2026', spki_sha256: w.spki(w.payload) }] } });
+const sig = (seq: number, kind: string, key: 'avb' | 'payload', over: Record<string, unknown> = {}): NewEntry => ({
+  type: 'step.event',
+  actor: 'system',
+  step: STEP,
+  data: { what: 'window-signature', seq, kind, key: key === 'avb' ? 'avb-2026' : 'payload-2026', spki_sha256: w.spki(key === 'avb' ? w.avb : w.payload), signature_sha256: `s${seq}`, ...over },
+});
+const closed = (n: number, list = Array.from({ length: n }, (_, i) => `s${i + 1}`)): NewEntry => ({ type: 'step.event', actor: 'system', step: STEP, data: { what: 'window-closed', signatures: n, signatures_sha256: sha256Hex(list.join('\n')) } });
+
+const GOOD = (): NewEntry[] => [approval(), opened(), sig(1, 'avb', 'avb'), sig(2, 'payload', 'payload'), closed(2)];
+const ROWS: Array<[string, () => NewEntry[], RegExp | null, Record<string, unknown> | null?]> = [
+  ['the window as the step records it', GOOD, null],
+  ['a signature over the budget', () => [approval(), opened(), sig(1, 'avb', 'avb'), sig(2, 'avb', 'avb'), closed(2)], /key avb-2026's avb signature 2, over the plan's budget of 1/],
+  ['a second window under one approval', () => [...GOOD(), opened(), closed(0)], /a second signing window under the approval at journal.jsonl line 2/],
+  ['a window with no approval of this plan', () => [approval('f'.repeat(64)), opened(), closed(0)], /a signing window opened with no approval of step signing-window naming the signing plan/],
+  ['a key the window did not find on the token', () => [approval(), opened(), sig(1, 'payload', 'payload', { spki_sha256: 'e'.repeat(64) }), closed(1)], /not the one the window found on the token/],
+  ['a signature dropped from the journal', () => [approval(), opened(), sig(2, 'payload', 'payload'), closed(2)], /window signature number 2, where 1 comes next[\s\S]*closed naming 2 signature\(s\); the journal holds 1/],
+  ['a closing list that is not the signatures journaled', () => [approval(), opened(), sig(1, 'avb', 'avb'), closed(1, ['other'])], /the window's signature list SHA-256 .* is not that of the signatures journaled/],
+  ['a kind the plan does not name', () => [approval(), opened(), sig(1, 'apk', 'avb'), closed(1)], /of kind apk, which the plan does not name/],
+  ['window entries in another step', () => [approval(), { ...opened(), step: 'close' }], /outside step signing-window \(in close\)/],
+  ['window entries in a ceremony with no plan', GOOD, /5 signing window entries in a ceremony that started with no signing plan|4 signing window entries in a ceremony that started with no signing plan/, null],
+];
+
+describe('checkWindow', () => {
+  it.each(ROWS)('%s', (_, make, problem, started) => {
+    const { entries } = writeJournal([{ type: 'ceremony.started', actor: 'system', data: started === null ? {} : { signing_plan: w.subject as unknown as Record<string, never> } }, ...make()]);
+    const g = new Group('ceremony');
+    checkWindow(g, { files: new Map(), entries, started: entries[0], script: SCRIPT });
+    if (problem) expect(g.problems.join('\n')).toMatch(problem);
+    else {
+      expect(g.problems).toEqual([]);
+      expect(g.notes.join('\n')).toMatch(/2 signature\(s\) \(avb-2026: avb 1, payload 0; payload-2026: avb 0, payload 1\), list SHA-256 [0-9a-f]{64}, each within the plan's budgets/);
+    }
+  });
+});
