@@ -7,6 +7,8 @@
 //   `openssl pkeyutl -sign -pkeyopt digest:sha256` would for the key's type.
 // The request names its key by the SHA-256 of its SubjectPublicKeyInfo (read by the helper from KEY_PATH), never
 // by a path. Pure; never throws: a problem is a sentence.
+import { constants, createPublicKey, publicDecrypt } from 'node:crypto';
+import { p256 } from '@noble/curves/p256';
 import { z } from 'zod';
 import { WINDOW_KINDS, type WindowKind } from './signing-plan.js';
 
@@ -90,4 +92,29 @@ export function payloadDigestProblem(data: Buffer): string | undefined {
 
 export function isWindowKind(k: string): k is WindowKind {
   return (WINDOW_KINDS as readonly string[]).includes(k);
+}
+
+/**
+ * Whether `signature` is the window's signature of `digest` under the key (SPKI DER): RSA PKCS#1 v1.5 over the
+ * DigestInfo of `hash` (SHA-256 for payloads, the avb algorithm's hash for avb), or DER ECDSA P-256 over the
+ * digest as given. False for anything unreadable: never throws.
+ */
+export function windowSignatureHolds(spki: Buffer, digest: Buffer, signature: Buffer, hash: 'sha256' | 'sha512'): boolean {
+  try {
+    const key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
+    if (key.asymmetricKeyType === 'rsa') {
+      const info = DIGEST_INFO[hash];
+      if (digest.length !== info.length) return false;
+      return publicDecrypt({ key, padding: constants.RSA_PKCS1_PADDING }, signature).equals(Buffer.concat([info.prefix, digest]));
+    }
+    if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1' || digest.length !== 32) return false;
+    return p256.verify(signature, digest, spki.subarray(-65), { prehash: false, lowS: false, format: 'der' });
+  } catch {
+    return false;
+  }
+}
+
+/** The hash a window signature's digest is of: the avb algorithm's, SHA-256 for payloads. */
+export function windowHash(kind: string, algorithm: string | undefined): 'sha256' | 'sha512' {
+  return kind === 'avb' && algorithm?.startsWith('SHA512') ? 'sha512' : 'sha256';
 }

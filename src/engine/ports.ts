@@ -346,8 +346,11 @@ export interface ReleaseFiles {
 // helpers that connect to it.
 
 export interface SigningWindowServer {
-  /** Removes a socket a killed session left at `path` (only a socket: any other file there is an error). */
-  removeStale(path: string): void;
+  /**
+   * Removes a socket a killed session left at `path`: only a socket nothing listens on (a live window there, or
+   * any other file, is an error).
+   */
+  removeStale(path: string): Promise<void>;
   /**
    * Listens on a Unix socket at `path`, readable and writable by its owner only. Each connection sends one
    * request (bytes up to a newline or the end) and gets `serve`'s answer; then it is closed.

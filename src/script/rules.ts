@@ -201,6 +201,13 @@ function checkView(script: ScriptView, src: YamlSource): { errors: Problem[]; wa
         }
         break;
       }
+      case 'android.sign-window': {
+        // The window signs only under a plan a quorum approved before it opens (the approval's schema asks two
+        // distinct people at least). Unknown while an earlier step does not parse.
+        const approved = steps.some((a, j) => j < i && a?.kind === 'quorum.approve' && a.params.approve === step.id);
+        if (!approved && !steps.slice(0, i).includes(undefined)) errors.push(src.problem(at(i, ['kind']), `android.sign-window needs a quorum.approve step before it that approves "${step.id}": the officers approve the signing plan`));
+        break;
+      }
       case 'backup.restore':
       case 'backup.split':
       case 'backup.reshare': {

@@ -26,7 +26,7 @@ export const androidSignWindow: StepHandler<'android.sign-window'> = {
   needs: STEP_NEEDS['android.sign-window'],
   async run(ctx) {
     const w = ctx.signingWindow();
-    w.server.removeStale(w.socket);
+    await w.server.removeStale(w.socket);
     const read = parseSigningPlan(w.plan.bytes);
     if (!read.plan || !read.sha256) throw new OfficiantError('input.signing-plan', `the signing plan is refused: ${read.problems.length} problem(s)`, { details: read.problems });
     const plan = read.plan;
@@ -54,7 +54,6 @@ export const androidSignWindow: StepHandler<'android.sign-window'> = {
     });
     const closesAt = new Date(ctx.now().getTime() + plan.time_limit_minutes * 60_000);
     const state: WindowState = { keys, used: new Map(keys.map((k) => [k.plan.label, { avb: 0, payload: 0 }])), returned: [], closesAt, closed: false };
-    ctx.event(WINDOW_OPENED, { plan_sha256: read.sha256, socket: w.socket, closes_at: closesAt.toISOString(), keys: keys.map((k) => ({ label: k.plan.label, algorithm: k.record.algorithm, spki_sha256: k.spkiSha256, avb: k.plan.budget.avb, payload: k.plan.budget.payload })) });
 
     let closeWith: (reason: string) => void = () => undefined;
     const closing = new Promise<string>((resolve) => (closeWith = resolve));
@@ -64,6 +63,9 @@ export const androidSignWindow: StepHandler<'android.sign-window'> = {
       closeWith(reason);
     };
     const server = await w.server.listen(w.socket, (bytes: Buffer) => serveWindowRequest(bytes, state, { session, now: () => ctx.now(), event: (what, data) => ctx.event(what, data), close }));
+    // Journaled once it listens (a socket that cannot be made uses up no approval), before any request is served:
+    // requests reach serve() only after this synchronous continuation.
+    ctx.event(WINDOW_OPENED, { plan_sha256: read.sha256, socket: w.socket, closes_at: closesAt.toISOString(), keys: keys.map((k) => ({ label: k.plan.label, algorithm: k.record.algorithm, spki_sha256: k.spkiSha256, spki: k.record.spki.toString('base64'), avb: k.plan.budget.avb, payload: k.plan.budget.payload })) });
     const timer = setTimeout(() => close('its time limit passed'), Math.max(0, closesAt.getTime() - ctx.now().getTime()));
     timer.unref?.();
     ctx.prompter.say(`  Signing window open until ${closesAt.toISOString()} (${plan.time_limit_minutes} min) for ${keys.map((k) => `${k.plan.label} (avb ${k.plan.budget.avb}, payload ${k.plan.budget.payload})`).join(', ')}.`);

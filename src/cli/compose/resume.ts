@@ -22,7 +22,7 @@ import type { CeremonySession } from './session.js';
 
 export async function composeResume(outDir: string, flags: { answers?: string; backup?: string }, print: (l: string) => void): Promise<CeremonySession> {
   // A signing window's socket a killed session left behind is no file of the record: gone before anything reads it.
-  unixSocketWindow.removeStale(join(outDir, WINDOW_SOCKET));
+  await unixSocketWindow.removeStale(join(outDir, WINDOW_SOCKET));
   const plan = orThrow(planResume(inputFiles, outDir, { backup: flags.backup }));
   await checkTemplates();
   let prompter: Prompter;

@@ -13,8 +13,8 @@ const NAME = 'officiant-avb-helper';
 function readStdin(): Buffer {
   try {
     return readFileSync(0);
-  } catch {
-    return Buffer.alloc(0);
+  } catch (err) {
+    throw new HelperError(`cannot read the block from stdin: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, 2);
   }
 }
 

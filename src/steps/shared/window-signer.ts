@@ -3,11 +3,10 @@
 // the kind's budget for that key not yet spent; the window not past its time limit), the block checked
 // (custody/window-request.ts), signed in the HSM session the window holds, verified in software against the
 // key's public key, and journaled before it is returned. A refusal is journaled too, and answered with why.
-import { createPublicKey, publicDecrypt, constants, type KeyObject } from 'node:crypto';
-import { p256 } from '@noble/curves/p256';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { builtInDenyList, deniedKey } from '../../custody/deny-list.js';
 import type { PlanKey, WindowKind } from '../../custody/signing-plan.js';
-import { avbToBeSigned, DIGEST_INFO, parseWindowRequest, payloadDigestProblem, type SignRequest } from '../../custody/window-request.js';
+import { avbToBeSigned, parseWindowRequest, payloadDigestProblem, windowSignatureHolds, type SignRequest } from '../../custody/window-request.js';
 import { p1363ToDer } from '../../evidence/cms.js';
 import type { HsmSession, KeyRecord } from '../../engine/ports.js';
 import type { JsonObject } from '../../record/journal.js';
@@ -73,19 +72,21 @@ export function serveWindowRequest(bytes: Buffer, state: WindowState, deps: Wind
     signed = { problem: `the HSM did not sign: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` };
   }
   if ('problem' in signed) return refuse(deps, who, signed.problem);
-  used[request.kind] += 1;
-  state.returned.push(sha256Hex(signed.signature));
+  // Journaled before it is counted and returned: a signature the journal lacks is never handed out.
   deps.event(WINDOW_SIGNATURE, {
-    seq: state.returned.length,
+    seq: state.returned.length + 1,
     kind: request.kind,
     algorithm: signed.algorithm,
     key: key.plan.label,
     spki_sha256: key.spkiSha256,
     digest: signed.digest.toString('hex'),
     signature_sha256: sha256Hex(signed.signature),
+    signature: signed.signature.toString('base64'),
     caller: who.caller,
     verified: true,
   });
+  used[request.kind] += 1;
+  state.returned.push(sha256Hex(signed.signature));
   return reply({ ok: true, signature: signed.signature.toString('base64') });
 }
 
@@ -98,34 +99,22 @@ function refuse(deps: WindowDeps, who: JsonObject, why: string): Buffer {
 function sign(request: SignRequest, key: WindowKey, session: HsmSession): { signature: Buffer; digest: Buffer; algorithm: string } | { problem: string } {
   const data = Buffer.from(request.data, 'base64');
   const rsa = key.record.algorithm.startsWith('RSA');
+  const ref = { label: key.record.label, id: key.record.id };
+  let made: { signature: Buffer; digest: Buffer; algorithm: string; hash: 'sha256' | 'sha512' };
   if (request.kind === 'avb') {
     if (!rsa) return { problem: `avb signatures are RSA; key ${key.plan.label} is ${key.record.algorithm}` };
     const block = avbToBeSigned(request.algorithm, data, key.bits);
     if ('problem' in block) return block;
-    const [sig] = session.signDigests({ label: key.record.label, id: key.record.id }, [block.digest], block.hash === 'sha512' ? 'SHA-512' : 'SHA-256');
-    if (!rsaSigns(key.publicKey, sig, block.tbs)) return { problem: `the HSM's signature does not verify under key ${key.plan.label}: nothing returned` };
-    return { signature: sig, digest: block.digest, algorithm: request.algorithm! };
+    const [sig] = session.signDigests(ref, [block.digest], block.hash === 'sha512' ? 'SHA-512' : 'SHA-256');
+    made = { signature: sig, digest: block.digest, algorithm: request.algorithm!, hash: block.hash };
+  } else {
+    const why = payloadDigestProblem(data);
+    if (why) return { problem: why };
+    const [raw] = session.signDigests(ref, [data]);
+    made = rsa ? { signature: raw, digest: data, algorithm: 'SHA256_RSA_PKCS1', hash: 'sha256' } : { signature: p1363ToDer(raw), digest: data, algorithm: 'SHA256_ECDSA_P256', hash: 'sha256' };
   }
-  const why = payloadDigestProblem(data);
-  if (why) return { problem: why };
-  const [raw] = session.signDigests({ label: key.record.label, id: key.record.id }, [data]);
-  if (rsa) {
-    if (!rsaSigns(key.publicKey, raw, Buffer.concat([DIGEST_INFO.sha256.prefix, data]))) return { problem: `the HSM's signature does not verify under key ${key.plan.label}: nothing returned` };
-    return { signature: raw, digest: data, algorithm: 'SHA256_RSA_PKCS1' };
-  }
-  const der = p1363ToDer(raw);
-  const point = key.publicKey.export({ format: 'der', type: 'spki' }).subarray(-65);
-  if (!p256.verify(der, data, point, { prehash: false, lowS: false, format: 'der' })) return { problem: `the HSM's signature does not verify under key ${key.plan.label}: nothing returned` };
-  return { signature: der, digest: data, algorithm: 'SHA256_ECDSA_P256' };
-}
-
-/** Whether sig is the PKCS#1 v1.5 signature of exactly `tbs` (DigestInfo || H) under the key. */
-function rsaSigns(publicKey: KeyObject, sig: Buffer, tbs: Buffer): boolean {
-  try {
-    return publicDecrypt({ key: publicKey, padding: constants.RSA_PKCS1_PADDING }, sig).equals(tbs);
-  } catch {
-    return false;
-  }
+  if (!windowSignatureHolds(key.record.spki, made.digest, made.signature, made.hash)) return { problem: `the HSM's signature does not verify under key ${key.plan.label}: nothing returned` };
+  return made;
 }
 
 /** A key record's public key and modulus size (bits; 256 for P-256). */

@@ -70,16 +70,19 @@ const journal = (out: string) =>
     .map((l) => JSON.parse(l) as { type: string; step?: string; data: Record<string, unknown> });
 
 let win: Session;
+/** A second session, its window open at the same time (killed in the last test). */
+let other: Session;
 let avbPub: string;
 let payloadPub: string;
 beforeAll(async () => {
   ws.expectCompleted(ws.rehearse(join(ROOT, 'test/fixtures/enroll-drill.yaml'), 'officers'), 11);
-  win = await openWindow('window');
+  [win, other] = await Promise.all([openWindow('window'), openWindow('killed')]);
   avbPub = join(win.out, 'outputs/avb-2026.pub.pem');
   payloadPub = join(win.out, 'outputs/payload-2026.pub.pem');
 }, 600_000);
 afterAll(() => {
   win?.child.kill('SIGKILL');
+  other?.child.kill('SIGKILL');
   rmSync(ws.work, { recursive: true, force: true });
 });
 
@@ -134,7 +137,8 @@ describe('an open signing window, with the real avbtool and openssl', () => {
       expect(second.status, text(second)).toBe(0);
       return run(PAYLOAD_SIGNER, ['--key', payloadPub, '-in', ws.dir('more.hash'), '-out', ws.dir('over.sig')], { socket: win.socket });
     }, /refused: key payload-2026 has made all 2 payload signature\(s\) the plan allows/],
-    ["a request meant for another session's window (closed)", () => run(AVB_HELPER, ['SHA256_RSA4096', avbPub], { socket: ws.dir('another/signing-window.sock'), input: block(4096, 'sha256') }), /no signing window is open at .*another\/signing-window.sock/],
+    ["a key of another session whose window is open at the same time", () => run(PAYLOAD_SIGNER, ['--key', join(other.out, 'outputs/payload-2026.pub.pem'), '-in', ws.dir('ec.hash'), '-out', ws.dir('x.sig')], { socket: win.socket }), /refused: the key in KEY_PATH \(SPKI SHA-256 [0-9a-f]{64}\) is none of the plan's keys/],
+    ["a request meant for a window that is not open", () => run(AVB_HELPER, ['SHA256_RSA4096', avbPub], { socket: ws.dir('another/signing-window.sock'), input: block(4096, 'sha256') }), /no signing window is open at .*another\/signing-window.sock/],
     ['no window named at all', () => run(AVB_HELPER, ['SHA256_RSA4096', avbPub], { input: block(4096, 'sha256') }), /no signing window: OFFICIANT_SIGNING_WINDOW is not set/],
   ])('refuses %s, with a message and a non-zero exit', (_, call, why) => {
     const r = call();
@@ -166,13 +170,23 @@ describe('an open signing window, with the real avbtool and openssl', () => {
 
 describe('a session killed with -9 while its window is open', () => {
   it('the helper then fails cleanly; resume reopens nothing without a new approval; the journal keeps every signature returned', async () => {
-    const s = await openWindow('killed');
+    const s = other;
     const pub = join(s.out, 'outputs/payload-2026.pub.pem');
     writeFileSync(ws.dir('k.hash'), createHash('sha256').update('k').digest());
     const before = run(PAYLOAD_SIGNER, ['--key', pub, '-in', ws.dir('k.hash'), '-out', ws.dir('k.sig')], { socket: s.socket });
     expect(before.status, text(before)).toBe(0);
+    // The session stops; a helper asks (it waits for an answer, or finds no one at the socket); then kill -9.
+    s.child.kill('SIGSTOP');
+    const waiting = spawn(PAYLOAD_SIGNER, ['--key', pub, '-in', ws.dir('k.hash'), '-out', ws.dir('k-waiting.sig')], { env: { ...ws.env, OFFICIANT_SIGNING_WINDOW: s.socket }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let said = '';
+    waiting.stderr!.on('data', (d) => (said += d));
+    const waited = new Promise<number | null>((resolve) => waiting.on('close', (code) => resolve(code)));
+    await new Promise((r) => waiting.once('spawn', r));
     s.child.kill('SIGKILL');
     await s.done;
+    expect(await waited).toBe(3);
+    expect(said).toMatch(/^officiant-payload-signer: (the signing window at .* closed without answering \(its session ended\)|no signing window is open at .*)\n$/);
+    expect(existsSync(ws.dir('k-waiting.sig'))).toBe(false);
     const after = run(PAYLOAD_SIGNER, ['--key', pub, '-in', ws.dir('k.hash'), '-out', ws.dir('k2.sig')], { socket: s.socket });
     expect(after.status).toBe(3);
     expect(text(after)).toMatch(/no signing window is open at /);

@@ -3,6 +3,8 @@
 // verifies under its key before it is returned and is journaled; refusals are journaled and answered with why;
 // the window opens only under an approval naming this plan, and never twice under one approval.
 import { createPublicKey, publicDecrypt, constants, createHash, generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { attributesFor, FakeHsmSession } from './fakes/fake-hsm.js';
 import { describe, expect, it } from 'vitest';
 import { androidSignWindow } from '../../../src/steps/android-sign-window.js';
 import { spkiSha256 } from '../../../src/custody/deny-list.js';
@@ -93,6 +95,46 @@ describe('android.sign-window', () => {
     const { server, o } = run([], { earlier });
     const { error } = await failStep(androidSignWindow, o);
     expect(error.message).toMatch(/opened under this approval already \(journal line \d+; 1 signature\(s\) returned, each journaled\): it is not reopened/);
+    expect(server.listening).toBe(false);
+  });
+});
+
+describe('android.sign-window: the time limit, the check after signing, a test key on the token', () => {
+  it('refuses a request once the time limit has passed, and closes', async () => {
+    const clock = new Date();
+    const server = new FakeWindowServer([
+      w.sign('payload', 'payload', digest),
+      () => {
+        clock.setTime(clock.getTime() + 31 * 60_000);
+        return w.sign('payload', 'payload', digest);
+      },
+    ]);
+    const fake = await runStep(androidSignWindow, { script: w.script, stepId: 'window', people: w.people, session: w.session, signingWindow: w.inputs(server), started: w.started, earlier: [w.approval()], now: clock });
+    expect(server.answers.slice(0, 2).map(bad)).toEqual(['ok', expect.stringMatching(/^the signing window's time limit passed at /)]);
+    expect(fake.events('window-closed')[0]).toMatchObject({ reason: 'its time limit passed', signatures: 1 });
+  });
+
+  it('returns nothing when the HSM signs with another key (the software check fails), and journals the refusal', async () => {
+    const { server, o } = run([w.sign('avb', 'avb', avbBlock(4096, 'sha256'), 'SHA256_RSA4096')]);
+    w.session.signWith = generateKeyPairSync('rsa', { modulusLength: 4096 }).privateKey;
+    try {
+      const fake = await runStep(androidSignWindow, o);
+      expect(bad(server.answers[0])).toBe("the HSM's signature does not verify under key avb-2026: nothing returned");
+      expect(fake.events('window-signature')).toEqual([]);
+    } finally {
+      w.session.signWith = undefined;
+    }
+  });
+
+  it('does not open when a plan key on the token is an AOSP test key', async () => {
+    const deny = JSON.parse(readFileSync(new URL('../../../src/custody/aosp-test-keys.json', import.meta.url), 'utf8')) as { keys: Array<{ name: string; public_key: string }> };
+    const spki = createPublicKey(deny.keys.find((k) => k.name === 'avb testkey_rsa4096')!.public_key).export({ type: 'spki', format: 'der' });
+    const session = new FakeHsmSession();
+    session.adopt({ label: 'avb-2026', id: '01', algorithm: 'RSA-4096', spki, attributes: attributesFor(false) }, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+    session.generateKeyPair({ label: 'payload-2026', id: '02', algorithm: 'EC-P256' });
+    const server = new FakeWindowServer([]);
+    const { error } = await failStep(androidSignWindow, { script: w.script, stepId: 'window', people: w.people, session, signingWindow: w.inputs(server), started: w.started, earlier: [w.approval()] });
+    expect(error.message).toMatch(/the token's key "avb-2026" is avb testkey_rsa4096 .*a public test key/);
     expect(server.listening).toBe(false);
   });
 });

@@ -1,7 +1,9 @@
 // The signing window's record against the plan the ceremony started with: what an insider who rewrites the
 // journal would try (a signature over budget, a second window under one approval, a key the window did not find,
 // a renumbered or dropped signature, a window with no approval of this plan, window entries in another step).
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { p1363ToDer } from '../../../../src/evidence/cms.js';
 import { describe, expect, it } from 'vitest';
 import { Group } from '../../../../src/evidence/verify/check-context.js';
 import { checkWindow } from '../../../../src/evidence/verify/check-window.js';
@@ -16,17 +18,32 @@ const SCRIPT = loadScript(new MemoryInputFiles().file('/a.yaml', readFileSync(ne
 const w = createWindowWorld({ avb: 1, payload: 2 });
 const STEP = 'signing-window';
 const approval = (sha = w.subject.sha256): NewEntry => ({ ...w.approval({ ...(w.subject as unknown as Record<string, never>), sha256: sha }), step: 'approve-plan', data: { what: 'approval-statement', statement: { approve: { what: 'step', step: { id: STEP }, plan: { sha256: sha } } } } });
-const opened = (): NewEntry => ({ type: 'step.event', actor: 'system', step: STEP, data: { what: 'window-opened', plan_sha256: w.subject.sha256, keys: [{ label: 'avb-2026', spki_sha256: w.spki(w.avb) }, { label: 'payload-2026', spki_sha256: w.spki(w.payload) }] } });
-const sig = (seq: number, kind: string, key: 'avb' | 'payload', over: Record<string, unknown> = {}): NewEntry => ({
+const keyOf = (key: 'avb' | 'payload') => (key === 'avb' ? w.avb : w.payload);
+const opened = (): NewEntry => ({
   type: 'step.event',
   actor: 'system',
   step: STEP,
-  data: { what: 'window-signature', seq, kind, key: key === 'avb' ? 'avb-2026' : 'payload-2026', spki_sha256: w.spki(key === 'avb' ? w.avb : w.payload), signature_sha256: `s${seq}`, ...over },
+  data: { what: 'window-opened', plan_sha256: w.subject.sha256, keys: (['avb', 'payload'] as const).map((k) => ({ label: `${k}-2026`, spki_sha256: w.spki(keyOf(k)), spki: keyOf(k).spki.toString('base64') })) },
 });
-const closed = (n: number, list = Array.from({ length: n }, (_, i) => `s${i + 1}`)): NewEntry => ({ type: 'step.event', actor: 'system', step: STEP, data: { what: 'window-closed', signatures: n, signatures_sha256: sha256Hex(list.join('\n')) } });
+/** A real signature by the fake token's key over the digest of `seq`, as the window journals it. */
+const made = new Map<number, string>();
+const sig = (seq: number, kind: string, key: 'avb' | 'payload', over: Record<string, unknown> = {}): NewEntry => {
+  const digest = createHash('sha256').update(`d${seq}`).digest();
+  const rec = keyOf(key);
+  const [raw] = w.session.signDigests({ label: rec.label, id: rec.id }, [digest]);
+  const signature = key === 'payload' ? p1363ToDer(raw) : raw;
+  made.set(seq, sha256Hex(signature));
+  return {
+    type: 'step.event',
+    actor: 'system',
+    step: STEP,
+    data: { what: 'window-signature', seq, kind, algorithm: kind === 'avb' ? 'SHA256_RSA4096' : 'SHA256_ECDSA_P256', key: `${key}-2026`, spki_sha256: w.spki(rec), digest: digest.toString('hex'), signature_sha256: sha256Hex(signature), signature: signature.toString('base64'), ...over },
+  };
+};
+const closed = (n: number, list?: string[]): NewEntry => ({ type: 'step.event', actor: 'system', step: STEP, data: { what: 'window-closed', signatures: n, signatures_sha256: sha256Hex((list ?? Array.from({ length: n }, (_, i) => made.get(i + 1)!)).join('\n')) } });
 
 const GOOD = (): NewEntry[] => [approval(), opened(), sig(1, 'avb', 'avb'), sig(2, 'payload', 'payload'), closed(2)];
-const ROWS: Array<[string, () => NewEntry[], RegExp | null, Record<string, unknown> | null?]> = [
+const ROWS: Array<[string, () => NewEntry[], RegExp | null, (Record<string, unknown> | null)?]> = [
   ['the window as the step records it', GOOD, null],
   ['a signature over the budget', () => [approval(), opened(), sig(1, 'avb', 'avb'), sig(2, 'avb', 'avb'), closed(2)], /key avb-2026's avb signature 2, over the plan's budget of 1/],
   ['a second window under one approval', () => [...GOOD(), opened(), closed(0)], /a second signing window under the approval at journal.jsonl line 2/],
@@ -35,6 +52,8 @@ const ROWS: Array<[string, () => NewEntry[], RegExp | null, Record<string, unkno
   ['a signature dropped from the journal', () => [approval(), opened(), sig(2, 'payload', 'payload'), closed(2)], /window signature number 2, where 1 comes next[\s\S]*closed naming 2 signature\(s\); the journal holds 1/],
   ['a closing list that is not the signatures journaled', () => [approval(), opened(), sig(1, 'avb', 'avb'), closed(1, ['other'])], /the window's signature list SHA-256 .* is not that of the signatures journaled/],
   ['a kind the plan does not name', () => [approval(), opened(), sig(1, 'apk', 'avb'), closed(1)], /of kind apk, which the plan does not name/],
+  ['a signature that does not verify over its digest', () => [approval(), opened(), sig(1, 'avb', 'avb', { digest: 'ab'.repeat(32) }), closed(1)], /window signature 1 does not verify over its digest under key avb-2026/],
+  ['a signature swapped for another (its hash kept)', () => [approval(), opened(), sig(1, 'avb', 'avb', { signature: Buffer.from('x').toString('base64') }), closed(1)], /the recorded signature does not hash to its signature_sha256/],
   ['window entries in another step', () => [approval(), { ...opened(), step: 'close' }], /outside step signing-window \(in close\)/],
   ['window entries in a ceremony with no plan', GOOD, /5 signing window entries in a ceremony that started with no signing plan|4 signing window entries in a ceremony that started with no signing plan/, null],
 ];

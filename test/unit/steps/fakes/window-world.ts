@@ -19,7 +19,7 @@ export class FakeWindowServer implements SigningWindowServer {
   removed: string[] = [];
   listening = false;
   constructor(private readonly requests: Array<JsonObject | Buffer | ((answers: Answer[]) => JsonObject)>, private readonly closeAtEnd = true) {}
-  removeStale(path: string): void {
+  async removeStale(path: string): Promise<void> {
     this.removed.push(path);
   }
   async listen(_path: string, serve: (request: Buffer) => Buffer) {
