@@ -6,7 +6,10 @@
 # its bundle checked (by Officiant and by hand with openssl), and a request refused because an APK carries the
 # AOSP test key. Then an OTA manifest for that release (issue 13): drafted from the verified bundle, signed by the
 # officers' 9c keys after the gates, accepted by `manifest verify` against the pinned keyring, and a downgrade
-# refused. Then a restore drill of the backup into a fresh token, and a look at the evidence of them all.
+# refused. Then Android's own tools at work (issue 14): a signing plan approved by three officers opens a signing
+# window, avbtool (when ../shared has it) and the OTA payload signer sign through the HSM, a signature over the
+# plan's budget is refused, and the operator closes the window. Then a restore drill of the backup into a fresh
+# token, and a look at the evidence of them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -110,6 +113,66 @@ fi
 echo "    refused as it must be: exit 1, a device that trusts version 2 never goes back to version 1"
 
 echo
+echo "== Android's own tools sign through the HSM: a signing window under an approved plan =="
+echo "-- 12. The signing plan: the root key may make 2 AVB signatures and 1 payload signature, for 30 minutes --"
+cat >"$build/signing-plan.json" <<PLAN
+{
+  "type": "officiant-signing-plan/1",
+  "inputs": {
+    "target_files": { "name": "demo-target_files.zip", "sha256": "$(printf 'demo target_files' | sha256sum | cut -d' ' -f1)" },
+    "otatools": { "name": "otatools.zip", "sha256": "$(printf 'demo otatools' | sha256sum | cut -d' ' -f1)" }
+  },
+  "commands": [
+    "avbtool make_vbmeta_image --algorithm SHA256_RSA4096 --key release-root-2026.pub.pem --signing_helper officiant-avb-helper --output vbmeta.img",
+    "officiant-payload-signer --key release-root-2026.pub.pem -in payload.hash -out payload.sig"
+  ],
+  "keys": [{ "label": "release-root-2026", "algorithm": "RSA-4096", "budget": { "avb": 2, "payload": 1 } }],
+  "time_limit_minutes": 30
+}
+PLAN
+echo "-- 13. Three officers approve it; the window opens (transcript: $out-window.log) --"
+officiant rehearse ceremonies/android-release-signing.yaml --from "$out" --signing-plan "$build/signing-plan.json" \
+  --out "$out-window" >"$out-window.log" 2>&1 &
+window_pid=$!
+for _ in $(seq 1 600); do
+  [ -S "$out-window/signing-window.sock" ] && break
+  kill -0 "$window_pid" 2>/dev/null || break
+  sleep 0.2
+done
+if [ ! -S "$out-window/signing-window.sock" ]; then
+  echo "UNEXPECTED: the signing window did not open; see $out-window.log" >&2
+  exit 1
+fi
+grep -E '^ +(signing plan|key |time limit):|Signing window open|OFFICIANT_SIGNING_WINDOW' "$out-window.log" | sed 's/^ */    /'
+export OFFICIANT_SIGNING_WINDOW="$PWD/$out-window/signing-window.sock"
+pub="$out/outputs/release-root-2026.pub.pem"
+echo "-- 14. In the tools' terminal: avbtool and the OTA payload signer sign through the window --"
+avbtool="../shared/third_party/avb/avbtool.py"
+if [ -f "$avbtool" ]; then
+  echo "\$ avbtool make_vbmeta_image --algorithm SHA256_RSA4096 --key $pub --signing_helper officiant-avb-helper --output $build/vbmeta.img"
+  python3 "$avbtool" make_vbmeta_image --algorithm SHA256_RSA4096 --key "$pub" --signing_helper "$PWD/bin/officiant-avb-helper" --output "$build/vbmeta.img"
+  python3 "$avbtool" verify_image --image "$build/vbmeta.img" --key "$pub" | sed 's/^/    /'
+else
+  echo "    (avbtool not found at $avbtool: the AVB part is left out)"
+fi
+node -e 'process.stdout.write(require("crypto").createHash("sha256").update("demo payload").digest())' >"$build/payload.hash"
+echo "\$ officiant-payload-signer --key $pub -in $build/payload.hash -out $build/payload.sig"
+bin/officiant-payload-signer --key "$pub" -in "$build/payload.hash" -out "$build/payload.sig"
+openssl pkeyutl -verify -pubin -inkey "$pub" -in "$build/payload.hash" -sigfile "$build/payload.sig" -pkeyopt digest:sha256 | sed 's/^/    openssl: /'
+echo "-- 15. A second payload signature is over the plan's budget: refused --"
+over=0
+bin/officiant-payload-signer --key "$pub" -in "$build/payload.hash" -out "$build/payload-2.sig" 2>&1 | sed 's/^/    /' || over=$?
+if [ "$over" -eq 0 ]; then
+  echo "UNEXPECTED: a signature over the plan's budget was made" >&2
+  exit 1
+fi
+echo "-- 16. The operator closes the window; the session records what was signed --"
+shown window close
+unset OFFICIANT_SIGNING_WINDOW
+wait "$window_pid"
+grep -E 'Signing window closed|^Ceremony ' "$out-window.log" | sed 's/^ */    /'
+
+echo
 echo "== Restore drill: the root key's backup restored into a fresh token =="
 officiant rehearse ceremonies/release-authority-restore.yaml --from "$out" --out "$out-restore"
 
@@ -145,7 +208,7 @@ openssl dgst -sha256 -verify "$out-restore.root.pub.pem" -signature "$out-restor
   "$out-restore/outputs/restore/release-root-2026.statement.json" | sed 's/^/  /'
 echo
 echo "== Verification of the packets, as an auditor runs it (offline) =="
-for packet in "$officers" "$out-policy" "$out-sign" "$out-refused" "$out-manifest" "$out-manifest-2" "$out-restore"; do
+for packet in "$officers" "$out-policy" "$out-sign" "$out-refused" "$out-manifest" "$out-manifest-2" "$out-window" "$out-restore"; do
   printf '%s: %s\n' "${packet#evidence/}" "$(officiant verify "$packet" | tail -n 1)"
 done
 node bin/officiant.js verify "$out"
