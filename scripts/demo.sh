@@ -143,7 +143,7 @@ if [ ! -S "$out-window/signing-window.sock" ]; then
   echo "UNEXPECTED: the signing window did not open; see $out-window.log" >&2
   exit 1
 fi
-grep -E '^ +(signing plan|key |time limit):|Signing window open|OFFICIANT_SIGNING_WINDOW' "$out-window.log" | sed 's/^ */    /'
+grep -E '^ +(signing plan:|inputs:|key [^ ]+:|time limit:)|Signing window open|OFFICIANT_SIGNING_WINDOW' "$out-window.log" | sed 's/^ */    /'
 export OFFICIANT_SIGNING_WINDOW="$PWD/$out-window/signing-window.sock"
 pub="$out/outputs/release-root-2026.pub.pem"
 echo "-- 14. In the tools' terminal: avbtool and the OTA payload signer sign through the window --"
