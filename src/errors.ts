@@ -19,7 +19,8 @@ export type InputCode =
   | 'input.not-a-bundle'
   | 'input.not-a-manifest'
   | 'input.manifest-draft'
-  | 'input.signing-plan';
+  | 'input.signing-plan'
+  | 'input.no-such-directory';
 
 export type EnvironmentCode =
   | 'env.module-load'

@@ -262,6 +262,11 @@ async function main(argv: string[]): Promise<number> {
       code = schemaCommand(opts, print);
     });
 
+  // `officiant` alone is a usage slip, not a success: the help, on stderr, exit 2 (as git and gh do).
+  if (argv.length <= 2) {
+    process.stderr.write(program.helpInformation());
+    return 2;
+  }
   try {
     await program.parseAsync(argv);
     return code;

@@ -34,6 +34,7 @@ export const HINTS: Partial<Record<ErrorCode, string>> = {
   'hsm.pin-locked': 'the token PIN is locked; it needs the SO to unblock it under a witnessed procedure',
   'interrupt.paused': 'the ceremony is paused; continue with `officiant resume <out>`',
   'input.not-a-bundle': 'give the directory the signing ceremony wrote: request.json, authority.pem, release.json, release.json.sig, artifacts/, signatures/',
+  'input.no-such-directory': 'create the directory first, or name one that exists',
   'input.signing-plan': 'a signing plan names the target_files and otatools digests, the commands, each key with its algorithm and budgets, and a time limit (docs/android-signing.md)',
   'env.no-window': 'a signing window is opened by the android.sign-window step of a signing session; set OFFICIANT_SIGNING_WINDOW to the socket it prints',
   'input.manifest-draft': 'an OTA manifest to sign is drafted with officiant manifest draft from release bundles (docs/ota-manifests.md)',

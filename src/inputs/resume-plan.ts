@@ -8,10 +8,10 @@ import { join, resolve } from 'node:path';
 import { isOfficiantError } from '../errors.js';
 import type { InputDocument, LoadedBackup, LoadedRoster, ManifestInputs, ReleaseInputs } from '../engine/ceremony-inputs.types.js';
 import type { HsmSite } from '../engine/step-kind.types.js';
-import { INPUT_COPIES, JOURNAL, REHEARSAL_POINTER, ROSTER_COPY, SCRIPT_COPY, SITE_COPY } from '../evidence/packet-files.js';
+import { INPUT_COPIES, JOURNAL, MANIFEST, REHEARSAL_POINTER, ROSTER_COPY, SCRIPT_COPY, SITE_COPY } from '../evidence/packet-files.js';
 import { parseJournal, type JournalEntry } from '../record/journal.js';
 import { sha256Hex } from '../record/digest.js';
-import { startedEntry } from '../record/ledger.js';
+import { finalEntry, startedEntry } from '../record/ledger.js';
 import { parseScript } from '../script/rules.js';
 import type { Script } from '../script/schema.js';
 import { loadBackup } from './backup-set.js';
@@ -115,6 +115,19 @@ function recordedRelease(files: InputFiles, out: string, r: Record<string, strin
   const certificate = inputCopy(files, out, INPUT_COPIES.certificate, r.certificate_sha256, problems);
   if (!request || !policy || !certificate) return undefined;
   return { request, policy, certificate, artifactsDir: r.artifacts_dir, staging: r.staging, bundle: r.bundle, signingLog: r.signing_log };
+}
+
+/**
+ * When the ceremony in `out` is finished and sealed: what to say instead of resuming it (nothing to do), read
+ * before anything else is asked (no prompter, no --answers, no HSM).
+ */
+export function sealedAlready(files: InputFiles, out: string): string | undefined {
+  const entries = readEntries(files, out);
+  if (!Array.isArray(entries) || entries.at(-1)?.type !== 'ceremony.sealed' || !files.exists(join(out, MANIFEST))) return undefined;
+  const closing = finalEntry(entries);
+  if (!closing) return undefined;
+  const what = closing.type === 'ceremony.completed' ? 'completed' : 'aborted';
+  return `ceremony ${String(startedEntry(entries)?.data.ceremonyId)} already ${what} at ${closing.time} and sealed: nothing to resume (check it with officiant verify ${out})`;
 }
 
 function readEntries(files: InputFiles, out: string): JournalEntry[] | { problems: InputProblem[] } {

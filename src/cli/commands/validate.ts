@@ -2,6 +2,7 @@
 // prints the first 50, then how many more).
 // officiant plan <script> [--pdf <file>]: the numbered plan as text, and optionally as the printed plan (PDF).
 import { createHash } from 'node:crypto';
+import { dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { OfficiantError } from '../../errors.js';
 import { loadPrintedPlanTemplate, renderPrintedPlanDocument } from '../../evidence/render-printed-plan.js';
@@ -30,6 +31,8 @@ export async function planCommand(file: string, print: (l: string) => void, opts
   const sha256 = createHash('sha256').update(text).digest('hex');
   // Refused before anything is rendered: a plan people may already have signed is never replaced.
   if (opts.pdf !== undefined && existsSync(opts.pdf)) throw new OfficiantError('input.file-exists', `${opts.pdf} already exists`);
+  // ... and where it would go is checked first too: a plan of 160 lines scrolled past before the failure hid it.
+  if (opts.pdf !== undefined && !existsSync(dirname(resolve(opts.pdf)))) throw new OfficiantError('input.no-such-directory', `cannot write ${opts.pdf}: no such directory ${dirname(resolve(opts.pdf))}`);
   const printed = opts.pdf === undefined ? undefined : await renderPrintedPlanDocument(check.script, sha256, { template: await loadPrintedPlanTemplate(TEMPLATE_DIR, templateReader) });
   print(renderPlan(check.script, sha256).trimEnd());
   if (opts.pdf !== undefined && printed) {

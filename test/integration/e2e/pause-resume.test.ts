@@ -77,10 +77,13 @@ describe('Ctrl-C pauses, resume continues', () => {
     expect(objects.match(/Private Key Object/g)).toHaveLength(2);
   });
 
-  it('refuses to resume a finished ceremony, and says so', async () => {
+  it('has nothing to resume in a finished ceremony, and says so plainly (exit 0, no banner, no --answers asked)', async () => {
     const r = await officiant(['resume', join(dir, 'out'), '--answers', join(dir, 'answers.yaml')], { env });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/already completed at \d{4}-/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ceremony [0-9a-f-]{36} already completed at \d{4}-.* and sealed: nothing to resume \(check it with officiant verify .*\)\n$/);
+    expect(r.stderr).toBe('');
+    const bare = await officiant(['resume', join(dir, 'out')], { env });
+    expect([bare.code, bare.stderr]).toEqual([0, '']);
   });
 
   it('refuses to resume when the script copy was changed', async () => {

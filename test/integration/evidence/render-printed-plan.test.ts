@@ -331,6 +331,21 @@ describe('officiant plan --pdf', () => {
     expect(readdirSync(dir)).toEqual(['plan.pdf']);
   });
 
+  it('refuses a --pdf in a directory that does not exist before printing anything (exit 2)', async () => {
+    const out = join(work, 'no-such-dir', 'plan.pdf');
+    const r = await officiant(['plan', FLAGSHIP, '--pdf', out]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`officiant: cannot write ${out}: no such directory ${join(work, 'no-such-dir')}\nhint: create the directory first, or name one that exists\n`);
+  });
+
+  it('officiant with no command is a usage slip: the help on stderr, exit 2', async () => {
+    const r = await officiant([]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^Usage: officiant \[options\] \[command\]/);
+  });
+
   it('without --pdf prints the text plan only', async () => {
     const r = await officiant(['plan', FLAGSHIP]);
     expect(r.code).toBe(0);
