@@ -181,7 +181,7 @@ export interface Prompter {
   /** Names of the people present in a role (exactly `count` distinct names). */
   checkIn(role: { id: string; title: string }, count: number): Promise<string[]>;
   /** A person reads a value off a label or seal and types it. */
-  record(person: Person, field: { stepId: string; id: string; label: string; pattern?: string }): Promise<string>;
+  record(person: Person, field: { stepId: string; id: string; label: string; pattern?: string; example?: string }): Promise<string>;
   /** A yes/no confirmation by a named person. */
   confirm(person: Person, question: string, context: { stepId: string }): Promise<boolean>;
   /** Masked secret entry by a named person. `purpose` is a stable id such as "so-pin-half". */

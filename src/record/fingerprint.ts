@@ -13,3 +13,8 @@ export function normalizeFingerprint(text: string): string | undefined {
   const hex = text.replace(/[\s:]/g, '').toLowerCase();
   return /^[0-9a-f]{64}$/.test(hex) ? hex : undefined;
 }
+
+/** A hex value as people read it aloud and copy it: groups of four ("1a2b 3c4d ..."). */
+export function inFours(hex: string): string {
+  return hex.replace(/(.{4})(?=.)/g, '$1 ');
+}

@@ -5,6 +5,7 @@
 // wrapped again under the new key, and the copy destroyed; the new wrap key split among the new custodians.
 // Every new share is opened by its custodian at once. The new manifest names the old backup as superseded:
 // old shares rebuild only the old wrap key, which opens none of the new blobs.
+import { inFours } from '../record/fingerprint.js';
 import { createPublicKey } from 'node:crypto';
 import { OfficiantError } from '../errors.js';
 import type { KeyAttributes } from '../engine/ports.js';
@@ -73,7 +74,7 @@ export const backupReshare: StepHandler<'backup.reshare'> = {
       });
       ctx.setToken((await ctx.session()).token());
       await writeBackupSet(ctx, made);
-      ctx.prompter.say(`  New wrap key check value: ${made.manifest.wrap_key.kcv}: read it aloud; everyone writes it on their plan.`);
+      ctx.prompter.say(`  New wrap key check value: ${inFours(made.manifest.wrap_key.kcv)}: read it aloud; everyone writes it on their plan.`);
       await takeReceipts(ctx, made, 'reshare', absent_allowed);
       ctx.result('Supersedes', `the backup of ceremony ${old.ceremony.ceremony_id} (wrap key check value ${old.wrap_key.kcv}, manifest SHA-256 ${backup.sha256}): its shares open nothing in this backup`);
       backupResults(ctx, made);

@@ -6,6 +6,7 @@
 // non-extractable) and must match its recorded public key; then each restored key signs a statement naming
 // this ceremony, checked against the original certificate. The wrap key and shares are wiped; the session
 // copy of the wrap key is destroyed. Re-entered after a crash, keys already on the token are not unwrapped again.
+import { inFours } from '../record/fingerprint.js';
 import { fingerprintOf } from '../record/fingerprint.js';
 import { createPublicKey, randomBytes, verify, X509Certificate } from 'node:crypto';
 import { OfficiantError } from '../errors.js';
@@ -181,7 +182,7 @@ export const backupRestore: StepHandler<'backup.restore'> = {
     }
     ctx.setToken(session.token());
     ctx.result('Backup', `ceremony ${m.ceremony.ceremony_id} (${m.ceremony.script_id}), manifest SHA-256 ${backup.sha256}`);
-    ctx.result('Wrap key check value', `${m.wrap_key.kcv}: typed from the paper record before anyone opened a share; the rebuilt key matched it before it reached the HSM, where it was a session object that only unwraps, destroyed after use`);
+    ctx.result('Wrap key check value', `${inFours(m.wrap_key.kcv)}: typed from the paper record before anyone opened a share; the rebuilt key matched it before it reached the HSM, where it was a session object that only unwraps, destroyed after use`);
     for (const [i, k] of keys.entries()) {
       const r = restored[i]!;
       const a = r.attributes as unknown as Record<string, boolean>;

@@ -7,6 +7,7 @@
 // crash after it never makes a second wrap key, and a crash before it leaves nothing usable (the wrap key
 // lived in memory; a left-over token copy is destroyed before the next attempt). Then the files are written,
 // and every custodian opens their share with their token; receipts already made are kept on resume.
+import { inFours } from '../record/fingerprint.js';
 import { OfficiantError } from '../errors.js';
 import { blobFile, checkQuorumShape, CUSTODIAN_ROLE, publicKeyFile, resolveCustodians, sha256, BACKUP_FORMAT, type BackupKey, type BackupManifest } from '../custody/backup-manifest.js';
 import type { Json } from '../record/journal.js';
@@ -229,7 +230,7 @@ export const backupSplit: StepHandler<'backup.split'> = {
     });
     ctx.setToken((await ctx.session()).token());
     await writeBackupSet(ctx, made);
-    ctx.prompter.say(`  Wrap key check value: ${made.manifest.wrap_key.kcv}: read it aloud; everyone writes it on their plan.`);
+    ctx.prompter.say(`  Wrap key check value: ${inFours(made.manifest.wrap_key.kcv)}: read it aloud; everyone writes it on their plan.`);
     await takeReceipts(ctx, made, 'split', absent_allowed);
     backupResults(ctx, made);
   },

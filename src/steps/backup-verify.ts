@@ -4,6 +4,7 @@
 // (purpose "verify") that `officiant verify` checks against the roster. Nothing is combined: a share opened here
 // is wiped at once. The step fails, naming them, if a custodian who is present cannot open their share, or if
 // nobody verified anything; custodians not present are recorded and named on the page.
+import { inFours } from '../record/fingerprint.js';
 import { OfficiantError } from '../errors.js';
 import { confirmBackupOnPaper } from './shared/backup-confirmations.js';
 import { administrator, backupEvents, custodianPresent, openCustodianShare } from './shared/custodian-shares.js';
@@ -49,7 +50,7 @@ export const backupVerify: StepHandler<'backup.verify'> = {
     if (failed.length > 0) throw new OfficiantError('ceremony.step-failed', `${failed.length} share(s) did not open for their custodian: ${failed.join('; ')}`);
     const done = expected.filter((c) => verified.has(c.officer));
     if (done.length === 0) throw new OfficiantError('ceremony.step-failed', `no custodian verified their share: ${expected.map((c) => c.name).join(', ')} not present`);
-    ctx.result('Backup', `ceremony ${m.ceremony.ceremony_id} (${m.ceremony.script_id}), manifest SHA-256 ${backup.sha256}, wrap key check value ${kcv}`);
+    ctx.result('Backup', `ceremony ${m.ceremony.ceremony_id} (${m.ceremony.script_id}), manifest SHA-256 ${backup.sha256}, wrap key check value ${inFours(kcv)}`);
     const receipts = backupEvents(ctx, 'share-receipt', kcv);
     for (const c of expected) {
       const r = receipts.find((e) => e.officer === c.officer);

@@ -51,12 +51,12 @@ export class InquirerPrompter implements Prompter {
     return names;
   }
 
-  async record(person: Person, field: { label: string; pattern?: string }): Promise<string> {
+  async record(person: Person, field: { label: string; pattern?: string; example?: string }): Promise<string> {
     const re = field.pattern === undefined ? undefined : new RegExp(`^(?:${field.pattern})$`);
     return ask(() =>
       input({
         message: `${person.name}, type ${field.label}:`,
-        validate: (v) => (v.trim() === '' ? 'a value is required' : re && !re.test(v.trim()) ? `expected the form /${field.pattern}/` : true),
+        validate: (v) => (v.trim() === '' ? 'a value is required' : re && !re.test(v.trim()) ? (field.example !== undefined ? `expected the form of ${field.example}` : `expected the form /${field.pattern}/`) : true),
       }),
     );
   }

@@ -1,7 +1,7 @@
 // What the administrator checks against paper before any custodian is asked: the backup's wrap key check
 // value, typed from the plans of the ceremony that made it, and each backed-up certificate's published
 // fingerprint. Each answer is journaled; a mismatch or a "no" stops the step before any share is opened.
-import { fingerprintOf, normalizeFingerprint } from '../../record/fingerprint.js';
+import { fingerprintOf, inFours, normalizeFingerprint } from '../../record/fingerprint.js';
 import { X509Certificate } from 'node:crypto';
 import { OfficiantError } from '../../errors.js';
 import type { BackupKey, BackupManifest } from '../../custody/backup-manifest.js';
@@ -23,18 +23,19 @@ export async function confirmBackupOnPaper(ctx: StepContext, m: BackupManifest):
     await ctx.prompter.record(admin, {
       stepId: ctx.step.id,
       id: 'backup-check-value',
-      label: `the wrap key check value written on the plans of ceremony ${m.ceremony.ceremony_id} (${m.ceremony.script_id}, ${m.created_at.slice(0, 10)}), all 32 characters`,
-      pattern: '[0-9a-fA-F]{32}',
+      label: `the wrap key check value written on the plans of ceremony ${m.ceremony.ceremony_id} (${m.ceremony.script_id}, ${m.created_at.slice(0, 10)}), all 32 characters (spaces between the groups of four are fine)`,
+      pattern: '(?:[0-9a-fA-F]{4} ?){7}[0-9a-fA-F]{4}',
+      example: inFours('0123456789abcdef0123456789abcdef'),
     })
   )
-    .trim()
+    .replace(/\s+/g, '')
     .toLowerCase();
   if (typed !== kcv) {
     ctx.event('backup-check-value-refused', { kcv, typed }, admin);
     throw new OfficiantError('ceremony.step-failed', `the check value typed from paper does not match this backup's: read the paper record of ceremony ${m.ceremony.ceremony_id} again; if it still differs, this is not that backup set: stop`);
   }
   ctx.event('backup-check-value-confirmed', { kcv, typed }, admin);
-  ctx.prompter.say(`  Check value ${kcv}: matches the paper record`);
+  ctx.prompter.say(`  Check value ${inFours(kcv)}: matches the paper record`);
 }
 
 /**

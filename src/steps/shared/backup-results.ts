@@ -1,5 +1,6 @@
 // The evidence rows of a new backup (backup.split, backup.reshare): how the wrap key was made and kept, each
 // backed-up key and its attributes, and each custodian's share with its receipt or recorded absence.
+import { inFours } from '../../record/fingerprint.js';
 import { backupEvents } from './custodian-shares.js';
 import type { MadeBackup } from './backup-set.js';
 import type { StepContext } from '../../engine/step-kind.types.js';
@@ -7,7 +8,7 @@ import type { StepContext } from '../../engine/step-kind.types.js';
 /** Result rows of a backup (split or re-share). */
 export function backupResults(ctx: StepContext, made: MadeBackup): void {
   const m = made.manifest;
-  ctx.result('Wrap key check value', `${m.wrap_key.kcv} (HMAC-SHA256 of a fixed label under the 256-bit wrap key; a wrong rebuild gives another value)`);
+  ctx.result('Wrap key check value', `${inFours(m.wrap_key.kcv)} (HMAC-SHA256 of a fixed label under the 256-bit wrap key; a wrong rebuild gives another value)`);
   ctx.result('Wrap key in the HSM', `from the HSM's random generator; imported as a session object (in the HSM's memory, never stored), wrap-only, sensitive, non-extractable; destroyed after wrapping`);
   const t = m.wrap_key.hsm.transport;
   if (t) {

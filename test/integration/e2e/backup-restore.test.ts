@@ -12,6 +12,7 @@
 // opens only the old blob), and scans every byte the ceremonies left (files, decompressed PDF streams, PDF text,
 // CLI output) for the wrap keys, the share plaintexts, the root private key and every PIN the simulated people
 // hold, as raw bytes, hex and base64 at every alignment. Positive controls show the scan finds what is there.
+import { inFours } from '../../../src/record/fingerprint.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createDecipheriv, createHash, createPrivateKey, X509Certificate, type JsonWebKey } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -235,7 +236,7 @@ describe('backup at initialisation, and restore into a fresh token', () => {
     // Restore into a fresh token.
     const r = rehearse(RESTORE, 'R', { from: 'I' });
     expectCompleted(r, 8);
-    expect(r.stdout).toContain(`  Wrap key check value: ${kcvI}: typed from the paper record before anyone opened a share; the rebuilt key matched it before it reached the HSM`);
+    expect(r.stdout).toContain(`  Wrap key check value: ${inFours(kcvI)}: typed from the paper record before anyone opened a share; the rebuilt key matched it before it reached the HSM`);
     const entriesR = journalOf('R');
     expect(receiptIndices(entriesR, kcvI)).toEqual([1, 2, 3]);
     for (const d of eventsOf(entriesR, 'share-receipt')) {

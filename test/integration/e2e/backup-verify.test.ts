@@ -23,6 +23,7 @@
 //     approve.backup.kcv), its three approvals are over a different statement, and the quorum is not met.
 // Each exact message is the one the source builds (src/steps/backup-verify.ts, src/steps/shared/custodian-shares.ts,
 // src/cli/compose.ts, src/evidence/verify-backup.ts, src/evidence/verify-approvals.ts).
+import { inFours } from '../../../src/record/fingerprint.js';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -159,7 +160,7 @@ describe('backup share verification (backup-verify.yaml rehearsed with the CLI)'
     expect(r.stdout).toContain(`Backup: ${join(dir('I'), 'outputs')} (ceremony ${ceremonyI})\n`);
     expect(r.stdout).toContain(`  Backup of ceremony ${ceremonyI}: 3 of 5\n`);
     // The administrator typed the check value from the paper record before any share was opened.
-    expect(r.stdout).toContain(`  Check value ${kcvI}: matches the paper record\n`);
+    expect(r.stdout).toContain(`  Check value ${inFours(kcvI)}: matches the paper record\n`);
     expect(r.stdout.indexOf('matches the paper record')).toBeLessThan(r.stdout.indexOf('enters PIV PIN', r.stdout.indexOf('Custodians open their shares')));
     const entries = journalOf('V');
     expect(entries.filter((e) => e.type === 'step.completed').map((e) => e.step)).toEqual(VERIFY_STEPS);

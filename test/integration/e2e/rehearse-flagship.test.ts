@@ -1,6 +1,7 @@
 // The main job, as README's first command runs it: the officers' enrollment rehearsed on simulated PIV tokens,
 // then a full rehearsal of the flagship ceremony in which those tokens check in and approve (3 of 5), all on a
 // throwaway SoftHSM, checked with outside tools (openssl, pdftotext, pdffonts, pdfsig) and the journal command.
+import { inFours } from '../../../src/record/fingerprint.js';
 import { execFileSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -145,7 +146,7 @@ describe('rehearsal of release-authority-init', () => {
     const receipts = entries.filter((e) => e.step === 'backup-root-key' && e.data.what === 'share-receipt');
     expect(receipts.map((e) => e.data.index)).toEqual([1, 2, 3, 4, 5]);
     const page = execFileSync('pdftotext', ['-raw', join(out, 'steps/11-backup-root-key.pdf'), '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
-    expect(page).toContain(`Wrap key check value ${manifest.wrap_key.kcv}`);
+    expect(page).toContain(`Wrap key check value ${inFours(manifest.wrap_key.kcv)}`);
     expect(page).toContain('Threshold 3 of 5 custodians');
     expect(page.match(/opened and receipt signed \(verified\)/g)).toHaveLength(5);
     expect(page).toContain('a backed-up key is NOT NEVER_EXTRACTABLE');

@@ -40,6 +40,15 @@ describe('backup.verify', () => {
     expect(fake.events('share-receipt').map((r) => r.officer)).toEqual(['custodian-2', 'custodian-3']);
   });
 
+  it('takes the check value as people copy it, in groups of four, and shows it so', async () => {
+    const grouped = bw.kcv.replace(/(.{4})(?=.)/g, '$1 ');
+    const prompter = answers({ records: { 'verify.backup-check-value': grouped } });
+    const run = await runStep(backupVerify, { ...base, piv: new FakePivReader(bw.custodians), prompter });
+    expect(run.events('backup-check-value-confirmed')).toEqual([{ what: 'backup-check-value-confirmed', kcv: bw.kcv, typed: bw.kcv }]);
+    expect(prompter.said).toContain(`  Check value ${grouped}: matches the paper record`);
+    expect(run.result('Backup')).toContain(`wrap key check value ${grouped}`);
+  });
+
   it('a wrong check value typed from paper stops the step before any custodian is asked', async () => {
     const prompter = answers({ records: { 'verify.backup-check-value': '0'.repeat(32) } });
     const { error } = await failStep(backupVerify, { ...base, piv: new FakePivReader(bw.custodians), prompter });

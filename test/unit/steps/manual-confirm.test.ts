@@ -15,6 +15,7 @@ describe('recordedValueProblem', () => {
     ['no pattern: anything goes', { label: 'Note' }, 'x', undefined],
     ['a match inside the value is not enough', { label: 'Serial', pattern: 'TB-[0-9]{6}' }, 'xTB-123456', 'Serial: "xTB-123456" does not match the expected form /TB-[0-9]{6}/'],
     ['alternatives are anchored as a group', { label: 'Kind', pattern: 'a|b' }, 'ab', 'Kind: "ab" does not match the expected form /a|b/'],
+    ['with the script\'s example, people see the example, not the pattern', { label: 'Serial', pattern: 'TB-[0-9]{6}', example: 'TB-123456' }, 'TB-42', 'Serial: "TB-42" is not of the expected form (for example TB-123456)'],
   ])('%s', (_name, field, value, problem) => {
     expect(recordedValueProblem(field, value)).toBe(problem);
   });

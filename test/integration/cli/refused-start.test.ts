@@ -1,0 +1,23 @@
+// A start refused by the pre-flight (here: a PKCS#11 module that does not exist) says only why: no "Ceremony:"
+// banner first, no output directory left behind to suggest a resume, the environment's exit code.
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { officiant, ROOT } from '../../helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'officiant-refused-start-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('a refused start', () => {
+  it('prints no banner and leaves no output directory (exit 3)', async () => {
+    const answers = join(dir, 'answers.yaml');
+    writeFileSync(answers, 'people:\n  admin: [Ada Admin]\n  witness: [Wes Witness]\n  officer: [Olga One, Otto Two]\nconfirm: true\nrecords:\n  close: { bag: TB-123 }\nsecrets:\n  Olga One: { so-pin-half: "${H1}", user-pin-half: "${H2}" }\n  Otto Two: { so-pin-half: "${H3}", user-pin-half: "${H4}" }\n');
+    const out = join(dir, 'out');
+    const r = await officiant(['run', join(ROOT, 'test/fixtures/crash-drill.yaml'), '--out', out, '--answers', answers, '--module', '/nonexistent/libpkcs11.so', '--token-label', 'x'], { env: { ...process.env, H1: 'a1', H2: 'a2', H3: 'a3', H4: 'a4' } });
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.split('\n')[0]).toBe('officiant: PKCS#11 module /nonexistent/libpkcs11.so does not exist');
+    expect(existsSync(out)).toBe(false);
+  });
+});
