@@ -67,7 +67,14 @@ function lockSession(deps: CeremonyDeps): () => void {
 export async function startCeremony(deps: CeremonyDeps, opts: StartOptions): Promise<RunResult> {
   const unlock = lockSession(deps);
   try {
-    preflight(deps, opts.extra ?? { answers: [] });
+    try {
+      preflight(deps, opts.extra ?? { answers: [] });
+    } catch (err) {
+      // Before the first entry nothing is recorded: an incomplete answers file is fixed and the same command run
+      // again (resume's hint would send people to a ceremony that never started).
+      if (isOfficiantError(err, 'input.missing-answer')) throw new OfficiantError('input.answers-invalid', err.message, { details: err.details });
+      throw err;
+    }
     deps.store.write(SCRIPT_COPY, deps.scriptText);
     if (deps.roster) deps.store.write(ROSTER_COPY, deps.roster.bytes);
     if (deps.backup) deps.store.write(BACKUP_COPY, deps.backup.bytes);

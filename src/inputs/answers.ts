@@ -103,5 +103,34 @@ export function missingAnswers(script: import('../script/schema.js').Script, ans
   for (const step of script.steps) {
     if (step.kind === 'evidence.use-key') for (const h of holdersOf(step.params.pin_holders)) needSecret(h, 'evidence-pin-half');
   }
+  // A secrets entry under a near miss of a person's name is a typo: its secrets would never be found. (A name
+  // like no one's may be an officer's from the roster, known only later.)
+  const people = [...new Set(Object.values(answers.people).flat())];
+  for (const name of Object.keys(answers.secrets)) {
+    if (people.includes(name)) continue;
+    const near = closestName(name, people);
+    if (near) problems.push(`secrets["${name}"]: unknown person "${name}" (did you mean "${near}"?)`);
+  }
   return problems;
+}
+
+/** The name a typo most likely meant: within a quarter of its length in edits (at least 1, at most 3), if any. */
+function closestName(typed: string, names: readonly string[]): string | undefined {
+  const limit = Math.min(3, Math.max(1, Math.floor(typed.length / 4)));
+  let best: { name: string; d: number } | undefined;
+  for (const name of names) {
+    const d = editDistance(typed.toLowerCase(), name.toLowerCase());
+    if (d <= limit && (!best || d < best.d)) best = { name, d };
+  }
+  return best?.name;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
 }

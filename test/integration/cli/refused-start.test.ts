@@ -20,4 +20,17 @@ describe('a refused start', () => {
     expect(r.stderr.split('\n')[0]).toBe('officiant: PKCS#11 module /nonexistent/libpkcs11.so does not exist');
     expect(existsSync(out)).toBe(false);
   });
+
+  it('an answers file with a misspelt person: every problem, the name it meant, no resume suggested (exit 2)', async () => {
+    const answers = join(dir, 'misspelt.yaml');
+    writeFileSync(answers, 'people:\n  admin: [Ada Admin]\n  witness: [Wes Witness]\n  officer: [Olga One, Otto Two]\nconfirm: true\nrecords:\n  close: { bag: TB-123 }\nsecrets:\n  Olga One: { so-pin-half: "${H1}", user-pin-half: "${H2}" }\n  Oto Two: { so-pin-half: "${H3}", user-pin-half: "${H4}" }\n');
+    const out = join(dir, 'misspelt');
+    const r = await officiant(['run', join(ROOT, 'test/fixtures/crash-drill.yaml'), '--out', out, '--answers', answers, '--module', '/usr/lib/softhsm/libsofthsm2.so', '--token-label', 'x'], { env: { ...process.env, H1: 'a1', H2: 'a2', H3: 'a3', H4: 'a4' } });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('secrets["Oto Two"]: unknown person "Oto Two" (did you mean "Otto Two"?)');
+    expect(r.stderr).toContain('secrets["Otto Two"].so-pin-half: missing');
+    expect(r.stderr).not.toMatch(/resume/);
+    expect(existsSync(out)).toBe(false);
+  });
 });

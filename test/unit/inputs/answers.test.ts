@@ -66,4 +66,14 @@ describe('answers file', () => {
     expect(missingAnswers(script, answers)).toContain('people.crypto-officer: 1 of 2 distinct names');
     expect(missingAnswers(script, answers)).toContain('secrets["Carol"].user-pin-half: missing');
   });
+
+  it.each<[string, string, string[]]>([
+    ['a misspelt name', 'Dave Oficer', ['secrets["Dave Oficer"]: unknown person "Dave Oficer" (did you mean "Dave Officer"?)']],
+    ['another case', 'dave officer', ['secrets["dave officer"]: unknown person "dave officer" (did you mean "Dave Officer"?)']],
+    ['a name like no one\'s (perhaps an officer of the roster, named later): not a problem here', 'Erin Eavesdrop', []],
+  ])('names the person a secrets entry was probably meant for: %s', (_, typed, expected) => {
+    const script = parseScript('f.yaml', readFileSync('test/fixtures/release-init-by-document.yaml', 'utf8')).script!;
+    const { answers } = parseAnswers('a.yaml', `confirm: true\npeople:\n  crypto-officer: [Carol Officer, Dave Officer]\nsecrets:\n  ${JSON.stringify(typed)}: { so-pin-half: "\${X}" }\n`, { X: 'xxxxxx' });
+    expect(missingAnswers(script, answers).filter((p) => p.includes('unknown person'))).toEqual(expected);
+  });
 });
