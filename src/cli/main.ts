@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { exitCodeFor, OfficiantError } from '../errors.js';
 import { HINTS, shownDetails } from './messages.js';
+import { commandHelpText } from './command-help.js';
 
 const print = (l: string) => process.stdout.write(`${l}\n`);
 
@@ -197,7 +198,6 @@ async function main(argv: string[]): Promise<number> {
     .description('check a release bundle offline against the authority you trust: certificate, signatures, statement, request, every artifact, no stray file')
     .requiredOption('--trust <cert.pem|sha256>', "the release authority's certificate (PEM file) or its SHA-256 fingerprint, compared out of band")
     .option('--json', 'print the report as JSON')
-    .addHelpText('after', '\nExit codes: 0 every check holds, 1 a check fails (each problem named), 2 no such directory, not a release bundle, or a malformed --trust.')
     .action(async (bundle: string, opts) => {
       const { releaseVerifyCommand } = await import('./commands/release.js');
       code = releaseVerifyCommand(bundle, opts, print);
@@ -262,6 +262,16 @@ async function main(argv: string[]): Promise<number> {
       code = schemaCommand(opts, print);
     });
 
+  // Every command's help ends with examples and its exit codes (command-help.ts), unless it carries its own.
+  const withHelp = (c: Command, prefix: string) => {
+    for (const sub of c.commands) {
+      const path = prefix ? `${prefix} ${sub.name()}` : sub.name();
+      const text = commandHelpText(path);
+      if (text) sub.addHelpText('after', text);
+      withHelp(sub, path);
+    }
+  };
+  withHelp(program, '');
   // `officiant` alone is a usage slip, not a success: the help, on stderr, exit 2 (as git and gh do).
   if (argv.length <= 2) {
     process.stderr.write(program.helpInformation());
