@@ -1,6 +1,7 @@
 // InquirerPrompter: the interactive Prompter, and the only module that imports inquirer. It says whose turn
 // it is, shows the instructions, masks every secret (asked twice where the script wants a confirmation) and
 // turns Ctrl-C at a prompt into a clean pause (interrupt.paused), never a stack trace.
+import { wrapped } from '../../evidence/pdf/format.js';
 import { confirm, input, password, select } from '@inquirer/prompts';
 import { OfficiantError } from '../../errors.js';
 import { secretFromString } from '../../custody/secret.js';
@@ -33,7 +34,9 @@ export class InquirerPrompter implements Prompter {
     this.out(bold(`── Step ${turn.index} of ${turn.total}: ${turn.title} ──`));
     this.out(`Performed by: ${who(turn.perform)}${turn.witness.length > 0 ? `   Witnessed by: ${who(turn.witness)}` : ''}`);
     this.out('');
-    for (const line of turn.instructions.split('\n')) this.out(`  ${line}`);
+    // Paragraphs as the script means them, wrapped to the terminal (the script's own line breaks are for its file).
+    const width = Math.max(40, Math.min(100, (process.stdout.columns ?? 100) - 4));
+    for (const line of wrapped(turn.instructions, width)) this.out(line === '' ? '' : `  ${line}`);
     this.out('');
   }
 

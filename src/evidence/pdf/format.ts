@@ -34,6 +34,8 @@ export function groupDigits(n: number): string {
  */
 export function reflow(value: string): string {
   const out: string[] = [];
+  // Scripts mark commands `like this` (Markdown); people read them without the backticks.
+  value = value.replace(/`([^`\n]+)`/g, '$1');
   for (const raw of value.trim().split('\n')) {
     const line = raw.trim();
     const last = out.length - 1;
@@ -45,4 +47,20 @@ export function reflow(value: string): string {
 
 export function capitalise(value: string): string {
   return value.charAt(0).toUpperCase() + value.slice(1);
+}
+
+/** Text reflowed into paragraphs (reflow), each wrapped at `width` columns: what a terminal shows. */
+export function wrapped(value: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const para of reflow(value).split('\n')) {
+    let line = '';
+    for (const word of para.split(' ')) {
+      if (line !== '' && line.length + 1 + word.length > width) {
+        lines.push(line);
+        line = word;
+      } else line = line === '' ? word : `${line} ${word}`;
+    }
+    lines.push(line);
+  }
+  return lines;
 }

@@ -1,6 +1,6 @@
 // The palette per outcome and the text helpers every renderer uses.
 import { describe, expect, it } from 'vitest';
-import { capitalise, duration, fill, firstValidDate, groupDigits, reflow } from '../../../../src/evidence/pdf/format.js';
+import { capitalise, duration, fill, firstValidDate, groupDigits, reflow, wrapped } from '../../../../src/evidence/pdf/format.js';
 import { ALERT, INK, MUTED, outcomeColor, type Outcome } from '../../../../src/evidence/pdf/palette.js';
 
 describe('outcomeColor', () => {
@@ -54,5 +54,19 @@ describe('text helpers', () => {
   it('reflow joins wrapped lines, keeps paragraphs and list items', () => {
     expect(reflow('  One line\n  wrapped here.\n\n  - item one\n  - item\n    two\n')).toBe('One line wrapped here.\n\n- item one\n- item two');
     expect(capitalise('tamper-bag serial')).toBe('Tamper-bag serial');
+  });
+
+  it('reflow drops the backticks scripts put around commands', () => {
+    expect(reflow('compare it with what `officiant verify`\nprints')).toBe('compare it with what officiant verify prints');
+  });
+
+  it('wrapped: the paragraphs reflowed, each wrapped at the width, a blank line between them', () => {
+    expect(wrapped('The Ceremony Administrator checks the identity\ndocuments and enters their names.\n\nEach officer inserts a token.', 30)).toEqual([
+      'The Ceremony Administrator',
+      'checks the identity documents',
+      'and enters their names.',
+      '',
+      'Each officer inserts a token.',
+    ]);
   });
 });
