@@ -2,6 +2,7 @@
 // then the adapters the ceremony started with: a rehearsal's sandbox and its simulated people, or the keyboard
 // or an answers file for a production ceremony.
 import { SimulatedPivFleet } from '../../adapters/piv/simulated-piv-fleet.js';
+import { showingRehearsalPins } from '../../adapters/prompts/rehearsal-pins.js';
 import { SoftHsmSandbox } from '../../adapters/pkcs11/softhsm-sandbox.js';
 import type { Prompter } from '../../engine/ports.js';
 import { resumeCeremony } from '../../engine/runner.js';
@@ -32,7 +33,8 @@ export async function composeResume(outDir: string, flags: { answers?: string; b
     const sandbox = SoftHsmSandbox.open(pointer.sandbox);
     sandbox.activate();
     enableFailpoints({ out: outDir, sandbox: sandbox.dir });
-    prompter = pointer.interactive ? await keyboardPrompter(plan.script) : scriptedPrompter(sandbox.loadPeople<Answers>(pointer.people), print);
+    const people = sandbox.loadPeople<Answers>(pointer.people);
+    prompter = pointer.interactive ? showingRehearsalPins(await keyboardPrompter(plan.script), people.secrets, (l) => process.stdout.write(`${l}\n`)) : scriptedPrompter(people, print);
     if (plan.piv) fleet = SimulatedPivFleet.open(sandbox.dir);
   } else {
     prompter = (await prompterFor(plan.script, flags.answers, print)).prompter;
