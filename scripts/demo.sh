@@ -7,8 +7,8 @@
 # AOSP test key. Then an OTA manifest for that release (issue 13): drafted from the verified bundle, signed by the
 # officers' 9c keys after the gates, accepted by `manifest verify` against the pinned keyring, and a downgrade
 # refused. Then Android's own tools at work (issue 14): a signing plan approved by three officers opens a signing
-# window, avbtool (when ../shared has it) and the OTA payload signer sign through the HSM, a signature over the
-# plan's budget is refused, and the operator closes the window. Then a restore drill of the backup into a fresh
+# window, the OTA payload signer signs through the HSM (checked by openssl), a signature over the plan's budget
+# is refused, and the operator closes the window (avbtool's helper: docs/android-signing.md and the tests). Then a restore drill of the backup into a fresh
 # token, and a look at the evidence of them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -114,7 +114,7 @@ echo "    refused as it must be: exit 1, a device that trusts version 2 never go
 
 echo
 echo "== Android's own tools sign through the HSM: a signing window under an approved plan =="
-echo "-- 12. The signing plan: the root key may make 2 AVB signatures and 1 payload signature, for 30 minutes --"
+echo "-- 12. The signing plan: the root key may make 1 OTA payload signature, for 30 minutes --"
 cat >"$build/signing-plan.json" <<PLAN
 {
   "type": "officiant-signing-plan/1",
@@ -123,10 +123,9 @@ cat >"$build/signing-plan.json" <<PLAN
     "otatools": { "name": "otatools.zip", "sha256": "$(printf 'demo otatools' | sha256sum | cut -d' ' -f1)" }
   },
   "commands": [
-    "avbtool make_vbmeta_image --algorithm SHA256_RSA4096 --key release-root-2026.pub.pem --signing_helper officiant-avb-helper --output vbmeta.img",
     "officiant-payload-signer --key release-root-2026.pub.pem -in payload.hash -out payload.sig"
   ],
-  "keys": [{ "label": "release-root-2026", "algorithm": "RSA-4096", "budget": { "avb": 2, "payload": 1 } }],
+  "keys": [{ "label": "release-root-2026", "algorithm": "RSA-4096", "budget": { "payload": 1 } }],
   "time_limit_minutes": 30
 }
 PLAN
@@ -146,15 +145,7 @@ fi
 grep -E '^ +(signing plan:|inputs:|key [^ ]+:|time limit:)|Signing window open|OFFICIANT_SIGNING_WINDOW' "$out-window.log" | sed 's/^ */    /'
 export OFFICIANT_SIGNING_WINDOW="$PWD/$out-window/signing-window.sock"
 pub="$out/outputs/release-root-2026.pub.pem"
-echo "-- 14. In the tools' terminal: avbtool and the OTA payload signer sign through the window --"
-avbtool="../shared/third_party/avb/avbtool.py"
-if [ -f "$avbtool" ]; then
-  echo "\$ avbtool make_vbmeta_image --algorithm SHA256_RSA4096 --key $pub --signing_helper officiant-avb-helper --output $build/vbmeta.img"
-  python3 "$avbtool" make_vbmeta_image --algorithm SHA256_RSA4096 --key "$pub" --signing_helper "$PWD/bin/officiant-avb-helper" --output "$build/vbmeta.img"
-  python3 "$avbtool" verify_image --image "$build/vbmeta.img" --key "$pub" | sed 's/^/    /'
-else
-  echo "    (avbtool not found at $avbtool: the AVB part is left out)"
-fi
+echo "-- 14. In the tools' terminal: the OTA payload signer signs through the window (ota_from_target_files calls it so) --"
 node -e 'process.stdout.write(require("crypto").createHash("sha256").update("demo payload").digest())' >"$build/payload.hash"
 echo "\$ officiant-payload-signer --key $pub -in $build/payload.hash -out $build/payload.sig"
 bin/officiant-payload-signer --key "$pub" -in "$build/payload.hash" -out "$build/payload.sig"

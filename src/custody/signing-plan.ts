@@ -80,6 +80,7 @@ export function parseSigningPlan(bytes: Uint8Array, what = 'signing plan'): { pl
     labels.add(k.label);
     if (k.budget.avb > 0 && !AVB_ALGORITHMS.includes(k.algorithm)) problems.push(`${what}: keys[${i}]: avbtool signs with RSA-4096 keys here, not ${k.algorithm}: its avb budget must be 0`);
     if (k.budget.payload > 0 && k.algorithm === 'EC-P384') problems.push(`${what}: keys[${i}]: payload signatures by EC keys are P-256 here, not ${k.algorithm}`);
+    if (k.budget.avb > 0 && k.budget.payload > 0) problems.push(`${what}: keys[${i}]: "${k.label}" has both an avb and a payload budget: a key signs for one kind only (a payload signature and an avb one are the same operation, so the budgets would not hold apart)`);
     if (k.budget.avb + k.budget.payload === 0) problems.push(`${what}: keys[${i}]: "${k.label}" may make no signature (both budgets 0): leave it out`);
   });
   return problems.length > 0 ? { problems } : { plan, sha256: sha256Hex(Buffer.from(bytes)), problems };

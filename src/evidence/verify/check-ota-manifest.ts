@@ -11,6 +11,7 @@
 // throws on bad data: values from the journal are shown through safe().
 import { createPublicKey, verify } from 'node:crypto';
 import { parseManifest, parseManifestDraft } from '../../custody/ota-manifest.js';
+import type { ManifestBody } from '../../custody/ota-manifest.types.js';
 import type { RosterBody, RosterOfficer } from '../../custody/roster.types.js';
 import { sha256Hex } from '../../record/digest.js';
 import type { JournalEntry } from '../../record/journal.js';
@@ -37,14 +38,34 @@ function safe(x: unknown): string {
 }
 
 /** Where the manifest.sign step let signatures be made: its id, role, and the journal index after which they may count. */
-function signingStep(ctx: Context): { id: string; role: string; from: number; completed: boolean } | undefined {
+function signingStep(ctx: Context): { id: string; role: string; days: number; from: number; completed: boolean; gates?: JournalEntry } | undefined {
   const step = ctx.script?.steps.find((s) => s.kind === 'manifest.sign');
   if (!step || step.kind !== 'manifest.sign') return undefined;
   const mine = (e: JournalEntry) => e.step === step.id;
   const gates = ctx.entries.findIndex((e) => mine(e) && e.type === 'step.event' && e.data.what === 'manifest-gates' && e.data.passed === true);
   const logged = ctx.entries.findIndex((e, i) => i > gates && mine(e) && e.type === 'result' && e.data.op === 'signing-log.append' && e.data.ok === true);
   const completed = ctx.entries.some((e) => mine(e) && e.type === 'step.completed');
-  return { id: step.id, role: step.params.role, from: gates < 0 || logged < 0 ? Number.POSITIVE_INFINITY : logged, completed };
+  return { id: step.id, role: step.params.role, days: step.params.max_validity_days, from: gates < 0 || logged < 0 ? Number.POSITIVE_INFINITY : logged, completed, gates: gates < 0 ? undefined : ctx.entries[gates] };
+}
+
+/**
+ * The gates' verdict is not believed: what they recorded must be the draft's own facts (signed bytes, channel,
+ * version, expiry), and the expiry within the step's max_validity_days of when they passed, checked again here.
+ */
+function gateFacts(g: Group, ctx: Context, body: ManifestBody, digest: string): void {
+  const step = signingStep(ctx);
+  const e = step?.gates;
+  if (!step || !e) return;
+  const at = `${JOURNAL} line ${lineOf(e, ctx)}`;
+  const facts: Array<[string, unknown, unknown]> = [
+    ['signed_sha256', e.data.signed_sha256, digest],
+    ['channel', e.data.channel, body.channel],
+    ['version', e.data.version, body.version],
+    ['expires', e.data.expires, body.expires],
+  ];
+  for (const [name, got, want] of facts) if (got !== want) g.fail(`${at}: the gates recorded ${name} ${safe(got)}, not the draft's ${safe(want)}`);
+  const limit = Date.parse(e.time) + step.days * 86_400_000;
+  if (!(Date.parse(body.expires) <= limit)) g.fail(`${at}: the manifest expires ${body.expires}, more than the step's ${step.days} days after its gates passed (${e.time})`);
 }
 
 /** The journal's manifest signatures that count: officer id -> base64 signature; each other one is a problem. */
@@ -88,6 +109,7 @@ export function checkOtaManifest(g: Group, ctx: Context): void {
   if (!draft?.signedBytes) return void g.fail(`${MANIFEST_OUTPUT}: manifest signatures not checked: ${INPUT_COPIES.manifestDraft} ${draftBytes ? 'is not a manifest draft' : 'is missing'}`);
   const bytes = draft.signedBytes;
   const digest = sha256Hex(bytes);
+  gateFacts(g, ctx, draft.body!, digest);
   const journaled = journaledSignatures(g, ctx, roster, bytes, digest);
   if (!file) return;
   if (!signingStep(ctx)?.completed) g.fail(`${MANIFEST_OUTPUT}: written, yet the manifest.sign step never completed`);

@@ -29,8 +29,9 @@ writeFileSync(
     inputs: { target_files: { name: 'oriole-target_files.zip', sha256: '1'.repeat(64) }, otatools: { name: 'otatools.zip', sha256: '2'.repeat(64) } },
     commands: ['avbtool make_vbmeta_image --algorithm SHA256_RSA4096 --key avb-2026.pub.pem --signing_helper officiant-avb-helper --output vbmeta.img'],
     keys: [
-      { label: 'avb-2026', algorithm: 'RSA-4096', budget: { avb: 3, payload: 1 } },
+      { label: 'avb-2026', algorithm: 'RSA-4096', budget: { avb: 3 } },
       { label: 'payload-2026', algorithm: 'EC-P256', budget: { payload: 2 } },
+      { label: 'payload-rsa-2026', algorithm: 'RSA-4096', budget: { payload: 1 } },
     ],
     time_limit_minutes: 60,
   }),
@@ -103,7 +104,7 @@ describe('an open signing window, with the real avbtool and openssl', () => {
   });
 
   it('the payload signer signs as openssl pkeyutl -sign would: EC P-256 and RSA-4096, each verified by openssl', () => {
-    for (const [name, pub] of [['ec', payloadPub], ['rsa', avbPub]] as const) {
+    for (const [name, pub] of [['ec', payloadPub], ['rsa', join(win.out, 'outputs/payload-rsa-2026.pub.pem')]] as const) {
       writeFileSync(ws.dir(`${name}.hash`), createHash('sha256').update(`payload ${name}`).digest());
       const signed = run(PAYLOAD_SIGNER, ['--key', pub, '-in', ws.dir(`${name}.hash`), '-out', ws.dir(`${name}.sig`)], { socket: win.socket });
       expect(signed.status, text(signed)).toBe(0);

@@ -32,6 +32,7 @@ describe('parseSigningPlan', () => {
     ['not JSON', '{', /not JSON/],
     ['a key listed twice', { ...PLAN, keys: [PLAN.keys[0], PLAN.keys[0]] }, /keys\[1\]\.label: "avb-2026" is listed twice/],
     ['avb signatures by an EC key', { ...PLAN, keys: [{ label: 'k', algorithm: 'EC-P256', budget: { avb: 1 } }] }, /avbtool signs with RSA-4096 keys here, not EC-P256/],
+    ['a key with both an avb and a payload budget', { ...PLAN, keys: [{ label: 'k', algorithm: 'RSA-4096', budget: { avb: 1, payload: 1 } }] }, /"k" has both an avb and a payload budget: a key signs for one kind only/],
     ['a key with no budget', { ...PLAN, keys: [{ label: 'k', algorithm: 'RSA-4096', budget: {} }] }, /may make no signature/],
     ['an unknown field', { ...PLAN, colour: 'red' }, /colour/],
     ['no commands', { ...PLAN, commands: [] }, /commands/],

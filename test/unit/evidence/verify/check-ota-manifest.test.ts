@@ -23,7 +23,8 @@ const STEP = 'sign-manifest';
 
 let world: RosterWorld;
 let roster: RosterBody;
-const body = manifestBody();
+// Expires within the step's 31 days of the journal's clock (2026-11-26, journal-text.ts).
+const body = manifestBody({ expires: '2026-12-20T00:00:00Z' });
 const bytes = manifestSigningBytes(body);
 const digest = createHash('sha256').update(bytes).digest('hex');
 const draft = Buffer.from(`${JSON.stringify({ signed: body, signatures: [] }, null, 2)}\n`);
@@ -56,7 +57,7 @@ interface Case {
 }
 
 const GATES: NewEntry[] = [
-  { type: 'step.event', actor: 'system', step: STEP, data: { what: 'manifest-gates', passed: true } },
+  { type: 'step.event', actor: 'system', step: STEP, data: { what: 'manifest-gates', passed: true, signed_sha256: digest, channel: body.channel, version: body.version, expires: body.expires } },
   { type: 'intent', actor: 'system', step: STEP, data: { op: 'signing-log.append', params: {} } },
   { type: 'result', actor: 'system', step: STEP, data: { op: 'signing-log.append', intent: 3, ok: true, output: { seq: 1, hash: 'h' } } },
 ];
@@ -95,6 +96,13 @@ const CASES: Case[] = [
   { name: 'a second journaled signature by one officer', events: () => [event(world.officers[0]), event(world.officers[1]), event(world.officers[1])], problem: /a second manifest signature by Officer crypto-officer-2/ },
   { name: 'a manifest whose step never completed', completed: false, problem: /written, yet the manifest.sign step never completed/ },
   { name: 'a journaled officer that is not a string (never a throw)', events: () => [event(world.officers[0]), { ...event(world.officers[1]), step: { toString: 1 } as unknown as string }], problem: /outside the script's manifest.sign step \(in \{"toString":1\}\)/ },
+  { name: 'gates that recorded another version than the draft\'s', before: [{ ...GATES[0], data: { ...GATES[0].data, version: 99 } }, GATES[1], GATES[2]], problem: /line 2: the gates recorded version 99, not the draft's 42/ },
+  {
+    name: 'a draft that expires later than the step allows after its gates passed (the verdict not believed)',
+    before: [{ ...GATES[0], data: { ...GATES[0].data, expires: '2027-06-01T00:00:00Z' } }, GATES[1], GATES[2]],
+    draftCopy: Buffer.from(JSON.stringify({ signed: { ...body, expires: '2027-06-01T00:00:00Z' }, signatures: [] })),
+    problem: /the manifest expires 2027-06-01T00:00:00Z, more than the step's 31 days after its gates passed/,
+  },
   { name: 'not JSON', manifest: () => Buffer.from('{'), problem: /outputs\/ota-manifest.json: not JSON/ },
 ];
 

@@ -74,5 +74,5 @@ export function createWindowWorld(budget: { avb: number; payload: number } = { a
     data: data.toString('base64'),
     caller: ['python3', 'avbtool.py', 'make_vbmeta_image'],
   });
-  return { session, avb, payload, spki, subject, script, approval, inputs, sign, people: [ADMIN, WITNESS], started: { signing_plan: subject as unknown as JsonObject } };
+  return { session, avb, payload, spki, subject, planBytes: bytes, script, approval, inputs, sign, people: [ADMIN, WITNESS], started: { signing_plan: subject as unknown as JsonObject } };
 }
