@@ -35,7 +35,7 @@ export const COMMAND_HELP: Record<string, { examples: string[]; exits: string }>
   },
   'keyring export': {
     examples: ['officiant keyring export --roster roster.json --out keyring.json', 'officiant keyring export --roster roster-v2.json --previous roster-v1.json --production --attestation-root yubico-piv-ca.pem --out keyring.json'],
-    exits: '0 written (its SHA-256 printed, for devices to pin), 2 a roster that does not verify, or an existing --out.',
+    exits: '0 written (its SHA-256 printed, for devices to pin), 2 a roster that does not verify, or an existing --out, 3 a roster file that cannot be read.',
   },
   'release verify': {
     examples: ['officiant release verify out/release-signing.release --trust <release certificate sha256>'],
@@ -43,7 +43,7 @@ export const COMMAND_HELP: Record<string, { examples: string[]; exits: string }>
   },
   schema: {
     examples: ['officiant schema > ceremony-script.schema.json', 'officiant schema --write'],
-    exits: '0 printed or written.',
+    exits: '0 printed or written, 3 the file cannot be written.',
   },
 };
 

@@ -62,7 +62,13 @@ export interface PlanSubject {
 /** AVB signs with RSA only; of the HSM key algorithms, RSA-4096 is the one avbtool knows. */
 const AVB_ALGORITHMS: readonly Algorithm[] = ['RSA-4096'];
 
-export function parseSigningPlan(bytes: Uint8Array, what = 'signing plan'): { plan?: SigningPlan; sha256?: string; problems: string[] } {
+/**
+ * Reads a signing plan. `policy` (the default) adds the rules a new session is held to (which keys may sign which
+ * kind); the verifier reads a sealed packet's plan without them (`policy: false`), so a packet stays verifiable
+ * under the rules it was made under.
+ */
+export function parseSigningPlan(bytes: Uint8Array, what = 'signing plan', opts: { policy?: boolean } = {}): { plan?: SigningPlan; sha256?: string; problems: string[] } {
+  const policy = opts.policy !== false;
   if (bytes.length > PLAN_LIMITS.bytes) return { problems: [`${what}: ${bytes.length} bytes, more than the ${PLAN_LIMITS.bytes} a signing plan may have`] };
   let raw: unknown;
   try {
@@ -78,6 +84,7 @@ export function parseSigningPlan(bytes: Uint8Array, what = 'signing plan'): { pl
   plan.keys.forEach((k, i) => {
     if (labels.has(k.label)) problems.push(`${what}: keys[${i}].label: "${k.label}" is listed twice`);
     labels.add(k.label);
+    if (!policy) return;
     if (k.budget.avb > 0 && !AVB_ALGORITHMS.includes(k.algorithm)) problems.push(`${what}: keys[${i}]: avbtool signs with RSA-4096 keys here, not ${k.algorithm}: its avb budget must be 0`);
     if (k.budget.payload > 0 && k.algorithm === 'EC-P384') problems.push(`${what}: keys[${i}]: payload signatures by EC keys are P-256 here, not ${k.algorithm}`);
     if (k.budget.avb > 0 && k.budget.payload > 0) problems.push(`${what}: keys[${i}]: "${k.label}" has both an avb and a payload budget: a key signs for one kind only (a payload signature and an avb one are the same operation, so the budgets would not hold apart)`);

@@ -70,7 +70,7 @@ export function checkWindow(g: Group, ctx: Context): void {
     return;
   }
   const copy = ctx.files.get(INPUT_COPIES.signingPlan);
-  const parsed = copy ? parseSigningPlan(copy) : undefined;
+  const parsed = copy ? parseSigningPlan(copy, INPUT_COPIES.signingPlan, { policy: false }) : undefined;
   if (!parsed?.plan || !parsed.sha256) return void g.fail(`${INPUT_COPIES.signingPlan}: ${copy ? 'not a signing plan' : 'missing'}: the signing window is not checked`);
   const plan = planSubject(parsed.plan, parsed.sha256);
   if (canonicalJson(plan) !== canonicalJson(recorded)) return void g.fail(`${JOURNAL} line 1: the signing plan it records (what the officers approved) is not the plan in ${INPUT_COPIES.signingPlan}`);
@@ -144,7 +144,8 @@ function signature(g: Group, e: JournalEntry, window: OpenWindow, where: string)
   const label = found.plan.label;
   if (e.data.spki_sha256 !== found.sha256) g.fail(`${where}: a window signature by key ${label} with SPKI ${safe(e.data.spki_sha256)}, not the one the window found on the token`);
   if (e.data.seq !== window.sigs.length + 1) g.fail(`${where}: window signature number ${safe(e.data.seq)}, where ${window.sigs.length + 1} comes next`);
-  if (!(Date.parse(e.time) <= window.closesAt)) g.fail(`${where}: window signature ${safe(e.data.seq)} made at ${e.time}, after the window's time limit`);
+  // The window checks the limit before it signs and journals after: a minute's slack, as at the opening.
+  if (!(Date.parse(e.time) <= window.closesAt + 60_000)) g.fail(`${where}: window signature ${safe(e.data.seq)} made at ${e.time}, after the window's time limit`);
   const used = window.used.get(label)!;
   used[kind] += 1;
   if (used[kind] > found.plan.budget[kind]) g.fail(`${where}: key ${label}'s ${kind} signature ${used[kind]}, over the plan's budget of ${found.plan.budget[kind]}`);

@@ -45,6 +45,15 @@ describe('parseSigningPlan', () => {
   });
 });
 
+describe('parseSigningPlan for a sealed packet (policy: false)', () => {
+  it('reads a plan made under other rules (one key with both budgets) that a new session refuses', () => {
+    const both = bytes({ ...PLAN, keys: [{ label: 'k', algorithm: 'RSA-4096', budget: { avb: 2, payload: 1 } }] });
+    expect(parseSigningPlan(both).plan).toBeUndefined();
+    expect(parseSigningPlan(both, 'plan', { policy: false }).problems).toEqual([]);
+    expect(parseSigningPlan(bytes({ ...PLAN, keys: [PLAN.keys[0], PLAN.keys[0]] }), 'plan', { policy: false }).problems.join('\n')).toMatch(/listed twice/);
+  });
+});
+
 describe('avb blocks and payload digests', () => {
   it('takes exactly the named form and gives DigestInfo || H to sign', () => {
     const ok = avbToBeSigned('SHA512_RSA4096', avbBlock(4096, 'sha512'), 4096);
