@@ -176,3 +176,14 @@ export function quorumReached(acceptedOfficerIds: readonly string[], threshold: 
   const count = new Set(acceptedOfficerIds).size;
   return { count, met: count >= threshold };
 }
+
+/** The last approval statement journaled (quorum.approve's approval-statement event) that approves step `stepId`, with its index. */
+export function lastApprovalOf(entries: readonly JournalEntry[], stepId: string): { statement: ApprovalStatement; at: number } | undefined {
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const e = entries[i];
+    if (e.type !== 'step.event' || e.data.what !== 'approval-statement') continue;
+    const s = e.data.statement as unknown as ApprovalStatement;
+    if (s.approve.what === 'step' && s.approve.step.id === stepId) return { statement: s, at: i };
+  }
+  return undefined;
+}

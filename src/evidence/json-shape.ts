@@ -13,3 +13,8 @@ export function str(x: unknown): string | undefined {
 export function short(hex: string | undefined): string {
   return hex === undefined ? '(none)' : hex.length > 16 ? `${hex.slice(0, 16)}…` : hex;
 }
+
+/** Any journal value as a message shows it (at most 80 characters), whatever it is: never a throw. */
+export function shown(x: unknown): string {
+  return typeof x === 'string' ? x.slice(0, 80) : (JSON.stringify(x) ?? 'undefined').slice(0, 80);
+}

@@ -10,10 +10,9 @@
 import { OfficiantError } from '../errors.js';
 import { spkiSha256 } from '../custody/deny-list.js';
 import { builtInDenyList, deniedKey } from '../custody/deny-list.js';
-import type { ApprovalStatement } from '../custody/quorum.js';
+import { lastApprovalOf } from '../custody/quorum.js';
 import { parseSigningPlan, WINDOW_KINDS, type WindowKind } from '../custody/signing-plan.js';
 import type { StepHandler } from '../engine/step-kind.types.js';
-import type { JournalEntry } from '../record/journal.js';
 import { sha256Hex } from '../record/digest.js';
 import { STEP_NEEDS } from '../script/step-needs.js';
 import { serveWindowRequest, windowKey, WINDOW_SIGNATURE, type WindowState } from './shared/window-signer.js';
@@ -31,7 +30,7 @@ export const androidSignWindow: StepHandler<'android.sign-window'> = {
     if (!read.plan || !read.sha256) throw new OfficiantError('input.signing-plan', `the signing plan is refused: ${read.problems.length} problem(s)`, { details: read.problems });
     const plan = read.plan;
     const entries = ctx.entries();
-    const approval = lastApproval(entries, ctx.step.id);
+    const approval = lastApprovalOf(entries, ctx.step.id);
     if (!approval || approval.statement.approve.what !== 'step' || approval.statement.approve.plan?.sha256 !== read.sha256) {
       throw new OfficiantError('ceremony.step-failed', `no approval of step ${ctx.step.id} names this signing plan (SHA-256 ${read.sha256}): officers approve the plan before the window opens`);
     }
@@ -92,14 +91,3 @@ export const androidSignWindow: StepHandler<'android.sign-window'> = {
     ctx.result('Signature list SHA-256', listSha256);
   },
 };
-
-/** The last approval statement approving step `stepId`, with its place in the journal. */
-function lastApproval(entries: readonly JournalEntry[], stepId: string): { statement: ApprovalStatement; at: number } | undefined {
-  for (let i = entries.length - 1; i >= 0; i--) {
-    const e = entries[i];
-    if (e.type !== 'step.event' || e.data.what !== 'approval-statement') continue;
-    const s = e.data.statement as unknown as ApprovalStatement;
-    if (s.approve.what === 'step' && s.approve.step.id === stepId) return { statement: s, at: i };
-  }
-  return undefined;
-}

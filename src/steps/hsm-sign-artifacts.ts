@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { OfficiantError } from '../errors.js';
 import { sha256Hex } from '../record/digest.js';
 import { canonicalJson } from '../record/canonical-json.js';
-import { releaseSubjectOf, type ApprovalStatement, type ReleaseSubject } from '../custody/quorum.js';
-import type { JournalEntry } from '../record/journal.js';
+import { lastApprovalOf, releaseSubjectOf } from '../custody/quorum.js';
 import { p1363ToDer } from '../evidence/cms.js';
 import { spkiSha256 } from '../custody/deny-list.js';
 import { createPublicKey } from 'node:crypto';
@@ -25,7 +24,8 @@ export const hsmSignArtifacts: StepHandler<'hsm.sign-artifacts'> = {
     const r = openRelease(ctx);
     requireEvent(ctx, POLICY_CHECKED, 'policy.check');
     // Only what the officers approved is signed: the last approval of this step must name this very release.
-    const approved = approvedRelease(ctx.entries(), ctx.step.id);
+    const last = lastApprovalOf(ctx.entries(), ctx.step.id)?.statement.approve;
+    const approved = last?.what === 'step' ? last.release : undefined;
     const now = releaseSubjectOf(ctx.entries());
     if (!approved || !now || canonicalJson(approved) !== canonicalJson(now)) {
       throw new OfficiantError('ceremony.step-failed', `no approval of step ${ctx.step.id} names this release (request ${r.request.requestId}): officers approve the release after it is loaded, staged and checked, and before it is signed`);
@@ -76,14 +76,3 @@ export const hsmSignArtifacts: StepHandler<'hsm.sign-artifacts'> = {
     ctx.result('Signature list SHA-256', sha256Hex(sigDigests.join('\n')));
   },
 };
-
-/** The release named by the last approval statement that approves step `stepId`, if any. */
-function approvedRelease(entries: readonly JournalEntry[], stepId: string): ReleaseSubject | undefined {
-  for (let i = entries.length - 1; i >= 0; i--) {
-    const e = entries[i];
-    if (e.type !== 'step.event' || e.data.what !== 'approval-statement') continue;
-    const s = e.data.statement as unknown as ApprovalStatement;
-    if (s.approve.what === 'step' && s.approve.step.id === stepId) return s.approve.release;
-  }
-  return undefined;
-}

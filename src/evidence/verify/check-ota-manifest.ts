@@ -8,7 +8,7 @@
 //   step recorded, each key once, and the distinct keys reach the roster's threshold; the step completed;
 // - a packet whose ceremony signed no manifest holds neither the file nor manifest signatures.
 // Runs after the officers group (roster, check-ins) and the inputs group (which pins the draft copy). Never
-// throws on bad data: values from the journal are shown through safe().
+// throws on bad data: values from the journal are shown through shown().
 import { createPublicKey, verify } from 'node:crypto';
 import { parseManifest, parseManifestDraft } from '../../custody/ota-manifest.js';
 import type { ManifestBody } from '../../custody/ota-manifest.types.js';
@@ -16,7 +16,7 @@ import type { RosterBody, RosterOfficer } from '../../custody/roster.types.js';
 import { sha256Hex } from '../../record/digest.js';
 import type { JournalEntry } from '../../record/journal.js';
 import { INPUT_COPIES, JOURNAL, MANIFEST_OUTPUT } from '../packet-files.js';
-import { isObject } from '../json-shape.js';
+import { isObject, shown } from '../json-shape.js';
 import { lineOf, type Context, type Group } from './check-context.js';
 
 const SIGNATURE_EVENT = 'manifest-signature';
@@ -32,10 +32,6 @@ function signedBy(officer: RosterOfficer, bytes: Buffer, sig: unknown): boolean 
   }
 }
 
-/** A journal value as a message shows it, whatever it is. */
-function safe(x: unknown): string {
-  return typeof x === 'string' ? x.slice(0, 80) : (JSON.stringify(x) ?? 'undefined').slice(0, 80);
-}
 
 /** Where the manifest.sign step let signatures be made: its id, role, and the journal index after which they may count. */
 function signingStep(ctx: Context): { id: string; role: string; days: number; from: number; completed: boolean; gates?: JournalEntry } | undefined {
@@ -63,7 +59,7 @@ function gateFacts(g: Group, ctx: Context, body: ManifestBody, digest: string): 
     ['version', e.data.version, body.version],
     ['expires', e.data.expires, body.expires],
   ];
-  for (const [name, got, want] of facts) if (got !== want) g.fail(`${at}: the gates recorded ${name} ${safe(got)}, not the draft's ${safe(want)}`);
+  for (const [name, got, want] of facts) if (got !== want) g.fail(`${at}: the gates recorded ${name} ${shown(got)}, not the draft's ${shown(want)}`);
   const limit = Date.parse(e.time) + step.days * 86_400_000;
   if (!(Date.parse(body.expires) <= limit)) g.fail(`${at}: the manifest expires ${body.expires}, more than the step's ${step.days} days after its gates passed (${e.time})`);
 }
@@ -76,15 +72,15 @@ function journaledSignatures(g: Group, ctx: Context, roster: RosterBody, bytes: 
     if (e.type !== 'step.event' || e.data.what !== SIGNATURE_EVENT) return;
     const at = `${JOURNAL} line ${lineOf(e, ctx)}`;
     const officer = roster.officers.find((o) => o.id === e.data.officer);
-    if (!step || e.step !== step.id) return void g.fail(`${at}: a manifest signature outside the script's manifest.sign step (in ${safe(e.step)})`);
+    if (!step || e.step !== step.id) return void g.fail(`${at}: a manifest signature outside the script's manifest.sign step (in ${shown(e.step)})`);
     if (i < step.from) return void g.fail(`${at}: a manifest signature before the step's gates passed and its signing log line was written`);
-    if (!officer?.keys['9c']) return void g.fail(`${at}: a manifest signature by ${safe(e.data.officer)}, who has no 9c key on the ceremony's roster`);
+    if (!officer?.keys['9c']) return void g.fail(`${at}: a manifest signature by ${shown(e.data.officer)}, who has no 9c key on the ceremony's roster`);
     if (officer.status !== 'active') return void g.fail(`${at}: a manifest signature by ${officer.name}, ${officer.status} on the ceremony's roster`);
     if (!officer.roles.includes(step.role)) return void g.fail(`${at}: a manifest signature by ${officer.name}, who is not a ${step.role} on the roster`);
     if (ctx.checkedIn?.get(officer.id) !== step.role) return void g.fail(`${at}: a manifest signature by ${officer.name}, who did not check in by token as ${step.role}`);
     if (good.has(officer.id)) return void g.fail(`${at}: a second manifest signature by ${officer.name} (the step records one per officer)`);
-    if (e.data.signed_sha256 !== digest) return void g.fail(`${at}: ${officer.name}'s manifest signature is over ${safe(e.data.signed_sha256)}, not the draft's signed bytes ${digest}`);
-    if (e.data.keyid !== officer.keys['9c'].spki_sha256 || e.data.device !== officer.device.serial) return void g.fail(`${at}: ${officer.name}'s manifest signature names key ${safe(e.data.keyid)} on device ${safe(e.data.device)}, not their 9c key on device ${officer.device.serial}`);
+    if (e.data.signed_sha256 !== digest) return void g.fail(`${at}: ${officer.name}'s manifest signature is over ${shown(e.data.signed_sha256)}, not the draft's signed bytes ${digest}`);
+    if (e.data.keyid !== officer.keys['9c'].spki_sha256 || e.data.device !== officer.device.serial) return void g.fail(`${at}: ${officer.name}'s manifest signature names key ${shown(e.data.keyid)} on device ${shown(e.data.device)}, not their 9c key on device ${officer.device.serial}`);
     if (!signedBy(officer, bytes, e.data.sig)) return void g.fail(`${at}: ${officer.name}'s manifest signature does not verify under their 9c key over the draft's signed bytes`);
     good.set(officer.id, String(e.data.sig));
   });
@@ -103,7 +99,7 @@ export function checkOtaManifest(g: Group, ctx: Context): void {
   }
   const roster = ctx.roster;
   if (!roster) return void g.fail(`${MANIFEST_OUTPUT}: manifest signatures not checked: the ceremony's roster cannot be read`);
-  if (roster.authority !== 'manifest') return void g.fail(`${MANIFEST_OUTPUT}: manifest signatures not checked: the ceremony's roster is the ${safe(roster.authority)} authority's, and only the manifest authority's officers sign manifests`);
+  if (roster.authority !== 'manifest') return void g.fail(`${MANIFEST_OUTPUT}: manifest signatures not checked: the ceremony's roster is the ${shown(roster.authority)} authority's, and only the manifest authority's officers sign manifests`);
   const draftBytes = ctx.files.get(INPUT_COPIES.manifestDraft);
   const draft = draftBytes ? parseManifestDraft(draftBytes) : undefined;
   if (!draft?.signedBytes) return void g.fail(`${MANIFEST_OUTPUT}: manifest signatures not checked: ${INPUT_COPIES.manifestDraft} ${draftBytes ? 'is not a manifest draft' : 'is missing'}`);
