@@ -6,7 +6,7 @@
 // and journals the signature; this helper only passes bytes. Exit 0 with the signature, 1 refused, 2 bad use,
 // 3 no window.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { askWindow, callerCommand, HelperError, keySpkiSha256, runHelper } from './window-client.js';
+import { askWindow, callerCommand, HelperError, keySpkiSha256, readNamed, runHelper } from './window-client.js';
 
 const NAME = 'officiant-avb-helper';
 
@@ -22,7 +22,7 @@ await runHelper(NAME, async () => {
   const [algorithm, keyPath, tmpFile, ...extra] = process.argv.slice(2);
   if (!algorithm || !keyPath || extra.length > 0) throw new HelperError('usage: officiant-avb-helper <ALGORITHM> <KEY_PATH> [<TMPFILE>] (avbtool --signing_helper or --signing_helper_with_files)', 2);
   const key = keySpkiSha256(keyPath);
-  const block = tmpFile ? readFileSync(tmpFile) : readStdin();
+  const block = tmpFile ? readNamed(tmpFile, 'TMPFILE') : readStdin();
   const answer = await askWindow({ op: 'sign', kind: 'avb', algorithm, key_spki_sha256: key, data: block.toString('base64'), caller: callerCommand() });
   if (!answer.ok || !answer.signature) throw new HelperError(`refused: ${answer.error ?? 'no signature'}`, 1);
   const signature = Buffer.from(answer.signature, 'base64');

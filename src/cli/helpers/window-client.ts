@@ -54,6 +54,15 @@ export function askWindow(request: object, path = windowSocket()): Promise<Windo
   });
 }
 
+/** A file the tool named (the block, the hash): a missing or unreadable one is bad use, said plainly. */
+export function readNamed(file: string, what: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new HelperError(`cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, 2);
+  }
+}
+
 /** The SHA-256 of the SubjectPublicKeyInfo of the key in a PEM file (public key, certificate or private key). */
 export function keySpkiSha256(file: string): string {
   let pem: Buffer;

@@ -140,6 +140,7 @@ describe('an open signing window, with the real avbtool and openssl', () => {
     }, /refused: key payload-2026 has made all 2 payload signature\(s\) the plan allows/],
     ["a key of another session whose window is open at the same time", () => run(PAYLOAD_SIGNER, ['--key', join(other.out, 'outputs/payload-2026.pub.pem'), '-in', ws.dir('ec.hash'), '-out', ws.dir('x.sig')], { socket: win.socket }), /refused: the key in KEY_PATH \(SPKI SHA-256 [0-9a-f]{64}\) is none of the plan's keys/],
     ["a request meant for a window that is not open", () => run(AVB_HELPER, ['SHA256_RSA4096', avbPub], { socket: ws.dir('another/signing-window.sock'), input: block(4096, 'sha256') }), /no signing window is open at .*another\/signing-window.sock/],
+    ['a hash file that does not exist (bad use, exit 2, said plainly)', () => run(PAYLOAD_SIGNER, ['--key', payloadPub, '-in', ws.dir('no-such.hash'), '-out', ws.dir('y.sig')], { socket: win.socket }), /^officiant-payload-signer: cannot read the hash file .*no-such\.hash: ENOENT\n$/],
     ['no window named at all', () => run(AVB_HELPER, ['SHA256_RSA4096', avbPub], { input: block(4096, 'sha256') }), /no signing window: OFFICIANT_SIGNING_WINDOW is not set/],
   ])('refuses %s, with a message and a non-zero exit', (_, call, why) => {
     const r = call();
