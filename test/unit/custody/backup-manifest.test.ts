@@ -448,7 +448,10 @@ describe('a backup end to end, pure parts (split, seal to 9d, open, commitments,
     const one = await makeBackup();
     const two = await makeBackup();
     expect(one.kcv).not.toBe(two.kcv);
-    const mixed = await combineShares([one.shares[0], one.shares[1], two.shares[2]]);
+    // Each split draws its own share x-coordinates: about once in a hundred, two shares of the mix share one,
+    // and combining refuses them as duplicates. Either way the mix rebuilds neither key.
+    const mixed = await combineShares([one.shares[0], one.shares[1], two.shares[2]]).catch((err: Error) => err);
+    if (mixed instanceof Error) return void expect(mixed.message).toMatch(/^shares: 1 duplicate share\(s\) among 3$/);
     expect(keyCheckValue(mixed)).not.toBe(one.kcv);
     expect(keyCheckValue(mixed)).not.toBe(two.kcv);
   });
