@@ -178,8 +178,11 @@ export interface Prompter {
   readonly interactive: boolean;
   /** Shown at the start of each step: whose turn it is and what to do. */
   announce(turn: Turn): void;
-  /** Names of the people present in a role (exactly `count` distinct names). */
-  checkIn(role: { id: string; title: string }, count: number): Promise<string[]>;
+  /**
+   * Names of the people present in a role (exactly `count` distinct names). `taken` says why a name cannot be
+   * checked in (it already holds another role); at the keyboard that one name is asked again.
+   */
+  checkIn(role: { id: string; title: string }, count: number, taken?: (name: string) => string | undefined): Promise<string[]>;
   /** A person reads a value off a label or seal and types it. */
   record(person: Person, field: { stepId: string; id: string; label: string; pattern?: string; example?: string }): Promise<string>;
   /** A yes/no confirmation by a named person. */

@@ -80,8 +80,8 @@ export async function decideFailure(c: CeremonyCore, index: number): Promise<Fai
   const step = c.deps.script.steps[index];
   const failure = [...c.entries].reverse().find((e) => e.type === 'step.failed' && e.step === step.id);
   const message = String(failure?.data.message ?? 'step failed');
-  const decider = c.people(step.perform)[0] ?? c.people()[0] ?? { name: 'operator', role: step.perform };
   c.deps.prompter.say(`  step failed: ${message}`);
+  const decider = c.people(step.perform)[0] ?? c.people()[0] ?? (await unnamedDecider(c, step));
   // A refused PIN changed nothing on the token: re-entering it is always allowed, even on abort-only steps.
   const allowRetry = step.on_failure === 'retry' || failure?.data.code === 'hsm.pin-incorrect';
   const decision = await c.deps.prompter.onFailure(step.id, message, decider, allowRetry, decisionsFor(c.entries, step.id));
@@ -90,6 +90,16 @@ export async function decideFailure(c: CeremonyCore, index: number): Promise<Fai
     c.record('deviation', step.id, { action: 'retry', reason: decision.reason, failure: message }, decision.by);
   }
   return decision;
+}
+
+/**
+ * Nobody is checked in yet (the check-in itself failed): at the keyboard the person deciding names themselves,
+ * so the deviation is recorded under a name; scripted answers decide as "operator".
+ */
+async function unnamedDecider(c: CeremonyCore, step: Step): Promise<{ name: string; role: string }> {
+  if (!c.deps.prompter.interactive) return { name: 'operator', role: step.perform };
+  const name = await c.deps.prompter.record({ name: 'Nobody is checked in yet', role: step.perform }, { stepId: step.id, id: 'decider', label: 'the full name of the person deciding (recorded)' });
+  return { name: name.trim(), role: step.perform };
 }
 
 export async function abortCeremony(c: CeremonyCore): Promise<void> {

@@ -8,7 +8,7 @@ import { OfficiantError, isOfficiantError } from '../errors.js';
 import { knownTokenSerial, pinHoldersOf } from '../record/ledger.js';
 import { joinSecrets } from '../custody/secret.js';
 import type { CeremonyCore } from './ceremony-core.types.js';
-import type { HsmSession, Person } from './ports.js';
+import type { HsmSession, Person, Secret } from './ports.js';
 
 export type TokenLoginHost = Pick<CeremonyCore, 'deps' | 'entries' | 'record' | 'people' | 'personNamed' | 'hsm'>;
 
@@ -47,43 +47,8 @@ export class TokenLogin {
 
   async session(stepId: string): Promise<HsmSession> {
     if (this.sessionInstance) return this.sessionInstance;
-    const { prompter } = this.c.deps;
-    const tokenLabel = this.target.label();
-    const holders = this.target.holders();
-    // A person at the keyboard may re-enter a mistyped half once; scripted answers would only repeat the same
-    // wrong PIN and spend a try of the token's retry counter.
-    const attempts = prompter.interactive ? 2 : 1;
-    for (let attempt = 1; ; attempt++) {
-      const halves = [];
-      try {
-        for (const h of holders) {
-          halves.push(await prompter.secret(h, { stepId, id: this.target.pin.id, label: this.target.pin.label, minLength: 1, repeat: false }));
-        }
-        const pin = joinSecrets(halves);
-        let session: HsmSession;
-        try {
-          session = this.c.hsm().openSession(tokenLabel, pin);
-        } finally {
-          pin.wipe();
-        }
-        const serial = session.token().serial;
-        const known = knownTokenSerial(this.c.entries, tokenLabel);
-        if (known !== undefined && known !== serial) {
-          session.close();
-          throw new OfficiantError('env.token-mismatch', `token "${tokenLabel}" has serial ${serial}, but this ceremony used serial ${known}`);
-        }
-        this.sessionInstance = session;
-        this.c.record('step.event', stepId, { what: 'hsm-login', token: tokenLabel, serial, by: holders.map((h) => h.name) }, holders[0]);
-        return session;
-      } catch (err) {
-        if (!isOfficiantError(err, 'hsm.pin-incorrect')) throw err;
-        this.c.record('step.event', stepId, { what: 'hsm-login-refused', token: tokenLabel, by: holders.map((h) => h.name), attempt, message: err.message }, holders[0]);
-        if (attempt >= attempts) throw err;
-        prompter.say(`  ${err.message}. Each PIN holder enters their half again.`);
-      } finally {
-        for (const h of halves) h.wipe();
-      }
-    }
+    this.sessionInstance = await this.login(stepId, this.target.pin, { ok: 'hsm-login', refused: 'hsm-login-refused' }, (label, pin) => this.c.hsm().openSession(label, pin));
+    return this.sessionInstance;
   }
 
   /**
@@ -93,34 +58,52 @@ export class TokenLogin {
    */
   async securityOfficer<T>(stepId: string, fn: (so: HsmSession) => Promise<T> | T): Promise<T> {
     this.logout();
-    const tokenLabel = this.target.label();
-    const holders = this.target.holders();
-    const halves = [];
-    let so: HsmSession;
-    try {
-      for (const h of holders) halves.push(await this.c.deps.prompter.secret(h, { stepId, id: 'so-pin-half', label: 'half of the SO PIN', minLength: 1, repeat: false }));
-      const pin = joinSecrets(halves);
-      try {
-        so = this.c.hsm().openSoSession(tokenLabel, pin);
-      } catch (err) {
-        if (isOfficiantError(err, 'hsm.pin-incorrect')) this.c.record('step.event', stepId, { what: 'hsm-so-login-refused', token: tokenLabel, by: holders.map((h) => h.name), message: err.message }, holders[0]);
-        throw err;
-      } finally {
-        pin.wipe();
-      }
-    } finally {
-      for (const h of halves) h.wipe();
-    }
-    const known = knownTokenSerial(this.c.entries, tokenLabel);
-    if (known !== undefined && known !== so.token().serial) {
-      so.close();
-      throw new OfficiantError('env.token-mismatch', `token "${tokenLabel}" has serial ${so.token().serial}, but this ceremony used serial ${known}`);
-    }
-    this.c.record('step.event', stepId, { what: 'hsm-so-login', token: tokenLabel, serial: so.token().serial, by: holders.map((h) => h.name) }, holders[0]);
+    const so = await this.login(stepId, { id: 'so-pin-half', label: 'half of the SO PIN' }, { ok: 'hsm-so-login', refused: 'hsm-so-login-refused' }, (label, pin) => this.c.hsm().openSoSession(label, pin));
     try {
       return await fn(so);
     } finally {
       so.close();
+    }
+  }
+
+  /**
+   * One login, user or SO, the same way: the holders type their halves in the order the script lists them;
+   * a person at the keyboard may re-enter a mistyped half once (scripted answers would only repeat the same
+   * wrong PIN and spend a try of the token's retry counter); every refusal is journaled, and so is the login.
+   */
+  private async login(stepId: string, pin: { id: string; label: string }, what: { ok: string; refused: string }, open: (label: string, pin: Secret) => HsmSession): Promise<HsmSession> {
+    const { prompter } = this.c.deps;
+    const tokenLabel = this.target.label();
+    const holders = this.target.holders();
+    const by = holders.map((h) => h.name);
+    const attempts = prompter.interactive ? 2 : 1;
+    for (let attempt = 1; ; attempt++) {
+      const halves: Secret[] = [];
+      try {
+        for (const h of holders) halves.push(await prompter.secret(h, { stepId, id: pin.id, label: pin.label, minLength: 1, repeat: false }));
+        const joined = joinSecrets(halves);
+        let session: HsmSession;
+        try {
+          session = open(tokenLabel, joined);
+        } finally {
+          joined.wipe();
+        }
+        const serial = session.token().serial;
+        const known = knownTokenSerial(this.c.entries, tokenLabel);
+        if (known !== undefined && known !== serial) {
+          session.close();
+          throw new OfficiantError('env.token-mismatch', `token "${tokenLabel}" has serial ${serial}, but this ceremony used serial ${known}`);
+        }
+        this.c.record('step.event', stepId, { what: what.ok, token: tokenLabel, serial, by }, holders[0]);
+        return session;
+      } catch (err) {
+        if (!isOfficiantError(err, 'hsm.pin-incorrect')) throw err;
+        this.c.record('step.event', stepId, { what: what.refused, token: tokenLabel, by, attempt, message: err.message }, holders[0]);
+        if (attempt >= attempts) throw err;
+        prompter.say(`  ${err.message}. Each PIN holder enters their ${pin.label} again, in the same order: ${by.join(', then ')}.`);
+      } finally {
+        for (const h of halves) h.wipe();
+      }
     }
   }
 

@@ -54,12 +54,32 @@ export function parseAnswers(file: string, text: string, env: NodeJS.ProcessEnv 
       }
     }
   }
+  if (answers) problems.push(...secretsInClear(parsed.source, answers));
   if (problems.length > 0 || !answers) {
     throw new OfficiantError('input.answers-invalid', `${file}: ${problems.length} problem(s) in the answers file`, {
       details: problems.map(formatProblem),
     });
   }
   return { answers, warnings };
+}
+
+/**
+ * A deviation reason or a typed record that holds one of the file's secrets (4 characters or more) would put
+ * that PIN on a signed page and in index.csv, in clear: refused, naming where, never the value.
+ */
+function secretsInClear(source: { problem(path: (string | number)[], message: string): Problem }, answers: Answers): Problem[] {
+  const secrets = Object.values(answers.secrets).flatMap((p) => Object.values(p)).filter((v) => v.length >= 4);
+  const holds = (text: string) => secrets.some((v) => text.includes(v));
+  const problems: Problem[] = [];
+  for (const [step, decisions] of Object.entries(answers.failures)) {
+    decisions.forEach((d, i) => {
+      if (holds(d.reason)) problems.push(source.problem(['failures', step, i, 'reason'], 'holds a PIN or PIN half of this file: a reason is recorded in clear'));
+    });
+  }
+  for (const [step, fields] of Object.entries(answers.records)) {
+    for (const [field, value] of Object.entries(fields)) if (holds(value)) problems.push(source.problem(['records', step, field], 'holds a PIN or PIN half of this file: a typed record is recorded in clear'));
+  }
+  return problems;
 }
 
 /** What an answers file lacks for a script, one line each; checked before the HSM is touched. */

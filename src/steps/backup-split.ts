@@ -95,12 +95,18 @@ export async function newBackup(
     { wrap_key: refs.wrap, ...(opts.transport ? { transport_key: refs.transport } : {}), keys: opts.keys.map((k) => k.label), custodians: ids, threshold: opts.threshold },
     {
       run: async () => {
-        // A transport key left on the token by an interrupted attempt can restore nothing: remove it.
-        if (opts.transport) (await ctx.session()).destroyObjects(refs.transport);
         let transportMade = false;
         try {
           if (opts.transport) {
-            const t = (await ctx.securityOfficer((so) => so.generateTrustedWrapKey(refs.transport))).attributes;
+            // The order the instructions give: the SO PIN halves, then the user PIN halves. A transport key left
+            // on the token by an interrupted attempt can restore nothing: removed in the same SO session (it is
+            // a public object the SO sees), so a retry asks nobody for a PIN twice.
+            const t = (
+              await ctx.securityOfficer((so) => {
+                so.destroyObjects(refs.transport);
+                return so.generateTrustedWrapKey(refs.transport);
+              })
+            ).attributes;
             transportMade = true;
             if (!t.trusted || t.extractable || !t.sensitive || t.encrypt || t.decrypt) throw new OfficiantError('ceremony.step-failed', 'the token did not make the transport key trusted, sensitive, non-extractable and for wrapping only');
           }

@@ -6,8 +6,12 @@ import { confirm, input, password, select } from '@inquirer/prompts';
 import { OfficiantError } from '../../errors.js';
 import { secretFromString } from '../../custody/secret.js';
 import type { DeviceChoice, FailureDecision, Person, Prompter, Secret, Turn } from '../../engine/ports.js';
+import { TypedSecrets } from './typed-secrets.js';
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+
+const IN_CLEAR = 'Not a PIN prompt: what you type next is recorded in clear, on the evidence.';
+const LOOKS_LIKE_A_PIN = 'this holds a PIN typed a moment ago: never type a PIN here (it would be recorded in clear)';
 
 async function ask<T>(fn: () => Promise<T>): Promise<T> {
   try {
@@ -22,6 +26,9 @@ async function ask<T>(fn: () => Promise<T>): Promise<T> {
 
 export class InquirerPrompter implements Prompter {
   readonly interactive = true;
+  private readonly typed = new TypedSecrets();
+  /** A secret was the last thing asked: the next free-text prompt gets a heading saying it is not one. */
+  private afterSecret = false;
 
   constructor(
     private readonly out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
@@ -29,6 +36,7 @@ export class InquirerPrompter implements Prompter {
   ) {}
 
   announce(turn: Turn): void {
+    this.afterSecret = false;
     const who = (ps: Person[]) => (ps.length === 0 ? '(nobody checked in yet)' : ps.map((p) => p.name).join(', '));
     this.out('');
     this.out(bold(`── Step ${turn.index} of ${turn.total}: ${turn.title} ──`));
@@ -40,13 +48,31 @@ export class InquirerPrompter implements Prompter {
     this.out('');
   }
 
-  async checkIn(role: { id: string; title: string }, count: number): Promise<string[]> {
+  /** After a PIN prompt, a heading before free text: nobody types a PIN half into a field recorded in clear. */
+  private clearTextFollows(): void {
+    if (!this.afterSecret) return;
+    this.afterSecret = false;
+    this.out('');
+    this.out(bold(`── ${IN_CLEAR} ──`));
+  }
+
+  /** A free-text answer that holds a secret typed in this session is masked on the screen as it is typed. */
+  private readonly masked = (v: string) => (this.typed.within(v) ? '*'.repeat(v.length) : v);
+
+  /** A free-text answer's validation, refusing one that holds a secret typed in this session. */
+  private inClear(check: (v: string) => string | true): (v: string) => string | true {
+    return (v) => (this.typed.within(v) ? LOOKS_LIKE_A_PIN : check(v));
+  }
+
+  async checkIn(role: { id: string; title: string }, count: number, taken?: (name: string) => string | undefined): Promise<string[]> {
+    this.clearTextFollows();
     const names: string[] = [];
     for (let i = 0; i < count; i++) {
       const name = await ask(() =>
         input({
           message: `${role.title}${count > 1 ? ` ${i + 1} of ${count}` : ''}: full name`,
-          validate: (v) => (v.trim() === '' ? 'a name is required' : names.includes(v.trim()) ? `${v.trim()} is already checked in` : true),
+          transformer: this.masked,
+          validate: this.inClear((v) => (v.trim() === '' ? 'a name is required' : names.includes(v.trim()) ? `${v.trim()} is already checked in` : (taken?.(v.trim()) ?? true))),
         }),
       );
       names.push(name.trim());
@@ -56,10 +82,12 @@ export class InquirerPrompter implements Prompter {
 
   async record(person: Person, field: { label: string; pattern?: string; example?: string }): Promise<string> {
     const re = field.pattern === undefined ? undefined : new RegExp(`^(?:${field.pattern})$`);
+    this.clearTextFollows();
     return ask(() =>
       input({
         message: `${person.name}, type ${field.label}:`,
-        validate: (v) => (v.trim() === '' ? 'a value is required' : re && !re.test(v.trim()) ? (field.example !== undefined ? `expected the form of ${field.example}` : `expected the form /${field.pattern}/`) : true),
+        transformer: this.masked,
+        validate: this.inClear((v) => (v.trim() === '' ? 'a value is required' : re && !re.test(v.trim()) ? (field.example !== undefined ? `expected the form of ${field.example}` : `expected the form /${field.pattern}/`) : true)),
       }),
     );
   }
@@ -80,9 +108,12 @@ export class InquirerPrompter implements Prompter {
           validate: (v) => (v.length < purpose.minLength ? `at least ${purpose.minLength} characters` : true),
         }),
       );
+      this.typed.remember(first);
+      this.afterSecret = true;
       if (!purpose.repeat) return secretFromString(first);
       const again = await ask(() => password({ message: `${person.name}, enter it again:`, mask: '*', toggleMask: false }));
       if (again === first) return secretFromString(first);
+      this.typed.remember(again);
       this.out('  The two entries differ. Please enter it again.');
     }
   }
@@ -99,6 +130,10 @@ export class InquirerPrompter implements Prompter {
   }
 
   async onFailure(_stepId: string, message: string, decider: Person, allowRetry: boolean): Promise<FailureDecision> {
+    this.afterSecret = false;
+    this.out('');
+    this.out(bold('── The step failed: a decision ──'));
+    this.out(`  ${decider.name} decides. ${IN_CLEAR}`);
     const action = allowRetry
       ? await ask(() =>
           select<'retry' | 'abort'>({
@@ -111,7 +146,7 @@ export class InquirerPrompter implements Prompter {
         )
       : 'abort';
     const reason = await ask(() =>
-      input({ message: `${decider.name}, reason for the ${action === 'retry' ? 'retry' : 'abort'} (recorded):`, validate: (v) => (v.trim().length < 5 ? 'please state a reason' : true) }),
+      input({ message: `${decider.name}, reason for the ${action === 'retry' ? 'retry' : 'abort'} (recorded in clear):`, transformer: this.masked, validate: this.inClear((v) => (v.trim().length < 5 ? 'please state a reason' : true)) }),
     );
     return { action, reason: reason.trim(), by: decider };
   }

@@ -39,6 +39,26 @@ describe('answers file', () => {
     expect(err.details).toEqual(['a.yaml:1:10 confirm: must be a boolean or a mapping, got a number']);
   });
 
+  it('refuses a deviation reason or a typed record that holds one of its secrets, naming where, never the value', () => {
+    const text = [
+      'confirm: true',
+      'secrets:',
+      '  Carol: { so-pin-half: "${HALF}" }',
+      'records:',
+      '  seal: { bag: "TB-7h4lf9" }',
+      'failures:',
+      '  backup: [{ action: retry, reason: "typed 7h4lf9 by mistake" }]',
+      '',
+    ].join('\n');
+    const err = failure(() => parseAnswers('a.yaml', text, { HALF: '7h4lf9' }));
+    expect(err.code).toBe('input.answers-invalid');
+    expect(err.details).toEqual([
+      'a.yaml:7:37 failures.backup[0].reason: holds a PIN or PIN half of this file: a reason is recorded in clear',
+      'a.yaml:5:16 records.seal.bag: holds a PIN or PIN half of this file: a typed record is recorded in clear',
+    ]);
+    expect(`${err.message}${err.details.join('')}`).not.toContain('7h4lf9');
+  });
+
   it('does not quote the file in syntax errors (a literal PIN must not reach the screen)', () => {
     const err = failure(() => parseAnswers('a.yaml', 'confirm: true\nsecrets:\n  Carol: { user-pin-half: 93x7Secret ] }\n', {}));
     expect(err.details.length).toBeGreaterThan(0);

@@ -89,14 +89,52 @@ describe('participants.check-in by PIV token', async () => {
     ]);
   });
 
-  it('refuses a device that is not on the roster, journaling the refusal', async () => {
-    const { error, fake } = await failStep(participantsCheckIn, { script: s, stepId: 'check-in', grant, roster, piv: new FakePivReader([o1, o2, stranger]), prompter: answers(['10000009']) });
-    expect(error.message).toBe('device 10000009 is not on the roster (version 1): only enrolled officers check in as Crypto Officer');
-    expect(fake.events('check-in-refused')).toEqual([{ what: 'check-in-refused', role: 'crypto-officer', device: '10000009', reason: 'device 10000009 is not on the roster' }]);
+  it('refuses a device that is not on the roster before any PIN is typed, journaling the refusal', async () => {
+    const prompter = answers(['10000009']);
+    const { error, fake } = await failStep(participantsCheckIn, { script: s, stepId: 'check-in', grant, roster, piv: new FakePivReader([o1, o2, stranger]), prompter });
+    const reason = 'device 10000009 is not on the roster (version 1): only enrolled officers check in as Crypto Officer';
+    expect(error.message).toBe(reason);
+    expect(fake.events('check-in-refused')).toEqual([{ what: 'check-in-refused', role: 'crypto-officer', device: '10000009', reason }]);
+    expect(prompter.asked.filter((a) => a.kind === 'secret')).toEqual([]);
   });
 
-  it('refuses the same officer checking in twice', async () => {
-    const { error } = await failStep(participantsCheckIn, { script: s, stepId: 'check-in', grant, roster, piv: new FakePivReader([o1, o2]), prompter: answers(['10000001', '10000001']) });
-    expect(error.message).toBe(`${o1.officer.name} is already checked in as Crypto Officer: one role per person`);
+  it('refuses a device already checked in, by its owner\'s name, before its PIN is asked a second time', async () => {
+    const prompter = answers(['10000001', '10000001']);
+    const { error } = await failStep(participantsCheckIn, { script: s, stepId: 'check-in', grant, roster, piv: new FakePivReader([o1, o2]), prompter });
+    expect(error.message).toBe(`device 10000001 (${o1.officer.name}) is already checked in`);
+    expect(prompter.asked.filter((a) => a.kind === 'secret').map((a) => a.person)).toEqual([o1.officer.name]);
+  });
+
+  it('at the keyboard, re-asks only the slipped pick, offers no device already checked in, and journals the slip under the owner', async () => {
+    const prompter = new TablePrompter({
+      interactive: true,
+      people: { admin: ['Ada Admin'], witness: ['Walt Witness'] },
+      devices: { 'check-in.crypto-officer-1': '10000001', 'check-in.crypto-officer-2': ['10000009', '10000001', '10000002'] },
+      secrets: Object.fromEntries(world.officers.map((o) => [`${o.officer.name}.piv-pin`, OFFICER_PIN])),
+    });
+    const run = await runStep(participantsCheckIn, { script: s, stepId: 'check-in', grant, roster, piv: new FakePivReader([o1, o2, stranger]), prompter });
+    expect(run.ctx.people('crypto-officer').map((p) => p.device)).toEqual(['10000001', '10000002']);
+    // One PIN each: nobody typed theirs again for someone else's slip.
+    expect(prompter.asked.filter((a) => a.kind === 'secret').map((a) => a.person)).toEqual([o1.officer.name, o2.officer.name]);
+    // The second officer's picks were offered without the device already checked in.
+    expect(prompter.offered.slice(1).map((list) => list.map((d) => d.serial))).toEqual([
+      ['10000002', '10000009'],
+      ['10000002', '10000009'],
+      ['10000002', '10000009'],
+    ]);
+    expect(prompter.said.join('\n')).toContain(`device 10000001 (${o1.officer.name}) is already checked in. Pick the token of the Crypto Officer checking in now.`);
+    expect(run.events('check-in-refused').map((e) => e.reason)).toEqual([
+      'device 10000009 is not on the roster (version 1): only enrolled officers check in as Crypto Officer',
+      `device 10000001 (${o1.officer.name}) is already checked in`,
+    ]);
+  });
+});
+
+describe('participants.check-in slips at the keyboard', () => {
+  it('re-asks only a name that already holds another role, naming the role it holds', async () => {
+    const prompter = new TablePrompter({ interactive: true, people: { admin: ['Ada Admin'], witness: ['ada admin', 'Walt Witness'] } });
+    const run = await runStep(participantsCheckIn, { script: typed, stepId: 'check-in', prompter });
+    expect(run.ctx.people()).toEqual([{ name: 'Ada Admin', role: 'admin' }, { name: 'Walt Witness', role: 'witness' }]);
+    expect(prompter.refusedNames).toEqual(['ada admin is already checked in as Ceremony Administrator: one role per person']);
   });
 });

@@ -70,4 +70,48 @@ describe('InquirerPrompter', () => {
     screen.keypress('enter');
     await expect(pending).resolves.toEqual({ action: 'retry', reason: 'USB cable re-seated', by: carol });
   });
+
+  it('after a PIN prompt, a free-text prompt comes under a heading saying it is recorded in clear, and refuses the PIN just typed', async () => {
+    const said: string[] = [];
+    const p = prompter(said);
+    const pinEntry = p.secret(carol, { ...purpose, repeat: false });
+    screen.type('half7391');
+    screen.keypress('enter');
+    (await pinEntry).wipe();
+    const pending = p.record(carol, { stepId: 'seal', id: 'bag', label: 'the tamper bag serial', pattern: 'TB-[0-9]{6}', example: 'TB-004211' });
+    expect(said.join('\n')).toContain('Not a PIN prompt: what you type next is recorded in clear');
+    screen.type('half7391');
+    screen.keypress('enter');
+    await screen.next();
+    expect(screen.getScreen()).toContain('never type a PIN here');
+    expect(screen.getScreen()).not.toContain('half7391');
+    for (let i = 0; i < 8; i++) screen.keypress('backspace');
+    screen.type('TB-004212');
+    screen.keypress('enter');
+    await expect(pending).resolves.toBe('TB-004212');
+  });
+
+  it('a failed step gets its own heading, and a retry reason that holds a PIN half typed earlier is refused', async () => {
+    const said: string[] = [];
+    const p = prompter(said);
+    const pinEntry = p.secret(carol, { ...purpose, repeat: false });
+    screen.type('Zq81mm');
+    screen.keypress('enter');
+    (await pinEntry).wipe();
+    const pending = p.onFailure('backup', 'the token refused the PIN', carol, true);
+    expect(said.join('\n')).toContain('── The step failed: a decision ──');
+    expect(said.join('\n')).toContain('Carol Officer decides. Not a PIN prompt');
+    screen.keypress('enter');
+    await screen.next();
+    expect(screen.getScreen()).toContain('recorded in clear');
+    screen.type('typo: Zq81mm');
+    expect(screen.getScreen()).not.toContain('Zq81mm');
+    screen.keypress('enter');
+    await screen.next();
+    expect(screen.getScreen()).toContain('never type a PIN here');
+    for (let i = 0; i < 12; i++) screen.keypress('backspace');
+    screen.type('one half was mistyped');
+    screen.keypress('enter');
+    await expect(pending).resolves.toEqual({ action: 'retry', reason: 'one half was mistyped', by: carol });
+  });
 });

@@ -11,10 +11,15 @@ export interface Answers {
   records?: Record<string, string>;
   /** Answers by "<stepId>" (the context stepId) or by a question fragment; default yes. */
   confirm?: Array<[match: string, answer: boolean]>;
-  /** Secrets by "<person name>.<purpose id>". */
-  secrets?: Record<string, string>;
-  /** Devices by "<stepId>.<pick id>"; default: the suggested device. */
-  devices?: Record<string, string>;
+  /** Secrets by "<person name>.<purpose id>"; a list gives successive entries (a person re-entering a slip). */
+  secrets?: Record<string, string | string[]>;
+  /** Devices by "<stepId>.<pick id>"; default: the suggested device. A list gives successive picks. */
+  devices?: Record<string, string | string[]>;
+  /**
+   * As a person at the keyboard: a typed name the step calls taken is refused and the next name of the role's
+   * list is typed instead (the refusals are kept in `refusedNames`).
+   */
+  interactive?: boolean;
 }
 
 export interface Asked {
@@ -24,20 +29,39 @@ export interface Asked {
 }
 
 export class TablePrompter implements Prompter {
-  readonly interactive = false;
+  readonly interactive: boolean;
   readonly said: string[] = [];
+  readonly refusedNames: string[] = [];
+  private readonly turns = new Map<string, number>();
   readonly asked: Asked[] = [];
   readonly offered: DeviceChoice[][] = [];
 
-  constructor(private readonly answers: Answers = {}) {}
+  constructor(private readonly answers: Answers = {}) {
+    this.interactive = answers.interactive === true;
+  }
+
+  /** The next of successive answers under a key (the last one repeats). */
+  private next(key: string, value: string | string[] | undefined): string | undefined {
+    if (!Array.isArray(value)) return value;
+    const n = this.turns.get(key) ?? 0;
+    this.turns.set(key, n + 1);
+    return value[Math.min(n, value.length - 1)];
+  }
 
   announce(_turn: Turn): void {}
 
-  async checkIn(role: { id: string; title: string }, count: number): Promise<string[]> {
+  async checkIn(role: { id: string; title: string }, count: number, taken?: (name: string) => string | undefined): Promise<string[]> {
     this.asked.push({ kind: 'checkIn', what: role.id });
     const names = this.answers.people?.[role.id];
     if (!names) throw new Error(`test prompter: no people for role ${role.id} (${count} needed)`);
-    return names;
+    if (!this.interactive || !taken) return names;
+    const kept: string[] = [];
+    for (const name of names) {
+      const problem = taken(name.trim());
+      if (problem !== undefined) this.refusedNames.push(problem);
+      else if (kept.length < count) kept.push(name);
+    }
+    return kept;
   }
 
   async record(person: Person, field: { stepId: string; id: string; label: string }): Promise<string> {
@@ -57,7 +81,7 @@ export class TablePrompter implements Prompter {
   async secret(person: Person, purpose: { stepId: string; id: string; label: string }): Promise<Secret> {
     const key = `${person.name}.${purpose.id}`;
     this.asked.push({ kind: 'secret', person: person.name, what: key });
-    const value = this.answers.secrets?.[key];
+    const value = this.next(`secret:${key}`, this.answers.secrets?.[key]);
     if (value === undefined) throw new Error(`test prompter: no secret ${key}`);
     return secretFromString(value);
   }
@@ -66,7 +90,7 @@ export class TablePrompter implements Prompter {
     const key = `${pick.stepId}.${pick.id}`;
     this.asked.push({ kind: 'chooseDevice', what: key });
     this.offered.push(devices);
-    const serial = this.answers.devices?.[key] ?? pick.suggested;
+    const serial = this.next(`device:${key}`, this.answers.devices?.[key]) ?? pick.suggested;
     if (serial === undefined) throw new Error(`test prompter: no device ${key}`);
     return serial;
   }
