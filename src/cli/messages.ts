@@ -2,6 +2,7 @@
 // to get unstuck; shown under the error by cli/main.ts), and the lines a ceremony command prints around a run:
 // what is starting, where things are, what to write on the paper log. Loaded by `officiant --help` too, so it
 // imports no PKCS#11 or PDF code.
+import type { Standing } from '../record/standing.js';
 import type { PacketReport } from '../evidence/verify-packet.js';
 import type { ReleaseSummary } from '../custody/verify-release-bundle.js';
 import type { ManifestReport } from '../custody/verify-ota-manifest.js';
@@ -69,7 +70,25 @@ export const pausedLine = (out: string) => `Paused; what is recorded is kept. To
 
 export const ceremonyBanner = (script: Script, out: string) => `Ceremony: ${script.title} (${script.id} v${script.version}) → ${resolve(out)}`;
 
-export const resumeBanner = (script: Script, out: string) => `Resuming ${script.title} (${script.id} v${script.version}) in ${out}`;
+export function resumeBanner(script: Script, out: string, standing?: Standing): string[] {
+  const head = `Resuming ${script.title} (${script.id} v${script.version}) in ${out}`;
+  if (!standing) return [head];
+  const { done, next, stopped, total } = standing;
+  const last = done.at(-1);
+  return [
+    head,
+    `  Done: ${done.length} of ${total} steps${last ? ` (the last: step ${last.number}, "${last.title}")` : ''}`,
+    ...(stopped ? [`  Stopped: ${stopped.reason} (${stopped.time})`] : []),
+    next === undefined
+      ? '  Next: the closing (the officers\' countersignature and the seal)'
+      : next.state === 'failed'
+        ? `  Next: step ${next.number} of ${total}, "${next.title}", failed before the stop (${next.failure}): its performer decides retry or abort first`
+        : next.state === 'under way'
+          ? `  Next: step ${next.number} of ${total}, "${next.title}", under way at the stop: it is shown again and starts over; what it already did on the HSM is taken from the journal, never done twice`
+          : `  Next: step ${next.number} of ${total}, "${next.title}"`,
+    '  Nobody types a PIN before the step it is for is on the screen.',
+  ];
+}
 
 export function rehearsalBanner(args: {
   script: Script;

@@ -51,6 +51,10 @@ export async function runStep(c: CeremonyCore, index: number): Promise<void> {
       token: current.token ? { ...current.token } : null,
     });
     prompter.say(`  step ${index + 1} of ${total} done: ${step.title}`);
+  } else if (!pageDone(c, index)) {
+    // Resumed after the step finished but before its page was written: say which step, before the evidence
+    // key's holders are asked for their halves to sign that page.
+    prompter.say(`  Step ${index + 1} of ${script.steps.length}, "${step.title}", finished before the stop: its evidence page is written now.`);
   }
   if (step.kind === 'evidence.init-key' || step.kind === 'evidence.use-key') await signEarlierPages(c, index);
   releaseSessionAfter(c, index);
@@ -80,6 +84,7 @@ export async function decideFailure(c: CeremonyCore, index: number): Promise<Fai
   const step = c.deps.script.steps[index];
   const failure = [...c.entries].reverse().find((e) => e.type === 'step.failed' && e.step === step.id);
   const message = String(failure?.data.message ?? 'step failed');
+  c.deps.prompter.say(`  Step ${index + 1} of ${c.deps.script.steps.length}, "${step.title}":`);
   c.deps.prompter.say(`  step failed: ${message}`);
   const decider = c.people(step.perform)[0] ?? c.people()[0] ?? (await unnamedDecider(c, step));
   // A refused PIN changed nothing on the token: re-entering it is always allowed, even on abort-only steps.

@@ -12,6 +12,7 @@ import { INPUT_COPIES, JOURNAL, MANIFEST, REHEARSAL_POINTER, ROSTER_COPY, SCRIPT
 import { parseJournal, type JournalEntry } from '../record/journal.js';
 import { sha256Hex } from '../record/digest.js';
 import { finalEntry, startedEntry } from '../record/ledger.js';
+import { standingOf, type Standing } from '../record/standing.js';
 import { parseScript } from '../script/rules.js';
 import type { Script } from '../script/schema.js';
 import { loadBackup } from './backup-set.js';
@@ -41,6 +42,8 @@ export interface ResumePlan {
   manifest?: Omit<ManifestInputs, 'files' | 'openBundle'>;
   /** A signing window's plan: the copy the session started with. */
   signingPlan?: InputDocument;
+  /** Where the ceremony stands, from the journal: shown before anyone is asked for anything. */
+  standing?: Standing;
 }
 
 type RecordedSite = (Omit<HsmSite, 'slot'> & { slot: number | null }) | null;
@@ -78,7 +81,8 @@ export function planResume(files: InputFiles, outDir: string, opts: { backup?: s
   const manifest = recordedManifest(files, out, first.manifest as { draft_sha256: string; release_certificate_sha256: string; releases: string[]; signing_log: string } | undefined, problems);
   const planRecord = first.signing_plan as { sha256?: unknown } | null | undefined;
   const signingPlan = planRecord && typeof planRecord.sha256 === 'string' ? inputCopy(files, out, INPUT_COPIES.signingPlan, planRecord.sha256, problems) : undefined;
-  return loaded({ out, script: script!, text: text!, site: site ?? undefined, rehearsal, pointer, piv: piv ?? undefined, roster, backup, release, policyDraft, manifest, signingPlan }, problems);
+  const standing = script ? standingOf(entries, script.steps) : undefined;
+  return loaded({ out, script: script!, text: text!, site: site ?? undefined, rehearsal, pointer, piv: piv ?? undefined, roster, backup, release, policyDraft, manifest, signingPlan, standing }, problems);
 }
 
 function recordedManifest(files: InputFiles, out: string, m: { draft_sha256: string; release_certificate_sha256: string; releases: string[]; signing_log: string } | undefined, problems: InputProblem[]): ResumePlan['manifest'] {

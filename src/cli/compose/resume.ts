@@ -45,5 +45,5 @@ export async function composeResume(outDir: string, flags: { answers?: string; b
   const manifest = plan.manifest ? { ...plan.manifest, signingLog: log!, files: fsReleaseFiles, openBundle: openReleaseBundle } : undefined;
   const release = plan.release ? { ...plan.release, files: fsReleaseFiles } : undefined;
   const deps = ceremonyDeps({ script, text, site, rehearsal, prompter, out, roster, piv: plan.piv ? pivSite(plan.piv, fleet) : undefined, backup, release, policyDraft, manifest, signingPlan });
-  return { out, banner: [resumeBanner(script, out)], run: (bind) => resumeCeremony(deps, { onCeremony: bind }) };
+  return { out, banner: resumeBanner(script, out, plan.standing), run: (bind) => resumeCeremony(deps, { onCeremony: bind }) };
 }

@@ -30,6 +30,11 @@ export interface FinishedPage {
 
 export class PageWriter implements TextMetrics {
   private current: Style;
+  /**
+   * A section title not yet drawn: it is drawn by the next block, text or fit check, together with what
+   * follows it (a table's header and first row, a paragraph's first lines), so a title never ends a page alone.
+   */
+  private pendingTitle?: { title: string; look: SectionLook };
 
   constructor(
     readonly doc: PDFKit.PDFDocument,
@@ -68,6 +73,12 @@ export class PageWriter implements TextMetrics {
 
   /** Draws `value` at (x, y) wrapped at `width`; returns the y below it. */
   put(value: string, s: Style, x: number, y: number, width: number, options: PDFKit.Mixins.TextOptions = {}): number {
+    if (this.pendingTitle) {
+      // Text placed at the current position goes below the title drawn first.
+      const wasAt = this.doc.y;
+      this.flushTitle(0);
+      if (y === wasAt) y = this.doc.y;
+    }
     this.style(s);
     this.doc.text(value, x, y, { width, lineGap: 1, ...options });
     const below = this.doc.y;
@@ -77,19 +88,32 @@ export class PageWriter implements TextMetrics {
 
   /** Text across the full width at the current position, flowing onto new pages. */
   block(value: string, s: Partial<Style>, options: PDFKit.Mixins.TextOptions = {}): void {
+    this.flushTitle(0);
     this.style(s);
     this.doc.text(value, this.left, this.doc.y, { width: this.width, ...options });
   }
 
+  /** A section title, drawn with what follows it (see pendingTitle). */
   section(title: string, look: SectionLook): void {
-    this.ensure(look.keepWithNext);
+    this.flushTitle(0);
+    this.pendingTitle = { title, look };
+  }
+
+  private flushTitle(following: number): void {
+    const pending = this.pendingTitle;
+    if (!pending) return;
+    this.pendingTitle = undefined;
+    const { title, look } = pending;
+    const titleHeight = this.measure(title, { font: 'bold', size: look.size, color: INK }, this.width);
+    this.ensure(look.space + titleHeight + 2 + Math.max(following, look.keepWithNext));
     this.doc.y += look.space;
     this.block(title, { font: 'bold', size: look.size, color: INK });
     this.doc.y += 2;
   }
 
-  /** A new page unless `height` still fits below the current position. */
+  /** A new page unless `height` still fits below the current position (a pending section title with it). */
   ensure(height: number): void {
+    if (this.pendingTitle) return this.flushTitle(height);
     if (this.doc.y + height > this.bottom) this.newPage();
   }
 
@@ -135,6 +159,7 @@ export class PageWriter implements TextMetrics {
    * make pdfkit start a new page; ends on the last page. Returns the number of pages.
    */
   eachPage(draw: (page: FinishedPage) => void): number {
+    this.flushTitle(0);
     const { doc } = this;
     const range = doc.bufferedPageRange();
     for (let i = range.start; i < range.start + range.count; i++) {

@@ -7,7 +7,7 @@ import { roleTitle, type PlanContext } from './plan-elements.js';
 
 export interface WriteIn {
   label: string;
-  form: 'line' | 'ends' | 'pairs';
+  form: 'line' | 'ends' | 'pairs' | 'fours';
 }
 
 export function kindText(ctx: PlanContext, step: Step): string {
@@ -77,7 +77,8 @@ export function kindText(ctx: PlanContext, step: Step): string {
 
 /**
  * Values people copy onto the plan at this step, each with the form to write it in: a line (values typed
- * at manual.confirm), the first and last 8 characters of a digest, or a whole SHA-256 as 32 pairs.
+ * at manual.confirm), the first and last 8 characters of a digest, a whole SHA-256 as 32 pairs, or a check value
+ * as 8 groups of four characters (as the screen shows it).
  */
 export function writeIns(ctx: PlanContext, step: Step): WriteIn[] {
   const texts = ctx.template.writeIn;
@@ -94,7 +95,7 @@ export function writeIns(ctx: PlanContext, step: Step): WriteIn[] {
       return [{ label: texts[step.kind], form: 'line' }];
     case 'backup.split':
     case 'backup.reshare':
-      return [{ label: texts[step.kind], form: 'line' }];
+      return [{ label: texts[step.kind], form: 'fours' }];
     default:
       return [];
   }

@@ -122,6 +122,11 @@ function writeInPart(ctx: PlanContext, values: WriteIn[]): Part {
             for (let row = 0; row < 2; row++) {
               for (let c = 0; c < pairsPerRow; c++) w.rect(w.left + c * pair, top + row * (cell + 4), pair - 3, cell, { stroke: RULE, lineWidth: 0.6 });
             }
+          } else if (v.form === 'fours') {
+            // One cell per character, in the groups of four the screen reads them aloud in.
+            const gap = 10;
+            const width = Math.min(cell - 2, (w.width - 7 * gap) / 32);
+            for (let g = 0; g < 8; g++) characterCells(ctx, w.left + g * (4 * width + gap), top, 4, width, cell);
           } else {
             const width = cell - 2;
             characterCells(ctx, w.left, top, 8, width, cell);

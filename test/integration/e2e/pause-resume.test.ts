@@ -63,6 +63,14 @@ describe('Ctrl-C pauses, resume continues', () => {
 
     const resumed = await officiant(['resume', out, '--answers', join(dir, 'answers.yaml')], { env });
     expect(resumed.code, resumed.stderr).toBe(0);
+    // Where it stands comes first, from the journal: how many steps are done, why it stopped, which step is next.
+    const doneIds = paused.filter((e) => e.type === 'step.completed').map((e) => e.step);
+    const titles = paused.filter((e) => e.type === 'step.started').map((e) => ({ id: e.step, title: String(e.data.title), number: Number(e.data.number) }));
+    const lastDone = titles.filter((t) => doneIds.includes(t.id)).at(-1)!;
+    const banner = resumed.stdout.slice(0, resumed.stdout.indexOf('Nobody types a PIN'));
+    expect(banner).toContain(`  Done: ${doneIds.length} of `);
+    expect(banner).toContain(`(the last: step ${lastDone.number}, "${lastDone.title}")`);
+    expect(banner).toMatch(/ {2}Stopped: paused by the operator.*\n {2}Next: step \d+ of \d+, "/);
     const entries = parseJournal(readFileSync(journal, 'utf8')).entries;
     expect(entries.slice(0, paused.length)).toEqual(paused);
     expect(entries.filter((e) => e.type === 'ceremony.paused')).toHaveLength(1);

@@ -147,6 +147,7 @@ describe('renderPrintedPlan on the flagship ceremony', () => {
       const signers = step.sign_off.length > 0 ? step.sign_off : [step.perform];
       expect(block).toContain(`${signers.map((r) => `Initials — ${title(r)}`).join(' ')} Time Notes`);
       if (step.kind === 'manual.confirm') for (const f of step.params.record) expect(block.toLowerCase()).toContain(f.label.toLowerCase());
+      if (step.kind === 'backup.split') expect(block).toContain('Wrap key check value read aloud, 32 characters in groups of four');
     });
     expect(all).not.toContain(`Step ${total + 1} of`);
   });

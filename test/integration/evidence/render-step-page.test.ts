@@ -233,6 +233,25 @@ describe('renderStepPage', () => {
     }
   });
 
+  it('never ends a page with a section title alone: the title moves on with what follows it', async () => {
+    const template = await loadPageTemplate(templateDir, reader);
+    const l = template.labels;
+    const titles = [l.instructions, l.people, l.timing, l.token, l.results, l.outputs, l.deviations, l.journal, l.chain];
+    // More results push every later title down the page, through the bottom margin, one row at a time.
+    for (let n = 8; n <= 30; n++) {
+      const results = Array.from({ length: n }, (_, i) => ({ label: `Result ${i + 1}`, value: `value ${i + 1}` }));
+      const file = await render(keyGenerationPage({ results }), `titles-${n}`);
+      for (let p = 1; p < pageCount(file); p++) {
+        // Drawing order: the page's body first, then its footer (drawn last, on every page), from "page n of m".
+        const lines = execFileSync('pdftotext', ['-raw', '-enc', 'UTF-8', '-f', String(p), '-l', String(p), file, '-'], { encoding: 'utf8' }).split('\n').map((x) => x.trim());
+        const footer = lines.findIndex((x) => /^page \d+ of \d+$/.test(x));
+        expect(footer, 'the footer of every page').toBeGreaterThan(0);
+        const body = lines.slice(0, footer).filter((x) => x !== '');
+        expect(titles, `${n} results, page ${p} ends with: ${body.at(-1)}`).not.toContain(body.at(-1));
+      }
+    }
+  });
+
   it('sets the PDF metadata from the page and gives the same bytes for the same page', async () => {
     const page = keyGenerationPage({ rehearsal: true });
     const file = await render(page, 'meta');

@@ -6,27 +6,24 @@ import { OfficiantError } from '../../../src/errors.js';
 import { TokenLogin, type TokenLoginHost } from '../../../src/engine/token-login.js';
 import type { HsmSession, Person, Secret } from '../../../src/engine/ports.js';
 import type { JournalEntry } from '../../../src/record/journal.js';
-import { FakeHsm } from '../steps/fakes/fake-hsm.js';
 import { TablePrompter } from '../steps/fakes/scripted-prompter.js';
 
 const ann = { name: 'Ann Holder', role: 'crypto-officer' };
 const bob = { name: 'Bob Holder', role: 'crypto-officer' };
 
 /** A token that checks the joined halves and counts the tries it was given. */
-class PinToken extends FakeHsm {
+class PinToken {
   tries = { user: 0, so: 0 };
-  constructor(private readonly pins: { user: string; so: string }) {
-    super();
-  }
+  constructor(private readonly pins: { user: string; so: string }) {}
   private open(kind: 'user' | 'so', pin: Secret): HsmSession {
     this.tries[kind]++;
     if (pin.use((b) => b.toString()) !== this.pins[kind]) throw new OfficiantError('hsm.pin-incorrect', 'the token refused the PIN (CKR_PIN_INCORRECT)');
     return { token: () => ({ serial: 'SER-1' }), close: () => undefined } as unknown as HsmSession;
   }
-  override openSession(_label: string, pin: Secret): HsmSession {
+  openSession(_label: string, pin: Secret): HsmSession {
     return this.open('user', pin);
   }
-  override openSoSession(_label: string, pin: Secret): HsmSession {
+  openSoSession(_label: string, pin: Secret): HsmSession {
     return this.open('so', pin);
   }
 }

@@ -6,6 +6,7 @@ import { InquirerPrompter } from '../../../../src/adapters/prompts/inquirer-prom
 import { isOfficiantError } from '../../../../src/errors.js';
 
 const carol = { name: 'Carol Officer', role: 'crypto-officer' };
+const bagField = { stepId: 'seal', id: 'bag', label: 'the tamper bag serial', pattern: 'TB-[0-9]{6}', example: 'TB-004211' };
 const purpose = { stepId: 'init-token', id: 'so-pin-half', label: 'half of the SO PIN', minLength: 6, repeat: true };
 
 function prompter(lines: string[]): InquirerPrompter {
@@ -78,7 +79,7 @@ describe('InquirerPrompter', () => {
     screen.type('half7391');
     screen.keypress('enter');
     (await pinEntry).wipe();
-    const pending = p.record(carol, { stepId: 'seal', id: 'bag', label: 'the tamper bag serial', pattern: 'TB-[0-9]{6}', example: 'TB-004211' });
+    const pending = p.record(carol, bagField);
     expect(said.join('\n')).toContain('Not a PIN prompt: what you type next is recorded in clear');
     screen.type('half7391');
     screen.keypress('enter');
