@@ -1,4 +1,5 @@
-// `officiant run --answers` of the flagship script on a private SoftHSM2, checked from the outside: openssl for
+// `officiant run --answers` of the shipped example (examples/lab-root-key.yaml with its answers file, as the
+// README runs it) on a private SoftHSM2, checked from the outside: openssl for
 // the certificate, pkcs11-tool for what is on the token, qpdf and pdftotext for what the evidence pages hold.
 // The PIN halves come from environment variables and must appear nowhere the ceremony leaves a trace: no file
 // under the output directory (PDF streams decompressed), and neither stdout nor stderr; as text, hex or base64.
@@ -14,8 +15,9 @@ import { walk } from '../../helpers/secret-scan.js';
 
 const TIMEOUT = 120_000;
 // The flagship minus officers' tokens: production runs refuse simulated PIV tokens, and this machine has no real ones.
-const FLAGSHIP = join(ROOT, 'test', 'fixtures', 'release-init-by-document.yaml');
-const KEY_LABEL = 'release-root-2026';
+const FLAGSHIP = join(ROOT, 'examples', 'lab-root-key.yaml');
+const ANSWERS = join(ROOT, 'examples', 'lab-root-key.answers.yaml');
+const KEY_LABEL = 'lab-root-2026';
 
 const STEP_PAGES = [
   '01-check-in.pdf',
@@ -93,7 +95,7 @@ function openssl(args: string[]): string {
   return execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-describe('officiant run --answers: the flagship release-authority-init ceremony on a private SoftHSM', () => {
+describe('officiant run --answers: the shipped example and its answers file on a private SoftHSM', () => {
   let hsm: TestHsm;
   let work: string;
   let out: string;
@@ -116,25 +118,7 @@ describe('officiant run --answers: the flagship release-authority-init ceremony 
     mkdirSync(scratch);
     out = join(work, 'out');
     writeFileSync(join(work, 'site.yaml'), `hsm:\n  release-hsm:\n    module: ${SOFTHSM_MODULE}\n    token_label: ${tokenLabel}\n`);
-    writeFileSync(
-      join(work, 'answers.yaml'),
-      [
-        'people:',
-        '  ceremony-administrator: [Alice Admin]',
-        '  internal-witness: [Walter Witness]',
-        '  crypto-officer: [Carol Officer, Dave Officer]',
-        '  auditor: [Aude Auditor]',
-        'records:',
-        '  hsm-tamper-bag: { hsm-bag-serial: TB-00420017 }',
-        '  close: { hsm-new-bag-serial: TB-00420018 }',
-        'secrets:',
-        '  Carol Officer: { so-pin-half: "${CAROL_SO_HALF}", user-pin-half: "${CAROL_USER_HALF}" }',
-        '  Dave Officer: { so-pin-half: "${DAVE_SO_HALF}", user-pin-half: "${DAVE_USER_HALF}" }',
-        'confirm: true',
-        '',
-      ].join('\n'),
-    );
-    run = await officiant(['run', FLAGSHIP, '--out', out, '--answers', join(work, 'answers.yaml'), '--site', join(work, 'site.yaml')], {
+    run = await officiant(['run', FLAGSHIP, '--out', out, '--answers', ANSWERS, '--site', join(work, 'site.yaml')], {
       env: {
         ...hsm.env,
         CAROL_SO_HALF: halves.carolSo,
@@ -188,7 +172,7 @@ describe('officiant run --answers: the flagship release-authority-init ceremony 
   it('leaves exactly one private key per label on the token (root key and evidence key), usable with the joined user PIN', { timeout: TIMEOUT }, () => {
     const objects = objectsOf(listObjects(hsm, tokenLabel, userPin));
     const privateKeys = objects.filter((o) => o.kind.startsWith('Private Key Object'));
-    expect(privateKeys.map((o) => o.label).sort()).toEqual(['officiant-evidence', KEY_LABEL]);
+    expect(privateKeys.map((o) => o.label).sort()).toEqual([KEY_LABEL, 'officiant-evidence'].sort());
   });
 
   it('never writes or prints a PIN half or a joined PIN (text, hex, base64; PDFs decompressed)', { timeout: TIMEOUT }, () => {

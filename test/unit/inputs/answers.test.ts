@@ -81,7 +81,7 @@ describe('answers file', () => {
   });
 
   it('asks the document-identity flagship for names and PIN halves', () => {
-    const script = parseScript('f.yaml', readFileSync('test/fixtures/release-init-by-document.yaml', 'utf8')).script!;
+    const script = parseScript('f.yaml', readFileSync('examples/lab-root-key.yaml', 'utf8')).script!;
     const { answers } = parseAnswers('a.yaml', 'confirm: true\npeople:\n  crypto-officer: [Carol]\nsecrets:\n  Carol: { so-pin-half: "${X}" }\n', { X: 'xxxxxx' });
     expect(missingAnswers(script, answers)).toContain('people.crypto-officer: 1 of 2 distinct names');
     expect(missingAnswers(script, answers)).toContain('secrets["Carol"].user-pin-half: missing');
@@ -92,7 +92,7 @@ describe('answers file', () => {
     ['another case', 'dave officer', ['secrets["dave officer"]: unknown person "dave officer" (did you mean "Dave Officer"?)']],
     ['a name like no one\'s (perhaps an officer of the roster, named later): not a problem here', 'Erin Eavesdrop', []],
   ])('names the person a secrets entry was probably meant for: %s', (_, typed, expected) => {
-    const script = parseScript('f.yaml', readFileSync('test/fixtures/release-init-by-document.yaml', 'utf8')).script!;
+    const script = parseScript('f.yaml', readFileSync('examples/lab-root-key.yaml', 'utf8')).script!;
     const { answers } = parseAnswers('a.yaml', `confirm: true\npeople:\n  crypto-officer: [Carol Officer, Dave Officer]\nsecrets:\n  ${JSON.stringify(typed)}: { so-pin-half: "\${X}" }\n`, { X: 'xxxxxx' });
     expect(missingAnswers(script, answers).filter((p) => p.includes('unknown person'))).toEqual(expected);
   });
