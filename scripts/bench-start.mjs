@@ -1,6 +1,6 @@
 // Benchmark (not a test): what a process start costs, the CLI as shipped (dist/bundle/, packed by
 // scripts/bundle.mjs) against the same CLI started from tsc's output (dist/cli/main.js), with `node -e 0` as the
-// baseline measured in the same run. Three commands: --help, verify of a crash-drill packet, and a whole
+// baseline measured in the same run (and `npx officiant --help`, as a user types it in the checkout). Three commands: --help, verify of a crash-drill packet, and a whole
 // crash-drill rehearsal (7 steps on a throwaway SoftHSM token). Wall-clock medians; run on an idle machine.
 // Usage: node scripts/bench-start.mjs [rounds]   (run `npm run build` first)
 import { spawnSync } from 'node:child_process';
@@ -30,9 +30,14 @@ const rehearse = (cli) => {
 };
 
 const packet = rehearse(CLIS.bundle).out;
-const results = { 'node -e 0': [], ...Object.fromEntries(Object.keys(CLIS).flatMap((k) => ['--help', 'verify', 'rehearse'].map((c) => [`${c} (${k})`, []]))) };
+const results = { 'node -e 0': [], 'npx --help': [], ...Object.fromEntries(Object.keys(CLIS).flatMap((k) => ['--help', 'verify', 'rehearse'].map((c) => [`${c} (${k})`, []]))) };
 for (let i = 0; i < rounds; i++) {
   results['node -e 0'].push(timed(['-e', '0']));
+  // What a user types in the checkout: npm's own start comes on top of Officiant's.
+  const t = performance.now();
+  const npx = spawnSync('npx', ['--offline', 'officiant', '--help'], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  if (npx.status !== 0) throw new Error(`npx officiant --help: exit ${npx.status}\n${npx.stderr}`);
+  results['npx --help'].push(performance.now() - t);
   for (const [name, cli] of Object.entries(CLIS)) {
     results[`--help (${name})`].push(timed([cli, '--help']));
     results[`verify (${name})`].push(timed([cli, 'verify', packet]));
