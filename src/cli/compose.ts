@@ -13,6 +13,8 @@ import { Pkcs11PivReader } from '../adapters/piv/pkcs11-piv-reader.js';
 import type { SimulatedPivFleet } from '../adapters/piv/simulated-piv-fleet.js';
 import type { Prompter } from '../engine/ports.js';
 import type { HsmSite } from '../engine/step-kind.types.js';
+import type { RoomSite } from '../engine/ceremony-inputs.types.js';
+import { LinuxRoomProbe } from '../adapters/room/linux-room.js';
 import { FsJournalFile, FsOutputStore } from '../adapters/fs/fs-output-store.js';
 import { Pkcs11Hsm } from '../adapters/pkcs11/pkcs11-hsm.js';
 import { renderStepPage } from '../evidence/render-step-page.js';
@@ -40,6 +42,19 @@ export function pivSite(piv: { module: string; attestationRoots: string[] }, sim
 }
 
 
+/**
+ * The ceremony laptop as room.preflight reads it: sysfs (OFFICIANT_SYSFS_ROOT points it at a directory laid out
+ * the same way; the source is recorded), and what of this checkout is Officiant: what runs (the launcher, the
+ * bundle and the native and font modules it loads), its templates and its manifest files.
+ */
+export function laptopProbe(): LinuxRoomProbe {
+  return new LinuxRoomProbe(process.env.OFFICIANT_SYSFS_ROOT ?? '/sys', {
+    root: PROJECT_ROOT,
+    version: VERSION,
+    parts: ['package.json', 'package-lock.json', 'bin', 'dist/bundle', 'templates', 'node_modules/pkcs11js', 'node_modules/graphene-pk11', 'node_modules/pdfkit', 'node_modules/fontkit'],
+  });
+}
+
 /** Every template a ceremony will need, loaded before it starts: a bad one is an error now, not at sealing. */
 export async function checkTemplates(): Promise<void> {
   await loadPacketTemplates(TEMPLATE_DIR, templateReader);
@@ -65,6 +80,8 @@ export function ceremonyDeps(args: {
   manifest?: ManifestInputs;
   /** The signing plan of a session with an android.sign-window step. */
   signingPlan?: InputDocument;
+  /** The site file's room section (room.preflight compares the laptop with it). */
+  room?: RoomSite;
 }): CeremonyDeps {
   const out = resolve(args.out);
   return {
@@ -76,6 +93,7 @@ export function ceremonyDeps(args: {
     // The window's socket lives in the session's directory, removed when the window closes.
     signingWindow: args.signingPlan ? { plan: args.signingPlan, socket: join(out, WINDOW_SOCKET), server: unixSocketWindow } : undefined,
     piv: args.piv,
+    room: { site: args.room, probe: laptopProbe() },
     script: args.script,
     steps: STEP_HANDLERS,
     scriptText: args.text,

@@ -2,7 +2,7 @@
 // the outside world (HSM, officers' tokens, output directory, journal file, clock, PDF renderer) and the
 // checked inputs. Built by the composition root (cli/compose.ts); tests build it with fakes.
 import type { Script } from '../script/schema.js';
-import type { InputDocument, LoadedBackup, LoadedRoster, PivSite, ReleaseInputs, ManifestInputs, SigningWindowInputs } from './ceremony-inputs.types.js';
+import type { InputDocument, LoadedBackup, LoadedRoster, PivSite, ReleaseInputs, ManifestInputs, RoomInputs, SigningWindowInputs } from './ceremony-inputs.types.js';
 import type { Clock, EvidenceRenderer, Hsm, JournalFile, OutputStore, Prompter } from './ports.js';
 import type { HsmSite, StepRegistry } from './step-kind.types.js';
 
@@ -35,4 +35,6 @@ export interface CeremonyDeps {
   manifest?: ManifestInputs;
   /** An Android signing window's plan, socket and server. */
   signingWindow?: SigningWindowInputs;
+  /** The ceremony laptop: the site file's room section and the probe room.preflight reads it with. */
+  room?: RoomInputs;
 }

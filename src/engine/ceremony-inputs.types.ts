@@ -3,7 +3,7 @@
 import type { BackupManifest } from '../custody/backup-manifest.js';
 import type { ReleaseBundleReader } from '../custody/release-bundle-reader.types.js';
 import type { RosterBody } from '../custody/roster.types.js';
-import type { PivReader, ReleaseFiles, SigningWindowServer } from './ports.js';
+import type { PivReader, ReleaseFiles, RoomProbe, SigningWindowServer } from './ports.js';
 
 export interface LoadedBackup {
   /** The directory holding backup/manifest.json, backup/*.wrapped and shares/*.share.json. */
@@ -71,6 +71,22 @@ export interface ManifestInputs {
  * An Android signing window's inputs: the signing plan the officers approve (copied into the packet), where the
  * window's socket is made (the session's directory) and the server that listens there.
  */
+/** The ceremony laptop as the site file describes it (its `room` section), checked by room.preflight. */
+export interface RoomSite {
+  /** The boot medium (block device or image file, absolute) and its SHA-256 from the paper log. */
+  bootMedium?: { path: string; sha256: string };
+  /** USB devices (vendor:product) that may be attached. */
+  usbAllowlist: string[];
+  /** The SHA-256 of Officiant's installed files this laptop must run. */
+  officiantSha256?: string;
+}
+
+/** What room.preflight looks at: the site's description (if any) and the probe of the laptop itself. */
+export interface RoomInputs {
+  site?: RoomSite;
+  probe: RoomProbe;
+}
+
 export interface SigningWindowInputs {
   plan: InputDocument;
   socket: string;

@@ -202,6 +202,39 @@ export interface Prompter {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// The ceremony laptop, as room.preflight looks at it before the first key. Contract: every method reports what
+// it finds and never throws for a finding (an interface up, an unknown USB device); a file that cannot be read
+// for its digest is reported as such (`unreadable` with the reason), never as a digest.
+
+export interface NetworkInterface {
+  name: string;
+  /** Administratively up (IFF_UP): it could carry traffic. */
+  up: boolean;
+  /** The kernel's operational state (up, down, dormant, unknown...). */
+  state: string;
+  loopback: boolean;
+}
+
+export interface UsbDevice {
+  /** vendor:product, 4 lowercase hex digits each, as lsusb prints them. */
+  id: string;
+  /** Manufacturer and product strings, when the device gives them. */
+  name: string;
+  /** The kernel's own root hubs (vendor 1d6b): always present, never a device someone plugged in. */
+  rootHub: boolean;
+}
+
+export interface RoomProbe {
+  /** Where the probe reads the kernel's view (normally /sys); recorded, so a substituted view shows. */
+  readonly source: string;
+  networkInterfaces(): NetworkInterface[];
+  usbDevices(): UsbDevice[];
+  sha256File(path: string): Promise<{ sha256: string; bytes: number } | { unreadable: string }>;
+  /** Officiant's version and the SHA-256 over its installed files (each file's path and digest, sorted). */
+  installation(): Promise<{ version: string; sha256: string; files: number }>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // The ceremony's output directory. Contract: write() is atomic (temp file + fsync + rename + directory fsync):
 // after a crash a file is either absent or complete. Paths are relative to the output directory.
 export interface OutputStore {

@@ -103,6 +103,7 @@ export async function startCeremony(deps: CeremonyDeps, opts: StartOptions): Pro
       ...(deps.policyDraft ? { policy_draft: { sha256: deps.policyDraft.sha256 } } : {}),
       ...(deps.manifest ? { manifest: manifestRecord(deps.manifest) } : {}),
       ...(deps.signingWindow ? { signing_plan: signingPlanRecord(deps.signingWindow) ?? null } : {}),
+      ...(deps.room?.site ? { room: { ...deps.room.site, usbAllowlist: [...deps.room.site.usbAllowlist], ...(deps.room.site.bootMedium ? { bootMedium: { ...deps.room.site.bootMedium } } : {}) } } : {}),
     });
     return await drive(ceremony, deps, opts.onCeremony);
   } finally {

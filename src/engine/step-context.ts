@@ -70,5 +70,9 @@ export function createStepContext(c: CeremonyCore, step: Step, index: number): S
       if (!deps.signingWindow) throw new OfficiantError('input.signing-plan', 'this step opens a signing window: give --signing-plan <plan.json>');
       return deps.signingWindow;
     },
+    room: () => {
+      if (!deps.room) throw new OfficiantError('ceremony.step-failed', 'this step checks the ceremony laptop, but no probe of it was given');
+      return deps.room;
+    },
   };
 }

@@ -7,7 +7,7 @@
 import type { Json, JsonObject } from '../record/journal.js';
 import type { Hsm, HsmSession, Person, PivReader, Prompter, TokenIdentity } from './ports.js';
 import type { CeremonyRef } from '../custody/quorum.js';
-import type { InputDocument, LoadedBackup, ReleaseInputs, ManifestInputs, SigningWindowInputs } from './ceremony-inputs.types.js';
+import type { InputDocument, LoadedBackup, ReleaseInputs, ManifestInputs, RoomInputs, SigningWindowInputs } from './ceremony-inputs.types.js';
 import type { RosterBody } from '../custody/roster.types.js';
 import type { Script, Step, StepKind, StepOf } from '../script/schema.js';
 import type { StepNeeds } from '../script/step-needs.js';
@@ -107,6 +107,8 @@ export interface StepContext<S extends Step = Step> {
   manifest(): ManifestInputs;
   /** An Android signing window's plan (--signing-plan), its socket's place and the server. */
   signingWindow(): SigningWindowInputs;
+  /** The ceremony laptop: the site file's room section (if any) and the probe that looks at the laptop. */
+  room(): RoomInputs;
 }
 
 export interface StepHandler<K extends StepKind = StepKind> {

@@ -11,7 +11,7 @@ import { drawFooter, drawRunningHeader } from './pdf/page-chrome.js';
 import { PageWriter, type SectionLook } from './pdf/page-writer.js';
 import { createPdf } from './pdf/pdf-document.js';
 import { PAGE_BINDING_KEY, pageBinding } from './page-binding.js';
-import { duration, fill, firstValidDate, groupDigits } from './pdf/format.js';
+import { duration, fill, firstValidDate, groupDigits, reflow } from './pdf/format.js';
 import { ALERT, EVIDENCE_TYPE, INK, MUTED, outcomeColor } from './pdf/palette.js';
 import { drawGrid, drawTable, fitColumn, type Cell, type Column } from './pdf/table.js';
 import { watermarkPages } from './pdf/watermark.js';
@@ -92,7 +92,8 @@ function header(w: PageWriter, template: PageTemplate, page: StepPage, stepHeadi
 
 function body(w: PageWriter, l: Labels, page: StepPage): void {
   w.section(l.instructions, SECTION);
-  w.block(page.step.instructions, { font: 'regular', size: BODY, color: INK }, { lineGap: 1.5 });
+  // Paragraphs as the script means them (its own line breaks are for its file), as on the screen and the plan.
+  w.block(reflow(page.step.instructions), { font: 'regular', size: BODY, color: INK }, { lineGap: 1.5 });
 
   w.section(l.people, SECTION);
   table(

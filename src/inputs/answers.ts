@@ -105,6 +105,9 @@ export function missingAnswers(script: import('../script/schema.js').Script, ans
         if (answers.records[step.id]?.[f.id] === undefined) problems.push(`records.${step.id}.${f.id}: missing (${f.label})`);
       }
     }
+    if (step.kind === 'room.preflight' && answers.records[step.id]?.['reference-time'] === undefined) {
+      problems.push(`records.${step.id}.reference-time: missing (the reference time read off the reference clock, UTC, e.g. 14:05:30)`);
+    }
   }
   const init = script.steps.find((s) => s.kind === 'hsm.init-token');
   const needSecret = (name: string | undefined, purpose: string) => {

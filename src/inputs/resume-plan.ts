@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { isOfficiantError } from '../errors.js';
 import type { InputDocument, LoadedBackup, LoadedRoster, ManifestInputs, ReleaseInputs } from '../engine/ceremony-inputs.types.js';
 import type { HsmSite } from '../engine/step-kind.types.js';
+import type { RoomSite } from '../engine/ceremony-inputs.types.js';
 import { INPUT_COPIES, JOURNAL, MANIFEST, REHEARSAL_POINTER, ROSTER_COPY, SCRIPT_COPY, SITE_COPY } from '../evidence/packet-files.js';
 import { parseJournal, type JournalEntry } from '../record/journal.js';
 import { sha256Hex } from '../record/digest.js';
@@ -44,6 +45,8 @@ export interface ResumePlan {
   signingPlan?: InputDocument;
   /** Where the ceremony stands, from the journal: shown before anyone is asked for anything. */
   standing?: Standing;
+  /** The site file's room section as recorded when the ceremony started. */
+  room?: RoomSite;
 }
 
 type RecordedSite = (Omit<HsmSite, 'slot'> & { slot: number | null }) | null;
@@ -82,7 +85,8 @@ export function planResume(files: InputFiles, outDir: string, opts: { backup?: s
   const planRecord = first.signing_plan as { sha256?: unknown } | null | undefined;
   const signingPlan = planRecord && typeof planRecord.sha256 === 'string' ? inputCopy(files, out, INPUT_COPIES.signingPlan, planRecord.sha256, problems) : undefined;
   const standing = script ? standingOf(entries, script.steps) : undefined;
-  return loaded({ out, script: script!, text: text!, site: site ?? undefined, rehearsal, pointer, piv: piv ?? undefined, roster, backup, release, policyDraft, manifest, signingPlan, standing }, problems);
+  const room = (first.room ?? undefined) as RoomSite | undefined;
+  return loaded({ out, script: script!, text: text!, site: site ?? undefined, rehearsal, pointer, piv: piv ?? undefined, roster, backup, release, policyDraft, manifest, signingPlan, standing, room }, problems);
 }
 
 function recordedManifest(files: InputFiles, out: string, m: { draft_sha256: string; release_certificate_sha256: string; releases: string[]; signing_log: string } | undefined, problems: InputProblem[]): ResumePlan['manifest'] {

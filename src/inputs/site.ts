@@ -2,8 +2,9 @@
 // --module, --token-label, --slot), and the site file's piv section (the officers' PIV module, the vendors'
 // attestation roots read now, the pinned roster's SHA-256). Every problem at once; a site file that does not
 // parse is reported with its schema problems and nothing taken from it.
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { EvidenceTokenSite, HsmSite } from '../engine/step-kind.types.js';
+import type { RoomSite } from '../engine/ceremony-inputs.types.js';
 import { fingerprintOf } from '../record/fingerprint.js';
 import { X509Certificate } from 'node:crypto';
 import { formatPath, formatProblem, parseWithSchema } from '../script/parse.js';
@@ -33,6 +34,8 @@ export interface LoadedSite {
   piv?: PivSettings;
   /** Undefined without a site file or without its manifest_authority section. */
   manifestAuthority?: ManifestAuthoritySite;
+  /** The ceremony laptop (room section): undefined without a site file or without that section. */
+  room?: RoomSite;
 }
 
 export interface ManifestAuthoritySite {
@@ -69,7 +72,17 @@ export function loadSite(files: InputFiles, script: Script, flags: SiteFlags): L
   const piv = file?.piv && flags.site ? pivSettings(files, flags.site, file.piv, problems) : undefined;
   const manifestAuthority = file?.manifest_authority && flags.site ? manifestAuthoritySite(files, flags.site, file.manifest_authority, problems) : undefined;
   const sections = file ? { manifestAuthority: file.manifest_authority !== undefined } : undefined;
-  return { ...loaded({ hsm, piv, ...(manifestAuthority ? { manifestAuthority } : {}) }, problems), ...(sections ? { sections } : {}) };
+  const room = file?.room && flags.site ? roomSite(flags.site, file.room) : undefined;
+  return { ...loaded({ hsm, piv, ...(manifestAuthority ? { manifestAuthority } : {}), ...(room ? { room } : {}) }, problems), ...(sections ? { sections } : {}) };
+}
+
+/** The room section, its boot medium's path taken relative to the site file (a device path is absolute). */
+function roomSite(siteFile: string, section: NonNullable<SiteProfile['room']>): RoomSite {
+  return {
+    ...(section.boot_medium ? { bootMedium: { path: resolve(dirname(siteFile), section.boot_medium.path), sha256: section.boot_medium.sha256 } } : {}),
+    usbAllowlist: [...section.usb_allowlist],
+    ...(section.officiant_sha256 ? { officiantSha256: section.officiant_sha256 } : {}),
+  };
 }
 
 function hsmSite(files: InputFiles, script: Script, flags: SiteFlags, file: SiteProfile | undefined, problems: InputProblem[]): HsmSite | undefined {

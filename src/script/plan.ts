@@ -23,6 +23,11 @@ export function paramInWords(key: string, value: unknown): string {
 function stepDetail(step: Step, script: Script): string[] {
   const title = (r: string) => script.roles[r]?.title ?? r;
   switch (step.kind) {
+    case 'room.preflight':
+      return [
+        `Check the laptop: network (loopback only), clock (within ${step.params.clock_tolerance_seconds} s of a reference the ${title(step.perform)} types), boot medium SHA-256, USB devices against the site's allowlist, Officiant's installed files`,
+        step.params.allow_override ? 'A failed check may be overridden with a recorded reason' : 'A failed check stops the ceremony before check-in',
+      ];
     case 'participants.check-in':
       return [`Check in: ${(step.params.roles ?? Object.keys(script.roles)).map((r) => `${script.roles[r]?.people ?? '?'} × ${title(r)}`).join(', ')}`];
     case 'manual.confirm':

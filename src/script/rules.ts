@@ -79,9 +79,14 @@ function checkView(script: ScriptView, src: YamlSource): { errors: Problem[]; wa
   let rosterWithoutOfficers = false;
 
   kinds.forEach((kind, i) => {
-    if (i === 0 && kind !== undefined && kind !== 'participants.check-in') {
-      errors.push(src.problem(at(i, ['kind']), 'the first step must be participants.check-in: every later step names people who checked in'));
+    // The laptop is checked before anyone checks in (room.preflight), then everyone checks in.
+    const preflightFirst = kinds[0] === 'room.preflight';
+    if (i === (preflightFirst ? 1 : 0) && kind !== undefined && kind !== 'participants.check-in') {
+      errors.push(
+        src.problem(at(i, ['kind']), preflightFirst ? 'the step after room.preflight must be participants.check-in: every later step names people who checked in' : 'the first step must be participants.check-in (or room.preflight, then participants.check-in): every later step names people who checked in'),
+      );
     }
+    if (kind === 'room.preflight' && i > 0) errors.push(src.problem(at(i, ['kind']), 'room.preflight checks the laptop before anyone checks in: it must be the first step'));
     if (kind === 'participants.check-in') {
       if (checkInSeen) errors.push(src.problem(at(i, ['kind']), 'participants are already checked in by an earlier step'));
       checkInSeen = true;

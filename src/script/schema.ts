@@ -50,6 +50,16 @@ export const CheckInParams = z
   })
   .strict();
 
+export const RoomPreflightParams = z
+  .object({
+    clock_tolerance_seconds: z.number().int().min(1).max(3600).default(120).describe("How far the laptop's clock may be from the reference time the administrator reads and types."),
+    allow_override: z
+      .boolean()
+      .default(false)
+      .describe('Whether the administrator may go on after a failed check, with a reason recorded as a deviation (default: a failed check stops the ceremony before check-in).'),
+  })
+  .strict();
+
 export const ConfirmParams = z
   .object({
     confirm_by: roleRef.describe('The role whose member confirms.'),
@@ -278,6 +288,7 @@ function step<K extends string, P extends z.ZodType>(kind: K, params: P, describ
 }
 
 export const Step = z.discriminatedUnion('kind', [
+  step('room.preflight', RoomPreflightParams.prefault({}), "Check and record the laptop before the first key: network interfaces (loopback only), the clock against a reference the administrator types, the boot medium's SHA-256, the USB devices against the site file's allowlist, Officiant's version and the SHA-256 of its installed files. Rehearsals record and never stop."),
   step('participants.check-in', CheckInParams.default({}), 'Record who is present, in which role.'),
   step('manual.confirm', ConfirmParams, 'An instruction a named role carries out and confirms, optionally recording values.'),
   step('hsm.init-token', InitTokenParams, 'Initialise the site HSM token: SO PIN and user PIN under dual control.'),

@@ -7,6 +7,8 @@ const siteId = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes, starting with a letter');
 
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
+
 /** The site file: where the ceremony's HSM profile lives on this site. Never part of the reviewed script. */
 export const SiteProfile = z
   .object({
@@ -81,6 +83,25 @@ export const SiteProfile = z
       .strict()
       .optional()
       .describe('The OTA Manifest Signing Authority (needed by manifest signing sessions): the release authority it trusts, and its own signing log.'),
+    room: z
+      .object({
+        boot_medium: z
+          .object({
+            path: z.string().min(1).describe('The boot medium (a block device such as /dev/sdb) or its image file, relative to the site file or absolute.'),
+            sha256: sha256Hex.describe('Its SHA-256, as written on the paper log when the medium was made.'),
+          })
+          .strict()
+          .optional()
+          .describe('The medium the ceremony laptop boots from: room.preflight hashes it and compares.'),
+        usb_allowlist: z
+          .array(z.string().regex(/^[0-9a-f]{4}:[0-9a-f]{4}$/, 'must be vendor:product, 4 lowercase hex digits each (as lsusb prints them)'))
+          .default([])
+          .describe("USB devices that may be attached (vendor:product), e.g. the HSM and the officers' tokens; the kernel's root hubs are always allowed."),
+        officiant_sha256: sha256Hex.optional().describe("SHA-256 of Officiant's installed files, as room.preflight printed it when this laptop was prepared: any other installation fails the check."),
+      })
+      .strict()
+      .optional()
+      .describe('The ceremony laptop (checked by room.preflight before the first key): its boot medium, the USB devices allowed, the Officiant installation.'),
   })
   .strict();
 export type SiteProfile = z.output<typeof SiteProfile>;

@@ -38,6 +38,7 @@ export interface StepNeeds {
 }
 
 export const STEP_NEEDS = {
+  'room.preflight': { hsm: false, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false, signingPlan: false },
   'participants.check-in': { hsm: false, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false, signingPlan: false },
   'manual.confirm': { hsm: false, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false, signingPlan: false },
   'hsm.init-token': { hsm: true, evidenceToken: false, roster: false, piv: false, backup: false, wrappedKeys: false, release: false, policyDraft: false, manifest: false, signingPlan: false },
@@ -72,6 +73,7 @@ export const STEP_NEEDS = {
  * hold none of them, so a manifest ceremony never reaches the release key (validate refuses the script).
  */
 export const STEP_AUTHORITY = {
+  'room.preflight': undefined,
   'participants.check-in': undefined,
   'manual.confirm': undefined,
   'hsm.init-token': undefined,

@@ -8,6 +8,7 @@ import { hsmInitToken } from './hsm-init-token.js';
 import { hsmInspectKey } from './hsm-inspect-key.js';
 import { hsmSelfSignedCertificate } from './hsm-self-signed-certificate.js';
 import { manualConfirm } from './manual-confirm.js';
+import { roomPreflight } from './room-preflight.js';
 import { participantsCheckIn } from './participants-check-in.js';
 import { officerRevoke } from './officer-revoke.js';
 import { pivEnroll } from './piv-enroll.js';
@@ -31,6 +32,7 @@ import type { StepRegistry } from '../engine/step-kind.types.js';
 export const STEP_HANDLERS = {
   'participants.check-in': participantsCheckIn,
   'manual.confirm': manualConfirm,
+  'room.preflight': roomPreflight,
   'hsm.init-token': hsmInitToken,
   'hsm.generate-key': hsmGenerateKey,
   'hsm.inspect-key': hsmInspectKey,

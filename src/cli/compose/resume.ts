@@ -44,6 +44,6 @@ export async function composeResume(outDir: string, flags: { answers?: string; b
   const log = plan.manifest && plan.rehearsal && plan.pointer ? join(plan.pointer.sandbox, basename(plan.manifest.signingLog)) : plan.manifest?.signingLog;
   const manifest = plan.manifest ? { ...plan.manifest, signingLog: log!, files: fsReleaseFiles, openBundle: openReleaseBundle } : undefined;
   const release = plan.release ? { ...plan.release, files: fsReleaseFiles } : undefined;
-  const deps = ceremonyDeps({ script, text, site, rehearsal, prompter, out, roster, piv: plan.piv ? pivSite(plan.piv, fleet) : undefined, backup, release, policyDraft, manifest, signingPlan });
+  const deps = ceremonyDeps({ script, text, site, rehearsal, prompter, out, roster, piv: plan.piv ? pivSite(plan.piv, fleet) : undefined, backup, release, policyDraft, manifest, signingPlan, room: plan.room });
   return { out, banner: resumeBanner(script, out, plan.standing), run: (bind) => resumeCeremony(deps, { onCeremony: bind }) };
 }

@@ -57,7 +57,7 @@ export async function composeRun(file: string, flags: RunFlags, print: (l: strin
   const siteLoaded = loadSite(inputFiles, script, flags);
   const manifestLoaded = signsManifest(script) ? loadManifestInputs(flags, siteLoaded) : undefined;
   // The site's problems and the manifest's together: every problem of what was named at once.
-  const { hsm: site, piv } = orThrow({ ...siteLoaded, problems: [...siteLoaded.problems, ...(manifestLoaded?.problems ?? [])] });
+  const { hsm: site, piv, room } = orThrow({ ...siteLoaded, problems: [...siteLoaded.problems, ...(manifestLoaded?.problems ?? [])] });
   const manifest = manifestLoaded ? orThrow(manifestLoaded) : undefined;
   const roster = flags.roster ? orThrow(loadPinnedRoster(inputFiles, flags.roster, { siteFile: flags.site, piv })) : undefined;
   await checkTemplates();
@@ -67,7 +67,7 @@ export async function composeRun(file: string, flags: RunFlags, print: (l: strin
   const release = signsRelease(script) ? orThrow(loadRelease(inputFiles, script, flags, { site, roster: roster?.body, out, now: new Date(), releaseFiles: fsReleaseFiles })) : undefined;
   const policyDraft = adoptsPolicy(script) ? orThrow(loadPolicyDraft(inputFiles, flags)) : undefined;
   const signingPlan = opensSigningWindow(script) ? orThrow(loadSigningPlan(inputFiles, flags)) : undefined;
-  const deps = ceremonyDeps({ script, text, site, rehearsal: false, prompter, out, roster, piv: piv ? pivSite(piv) : undefined, backup, release, policyDraft, manifest, signingPlan });
+  const deps = ceremonyDeps({ script, text, site, rehearsal: false, prompter, out, roster, piv: piv ? pivSite(piv) : undefined, backup, release, policyDraft, manifest, signingPlan, room });
   return {
     out,
     banner: [ceremonyBanner(script, out)],

@@ -14,6 +14,8 @@ export function kindText(ctx: PlanContext, step: Step): string {
   const k = ctx.template.kinds;
   const title = (r: string) => roleTitle(ctx.script, r);
   switch (step.kind) {
+    case 'room.preflight':
+      return fill(k[step.kind], { tolerance: step.params.clock_tolerance_seconds, override: step.params.allow_override ? ctx.template.labels.overrideAllowed : ctx.template.labels.overrideRefused });
     case 'participants.check-in': {
       const roles = step.params.roles ?? Object.keys(ctx.script.roles);
       return fill(k[step.kind], { people: roles.map((r) => `${ctx.script.roles[r]?.people ?? '?'} × ${title(r)}`).join(', ') });
@@ -92,6 +94,7 @@ export function writeIns(ctx: PlanContext, step: Step): WriteIn[] {
     case 'evidence.use-key':
       return [{ label: texts[step.kind], form: 'pairs' }];
     case 'quorum.approve':
+    case 'room.preflight':
       return [{ label: texts[step.kind], form: 'line' }];
     case 'backup.split':
     case 'backup.reshare':

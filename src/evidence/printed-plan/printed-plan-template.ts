@@ -13,6 +13,7 @@ export const PRINTED_PLAN_TEMPLATE_FILE = 'printed-plan.yaml';
 
 // Keyed by step kind, so a new kind cannot be added without saying what the plan prints for it.
 const KIND_TEXTS = {
+  'room.preflight': text('tolerance', 'override'),
   'participants.check-in': text('people'),
   'manual.confirm': text('role'),
   'hsm.init-token': text('people', 'role'),
@@ -48,6 +49,7 @@ const WRITE_IN_TEXTS = {
   'evidence.init-key': text(),
   'evidence.use-key': text(),
   'quorum.approve': text(),
+  'room.preflight': text(),
   'backup.split': text(),
   'backup.reshare': text(),
 } satisfies Partial<Record<StepKind, z.ZodType>>;
@@ -115,6 +117,8 @@ const PrintedPlanTemplateSchema = z
         followedWithDeviations: text(),
         signOffDate: text(),
         deviationCount: text(),
+        overrideAllowed: text(),
+        overrideRefused: text(),
       })
       .strict(),
     kinds: z.object(KIND_TEXTS).strict(),

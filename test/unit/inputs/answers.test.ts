@@ -75,6 +75,7 @@ describe('answers file', () => {
       'devices.check-in.crypto-officer-2: missing (token serial of Crypto Officer 2)',
       'devices.check-in.crypto-officer-3: missing (token serial of Crypto Officer 3)',
       'people.auditor: 0 of 1 distinct names',
+      'records.room.reference-time: missing (the reference time read off the reference clock, UTC, e.g. 14:05:30)',
       'records.hsm-tamper-bag.hsm-bag-serial: missing (tamper-bag serial of the HSM)',
       'records.close.hsm-new-bag-serial: missing (tamper-bag serial the HSM is sealed in)',
     ]);

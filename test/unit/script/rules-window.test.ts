@@ -13,8 +13,8 @@ describe('validate: android.sign-window', () => {
     expect(check(TEXT)).toEqual([]);
   });
   it.each<[string, (t: string) => string, RegExp]>([
-    ['no approval of the window', (t) => t.replace('approve: signing-window', 'approve: close'), /steps\[3\]\.kind: android\.sign-window needs a quorum\.approve step before it that approves "signing-window"/],
-    ['an approval by one officer (only that is named: the approval step does not parse)', (t) => t.replace('      threshold: 3\n      approve: signing-window', '      threshold: 1\n      approve: signing-window'), /^a\.yaml:\d+:\d+ steps\[2\]\.params\.threshold: dual control: at least 2 distinct people must approve$/],
+    ['no approval of the window', (t) => t.replace('approve: signing-window', 'approve: close'), /steps\[4\]\.kind: android\.sign-window needs a quorum\.approve step before it that approves "signing-window"/],
+    ['an approval by one officer (only that is named: the approval step does not parse)', (t) => t.replace('      threshold: 3\n      approve: signing-window', '      threshold: 1\n      approve: signing-window'), /^a\.yaml:\d+:\d+ steps\[3\]\.params\.threshold: dual control: at least 2 distinct people must approve$/],
   ])('refuses %s', (_, edit, why) => {
     const text = edit(TEXT);
     expect(text).not.toBe(TEXT);

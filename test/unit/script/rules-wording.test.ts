@@ -36,7 +36,7 @@ describe('wording: a backed-up key described as never leaving the HSM', () => {
 
   it('in a step\'s instructions, named at that step', () => {
     const text = FLAGSHIP.replace('and is sensitive (it can leave the HSM only wrapped, for the backup, never in plaintext)', 'and can never leave it');
-    expect(messages(text)).toEqual([expect.stringMatching(/^s\.yaml:\d+:\d+ steps\[7\]\.instructions: says a key "can never leave", but "release-root-2026" is made extractable/)]);
+    expect(messages(text)).toEqual([expect.stringMatching(/^s\.yaml:\d+:\d+ steps\[8\]\.instructions: says a key "can never leave", but "release-root-2026" is made extractable/)]);
   });
 
   it('without backup: true the claim is the script author\'s to make', () => {

@@ -414,7 +414,26 @@ const ruleRows: Row[] = [
       [19, 'participants.check-in', 'manual.confirm'],
       [23, 'witness: [witness]', 'witness: [witness]\n    params:\n      confirm_by: admin'],
     ]),
-    errors: [at(19, 11, 'steps[0].kind', 'the first step must be participants.check-in: every later step names people who checked in')],
+    errors: [at(19, 11, 'steps[0].kind', 'the first step must be participants.check-in (or room.preflight, then participants.check-in): every later step names people who checked in')],
+  },
+  {
+    name: 'room.preflight first, then the check-in: valid',
+    yaml: edit([[18, '  - id: check-in', '  - id: room\n    kind: room.preflight\n    title: Check the laptop\n    instructions: The administrator reads the reference clock.\n    perform: admin\n    witness: [witness]\n' + '  - id: check-in']]),
+    errors: [],
+  },
+  {
+    name: 'room.preflight after the check-in',
+    yaml: edit([], '  - id: room\n    kind: room.preflight\n    title: Check the laptop\n    instructions: The administrator reads the reference clock.\n    perform: admin\n    witness: [witness]\n'),
+    errors: [at(80, 11, 'steps[6].kind', 'room.preflight checks the laptop before anyone checks in: it must be the first step')],
+  },
+  {
+    name: 'room.preflight first, then no check-in',
+    yaml: edit([
+      [18, '  - id: check-in', '  - id: room\n    kind: room.preflight\n    title: Check the laptop\n    instructions: The administrator reads the reference clock.\n    perform: admin\n    witness: [witness]\n' + '  - id: check-in'],
+      [19, 'participants.check-in', 'manual.confirm'],
+      [23, 'witness: [witness]', 'witness: [witness]\n    params:\n      confirm_by: admin'],
+    ]),
+    errors: [at(25, 11, 'steps[1].kind', 'the step after room.preflight must be participants.check-in: every later step names people who checked in')],
   },
   {
     name: 'two check-in steps',
@@ -615,7 +634,7 @@ const partialRows: Row[] = [
     yaml: edit([[19, 'participants.check-in', 'manual.confirm']]),
     errors: [
       at(18, 5, 'steps[0].params', 'is required'),
-      at(19, 11, 'steps[0].kind', 'the first step must be participants.check-in: every later step names people who checked in'),
+      at(19, 11, 'steps[0].kind', 'the first step must be participants.check-in (or room.preflight, then participants.check-in): every later step names people who checked in'),
     ],
   },
   {

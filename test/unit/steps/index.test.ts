@@ -27,6 +27,7 @@ import { evidenceTokenWorld } from './fakes/evidence-token.js';
 import { createReleaseWorld } from './fakes/release-world.js';
 import { createManifestWorld } from './fakes/manifest-world.js';
 import { createWindowWorld, FakeWindowServer } from './fakes/window-world.js';
+import { room } from './fakes/room.js';
 import type { JsonObject, NewEntry } from '../../../src/record/journal.js';
 
 const NEED_KEYS: Need[] = ['hsm', 'evidenceToken', 'roster', 'piv', 'backup', 'wrappedKeys', 'release', 'policyDraft', 'manifest', 'signingPlan'];
@@ -34,6 +35,7 @@ const on = (...needs: Need[]): StepNeeds => Object.fromEntries(NEED_KEYS.map((n)
 
 /** What each kind declares, pinned: a change to a declaration is a change to what a ceremony loads. */
 const DECLARED: Record<StepKind, StepNeeds> = {
+  'room.preflight': on(),
   'participants.check-in': on(),
   'manual.confirm': on(),
   'hsm.init-token': on('hsm'),
@@ -94,6 +96,9 @@ type Probe = () => Promise<Omit<ContextOptions, 'needs'>>;
 
 /** Per kind: a scenario reaching every accessor the kind calls; `fails` when the probe ends in an expected error. */
 const PROBES: Record<StepKind, { probe: Probe; fails?: string }> = {
+  'room.preflight': {
+    probe: async () => ({ script: scriptWith([step('room', 'room.preflight', {})]), stepId: 'room', room: room(), now: new Date('2026-12-05T10:00:00Z'), prompter: new TablePrompter({ records: { 'room.reference-time': '10:00:30' } }) }),
+  },
   'participants.check-in': {
     probe: async () => ({ script: scriptWith([]), stepId: 'check-in', prompter: new TablePrompter({ people: { admin: ['Ada Admin'], witness: ['Walt Witness'] } }) }),
   },

@@ -9,7 +9,7 @@ import { Journal, type JsonObject, type JournalEntry, type NewEntry } from '../.
 import { effectOutputs, effectState } from '../../../../src/record/ledger.js';
 import type { CeremonyRef } from '../../../../src/custody/quorum.js';
 import type { Hsm, HsmSession, Person, PivReader, TokenIdentity } from '../../../../src/engine/ports.js';
-import type { InputDocument, LoadedBackup, ReleaseInputs, LoadedRoster, ManifestInputs, SigningWindowInputs } from '../../../../src/engine/ceremony-inputs.types.js';
+import type { InputDocument, LoadedBackup, ReleaseInputs, LoadedRoster, ManifestInputs, RoomInputs, SigningWindowInputs } from '../../../../src/engine/ceremony-inputs.types.js';
 import type { GeneratedKey, HsmSite, OutputRecord, StepContext, StepHandler, StepNeeds } from '../../../../src/engine/step-kind.types.js';
 import { Script, type Step } from '../../../../src/script/schema.js';
 import { TablePrompter } from './scripted-prompter.js';
@@ -45,6 +45,8 @@ export interface ContextOptions {
   policyDraft?: InputDocument;
   manifest?: ManifestInputs;
   signingWindow?: SigningWindowInputs;
+  /** The laptop room.preflight looks at. */
+  room?: RoomInputs;
   /** Journal entries of earlier steps (after ceremony.started). */
   earlier?: NewEntry[];
   /** The journal of an earlier step's run, continued (the next step of the same ceremony). */
@@ -175,6 +177,10 @@ export function createStepContext<S extends Step = Step>(o: ContextOptions): Fak
     policyDraft: () => guard('policyDraft', 'policyDraft', () => o.policyDraft),
     manifest: () => guard('manifest', 'manifest', () => o.manifest),
     signingWindow: () => guard('signingPlan', 'signingWindow', () => o.signingWindow),
+    room: () => {
+      if (!o.room) throw new Error('fake step context: no room given');
+      return o.room;
+    },
   };
   fake.ctx = ctx;
   return fake;
