@@ -66,9 +66,10 @@ export function verifyPacket(files: ReadonlyMap<string, Buffer>, options: Packet
   run(groups['pdf signatures'], () => checkPdfSignatures(groups['pdf signatures'], ctx));
   run(groups.chain, () => checkPageChain(groups.chain, ctx));
   run(groups.outputs, () => checkOutputs(groups.outputs, ctx));
-  run(groups.outputs, () => checkOutputKeys(groups.outputs, ctx));
   run(groups['evidence key'], () => checkEvidenceKey(groups['evidence key'], ctx, options.trust));
   run(groups.officers, () => checkOfficers(groups.officers, ctx, options.roster));
+  // After the officers check: certificates of officers who joined a live roster are issued by its enrollment CA.
+  run(groups.outputs, () => checkOutputKeys(groups.outputs, ctx));
   run(groups.backup, () => checkBackups(groups.backup, ctx));
   run(groups.outputs, () => checkInputs(groups.outputs, ctx));
   run(groups.outputs, () => checkReleaseOutput(groups.outputs, ctx));

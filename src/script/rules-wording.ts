@@ -30,3 +30,20 @@ export function wordingProblems(script: Script, src: YamlSource): Problem[] {
   });
   return problems;
 }
+
+/** A script's words that say a re-share follows (a step or file name, or the word). */
+const RESHARE = /\bre-?shar(?:e|ed|ing)\b|backup[.-]reshare/i;
+
+/**
+ * A revoked or replaced token may be a custodian's, and their backup share stays sealed to it: whoever finds the
+ * token and learns its PIN opens that share. A script that revokes an officer should say that every backup the
+ * officer holds a share of is re-shared next; a warning where it does not.
+ */
+export function reshareWarnings(script: Script, src: YamlSource): Problem[] {
+  const revokes = script.steps.flatMap((s, i) => (s.kind === 'officer.revoke' ? [i] : []));
+  const said = [script.description, ...script.steps.map((s) => s.instructions)].some((t) => t !== undefined && RESHARE.test(t));
+  if (said) return [];
+  return revokes.map((i) =>
+    src.problem(['steps', i, 'instructions'], "revokes an officer who may hold backup shares sealed to the revoked token: say that every backup they hold a share of is re-shared next (ceremonies/backup-reshare.yaml), so a found token opens nothing"),
+  );
+}

@@ -169,7 +169,11 @@ export const PivEnrollParams = z
       .refine((s) => s.includes('9a'), 'must include 9a: the key officers prove their presence and approve with')
       .refine((s) => new Set(s).size === s.length, 'lists a slot twice')
       .describe('Slots to generate keys in: 9a (identity and approvals, always), 9c (manifest signing), 9d (key management: opens backup shares sealed to the officer).'),
-    issuer: z.string().min(1).describe('Label of the enrollment CA key (generated and certified earlier in this ceremony) that issues the slot certificates.'),
+    issuer: z.string().min(1).describe('Label of the enrollment CA key that issues the slot certificates: generated and certified earlier in this ceremony, or (issuer_source: roster) the key of the roster\'s enrollment CA on the HSM.'),
+    issuer_source: z
+      .enum(['ceremony', 'roster'])
+      .default('ceremony')
+      .describe('Where the enrollment CA comes from: "ceremony" (made earlier in this ceremony: a first roster) or "roster" (the roster the ceremony starts with; its key found on the HSM by label and checked against the roster\'s CA certificate: an officer joining a live roster).'),
     pin_min_length: z.number().int().min(6).max(8).default(6).describe('Minimum length of the officer\'s new PIN (PIV allows 6 to 8).'),
     documents: z
       .array(z.string().min(1))

@@ -30,9 +30,12 @@ export const officerRevoke: StepHandler<'officer.revoke'> = {
     if (reason.length < 5) throw new OfficiantError('ceremony.step-failed', 'a revocation needs a stated reason (at least 5 characters)');
     const ok = await ctx.prompter.confirm(person, `Revoke ${officer.name} (device ${serial}): "${reason}"?`, { stepId: ctx.step.id });
     if (!ok) throw new OfficiantError('ceremony.step-failed', `${person.name} did not confirm the revocation`);
-    ctx.event(OFFICER_REVOKED, { officer: officer.id, name: officer.name, device: serial, reason }, person);
+    const custodian = officer.roles.includes('custodian');
+    ctx.event(OFFICER_REVOKED, { officer: officer.id, name: officer.name, device: serial, reason, custodian }, person);
     ctx.result('Revoked officer', `${officer.name} (${officer.id})`);
     ctx.result('Device', serial);
     ctx.result('Reason', reason);
+    // A share sealed to the revoked token still opens with it: the backups must move to new shares.
+    if (custodian) ctx.result('Backup shares', `${officer.name} is a backup custodian: every backup they hold a share of must be re-shared next (ceremonies/backup-reshare.yaml), or the revoked token still opens their share`);
   },
 };

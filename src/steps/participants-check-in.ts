@@ -54,7 +54,7 @@ async function proveByToken(ctx: StepContext<import('../script/schema.js').StepO
   const record = { role: roleId, device: serial, challenge: challenge as never, challenge_sha256: statementDigest(challenge), signature };
   if (!check.ok) {
     ctx.event('check-in-refused', { ...record, reason: check.reason }, person);
-    throw new OfficiantError('ceremony.step-failed', `${owner.name}: ${check.reason}`);
+    throw new OfficiantError('ceremony.step-failed', check.reason);
   }
   ctx.event('check-in', { ...record, officer: owner.id, name: owner.name, certificate_sha256: owner.keys['9a']!.certificate_sha256 }, person);
   return person;

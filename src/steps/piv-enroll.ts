@@ -25,7 +25,9 @@ import { signatureValid } from '../custody/signed-document.js';
 import { spkiPem, spkiSha256 } from './hsm-generate-key.js';
 import { deviceChoices, signWithPin, withToken } from '../engine/piv-officer.js';
 import type { GeneratedKey, StepHandler } from '../engine/step-kind.types.js';
-import { certificateSerial, dnString, hsmCertificate, pemToDer } from './shared/x509-in-hsm.js';
+import { certificateSerial, dnString, hsmCertificate, pemToDer, type CertificateRecord } from './shared/x509-in-hsm.js';
+import { rosterIssuer } from './shared/roster-issuer.js';
+import { OFFICER_REVOKED } from './officer-revoke.js';
 import { enrolledOfficers, issuerCertificate, officerId, OFFICER_ENROLLED } from './shared/enrolled-officers.js';
 import { pinProblem, randomDigits, randomHex } from './shared/piv-credentials.js';
 import { STEP_NEEDS } from '../script/step-needs.js';
@@ -46,9 +48,17 @@ export const pivEnroll: StepHandler<'piv.enroll'> = {
     if (!person) throw new OfficiantError('ceremony.step-failed', `no ${roleTitle(p.officer.role)} ${p.officer.index} is checked in`);
     const [admin] = ctx.people(ctx.step.perform);
     if (!admin) throw new OfficiantError('ceremony.step-failed', `nobody is checked in as ${roleTitle(ctx.step.perform)}`);
-    const issuerKey: GeneratedKey | undefined = ctx.generatedKey(p.issuer);
-    if (!issuerKey) throw new OfficiantError('ceremony.step-failed', `the enrollment CA key "${p.issuer}" was not generated in this ceremony`);
-    const issuerCert = issuerCertificate(ctx, p.issuer);
+    // The enrollment CA: made earlier in this ceremony, or (joining a live roster) the roster's own, on the HSM.
+    let issuerKey: GeneratedKey;
+    let issuerCert: CertificateRecord;
+    if (p.issuer_source === 'roster') {
+      ({ key: issuerKey, cert: issuerCert } = await rosterIssuer(ctx, p.issuer));
+    } else {
+      const made = ctx.generatedKey(p.issuer);
+      if (!made) throw new OfficiantError('ceremony.step-failed', `the enrollment CA key "${p.issuer}" was not generated in this ceremony`);
+      issuerKey = made;
+      issuerCert = issuerCertificate(ctx, p.issuer);
+    }
 
     // 1. identity
     const docPattern = p.documents.map((d) => d.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
@@ -75,6 +85,12 @@ export const pivEnroll: StepHandler<'piv.enroll'> = {
     if (device.simulated && !ctx.rehearsal) throw new OfficiantError('ceremony.step-failed', `device ${serial} is a simulated device: production enrollment needs a real token`);
     ctx.event('piv-device', { officer: person.name, serial, model: device.model, firmware: device.firmware, simulated: device.simulated });
     ctx.result('Officer', `${person.name} (roster roles: ${(p.roster_roles ?? [p.officer.role]).join(', ')})`);
+    // A lost token replaced: the same person's device revoked earlier in this ceremony is named on the page.
+    const replaced = ctx.entries().filter((e) => e.type === 'step.event' && e.data.what === OFFICER_REVOKED && String(e.data.name).toLowerCase() === person.name.toLowerCase());
+    for (const r of replaced) {
+      ctx.event('officer-replaces', { officer: person.name, revoked_officer: String(r.data.officer), revoked_device: String(r.data.device) });
+      ctx.result('Replaces', `device ${String(r.data.device)} of ${String(r.data.officer)}, revoked in this ceremony (${String(r.data.reason)})`);
+    }
     ctx.result('Identity document', `${documentType} ${documentNumber}, checked by ${admin.name}, witnessed by ${witnesses.map((w) => w.name).join(', ')}`);
     ctx.result('Device', `${device.model} serial ${serial}, firmware ${device.firmware}${device.simulated ? ' (SIMULATED: rehearsal only)' : ''}`);
 

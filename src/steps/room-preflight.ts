@@ -33,9 +33,12 @@ export const roomPreflight: StepHandler<'room.preflight'> = {
     findings.push(officiantFinding(await probe.installation(), site?.officiantSha256));
 
     ctx.event('room-checked', { source: probe.source, ...(typed !== undefined ? { typed_reference: typed.trim() } : {}), findings: findings.map((f) => ({ ...f })) });
-    for (const f of findings) ctx.result(LABELS[f.check], `${f.ok ? 'OK' : 'FAILED'}: ${f.problem ?? f.seen}${f.problem ? ` (seen: ${f.seen})` : ''}`);
+    const line = (f: Finding) => `${f.ok ? 'OK' : 'FAILED'}: ${f.problem ?? f.seen}${f.problem ? ` (seen: ${f.seen})` : ''}`;
+    for (const f of findings) ctx.result(LABELS[f.check], line(f));
     const failed = findings.filter((f) => !f.ok);
     if (failed.length === 0) return;
+    // A step's results are shown once it completes; a stop must show everything that was seen first.
+    if (!ctx.rehearsal) for (const f of findings) ctx.prompter.say(`  ${LABELS[f.check]}: ${line(f)}`);
     const problems = failed.map((f) => f.problem).join('; ');
     if (ctx.rehearsal) {
       ctx.event('room-not-stopped', { checks: failed.map((f) => f.check), deviation: `rehearsal: ${failed.length} check(s) failed and were recorded (a production run stops here): ${problems}` });

@@ -153,7 +153,14 @@ export const rosterSign: StepHandler<'roster.sign'> = {
 };
 
 function enrollmentCa(ctx: StepContext): string {
-  const issuers = new Set(ctx.script.steps.flatMap((s) => (s.kind === 'piv.enroll' ? [s.params.issuer] : [])));
+  const enrolls = ctx.script.steps.flatMap((s) => (s.kind === 'piv.enroll' ? [s.params] : []));
+  const issuers = new Set(enrolls.map((p) => `${p.issuer_source}:${p.issuer}`));
   if (issuers.size !== 1) throw new OfficiantError('ceremony.step-failed', `a roster names one enrollment CA; this ceremony enrolls with ${issuers.size}`);
-  return issuerCertificate(ctx, [...issuers][0]).pem;
+  // Joining a live roster: piv.enroll checked the HSM's key against the roster's CA certificate; it stays the CA.
+  if (enrolls[0].issuer_source === 'roster') {
+    const previous = ctx.rosterIfAny();
+    if (!previous) throw new OfficiantError('ceremony.step-failed', "officers were enrolled with the roster's enrollment CA, but there is no roster");
+    return previous.body.enrollment_ca.pem;
+  }
+  return issuerCertificate(ctx, enrolls[0].issuer).pem;
 }

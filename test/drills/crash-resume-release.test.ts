@@ -38,13 +38,13 @@ function batchedScript(batch: number): string {
 
 /** Officers, the authority, a policy and five artifacts (one a ZIP): what every drill starts from. */
 function prepare(): { script: string; trust: string } {
-  ws.expectCompleted(ws.rehearse(join(ROOT, 'ceremonies/officer-enrollment.yaml'), 'officers'), 13);
+  ws.expectCompleted(ws.rehearse(join(ROOT, 'ceremonies/officer-enrollment.yaml'), 'officers'), 14);
   const init = ws.rehearse(join(ROOT, 'ceremonies/release-authority-init.yaml'), 'init', { officers: 'officers' });
   expect(init.code, init.stdout.slice(-2000)).toBe(0);
   const cert = readFileSync(ws.dir('init/outputs/release-root-2026.cert.pem'));
   const draft = ws.cli(['policy', 'draft', '--authority', 'release', '--certificate', ws.dir('init/outputs/release-root-2026.cert.pem'), '--label', 'release-root-2026', '--kinds', 'image,apk', '--max-artifacts', '1000', '--expires', '30d', '--out', ws.dir('draft.json')]);
   expect(draft.code, draft.stderr).toBe(0);
-  ws.expectCompleted(ws.cli(['rehearse', join(ROOT, 'ceremonies/release-policy.yaml'), '--from', ws.dir('init'), '--policy', ws.dir('draft.json'), '--out', ws.dir('policy')]), 4);
+  ws.expectCompleted(ws.cli(['rehearse', join(ROOT, 'ceremonies/release-policy.yaml'), '--from', ws.dir('init'), '--policy', ws.dir('draft.json'), '--out', ws.dir('policy')]), 5);
   mkdirSync(build);
   for (let i = 1; i < ARTIFACTS; i++) writeFileSync(join(build, `part-${i}.img`), Buffer.alloc(1000 * i, i));
   writeFileSync(join(build, 'app.apk'), Buffer.from(zipSync({ 'classes.dex': Buffer.from('dex'.repeat(500)) })));

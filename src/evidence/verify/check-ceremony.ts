@@ -7,8 +7,9 @@ import { JOURNAL, SCRIPT_COPY as SCRIPT } from '../packet-files.js';
 import type { Context, Group } from './check-context.js';
 import { checkActors, checkParticipants, checkPinHalves } from './rules-people.js';
 import { checkSignOffs, checkStepCourse } from './rules-steps.js';
+import { checkRoom } from './rules-room.js';
 
-export const CEREMONY_RULES = ['steps', 'check-in', 'people', 'pin halves', 'sign-offs', 'records'] as const;
+export const CEREMONY_RULES = ['steps', 'check-in', 'people', 'pin halves', 'sign-offs', 'records', 'room'] as const;
 
 export function checkCeremony(g: Group, ctx: Context): void {
   const text = ctx.files.get(SCRIPT);
@@ -28,5 +29,6 @@ export function checkCeremony(g: Group, ctx: Context): void {
   checkActors(ctx.entries, script, out);
   checkPinHalves(ctx.entries, script, out);
   checkSignOffs(ctx.entries, script, out);
-  if (g.problems.length === 0) g.note(`${JOURNAL}: recomputed from ${SCRIPT}: ${script.steps.length} steps in order, check-ins, who acted, PIN halves, sign-offs and records as the script requires`);
+  checkRoom(ctx.entries, script, out);
+  if (g.problems.length === 0) g.note(`${JOURNAL}: recomputed from ${SCRIPT}: ${script.steps.length} steps in order, check-ins, who acted, PIN halves, sign-offs, records and the laptop's checks as the script requires`);
 }

@@ -4,7 +4,7 @@
 // verifies under its issuer: itself when self-signed, else a certificate among the outputs whose key is also
 // journaled. A certificate for a key that never was in the HSM, or one not signed by its issuer, fails.
 import { createHash, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { OUTPUTS_DIR } from '../packet-files.js';
+import { OUTPUTS_DIR, ROSTER_COPY } from '../packet-files.js';
 import { isObject } from '../json-shape.js';
 import type { Context, Group } from './check-context.js';
 
@@ -73,9 +73,19 @@ export function checkOutputKeys(g: Group, ctx: Context): void {
       if (!journaled.has(spki)) g.fail(`${path}: a public key (SPKI ${spki.slice(0, 16)}…) that no key generation or restore in the journal reported`);
     }
   }
+  // Officers who joined a live roster are certified by the roster's own enrollment CA, which this ceremony did
+  // not make: the roster it started with (verified by the officers check) names that certificate.
+  const issuers = [...certs];
+  if (ctx.roster) {
+    try {
+      issuers.push({ path: `${ROSTER_COPY} (its enrollment CA)`, cert: new X509Certificate(ctx.roster.enrollment_ca.pem) });
+    } catch {
+      g.fail(`${ROSTER_COPY}: its enrollment CA certificate cannot be read`);
+    }
+  }
   for (const { path, cert } of certs) {
     try {
-      checkIssuer(g, path, cert, certs);
+      checkIssuer(g, path, cert, issuers);
     } catch {
       g.fail(`${path}: its key or signature cannot be read`);
     }

@@ -58,7 +58,7 @@ beforeAll(() => {
   delete env.SOFTHSM2_CONF;
   const cli = (args: string[]) => execFileSync(process.execPath, [BIN, ...args], { cwd: ROOT, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   expect(cli(['validate', DRILL])).toContain('valid (6 steps, 1 warning(s))');
-  expect(cli(['rehearse', ENROLL, '--out', join(work, 'enroll')])).toContain('completed: 13 steps');
+  expect(cli(['rehearse', ENROLL, '--out', join(work, 'enroll')])).toContain('completed: 14 steps');
   const pointer = JSON.parse(readFileSync(join(work, 'enroll', 'rehearsal.json'), 'utf8')) as { sandbox: string; people?: string };
   // SoftHSM reads SOFTHSM2_CONF once, when this process first loads the module: the drills' HSM tokens are made
   // in the enrollment's sandbox, next to the officers' PIV tokens.

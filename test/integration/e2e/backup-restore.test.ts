@@ -147,8 +147,8 @@ let kcvI: string;
 let ceremonyI: string;
 
 beforeAll(() => {
-  expectCompleted(rehearse(ENROLLMENT, 'E', {}), 13);
-  expectCompleted(rehearse(INIT, 'I', { officers: 'E' }), 13);
+  expectCompleted(rehearse(ENROLLMENT, 'E', {}), 14);
+  expectCompleted(rehearse(INIT, 'I', { officers: 'E' }), 14);
   roster = loadRoster(join(dir('I'), 'roster.json'), { production: false }).body;
   manifestBytesI = readFileSync(join(dir('I'), MANIFEST));
   manifestI = JSON.parse(manifestBytesI.toString('utf8')) as BackupManifest;
@@ -235,7 +235,7 @@ describe('backup at initialisation, and restore into a fresh token', () => {
 
     // Restore into a fresh token.
     const r = rehearse(RESTORE, 'R', { from: 'I' });
-    expectCompleted(r, 8);
+    expectCompleted(r, 9);
     expect(r.stdout).toContain(`  Wrap key check value: ${inFours(kcvI)}: typed from the paper record before anyone opened a share; the rebuilt key matched it before it reached the HSM`);
     const entriesR = journalOf('R');
     expect(receiptIndices(entriesR, kcvI)).toEqual([1, 2, 3]);
@@ -283,7 +283,7 @@ describe('custodians and their share files', () => {
     const corrupted = corruptCiphertext(join(copy, 'outputs', c1.share_file));
 
     const r = rehearse(RESTORE, 'R3', { from: 'N3' });
-    expectCompleted(r, 8);
+    expectCompleted(r, 9);
     const reason = notRecorded(c1, corrupted);
     expect(r.stdout).toContain(`  refused: ${reason}\n`);
     const entries = journalOf('R3');
@@ -300,7 +300,7 @@ describe('custodians and their share files', () => {
     writeManifest('N3b', { ...manifestI, custodians: custodians.map((c) => (c === c1 ? { ...c, share_sha256: sha256(corrupted) } : c)) });
 
     const r = rehearse(RESTORE, 'R3b', { from: 'N3b' });
-    expectCompleted(r, 8);
+    expectCompleted(r, 9);
     expect(r.stdout).toContain(`  refused: ${doesNotOpen(c1)}\n`);
     const entries = journalOf('R3b');
     expect(eventsOf(entries, 'share-refused').map((d) => [d.officer, d.reason])).toEqual([[c1.officer, doesNotOpen(c1)]]);
@@ -337,7 +337,7 @@ describe('custodians and their share files', () => {
     writeFileSync(join(copy, 'outputs', c1.share_file), theirs);
 
     const r = rehearse(RESTORE, 'R5', { from: 'N5' });
-    expectCompleted(r, 8);
+    expectCompleted(r, 9);
     const reason = notRecorded(c1, theirs);
     expect(reason).toContain(`recorded ${c1.share_sha256.slice(0, 16)}`);
     expect(r.stdout).toContain(`  refused: ${reason}\n`);
@@ -354,7 +354,7 @@ describe('custodians and their share files', () => {
     writeManifest('N5b', { ...manifestI, custodians: custodians.map((c) => (c === c1 ? { ...c, share_sha256: sha256(theirs) } : c)) });
 
     const r = rehearse(RESTORE, 'R5b', { from: 'N5b' });
-    expectCompleted(r, 8);
+    expectCompleted(r, 9);
     const reason = `share file ${c1.share_file} is not share 1 of ${c1.name} for this backup`;
     expect(r.stdout).toContain(`  refused: ${reason}\n`);
     expect(eventsOf(journalOf('R5b'), 'share-refused').map((d) => [d.officer, d.reason])).toEqual([[c1.officer, reason]]);
@@ -369,7 +369,7 @@ describe('custodians and their share files', () => {
     writeManifest('N5c', { ...manifestI, custodians: custodians.map((c) => (c === c1 ? { ...c, share_sha256: sha256(relabelled) } : c)) });
 
     const r = rehearse(RESTORE, 'R5c', { from: 'N5c' });
-    expectCompleted(r, 8);
+    expectCompleted(r, 9);
     // Refused before custodian 1 types a PIN: the file names custodian 2's 9d key, not custodian 1's enrolled one.
     const reason = `share ${c1.index} in ${c1.share_file} is not sealed to ${c1.name}'s enrolled key-management key (slot 9d)`;
     expect(r.stdout).toContain(`  refused: ${reason}\n`);
@@ -384,7 +384,7 @@ describe('custodians and their share files', () => {
 describe('re-share', () => {
   it('moves the backup to a new wrap key; the new set restores; the old shares open nothing in it', () => {
     const s = rehearse(RESHARE, 'S', { from: 'I' });
-    expectCompleted(s, 8);
+    expectCompleted(s, 9);
     const entriesS = journalOf('S');
     const ceremonyS = ceremonyIdOf(entriesS);
     const m = readJson<BackupManifest>(join(dir('S'), MANIFEST));
@@ -418,7 +418,7 @@ describe('re-share', () => {
     expectVerified('S');
 
     // The new backup restores, and the restored key proves itself under the original root certificate.
-    expectCompleted(rehearse(RESTORE, 'RS', { from: 'S' }), 8);
+    expectCompleted(rehearse(RESTORE, 'RS', { from: 'S' }), 9);
     const entriesRS = journalOf('RS');
     expect(receiptIndices(entriesRS, m.wrap_key.kcv)).toEqual([1, 2, 3]);
     expectProofVerifies('RS');

@@ -54,7 +54,7 @@ const VERIFY = join(ROOT, 'ceremonies/backup-verify.yaml');
 const KEY = 'release-root-2026';
 const MANIFEST = 'outputs/backup/manifest.json';
 const STEP = 'verify-shares';
-const VERIFY_STEPS = ['check-in', 'room-and-hardware', 'init-token', 'evidence-key', STEP, 'approve-record', 'close'];
+const VERIFY_STEPS = ['room', 'check-in', 'room-and-hardware', 'init-token', 'evidence-key', STEP, 'approve-record', 'close'];
 
 // Built before any in-process run points SOFTHSM2_CONF at a sandbox: each CLI rehearsal picks its own.
 const ws = rehearsalWorkspace('officiant-backup-verify-');
@@ -138,8 +138,8 @@ let kcvI: string;
 let ceremonyI: string;
 
 beforeAll(() => {
-  expectCompleted(rehearse(ENROLLMENT, 'E', {}), 13);
-  expectCompleted(rehearse(INIT, 'I', { officers: 'E' }), 13);
+  expectCompleted(rehearse(ENROLLMENT, 'E', {}), 14);
+  expectCompleted(rehearse(INIT, 'I', { officers: 'E' }), 14);
   rosterLoaded = loadRoster(join(dir('I'), 'roster.json'), { production: false });
   roster = rosterLoaded.body;
   manifestBytesI = readFileSync(join(dir('I'), MANIFEST));
@@ -156,7 +156,7 @@ beforeAll(() => {
 describe('backup share verification (backup-verify.yaml rehearsed with the CLI)', () => {
   it('every custodian opens their share: five verify receipts with the backup check value, verify names them', () => {
     const r = rehearse(VERIFY, 'V', { from: 'I' });
-    expectCompleted(r, 7);
+    expectCompleted(r, 8);
     expect(r.stdout).toContain(`Backup: ${join(dir('I'), 'outputs')} (ceremony ${ceremonyI})\n`);
     expect(r.stdout).toContain(`  Backup of ceremony ${ceremonyI}: 3 of 5\n`);
     // The administrator typed the check value from the paper record before any share was opened.
@@ -172,7 +172,7 @@ describe('backup share verification (backup-verify.yaml rehearsed with the CLI)'
     expect(eventsOf(entries, 'share-refused')).toEqual([]);
     expect(eventsOf(entries, 'custodian-not-present')).toEqual([]);
     // Nothing combined, nothing wrapped or unwrapped: the step's only operation is writing its evidence page.
-    expect(entries.filter((e) => e.step === STEP && e.type === 'intent').map((e) => e.data.op)).toEqual([`evidence:steps/05-${STEP}.pdf:completed:signed`]);
+    expect(entries.filter((e) => e.step === STEP && e.type === 'intent').map((e) => e.data.op)).toEqual([`evidence:steps/06-${STEP}.pdf:completed:signed`]);
     expect(existsSync(join(dir('V'), 'outputs/backup'))).toBe(false);
     const during = stepOutput(r.stdout);
     for (const c of custodians) {
@@ -192,7 +192,7 @@ describe('backup share verification (backup-verify.yaml rehearsed with the CLI)'
     expect(readdirSync(join(copy, 'outputs/backup')).filter((f) => f.endsWith('.wrapped'))).toEqual([]);
 
     const r = rehearse(VERIFY, 'V2', { from: 'NW' });
-    expectCompleted(r, 7);
+    expectCompleted(r, 8);
     const entries = journalOf('V2');
     expectReceipts(entries, custodians);
     expect(entries[0].data.backup).toEqual({ dir: join(copy, 'outputs'), manifest_sha256: sha256(manifestBytesI), ceremony_id: ceremonyI, kcv: kcvI });
@@ -224,7 +224,7 @@ describe('backup share verification (backup-verify.yaml rehearsed with the CLI)'
     expectReceipts(entries, others);
     expect(eventsOf(entries, 'share-refused')).toEqual([{ what: 'share-refused', officer: c2.officer, name: c2.name, index: 2, kcv: kcvI, device: c2.device_serial, reason }]);
     expect(entries.filter((e) => e.type === 'step.failed').map((e) => [e.step, e.data.message])).toEqual([[STEP, message]]);
-    expect(entries.filter((e) => e.type === 'step.completed').map((e) => e.step)).toEqual(VERIFY_STEPS.slice(0, 4));
+    expect(entries.filter((e) => e.type === 'step.completed').map((e) => e.step)).toEqual(VERIFY_STEPS.slice(0, 5));
     expect(entries.some((e) => e.type === 'ceremony.aborted' && e.step === STEP)).toBe(true);
     // The damaged file is refused before a PIN is asked; the others typed theirs once.
     const during = stepOutput(r.stdout);
@@ -238,7 +238,7 @@ describe('backup share verification (backup-verify.yaml rehearsed with the CLI)'
 
   it('approvals of a restore bind the backup: a changed check value in the journal fails the approvals check', () => {
     const r = rehearse(RESTORE, 'R', { from: 'I' });
-    expectCompleted(r, 8);
+    expectCompleted(r, 9);
     const entries = journalOf('R');
     const backup = { manifest_sha256: sha256(manifestBytesI), ceremony_id: ceremonyI, kcv: kcvI };
     expect(entries[0].data.backup).toEqual({ dir: join(dir('I'), 'outputs'), ...backup });
@@ -440,7 +440,7 @@ describe('who is present (backup-verify.yaml in process on the init rehearsal\'s
     // The step's evidence page: three shares opened, the two others not verified in this ceremony. (The table
     // wraps the names' " (rehearsal)" into the next column: it is taken out of both.)
     const plain = (t: string) => t.replaceAll(' (rehearsal)', '');
-    const text = plain(pdfText(join(d.out, `steps/05-${STEP}.pdf`)));
+    const text = plain(pdfText(join(d.out, `steps/06-${STEP}.pdf`)));
     expect(text.match(/: opened, matches its commitment; receipt signed \(verified\)/g)).toHaveLength(3);
     expect(text.match(/not present: not verified in this ceremony/g)).toHaveLength(2);
     for (const c of absent) expect(text).toContain(`Share ${c.index}: ${plain(c.name)} not present: not verified in this ceremony`);

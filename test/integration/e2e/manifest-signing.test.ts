@@ -31,7 +31,7 @@ function draft(name: string, version: number, more: string[] = []): string {
 const sign = (name: string, manifest: string) => ws.cli(['rehearse', SCRIPT, '--out', ws.dir(name), '--officers', ws.dir('officers'), '--manifest', manifest, '--release', stable]);
 
 beforeAll(async () => {
-  ws.expectCompleted(ws.rehearse(join(ROOT, 'ceremonies/officer-enrollment.yaml'), 'officers'), 13);
+  ws.expectCompleted(ws.rehearse(join(ROOT, 'ceremonies/officer-enrollment.yaml'), 'officers'), 14);
   release = authority(ws.work, 'Release Authority', 'ec');
   stable = await bundle(ws.work, 'stable.release', release);
   const exported = ws.cli(['keyring', 'export', '--roster', ws.dir('officers/outputs/roster.json'), '--out', ws.dir('keyring.json')]);
@@ -43,7 +43,7 @@ afterAll(() => rmSync(ws.work, { recursive: true, force: true }));
 describe('manifest signing, rehearsed', () => {
   it('signs a manifest that manifest verify accepts against the pinned keyring, and the packet verifies', () => {
     const r = sign('v42', draft('v42', 42));
-    ws.expectCompleted(r, 4);
+    ws.expectCompleted(r, 5);
     const bytes = readFileSync(ws.dir('v42/outputs/ota-manifest.json'));
     const m = parseManifest(bytes).manifest!;
     expect(m.signed).toMatchObject({ channel: 'stable', version: 42 });
@@ -85,7 +85,7 @@ describe('manifest signing, rehearsed', () => {
   });
 
   it('a later manifest verifies; manifest verify refuses the earlier one given the later as --previous (a downgrade)', () => {
-    ws.expectCompleted(sign('v43', draft('v43', 43)), 4);
+    ws.expectCompleted(sign('v43', draft('v43', 43)), 5);
     const verify = (m: string, previous: string) => ws.cli(['manifest', 'verify', ws.dir(m), '--keyring', ws.dir('keyring.json'), '--keyring-sha256', keyringSha, '--previous', ws.dir(previous)]);
     expect(verify('v43/outputs/ota-manifest.json', 'v42/outputs/ota-manifest.json').code).toBe(0);
     const down = verify('v42/outputs/ota-manifest.json', 'v43/outputs/ota-manifest.json');

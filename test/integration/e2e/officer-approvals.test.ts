@@ -54,7 +54,7 @@ beforeAll(() => {
   expect(cli(['validate', DRILL])).toContain('valid (4 steps, 1 warning(s))');
   expect(cli(['rehearse', ENROLL, '--out', join(work, 'enroll')])).toContain('completed: 11 steps');
   const revocation = cli(['rehearse', REVOCATION, '--out', join(work, 'revoke'), '--officers', join(work, 'enroll')]);
-  expect(revocation).toContain('completed: 6 steps');
+  expect(revocation).toContain('completed: 7 steps');
 
   const pointer = JSON.parse(readFileSync(join(work, 'enroll', 'rehearsal.json'), 'utf8')) as { sandbox: string; people?: string };
   // SoftHSM reads SOFTHSM2_CONF once, when this process first loads the module (the fleet or a reader).
@@ -307,7 +307,7 @@ describe('officers approve with their PIV tokens (real SoftHSM tokens, in proces
 
     it('is refused at check-in', async () => {
       const d = await drill({ answers: (a) => ((a.devices['check-in'] ??= {})['custodian-1'] = forged) });
-      expect(events(d, 'check-in-refused').map((e) => [e.data.role, e.data.device, e.data.reason])).toEqual([['custodian', forged, `device ${forged} is not on the roster`]]);
+      expect(events(d, 'check-in-refused').map((e) => [e.data.role, e.data.device, e.data.reason])).toEqual([['custodian', forged, `device ${forged} is not on the roster (version 1): only enrolled officers check in as Custodian`]]);
       expect(events(d, 'check-in').map((e) => e.data.officer)).toEqual(officers.map((o) => o.id));
       expectAbortedAt(d, 'check-in', `device ${forged} is not on the roster (version 1): only enrolled officers check in as Custodian`);
     });

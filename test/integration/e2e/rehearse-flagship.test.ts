@@ -19,19 +19,20 @@ let enrollment: CliResult;
 let run: CliResult;
 
 const STEPS = [
-  '01-check-in.pdf',
-  '02-evidence-key.pdf',
-  '03-room-and-hardware.pdf',
-  '04-hsm-tamper-bag.pdf',
-  '05-init-token.pdf',
-  '06-approve-root-key.pdf',
-  '07-generate-root-key.pdf',
-  '08-inspect-root-key.pdf',
-  '09-root-certificate.pdf',
-  '10-approve-backup.pdf',
-  '11-backup-root-key.pdf',
-  '12-approve-record.pdf',
-  '13-close.pdf',
+  '01-room.pdf',
+  '02-check-in.pdf',
+  '03-evidence-key.pdf',
+  '04-room-and-hardware.pdf',
+  '05-hsm-tamper-bag.pdf',
+  '06-init-token.pdf',
+  '07-approve-root-key.pdf',
+  '08-generate-root-key.pdf',
+  '09-inspect-root-key.pdf',
+  '10-root-certificate.pdf',
+  '11-approve-backup.pdf',
+  '12-backup-root-key.pdf',
+  '13-approve-record.pdf',
+  '14-close.pdf',
 ];
 
 beforeAll(async () => {
@@ -80,9 +81,9 @@ describe('rehearsal of officer-enrollment', () => {
 });
 
 describe('rehearsal of release-authority-init', () => {
-  it('completes all 13 steps and says where the evidence is', () => {
+  it('completes all 14 steps and says where the evidence is', () => {
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/\[step 13 of 13\] Closing sign-off/);
+    expect(run.stdout).toMatch(/\[step 14 of 14\] Closing sign-off/);
     expect(run.stdout).toContain(`Evidence:      ${out}/steps/`);
     expect(readdirSync(join(out, 'steps'))).toEqual(STEPS);
   });
@@ -135,7 +136,7 @@ describe('rehearsal of release-authority-init', () => {
     // Marked for backup: born in the HSM and always sensitive, but extractable under an SO-trusted key only,
     // so not never-extractable (the page says so).
     expect(inspection.attributes).toEqual({ local: true, neverExtractable: false, alwaysSensitive: true, extractable: true, sensitive: true, wrapWithTrusted: true });
-    const inspectPage = execFileSync('pdftotext', ['-raw', join(out, 'steps/08-inspect-root-key.pdf'), '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+    const inspectPage = execFileSync('pdftotext', ['-raw', join(out, 'steps/09-inspect-root-key.pdf'), '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
     expect(inspectPage).toContain('it is NOT NEVER_EXTRACTABLE');
   });
 
@@ -145,7 +146,7 @@ describe('rehearsal of release-authority-init', () => {
     const entries = parseJournal(readFileSync(join(out, 'journal.jsonl'), 'utf8')).entries;
     const receipts = entries.filter((e) => e.step === 'backup-root-key' && e.data.what === 'share-receipt');
     expect(receipts.map((e) => e.data.index)).toEqual([1, 2, 3, 4, 5]);
-    const page = execFileSync('pdftotext', ['-raw', join(out, 'steps/11-backup-root-key.pdf'), '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+    const page = execFileSync('pdftotext', ['-raw', join(out, 'steps/12-backup-root-key.pdf'), '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
     expect(page).toContain(`Wrap key check value ${inFours(manifest.wrap_key.kcv)}`);
     expect(page).toContain('Threshold 3 of 5 custodians');
     expect(page.match(/opened and receipt signed \(verified\)/g)).toHaveLength(5);
@@ -160,9 +161,9 @@ describe('rehearsal of release-authority-init', () => {
       for (const row of fonts) expect(row.split(/\s+/).slice(-5)[0], `${page}: ${row}`).toBe('yes');
       expect(execFileSync('pdftotext', ['-raw', file, '-'], { encoding: 'utf8' })).toContain('REHEARSAL — not production evidence');
     }
-    const keyPage = execFileSync('pdftotext', ['-raw', join(out, 'steps/07-generate-root-key.pdf'), '-'], { encoding: 'utf8' });
+    const keyPage = execFileSync('pdftotext', ['-raw', join(out, 'steps/08-generate-root-key.pdf'), '-'], { encoding: 'utf8' });
     const inspection = JSON.parse(readFileSync(join(out, 'outputs/release-root-2026.inspection.json'), 'utf8'));
-    expect(keyPage).toContain('Step 7 of 13: Generate the release root key');
+    expect(keyPage).toContain('Step 8 of 14: Generate the release root key');
     expect(keyPage).toContain(inspection.spkiSha256);
     expect(keyPage).toContain('Crypto Officer 1 (rehearsal)');
   });

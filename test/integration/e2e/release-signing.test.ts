@@ -43,7 +43,7 @@ function sign(out: string, req: string): ReturnType<typeof ws.cli> {
 }
 
 beforeAll(() => {
-  ws.expectCompleted(ws.rehearse(join(ROOT, 'ceremonies/officer-enrollment.yaml'), 'officers'), 13);
+  ws.expectCompleted(ws.rehearse(join(ROOT, 'ceremonies/officer-enrollment.yaml'), 'officers'), 14);
   const init = ws.rehearse(join(ROOT, 'ceremonies/release-authority-init.yaml'), 'init', { officers: 'officers' });
   expect(init.code, init.stdout.slice(-2000)).toBe(0);
   cert = readFileSync(ws.dir('init/outputs/release-root-2026.cert.pem'));
@@ -53,7 +53,7 @@ beforeAll(() => {
   expect(draft.code, draft.stderr).toBe(0);
   expect(draft.stdout).toContain(`SPKI SHA-256: ${sha(new X509Certificate(cert).publicKey.export({ type: 'spki', format: 'der' }))}`);
   const pol = ws.cli(['rehearse', join(ROOT, 'ceremonies/release-policy.yaml'), '--from', ws.dir('init'), '--policy', ws.dir('draft.json'), '--out', ws.dir('policy')]);
-  ws.expectCompleted(pol, 4);
+  ws.expectCompleted(pol, 5);
   mkdirSync(build);
   writeFileSync(join(build, 'system.img'), Buffer.alloc(200_000, 7));
   writeFileSync(join(build, 'vbmeta.img'), Buffer.from('vbmeta'.repeat(100)));
@@ -65,7 +65,7 @@ describe('a release signed end to end', () => {
   let req: string;
   beforeAll(() => {
     req = request('req1', 1, ['system.img:image', 'vbmeta.img:vbmeta', 'app.apk:apk']);
-    ws.expectCompleted(sign('sign1', req), 10);
+    ws.expectCompleted(sign('sign1', req), 11);
   }, 600_000);
 
   it('verifies as a packet, and openssl accepts every signature and the statement', () => {
@@ -88,7 +88,7 @@ describe('a release signed end to end', () => {
     const loaded = entries.find((e) => e.data.what === 'release-request').data;
     const statement = entries.find((e) => e.data.what === 'approval-statement').data.statement;
     expect(statement.approve.release).toMatchObject({ request_id: loaded.request_id, artifacts_sha256: loaded.artifacts_sha256, policy: loaded.policy, version: 1, artifacts: 3 });
-    const page = execFileSync('pdftotext', ['-raw', ws.dir('sign1/steps/06-approve-release.pdf'), '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+    const page = execFileSync('pdftotext', ['-raw', ws.dir('sign1/steps/07-approve-release.pdf'), '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
     expect(page).toContain('build build-1, channel stable, version 1');
     expect(page).toMatch(/artifacts:? 3 \(apk, image, vbmeta\)/);
   });

@@ -20,11 +20,11 @@ let n = 0;
 const copy = () => ws.copyOf('flagship', `m${++n}`);
 
 beforeAll(() => {
-  ws.expectCompleted(ws.rehearse('ceremonies/officer-enrollment.yaml', 'officers'), 13);
+  ws.expectCompleted(ws.rehearse('ceremonies/officer-enrollment.yaml', 'officers'), 14);
   // Roster version 2 revokes an officer (one who is not checked in, a custodian); the flagship then runs with
   // the officers' roster version 1, and backs the root key up to all five custodians, the revoked one too.
   expect(ws.rehearse('ceremonies/officer-revocation.yaml', 'revocation', { officers: 'officers' }).code).toBe(0);
-  ws.expectCompleted(ws.rehearse('ceremonies/release-authority-init.yaml', 'flagship', { officers: 'officers' }), 13);
+  ws.expectCompleted(ws.rehearse('ceremonies/release-authority-init.yaml', 'flagship', { officers: 'officers' }), 14);
 }, 300_000);
 
 /** A copy of the flagship rewritten by the insider; returns verify's problems. */
@@ -45,7 +45,7 @@ describe('an insider holding the PIN halves rewrites the record and reseals it w
 
   it('a sign-off removed: named FAILED line', async () => {
     const p = await attacked(without((e) => e.step === 'close' && e.data.what === 'sign-off' && e.actor.startsWith('Auditor')));
-    expect(p, p.join('\n')).toContain('ceremony: journal.jsonl: sign-offs: step 13 close: no sign-off by Auditor 1 (rehearsal) (Auditor) before the step completed');
+    expect(p, p.join('\n')).toContain('ceremony: journal.jsonl: sign-offs: step 14 close: no sign-off by Auditor 1 (rehearsal) (Auditor) before the step completed');
   });
 
   it('a sign-off added by someone the script does not ask', async () => {
@@ -54,12 +54,12 @@ describe('an insider holding the PIN halves rewrites the record and reseals it w
       es.splice(at, 0, { ...es[at], type: 'step.event', actor: 'Auditor 1 (rehearsal) (Auditor)', data: { what: 'sign-off', answer: true } });
       return es;
     });
-    expect(p, p.join('\n')).toContain('ceremony: journal.jsonl: sign-offs: step 3 room-and-hardware: a sign-off by Auditor 1 (rehearsal), whose role (Auditor) the script does not ask to sign off');
+    expect(p, p.join('\n')).toContain('ceremony: journal.jsonl: sign-offs: step 4 room-and-hardware: a sign-off by Auditor 1 (rehearsal), whose role (Auditor) the script does not ask to sign off');
   });
 
   it('an approval step deleted, with its page', async () => {
-    const p = await attacked(without((e) => e.step === 'approve-backup'), { 'steps/10-approve-backup.pdf': null });
-    expect(p, p.join('\n')).toContain('ceremony: journal.jsonl: steps: step 10 approve-backup never completed, yet the ceremony is recorded completed (line 132)');
+    const p = await attacked(without((e) => e.step === 'approve-backup'), { 'steps/11-approve-backup.pdf': null });
+    expect(p, p.join('\n')).toContain('ceremony: journal.jsonl: steps: step 11 approve-backup never completed, yet the ceremony is recorded completed (line 140)');
   });
 
   it('the backup steps removed from a completed ceremony, with their pages and outputs', async () => {
@@ -67,10 +67,10 @@ describe('an insider holding the PIN halves rewrites the record and reseals it w
     const outputs = readEntries(dir)
       .filter((e) => e.step === 'backup-root-key' && e.type === 'result' && typeof (e.data.output as { path?: string })?.path === 'string')
       .map((e) => (e.data.output as { path: string }).path);
-    const files = Object.fromEntries([...outputs, 'steps/10-approve-backup.pdf', 'steps/11-backup-root-key.pdf'].map((f) => [f, null]));
+    const files = Object.fromEntries([...outputs, 'steps/11-approve-backup.pdf', 'steps/12-backup-root-key.pdf'].map((f) => [f, null]));
     const p = await attacked(without((e) => e.step === 'approve-backup' || e.step === 'backup-root-key'), files);
-    expect(p, p.join('\n')).toContain('ceremony: journal.jsonl: steps: step 10 approve-backup never completed, yet the ceremony is recorded completed (line 102)');
-    expect(p, p.join('\n')).toContain('ceremony: journal.jsonl: steps: step 11 backup-root-key never completed, yet the ceremony is recorded completed (line 102)');
+    expect(p, p.join('\n')).toContain('ceremony: journal.jsonl: steps: step 11 approve-backup never completed, yet the ceremony is recorded completed (line 110)');
+    expect(p, p.join('\n')).toContain('ceremony: journal.jsonl: steps: step 12 backup-root-key never completed, yet the ceremony is recorded completed (line 110)');
   });
 
   it('one person shown holding both PIN halves', async () => {
@@ -86,14 +86,14 @@ describe('an insider holding the PIN halves rewrites the record and reseals it w
 
   it('a typed record changed to a value the script does not allow', async () => {
     const p = await attacked(rename('TB-00420018', 'none'));
-    expect(p, p.join('\n')).toContain('ceremony: journal.jsonl: records: step 13 close: hsm-new-bag-serial "none" does not match the script\'s pattern');
+    expect(p, p.join('\n')).toContain('ceremony: journal.jsonl: records: step 14 close: hsm-new-bag-serial "none" does not match the script\'s pattern');
   });
 
   it('a typed record changed after the officers approved the record: the page no longer matches, and the paper log\'s head differs', async () => {
     const head = readEntries(ws.dir('flagship')).find((e) => e.type === 'ceremony.completed')!.hash;
     const dir = copy();
     await reseal(dir, { edit: rename('TB-00420018', 'TB-00420099') });
-    expect(verifyDir(dir).failing).toMatch(/^chain: steps\/13-close\.pdf: is bound to journal entry [0-9a-f]{16}…, but step 13 ended with [0-9a-f]{16}… \(journal\.jsonl line 138\)(;|$)/m);
+    expect(verifyDir(dir).failing).toMatch(/^chain: steps\/14-close\.pdf: is bound to journal entry [0-9a-f]{16}…, but step 14 ended with [0-9a-f]{16}… \(journal\.jsonl line 146\)(;|$)/m);
     const r = verifyDir(dir, { head });
     expect(r.failing).toMatch(new RegExp(`^journal: journal.jsonl: the ceremony closed with journal head [0-9a-f]{64}, not the ${head} on the paper log \\(--head\\)$`, 'm'));
     const words = headWords(head).map((w, i) => `${i + 1}. ${w}`).join('  ');
@@ -101,12 +101,12 @@ describe('an insider holding the PIN halves rewrites the record and reseals it w
     expect(verifyDir(ws.dir('flagship'), { head: words }).ok).toBe(true);
     expect(verifyDir(ws.dir('flagship'), { head }).ok).toBe(true);
     // The officers' countersignature of the closing entry no longer matches the rewritten record.
-    expect(verifyDir(dir).failing).toMatch(/^officers: journal\.jsonl: countersign: the countersign statement is not the one recomputed from the journal \(ceremony, outcome, head [0-9a-f]{16}… at line 141, record up to line 141\)$/m);
+    expect(verifyDir(dir).failing).toMatch(/^officers: journal\.jsonl: countersign: the countersign statement is not the one recomputed from the journal \(ceremony, outcome, head [0-9a-f]{16}… at line 149, record up to line 149\)$/m);
   });
 
   it('the officers\' countersignature removed: the completed record is FAILED, not merely unpinned', async () => {
     const p = await attacked(without((e) => e.type === 'step.event' && String(e.data.what).startsWith('countersign')));
-    expect(p, p.join('\n')).toContain('officers: journal.jsonl: countersign: the officers did not countersign the record (no countersign statement after line 141)');
+    expect(p, p.join('\n')).toContain('officers: journal.jsonl: countersign: the officers did not countersign the record (no countersign statement after line 149)');
   });
 
   it('one countersignature removed: fewer than the roster\'s threshold', async () => {
@@ -136,7 +136,7 @@ describe('an insider holding the PIN halves rewrites the record and reseals it w
         ...es.filter((e) => e.type === 'ceremony.sealed' || String(e.data.op ?? '').startsWith('seal:')),
       ];
     });
-    expect(p, p.join('\n')).toContain('officers: journal.jsonl: countersign: the officers did not countersign the record (no countersign statement after line 139)');
+    expect(p, p.join('\n')).toContain('officers: journal.jsonl: countersign: the officers did not countersign the record (no countersign statement after line 147)');
   });
 
   it('a login to the release token added after the countersign statement (by the real PIN holders)', async () => {
@@ -156,7 +156,7 @@ describe('an insider holding the PIN halves rewrites the record and reseals it w
       es.splice(at + 1, 0, { ...es[at], type: 'step.event', step: 'close', actor: 'Auditor 1 (rehearsal) (Auditor)', data: { what: 'recorded', field: 'hsm-new-bag-serial', value: 'TB-00420099' } });
       return es;
     });
-    expect(p, p.join('\n')).toContain('officers: journal.jsonl: after the end: line 142: step.event recorded (step close) recorded after the ceremony ended (line 141)');
+    expect(p, p.join('\n')).toContain('officers: journal.jsonl: after the end: line 150: step.event recorded (step close) recorded after the ceremony ended (line 149)');
   });
 });
 
@@ -192,11 +192,11 @@ describe('an insider splices outputs and pages, and reseals', () => {
   });
 
   it('a step page from another ceremony, re-signed with this packet\'s evidence key', async () => {
-    const foreign = readFileSync(join(ws.dir('revocation'), 'steps/01-check-in.pdf'));
-    const p = await rewritten('flagship', { files: { 'steps/01-check-in.pdf': foreign }, resign: ['steps/01-check-in.pdf'] });
+    const foreign = readFileSync(join(ws.dir('revocation'), 'steps/02-check-in.pdf'));
+    const p = await rewritten('flagship', { files: { 'steps/02-check-in.pdf': foreign }, resign: ['steps/02-check-in.pdf'] });
     const other = readEntries(ws.dir('revocation'))[0].data.ceremonyId as string;
     const mine = readEntries(ws.dir('flagship'))[0].data.ceremonyId as string;
-    expect(p, p.join('\n')).toContain(`chain: steps/01-check-in.pdf: is a page of ceremony ${other}, not of this one (${mine})`);
+    expect(p, p.join('\n')).toContain(`chain: steps/02-check-in.pdf: is a page of ceremony ${other}, not of this one (${mine})`);
   });
 
   it('packet.pdf replaced by another ceremony\'s packet, re-signed with this packet\'s evidence key', async () => {
@@ -206,9 +206,9 @@ describe('an insider splices outputs and pages, and reseals', () => {
   });
 
   it('a page of this ceremony moved to another step', async () => {
-    const page3 = readFileSync(join(ws.dir('flagship'), 'steps/03-room-and-hardware.pdf'));
-    const p = await rewritten('flagship', { files: { 'steps/04-hsm-tamper-bag.pdf': page3 } });
-    expect(p, p.join('\n')).toContain('chain: steps/04-hsm-tamper-bag.pdf: is the page of step 3 room-and-hardware, not of step 4 hsm-tamper-bag');
+    const page3 = readFileSync(join(ws.dir('flagship'), 'steps/04-room-and-hardware.pdf'));
+    const p = await rewritten('flagship', { files: { 'steps/05-hsm-tamper-bag.pdf': page3 } });
+    expect(p, p.join('\n')).toContain('chain: steps/05-hsm-tamper-bag.pdf: is the page of step 4 room-and-hardware, not of step 5 hsm-tamper-bag');
   });
 });
 

@@ -26,7 +26,7 @@ describe('officiant validate', () => {
     const file = 'ceremonies/release-authority-init.yaml';
     const r = await officiant(['validate', file]);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe(`${file}: valid (13 steps, 0 warning(s))\n`);
+    expect(r.stdout).toBe(`${file}: valid (14 steps, 0 warning(s))\n`);
     expect(r.code).toBe(0);
   });
 

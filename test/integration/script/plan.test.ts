@@ -26,19 +26,20 @@ const AU = 'Auditor';
 
 // Read off ceremonies/release-authority-init.yaml, with role ids replaced by their titles.
 const STEPS = [
-  { header: ' 1. Participants check in  [participants.check-in, id check-in]', perform: CA, witness: [IW, AU], signOff: [IW] },
-  { header: ' 2. Activate the evidence token  [evidence.use-key, id evidence-key]', perform: CO, witness: [IW, AU], signOff: [IW] },
-  { header: ' 3. Room sealed, laptop offline  [manual.confirm, id room-and-hardware]', perform: CA, witness: [IW, AU], signOff: [] },
-  { header: ' 4. HSM tamper bag inspected and opened  [manual.confirm, id hsm-tamper-bag]', perform: CA, witness: [IW, AU], signOff: [IW] },
-  { header: ' 5. Initialise the HSM token under dual control  [hsm.init-token, id init-token]', perform: CO, witness: [IW, AU], signOff: [IW] },
-  { header: ' 6. Crypto officers approve the root key generation  [quorum.approve, id approve-root-key]', perform: CO, witness: [IW, AU], signOff: [IW] },
-  { header: ' 7. Generate the release root key  [hsm.generate-key, id generate-root-key]', perform: CO, witness: [IW, AU], signOff: [IW] },
-  { header: ' 8. Inspect the release root key  [hsm.inspect-key, id inspect-root-key]', perform: CA, witness: [IW, AU], signOff: [IW] },
-  { header: ' 9. Issue the self-signed release root certificate  [hsm.self-signed-certificate, id root-certificate]', perform: CO, witness: [IW, AU], signOff: [IW] },
-  { header: '10. Crypto officers approve the backup of the root key  [quorum.approve, id approve-backup]', perform: CO, witness: [IW, AU], signOff: [IW] },
-  { header: '11. Back up the root key, 3 of 5 custodians  [backup.split, id backup-root-key]', perform: CO, witness: [IW, AU], signOff: [IW] },
-  { header: '12. Crypto officers approve the ceremony record  [quorum.approve, id approve-record]', perform: CO, witness: [IW, AU], signOff: [IW] },
-  { header: '13. Closing sign-off  [manual.confirm, id close]', perform: CA, witness: [IW, AU], signOff: [IW, AU, CO] },
+  { header: ' 1. Check the ceremony laptop  [room.preflight, id room]', perform: CA, witness: [IW], signOff: [] },
+  { header: ' 2. Participants check in  [participants.check-in, id check-in]', perform: CA, witness: [IW, AU], signOff: [IW] },
+  { header: ' 3. Activate the evidence token  [evidence.use-key, id evidence-key]', perform: CO, witness: [IW, AU], signOff: [IW] },
+  { header: ' 4. Room sealed, laptop offline  [manual.confirm, id room-and-hardware]', perform: CA, witness: [IW, AU], signOff: [] },
+  { header: ' 5. HSM tamper bag inspected and opened  [manual.confirm, id hsm-tamper-bag]', perform: CA, witness: [IW, AU], signOff: [IW] },
+  { header: ' 6. Initialise the HSM token under dual control  [hsm.init-token, id init-token]', perform: CO, witness: [IW, AU], signOff: [IW] },
+  { header: ' 7. Crypto officers approve the root key generation  [quorum.approve, id approve-root-key]', perform: CO, witness: [IW, AU], signOff: [IW] },
+  { header: ' 8. Generate the release root key  [hsm.generate-key, id generate-root-key]', perform: CO, witness: [IW, AU], signOff: [IW] },
+  { header: ' 9. Inspect the release root key  [hsm.inspect-key, id inspect-root-key]', perform: CA, witness: [IW, AU], signOff: [IW] },
+  { header: '10. Issue the self-signed release root certificate  [hsm.self-signed-certificate, id root-certificate]', perform: CO, witness: [IW, AU], signOff: [IW] },
+  { header: '11. Crypto officers approve the backup of the root key  [quorum.approve, id approve-backup]', perform: CO, witness: [IW, AU], signOff: [IW] },
+  { header: '12. Back up the root key, 3 of 5 custodians  [backup.split, id backup-root-key]', perform: CO, witness: [IW, AU], signOff: [IW] },
+  { header: '13. Crypto officers approve the ceremony record  [quorum.approve, id approve-record]', perform: CO, witness: [IW, AU], signOff: [IW] },
+  { header: '14. Closing sign-off  [manual.confirm, id close]', perform: CA, witness: [IW, AU], signOff: [IW, AU, CO] },
 ];
 
 /** The plan's lines from each numbered step header up to the next one. */
@@ -55,7 +56,7 @@ describe('renderPlan on the flagship ceremony', () => {
   const plan = renderPlan(flagship(), sha256);
   const blocks = stepBlocks(plan);
 
-  it('lists all 13 steps numbered 1..13 in script order', () => {
+  it('lists all 14 steps numbered 1..14 in script order', () => {
     expect(blocks.map((b) => b[0])).toEqual(STEPS.map((s) => s.header));
   });
 

@@ -44,3 +44,24 @@ describe('wording: a backed-up key described as never leaving the HSM', () => {
     expect(messages(text).filter((m) => m.includes('never leaves'))).toEqual([]);
   });
 });
+
+describe('wording: a revocation says the revoked custodian\'s backups are re-shared', () => {
+  const REVOCATION = readFileSync(new URL('../../../ceremonies/officer-revocation.yaml', import.meta.url), 'utf8');
+  const REPLACEMENT = readFileSync(new URL('../../../ceremonies/officer-token-replacement.yaml', import.meta.url), 'utf8');
+  const warnings = (text: string) => parseScript('s.yaml', text).warnings.map(formatProblem);
+
+  it.each([
+    ['the shipped revocation', REVOCATION],
+    ['the shipped token replacement', REPLACEMENT],
+  ])('%s says so, and validates without a warning', (_n, text) => {
+    expect(parseScript('s.yaml', text).errors).toEqual([]);
+    expect(warnings(text)).toEqual([]);
+  });
+
+  it('a revocation that never mentions a re-share is warned where it revokes', () => {
+    const silent = REVOCATION.replace(/re-?share(?:d)?/gi, 'handled').replace(/backup-reshare\.yaml/g, 'x.yaml');
+    expect(warnings(silent)).toEqual([
+      expect.stringMatching(/^s\.yaml:\d+:\d+ steps\[4\]\.instructions: revokes an officer who may hold backup shares sealed to the revoked token: say that every backup they hold a share of is re-shared next/),
+    ]);
+  });
+});

@@ -9,7 +9,8 @@ import { ADMIN, WITNESS, scriptWith, step } from './fakes/scripts.js';
 
 const world = await createRosterWorld();
 const gone = await createOfficer({ id: 'crypto-officer-4', serial: '10000004', status: 'revoked' }, world);
-const body = createRosterBody(world, {}, [...world.officers, gone]);
+const keeper = await createOfficer({ id: 'custodian-5', serial: '10000005', roles: ['crypto-officer', 'custodian'] }, world);
+const body = createRosterBody(world, {}, [...world.officers, gone, keeper]);
 const roster = { body, bytes: Buffer.from(JSON.stringify(body)), sha256: 'cd'.repeat(32) };
 const s = scriptWith([step('revoke', 'officer.revoke', { record_by: 'admin' })]);
 const people = [ADMIN, WITNESS];
@@ -29,7 +30,7 @@ describe('revocableOfficer', () => {
 describe('officer.revoke', () => {
   it('journals the revocation with officer, device and reason, by the person who recorded it', async () => {
     const run = await runStep(officerRevoke, { script: s, stepId: 'revoke', people, roster, prompter: typed(' 10000002 ', ' device lost on a train ') });
-    expect(run.events(OFFICER_REVOKED)).toEqual([{ what: OFFICER_REVOKED, officer: 'crypto-officer-2', name: 'Officer crypto-officer-2', device: '10000002', reason: 'device lost on a train' }]);
+    expect(run.events(OFFICER_REVOKED)).toEqual([{ what: OFFICER_REVOKED, officer: 'crypto-officer-2', name: 'Officer crypto-officer-2', device: '10000002', reason: 'device lost on a train', custodian: false }]);
     expect(run.journal.entries.at(-1)!.actor).toBe('Ada Admin (Ceremony Administrator)');
     expect(run.results).toEqual([
       { label: 'Revoked officer', value: 'Officer crypto-officer-2 (crypto-officer-2)' },
@@ -37,6 +38,12 @@ describe('officer.revoke', () => {
       { label: 'Reason', value: 'device lost on a train' },
     ]);
     expect([...run.used]).toEqual(['roster']);
+  });
+
+  it('says a revoked custodian\'s backups must be re-shared: their share is sealed to the revoked token', async () => {
+    const run = await runStep(officerRevoke, { script: s, stepId: 'revoke', people, roster, prompter: typed('10000005', 'token lost at the airport') });
+    expect(run.events(OFFICER_REVOKED)[0]).toMatchObject({ officer: 'custodian-5', custodian: true });
+    expect(run.results.at(-1)).toEqual({ label: 'Backup shares', value: `${keeper.officer.name} is a backup custodian: every backup they hold a share of must be re-shared next (ceremonies/backup-reshare.yaml), or the revoked token still opens their share` });
   });
 
   it.each([
