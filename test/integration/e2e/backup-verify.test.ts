@@ -99,11 +99,11 @@ function refOf(entries: JournalEntry[]): CeremonyRef {
 const notRecorded = (c: BackupCustodian, actual: Buffer) =>
   `share file ${c.share_file} of ${c.name} is not the one recorded in the backup (SHA-256 ${sha256(actual).slice(0, 16)}…, recorded ${c.share_sha256.slice(0, 16)}…): corrupted or replaced`;
 
-/** What a run printed while the verify-shares step (step 5 of 7) ran, up to its end or failure. */
+/** What a run printed while the verify-shares step (step 6 of 8) ran, up to its end or failure. */
 function stepOutput(text: string): string {
-  const start = text.indexOf(`[step 5 of 7] Custodians open their shares`);
+  const start = text.indexOf(`[step 6 of 8] Custodians open their shares`);
   expect(start).toBeGreaterThanOrEqual(0);
-  const ends = [text.indexOf('  step failed: ', start), text.indexOf('  step 5 of 7 done: ', start)].filter((i) => i >= 0);
+  const ends = [text.indexOf('  step failed: ', start), text.indexOf('  step 6 of 8 done: ', start)].filter((i) => i >= 0);
   expect(ends.length).toBeGreaterThan(0);
   return text.slice(start, Math.min(...ends));
 }
@@ -201,7 +201,7 @@ describe('backup share verification (backup-verify.yaml rehearsed with the CLI)'
     const restore = rehearse(RESTORE, 'R2', { from: 'NW' });
     expect(restore.code, restore.stdout).toBe(2);
     expect(restore.stderr.split('\n')[0]).toBe(`officiant: the wrapped key backup/${KEY}.wrapped of "${KEY}" is missing from ${resolve(copy, 'outputs')}`);
-    expect(restore.stdout).not.toContain('[step 1 of 8]');
+    expect(restore.stdout).not.toContain('[step 1 of 9]');
     expect(existsSync(join(dir('R2'), 'journal.jsonl'))).toBe(false);
   });
 
