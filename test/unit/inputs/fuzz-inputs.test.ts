@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAnswers } from '../../../src/inputs/answers.js';
 import { loadScript } from '../../../src/inputs/script.js';
 import { loadSite } from '../../../src/inputs/site.js';
+import { parseReferenceTime } from '../../../src/steps/shared/room-findings.js';
 import { fuzz, mutateText, plainProblems } from '../../helpers/fuzz.js';
 import { MemoryInputFiles } from './memory-input-files.js';
 
@@ -32,11 +33,16 @@ describe('fuzzing the inputs (seeded; FUZZ_RUNS each)', { timeout: 600_000 }, ()
     expect(failures).toEqual([]);
   });
 
-  it('site files, with their piv section', () => {
-    const seed = `hsm:\n  release-hsm: { module: /usr/lib/softhsm/libsofthsm2.so, token_label: release-2026, slot: 1 }\npiv:\n  module: /usr/lib/libykcs11.so\n  attestation_roots: [roots/yubico.pem]\n  roster_sha256: ${'ab'.repeat(32)}\n`;
+  it('site files, with their piv and room sections', () => {
+    const seed = `hsm:\n  release-hsm: { module: /usr/lib/softhsm/libsofthsm2.so, token_label: release-2026, slot: 1 }\npiv:\n  module: /usr/lib/libykcs11.so\n  attestation_roots: [roots/yubico.pem]\n  roster_sha256: ${'ab'.repeat(32)}\nroom:\n  boot_medium: { path: boot.img, sha256: ${'cd'.repeat(32)} }\n  usb_allowlist: ["1050:0407"]\n  officiant_sha256: ${'ef'.repeat(32)}\n`;
     const files = () => new MemoryInputFiles().file('/etc/roots/yubico.pem', '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
     const failures = fuzz([seed], text, (t) => loadSite(files().file('/etc/site.yaml', t), flagship, { site: '/etc/site.yaml' }), plainProblems('/etc/'));
     expect(failures).toEqual([]);
   });
 
+  it('reference times typed at room.preflight', () => {
+    const laptop = new Date('2026-12-05T23:59:50Z');
+    const failures = fuzz(['23:59:20', '2026-12-05T23:58:00Z', '00:00'], text, (t) => parseReferenceTime(t, laptop), (out) => (out === undefined || (out instanceof Date && !Number.isNaN(out.getTime())) ? undefined : `not a time or undefined: ${String(out)}`));
+    expect(failures).toEqual([]);
+  });
 });
