@@ -74,7 +74,7 @@ export interface ManifestInputs {
 /** The ceremony laptop as the site file describes it (its `room` section), checked by room.preflight. */
 export interface RoomSite {
   /** The boot medium (block device or image file, absolute) and its SHA-256 from the paper log. */
-  bootMedium?: { path: string; sha256: string };
+  bootMedium?: { path: string; sha256: string; bytes?: number };
   /** USB devices (vendor:product) that may be attached. */
   usbAllowlist: string[];
   /** The SHA-256 of Officiant's installed files this laptop must run. */

@@ -44,7 +44,8 @@ export async function countersignRecord(c: CeremonyCore): Promise<void> {
   const threshold = countersignThreshold(roster);
   // The shared PIV signing (piv-officer.ts) works in a step's context: this one is the ceremony's own step, so
   // its events and PIN refusals are journaled under it, after the closing entry.
-  const closing = { ...c.deps.script.steps[0], id: CEREMONY_STEP, title: 'Officers countersign the record' } as Step;
+  const checkIn = c.deps.script.steps.find((s) => s.kind === 'participants.check-in') ?? c.deps.script.steps[0];
+  const closing = { ...checkIn, id: CEREMONY_STEP, title: 'Officers countersign the record' } as Step;
   const ctx = createStepContext(c, closing, c.deps.script.steps.length);
   const { prompter } = c.deps;
 

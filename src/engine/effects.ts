@@ -26,7 +26,12 @@ export interface EffectLedger {
 
 export async function runEffect<T extends Json>(ledger: EffectLedger, stepId: string, op: string, params: JsonObject, fns: EffectFns<T>, actor?: Person): Promise<T> {
   const prior = effectState(ledger.entries, stepId, op);
-  if (prior.state === 'done') return prior.output as T;
+  if (prior.state === 'done') {
+    // An operation on a token or device done earlier (before a stop or a retry): people see it is not done again (writes and pages are
+    // the record's own, not news).
+    if (!/^(write|evidence|seal):/.test(op)) ledger.say(`  (${op}: done earlier, journal line ${prior.intent.seq}: taken from the journal, not done again)`);
+    return prior.output as T;
+  }
   if (prior.state === 'open' || (prior.state === 'failed' && fns.reconcile)) {
     // A crash (open) or a failure reported after the token may already have changed (failed): look at the
     // token before doing anything again. reconcile() only observes; it never changes the token.

@@ -206,30 +206,18 @@ export interface Prompter {
 // it finds and never throws for a finding (an interface up, an unknown USB device); a file that cannot be read
 // for its digest is reported as such (`unreadable` with the reason), never as a digest.
 
-export interface NetworkInterface {
-  name: string;
-  /** Administratively up (IFF_UP): it could carry traffic. */
-  up: boolean;
-  /** The kernel's operational state (up, down, dormant, unknown...). */
-  state: string;
-  loopback: boolean;
-}
-
-export interface UsbDevice {
-  /** vendor:product, 4 lowercase hex digits each, as lsusb prints them. */
-  id: string;
-  /** Manufacturer and product strings, when the device gives them. */
-  name: string;
-  /** The kernel's own root hubs (vendor 1d6b): always present, never a device someone plugged in. */
-  rootHub: boolean;
-}
+export type { BluetoothAdapter, NetworkInterface, UsbDevice } from '../custody/room-findings.js';
+import type { BluetoothAdapter, NetworkInterface, UsbDevice } from '../custody/room-findings.js';
 
 export interface RoomProbe {
   /** Where the probe reads the kernel's view (normally /sys); recorded, so a substituted view shows. */
   readonly source: string;
   networkInterfaces(): NetworkInterface[];
+  /** Bluetooth adapters (/sys/class/bluetooth): a radio the laptop could talk over. */
+  bluetooth(): BluetoothAdapter[];
   usbDevices(): UsbDevice[];
-  sha256File(path: string): Promise<{ sha256: string; bytes: number } | { unreadable: string }>;
+  /** The SHA-256 of a file or block device, over its first `limit` bytes when given (an image on a larger stick). */
+  sha256File(path: string, limit?: number): Promise<{ sha256: string; bytes: number } | { unreadable: string }>;
   /** Officiant's version and the SHA-256 over its installed files (each file's path and digest, sorted). */
   installation(): Promise<{ version: string; sha256: string; files: number }>;
 }

@@ -77,6 +77,8 @@ export class TokenLogin {
     const holders = this.target.holders();
     const by = holders.map((h) => h.name);
     const attempts = prompter.interactive ? 2 : 1;
+    // Which token and why, before anyone is asked (after a resume a login can follow a step's end directly).
+    prompter.say(`  Login to token "${tokenLabel}" (${pin.label}): ${by.join(', then ')}.`);
     for (let attempt = 1; ; attempt++) {
       const halves: Secret[] = [];
       try {

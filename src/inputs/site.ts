@@ -79,7 +79,9 @@ export function loadSite(files: InputFiles, script: Script, flags: SiteFlags): L
 /** The room section, its boot medium's path taken relative to the site file (a device path is absolute). */
 function roomSite(siteFile: string, section: NonNullable<SiteProfile['room']>): RoomSite {
   return {
-    ...(section.boot_medium ? { bootMedium: { path: resolve(dirname(siteFile), section.boot_medium.path), sha256: section.boot_medium.sha256 } } : {}),
+    ...(section.boot_medium
+      ? { bootMedium: { path: resolve(dirname(siteFile), section.boot_medium.path), sha256: section.boot_medium.sha256, ...(section.boot_medium.bytes ? { bytes: section.boot_medium.bytes } : {}) } }
+      : {}),
     usbAllowlist: [...section.usb_allowlist],
     ...(section.officiant_sha256 ? { officiantSha256: section.officiant_sha256 } : {}),
   };

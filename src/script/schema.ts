@@ -170,6 +170,9 @@ export const PivEnrollParams = z
       .refine((s) => new Set(s).size === s.length, 'lists a slot twice')
       .describe('Slots to generate keys in: 9a (identity and approvals, always), 9c (manifest signing), 9d (key management: opens backup shares sealed to the officer).'),
     issuer: z.string().min(1).describe('Label of the enrollment CA key that issues the slot certificates: generated and certified earlier in this ceremony, or (issuer_source: roster) the key of the roster\'s enrollment CA on the HSM.'),
+    replaces: id
+      .optional()
+      .describe('A lost token replaced: the id of the earlier officer.revoke step of this ceremony. The person enrolled must be the officer revoked there (same name), and keeps their roster roles.'),
     issuer_source: z
       .enum(['ceremony', 'roster'])
       .default('ceremony')

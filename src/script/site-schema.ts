@@ -89,6 +89,7 @@ export const SiteProfile = z
           .object({
             path: z.string().min(1).describe('The boot medium (a block device such as /dev/sdb) or its image file, relative to the site file or absolute.'),
             sha256: sha256Hex.describe('Its SHA-256, as written on the paper log when the medium was made.'),
+            bytes: z.number().int().min(1).optional().describe("How many bytes the image has: a stick larger than the image written to it is hashed over the image's length only."),
           })
           .strict()
           .optional()

@@ -26,6 +26,9 @@ export const officerRevoke: StepHandler<'officer.revoke'> = {
     if (!person) throw new OfficiantError('ceremony.step-failed', `nobody is checked in as ${ctx.script.roles[ctx.step.params.record_by]?.title ?? ctx.step.params.record_by}`);
     const serial = (await ctx.prompter.record(person, { stepId: ctx.step.id, id: 'device-serial', label: 'serial of the device to revoke', pattern: '[0-9]{1,12}' })).trim();
     const officer = revocableOfficer(roster, serial);
+    // Whoever holds a token being revoked (perhaps its finder) takes no part in the ceremony that revokes it.
+    const present = ctx.people().find((p) => p.device === serial);
+    if (present) throw new OfficiantError('ceremony.step-failed', `device ${serial} checked in at this ceremony (as ${ctx.script.roles[present.role]?.title ?? present.role}): a token being revoked takes no part in the ceremony that revokes it; start again without it`);
     const reason = (await ctx.prompter.record(person, { stepId: ctx.step.id, id: 'reason', label: 'reason for the revocation (lost device, departure, ...)' })).trim();
     if (reason.length < 5) throw new OfficiantError('ceremony.step-failed', 'a revocation needs a stated reason (at least 5 characters)');
     const ok = await ctx.prompter.confirm(person, `Revoke ${officer.name} (device ${serial}): "${reason}"?`, { stepId: ctx.step.id });

@@ -25,7 +25,7 @@ type Roll = ReturnType<typeof createRoll>;
 async function checkInByToken(ctx: StepContext<import('../script/schema.js').StepOf<'participants.check-in'>>, roll: Roll, roleId: string, index: number, count: number): Promise<Person> {
   const role = ctx.script.roles[roleId];
   const roster = ctx.roster();
-  for (;;) {
+  for (let slips = 0; ; slips++) {
     const used = new Set(roll.people.map((p) => p.device).filter((d) => d !== undefined));
     const serial = await ctx.prompter.chooseDevice(
       { stepId: ctx.step.id, id: `${roleId}-${index}`, message: `${role.title}${count > 1 ? ` ${index} of ${count}` : ''}: prove your presence with your token` },
@@ -36,10 +36,16 @@ async function checkInByToken(ctx: StepContext<import('../script/schema.js').Ste
       ? `device ${serial} is not on the roster (version ${roster.version}): only enrolled officers check in as ${role.title}`
       : used.has(serial)
         ? `device ${serial} (${owner.name}) is already checked in`
-        : roll.holds([`officer:${owner.id}`, owner.name.toLowerCase()], owner.name);
+        : owner.status !== 'active'
+          ? `device ${serial} of ${owner.name} is revoked${owner.revoked ? ` (${owner.revoked.reason})` : ''}`
+          : !owner.roles.includes(roleId)
+            ? `${owner.name} (device ${serial}) is not a ${role.title} on the roster (roles: ${owner.roles.join(', ')})`
+            : roll.holds([`officer:${owner.id}`, owner.name.toLowerCase()], owner.name);
     if (slip === undefined) return proveByToken(ctx, roleId, serial, owner!);
     ctx.event('check-in-refused', { role: roleId, device: serial, reason: slip }, owner ? { name: owner.name, role: roleId, officer: owner.id, device: serial } : undefined);
-    if (!ctx.prompter.interactive) throw new OfficiantError('ceremony.step-failed', slip);
+    // Scripted answers cannot change; at the keyboard a slip is asked again, three times at most (then the step
+    // fails, and its performer decides to retry or abort: a missing officer never leaves the room stuck).
+    if (!ctx.prompter.interactive || slips >= 2) throw new OfficiantError('ceremony.step-failed', slip);
     ctx.prompter.say(`  ${slip}. Pick the token of the ${role.title} checking in now.`);
   }
 }

@@ -24,7 +24,7 @@ import type { RosterOfficer } from '../custody/roster.types.js';
 import { signatureValid } from '../custody/signed-document.js';
 import { spkiPem, spkiSha256 } from './hsm-generate-key.js';
 import { deviceChoices, signWithPin, withToken } from '../engine/piv-officer.js';
-import type { GeneratedKey, StepHandler } from '../engine/step-kind.types.js';
+import type { GeneratedKey, StepContext, StepHandler } from '../engine/step-kind.types.js';
 import { certificateSerial, dnString, hsmCertificate, pemToDer, type CertificateRecord } from './shared/x509-in-hsm.js';
 import { rosterIssuer } from './shared/roster-issuer.js';
 import { OFFICER_REVOKED } from './officer-revoke.js';
@@ -60,6 +60,9 @@ export const pivEnroll: StepHandler<'piv.enroll'> = {
       issuerCert = issuerCertificate(ctx, p.issuer);
     }
 
+    // A lost token replaced: the person must be the officer revoked in the named step, and keeps their roles.
+    const rosterRoles = p.replaces === undefined ? (p.roster_roles ?? [p.officer.role]) : replacedRoles(ctx, p.replaces, person.name);
+
     // 1. identity
     const docPattern = p.documents.map((d) => d.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
     const documentType = (await ctx.prompter.record(admin, { stepId: ctx.step.id, id: 'document-type', label: `${person.name}'s identity document type (${p.documents.join(', ')})`, pattern: docPattern })).trim();
@@ -84,13 +87,7 @@ export const pivEnroll: StepHandler<'piv.enroll'> = {
     if (!device) throw new OfficiantError('env.piv-absent', `device ${serial} is not inserted`);
     if (device.simulated && !ctx.rehearsal) throw new OfficiantError('ceremony.step-failed', `device ${serial} is a simulated device: production enrollment needs a real token`);
     ctx.event('piv-device', { officer: person.name, serial, model: device.model, firmware: device.firmware, simulated: device.simulated });
-    ctx.result('Officer', `${person.name} (roster roles: ${(p.roster_roles ?? [p.officer.role]).join(', ')})`);
-    // A lost token replaced: the same person's device revoked earlier in this ceremony is named on the page.
-    const replaced = ctx.entries().filter((e) => e.type === 'step.event' && e.data.what === OFFICER_REVOKED && String(e.data.name).toLowerCase() === person.name.toLowerCase());
-    for (const r of replaced) {
-      ctx.event('officer-replaces', { officer: person.name, revoked_officer: String(r.data.officer), revoked_device: String(r.data.device) });
-      ctx.result('Replaces', `device ${String(r.data.device)} of ${String(r.data.officer)}, revoked in this ceremony (${String(r.data.reason)})`);
-    }
+    ctx.result('Officer', `${person.name} (roster roles: ${rosterRoles.join(', ')})`);
     ctx.result('Identity document', `${documentType} ${documentNumber}, checked by ${admin.name}, witnessed by ${witnesses.map((w) => w.name).join(', ')}`);
     ctx.result('Device', `${device.model} serial ${serial}, firmware ${device.firmware}${device.simulated ? ' (SIMULATED: rehearsal only)' : ''}`);
 
@@ -274,7 +271,7 @@ export const pivEnroll: StepHandler<'piv.enroll'> = {
       const officer: RosterOfficer = {
         id,
         name: person.name,
-        roles: p.roster_roles ?? [p.officer.role],
+        roles: rosterRoles,
         status: 'active',
         revoked: null,
         enrolled: { at: new Date().toISOString(), ceremony_id: ctx.ceremonyRef().ceremony_id },
@@ -291,3 +288,20 @@ export const pivEnroll: StepHandler<'piv.enroll'> = {
     }
   },
 };
+
+/**
+ * The roster roles of the officer revoked in step `stepId` of this ceremony, whom `name` must be (a replaced
+ * token goes to the same person, with the same roles); journaled and shown on the page.
+ */
+function replacedRoles(ctx: StepContext, stepId: string, name: string): string[] {
+  const completed = ctx.entries().some((e) => e.type === 'step.completed' && e.step === stepId);
+  const revoked = completed ? [...ctx.entries()].reverse().find((e) => e.type === 'step.event' && e.step === stepId && e.data.what === OFFICER_REVOKED) : undefined;
+  if (!revoked) throw new OfficiantError('ceremony.step-failed', `step ${stepId} revoked no officer: there is no token to replace`);
+  const officer = ctx.roster().officers.find((o) => o.id === revoked.data.officer);
+  if (!officer) throw new OfficiantError('ceremony.step-failed', `the officer revoked in step ${stepId} is not on the roster`);
+  if (officer.name.trim().toLowerCase() !== name.trim().toLowerCase()) throw new OfficiantError('ceremony.step-failed', `${name} is not ${officer.name}, whose token step ${stepId} revoked: a replacement token goes to the same person`);
+  ctx.event('officer-replaces', { officer: officer.id, name: officer.name, revoked_device: String(revoked.data.device), roles: officer.roles });
+  ctx.result('Replaces', `device ${String(revoked.data.device)} of ${officer.name} (${officer.id}), revoked in this ceremony (${String(revoked.data.reason)}); roster roles kept: ${officer.roles.join(', ')}`);
+  return [...officer.roles];
+}
+

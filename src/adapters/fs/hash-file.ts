@@ -6,12 +6,12 @@ import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 const CHUNK = 4 * 1024 * 1024;
 
 /** Everything left to read on an open descriptor (a file or a block device), through SHA-256. */
-export function hashDescriptor(fd: number): { size: number; sha256: string } {
+export function hashDescriptor(fd: number, limit = Number.POSITIVE_INFINITY): { size: number; sha256: string } {
   const hash = createHash('sha256');
   const buf = Buffer.allocUnsafe(CHUNK);
   let size = 0;
   for (;;) {
-    const n = readSync(fd, buf, 0, CHUNK, null);
+    const n = readSync(fd, buf, 0, Math.min(CHUNK, limit - size), null);
     if (n === 0) break;
     hash.update(buf.subarray(0, n));
     size += n;

@@ -17,6 +17,7 @@ async function ask<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
+    if (err instanceof OfficiantError) throw err;
     if ((err as Error)?.name === 'ExitPromptError' || (err as Error)?.name === 'AbortPromptError') {
       throw new OfficiantError('interrupt.paused', 'paused by the operator at a prompt');
     }
@@ -36,7 +37,6 @@ export class InquirerPrompter implements Prompter {
   ) {}
 
   announce(turn: Turn): void {
-    this.afterSecret = false;
     const who = (ps: Person[]) => (ps.length === 0 ? '(nobody checked in yet)' : ps.map((p) => p.name).join(', '));
     this.out('');
     this.out(bold(`── Step ${turn.index} of ${turn.total}: ${turn.title} ──`));
@@ -56,12 +56,30 @@ export class InquirerPrompter implements Prompter {
     this.out(bold(`── ${IN_CLEAR} ──`));
   }
 
-  /** A free-text answer that holds a secret typed in this session is masked on the screen as it is typed. */
-  private readonly masked = (v: string) => (this.typed.within(v) ? '*'.repeat(v.length) : v);
-
-  /** A free-text answer's validation, refusing one that holds a secret typed in this session. */
+  /**
+   * A free-text answer's validation, refusing one that holds a secret typed in this session. A third refusal
+   * pauses the ceremony (journaled): a person who slipped is stopped once; someone probing for another's half
+   * through the refusals gets no further.
+   */
+  private refusals = 0;
+  private probing?: AbortController;
   private inClear(check: (v: string) => string | true): (v: string) => string | true {
-    return (v) => (this.typed.within(v) ? LOOKS_LIKE_A_PIN : check(v));
+    return (v) => {
+      if (!this.typed.within(v)) return check(v);
+      if (++this.refusals >= 3) this.probing?.abort();
+      return LOOKS_LIKE_A_PIN;
+    };
+  }
+
+  /** A free-text prompt: refused PIN-like answers counted, the third one ends it as a pause. */
+  private async text(config: Parameters<typeof input>[0]): Promise<string> {
+    this.probing = new AbortController();
+    try {
+      return await input(config, { signal: this.probing.signal });
+    } catch (err) {
+      if (this.refusals >= 3 && (err as Error)?.name === 'AbortPromptError') throw new OfficiantError('interrupt.paused', 'paused: an answer holding a PIN typed earlier was refused three times; nothing of it was recorded');
+      throw err;
+    }
   }
 
   async checkIn(role: { id: string; title: string }, count: number, taken?: (name: string) => string | undefined): Promise<string[]> {
@@ -69,10 +87,9 @@ export class InquirerPrompter implements Prompter {
     const names: string[] = [];
     for (let i = 0; i < count; i++) {
       const name = await ask(() =>
-        input({
+        this.text({
           message: `${role.title}${count > 1 ? ` ${i + 1} of ${count}` : ''}: full name`,
-          transformer: this.masked,
-          validate: this.inClear((v) => (v.trim() === '' ? 'a name is required' : names.includes(v.trim()) ? `${v.trim()} is already checked in` : (taken?.(v.trim()) ?? true))),
+          validate: this.inClear((v) => (v.trim() === '' ? 'a name is required' : names.some((n) => n.toLowerCase() === v.trim().toLowerCase()) ? `${v.trim()} is already checked in` : (taken?.(v.trim()) ?? true))),
         }),
       );
       names.push(name.trim());
@@ -84,9 +101,8 @@ export class InquirerPrompter implements Prompter {
     const re = field.pattern === undefined ? undefined : new RegExp(`^(?:${field.pattern})$`);
     this.clearTextFollows();
     return ask(() =>
-      input({
-        message: `${person.name}, type ${field.label}:`,
-        transformer: this.masked,
+      this.text({
+        message: `${person.name}, type ${field.label}${field.example !== undefined ? ` (e.g. ${field.example})` : ''}:`,
         validate: this.inClear((v) => (v.trim() === '' ? 'a value is required' : re && !re.test(v.trim()) ? (field.example !== undefined ? `expected the form of ${field.example}` : `expected the form /${field.pattern}/`) : true)),
       }),
     );
@@ -146,7 +162,7 @@ export class InquirerPrompter implements Prompter {
         )
       : 'abort';
     const reason = await ask(() =>
-      input({ message: `${decider.name}, reason for the ${action === 'retry' ? 'retry' : 'abort'} (recorded in clear):`, transformer: this.masked, validate: this.inClear((v) => (v.trim().length < 5 ? 'please state a reason' : true)) }),
+      this.text({ message: `${decider.name}, reason for the ${action === 'retry' ? 'retry' : 'abort'} (recorded in clear):`, validate: this.inClear((v) => (v.trim().length < 5 ? 'please state a reason' : true)) }),
     );
     return { action, reason: reason.trim(), by: decider };
   }

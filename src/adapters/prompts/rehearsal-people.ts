@@ -42,6 +42,21 @@ export function simulatePeople(script: Script, opts: { officers?: RehearsalOffic
       people[roleId] = Array.from({ length: role.people }, (_, i) => `${role.title} ${i + 1} (rehearsal)`);
     }
   }
+  // Rehearse losing the roster's last active officer that is not checked in today; a replacement token
+  // (piv.enroll with replaces) goes to that same officer, who checks in by document under their own name.
+  const revoked = new Map<string, RosterBody['officers'][number]>();
+  for (const step of script.steps) {
+    if (step.kind === 'officer.revoke' && opts.officers) {
+      const present = new Set(Object.values(people).flat());
+      const gone = [...opts.officers.roster.officers].reverse().find((o) => o.status === 'active' && !present.has(o.name));
+      if (gone) revoked.set(step.id, gone);
+    }
+    if (step.kind === 'piv.enroll' && step.params.replaces !== undefined) {
+      const gone = revoked.get(step.params.replaces);
+      const names = people[step.params.officer.role];
+      if (gone && names) names[step.params.officer.index - 1] = gone.name;
+    }
+  }
   for (const names of Object.values(people)) {
     for (const name of names) {
       Object.assign((secrets[name] ??= {}), {
@@ -71,10 +86,7 @@ export function simulatePeople(script: Script, opts: { officers?: RehearsalOffic
       }
     }
     if (step.kind === 'officer.revoke' && opts.officers) {
-      // Rehearse losing the roster's last active officer that is not checked in today.
-      const present = new Set(Object.values(people).flat());
-      const gone = [...opts.officers.roster.officers].reverse().find((o) => o.status === 'active' && !present.has(o.name));
-      records[step.id] = { 'device-serial': gone?.device.serial ?? '0', reason: 'rehearsal: device reported lost' };
+      records[step.id] = { 'device-serial': revoked.get(step.id)?.device.serial ?? '0', reason: 'rehearsal: device reported lost' };
     }
   }
   return { people, secrets, records, devices, confirm: true, failures: {} };

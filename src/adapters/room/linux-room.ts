@@ -3,14 +3,19 @@
 // installed files hashed. It reports what it finds and never decides: room.preflight does. `sysRoot` is /sys
 // on a ceremony laptop; tests hand it a directory laid out the same way (recorded as the probe's source).
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { hashDescriptor } from '../fs/hash-file.js';
 import { join, relative } from 'node:path';
-import type { NetworkInterface, RoomProbe, UsbDevice } from '../../engine/ports.js';
+import type { BluetoothAdapter, NetworkInterface, RoomProbe, UsbDevice } from '../../engine/ports.js';
 
 const ARPHRD_LOOPBACK = 772;
 const IFF_UP = 0x1;
 const LINUX_FOUNDATION = '1d6b';
+
+/** A device's own strings, shown on the screen and the page: no control characters (no escape sequences), at most 80. */
+function printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, 80);
+}
 
 function readText(file: string): string | undefined {
   try {
@@ -29,7 +34,7 @@ function list(dir: string): string[] {
 }
 
 /** Streams a regular file or a block device through SHA-256 (a FIFO or character device is refused unopened). */
-function digest(path: string): { sha256: string; bytes: number } | { unreadable: string } {
+function digest(path: string, limit?: number): { sha256: string; bytes: number } | { unreadable: string } {
   let fd: number | undefined;
   try {
     const kind = statSync(path);
@@ -37,7 +42,7 @@ function digest(path: string): { sha256: string; bytes: number } | { unreadable:
     fd = openSync(path, 'r');
     const st = fstatSync(fd);
     if (!st.isFile() && !st.isBlockDevice()) return { unreadable: `${path} is neither a file nor a block device` };
-    const { size, sha256 } = hashDescriptor(fd);
+    const { size, sha256 } = hashDescriptor(fd, limit);
     return { sha256, bytes: size };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -47,12 +52,13 @@ function digest(path: string): { sha256: string; bytes: number } | { unreadable:
   }
 }
 
+/** Regular files under a directory; a symbolic link is not followed (no loop), only listed as a link. */
 function filesUnder(root: string, dir: string, out: string[]): void {
   for (const name of list(join(root, dir))) {
     const rel = join(dir, name);
-    const st = statSync(join(root, rel), { throwIfNoEntry: false });
+    const st = lstatSync(join(root, rel), { throwIfNoEntry: false });
     if (st?.isDirectory()) filesUnder(root, rel, out);
-    else if (st?.isFile()) out.push(rel);
+    else if (st?.isFile() || st?.isSymbolicLink()) out.push(rel);
   }
 }
 
@@ -66,10 +72,23 @@ export class LinuxRoomProbe implements RoomProbe {
   networkInterfaces(): NetworkInterface[] {
     const dir = join(this.source, 'class/net');
     return list(dir).map((name) => {
-      const flags = Number.parseInt(readText(join(dir, name, 'flags')) ?? '0', 16);
+      // Flags that cannot be read count as up: the check fails closed.
+      const flags = Number.parseInt(readText(join(dir, name, 'flags')) ?? 'ffff', 16);
       const type = Number(readText(join(dir, name, 'type')) ?? '0');
-      return { name, up: (flags & IFF_UP) !== 0, state: readText(join(dir, name, 'operstate')) ?? 'unknown', loopback: type === ARPHRD_LOOPBACK };
+      return { name: printable(name), up: Number.isNaN(flags) || (flags & IFF_UP) !== 0, state: printable(readText(join(dir, name, 'operstate')) ?? 'unreadable'), loopback: type === ARPHRD_LOOPBACK };
     });
+  }
+
+  bluetooth(): BluetoothAdapter[] {
+    const dir = join(this.source, 'class/bluetooth');
+    return list(dir)
+      .filter((name) => /^hci\d+$/.test(name))
+      .map((name) => {
+        // Blocked when any of its rfkill switches is on (soft: rfkill block; hard: the laptop's switch).
+        const switches = list(join(dir, name)).filter((f) => /^rfkill\d+$/.test(f));
+        const blocked = switches.some((r) => readText(join(dir, name, r, 'soft')) === '1' || readText(join(dir, name, r, 'hard')) === '1');
+        return { name, blocked };
+      });
   }
 
   usbDevices(): UsbDevice[] {
@@ -81,19 +100,20 @@ export class LinuxRoomProbe implements RoomProbe {
         const vendor = (readText(join(dir, name, 'idVendor')) ?? '????').toLowerCase();
         const product = (readText(join(dir, name, 'idProduct')) ?? '????').toLowerCase();
         const words = [readText(join(dir, name, 'manufacturer')), readText(join(dir, name, 'product'))].filter((w) => w !== undefined && w !== '');
-        return { id: `${vendor}:${product}`, name: words.join(' ') || '(no name)', rootHub: vendor === LINUX_FOUNDATION };
+        // A root hub is the kernel's own (usb1, usb2, ...): never judged by its vendor id, which USB gadgets share.
+        return { id: `${vendor}:${product}`, name: printable(words.join(' ')) || '(no name)', rootHub: /^usb\d+$/.test(name) && vendor === LINUX_FOUNDATION };
       });
   }
 
-  async sha256File(path: string): Promise<{ sha256: string; bytes: number } | { unreadable: string }> {
-    return digest(path);
+  async sha256File(path: string, limit?: number): Promise<{ sha256: string; bytes: number } | { unreadable: string }> {
+    return digest(path, limit);
   }
 
   async installation(): Promise<{ version: string; sha256: string; files: number }> {
     const { root, version, parts } = this.install;
     const files: string[] = [];
     for (const part of parts) {
-      const st = statSync(join(root, part), { throwIfNoEntry: false });
+      const st = lstatSync(join(root, part), { throwIfNoEntry: false });
       if (st?.isDirectory()) filesUnder(root, part, files);
       else if (st?.isFile()) files.push(part);
     }
@@ -103,7 +123,10 @@ export class LinuxRoomProbe implements RoomProbe {
       .map((rel) => relative(root, join(root, rel)))
       .sort()
       .map((rel) => {
-        const d = digest(join(root, rel));
+        const path = join(root, rel);
+        // A link is hashed as what it points to, never followed into a loop.
+        if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) return `${createHash('sha256').update(`link:${readlinkSync(path)}`).digest('hex')}  ${rel}\n`;
+        const d = digest(path);
         return `${'sha256' in d ? d.sha256 : 'unreadable'}  ${rel}\n`;
       });
     return { version, sha256: createHash('sha256').update(lines.join('')).digest('hex'), files: lines.length };

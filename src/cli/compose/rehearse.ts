@@ -121,7 +121,7 @@ export async function composeRehearsal(file: string, flags: RehearseFlags, print
   const piv = fleet ? pivSite({ module: SOFTHSM_MODULE, attestationRoots: [fleet.attestationRoot().pem] }, fleet) : undefined;
   // An interactive rehearsal is a dry run for the people: they type names, PINs and answers themselves on
   // simulated hardware; the sandbox still holds the devices, and the evidence is still marked REHEARSAL.
-  const prompter = flags.interactive ? showingRehearsalPins(await keyboardPrompter(script), people.secrets, (l) => process.stdout.write(`${l}\n`)) : scriptedPrompter(people, print);
+  const prompter = flags.interactive ? showingRehearsalPins(await keyboardPrompter(script), people.secrets, (l) => process.stdout.write(`${l}\n`), INTERACTIVE_HALVES) : scriptedPrompter(people, print);
   const signingPlan = opensSigningWindow(script) ? orThrow(loadSigningPlan(inputFiles, flags)) : undefined;
   const deps = ceremonyDeps({ script, text, site, rehearsal: true, prompter, out, roster: plan.officers?.roster, piv, backup, release, policyDraft, manifest, signingPlan });
   const pointer: RehearsalPointer = { sandbox: sandbox.dir, ...(peopleFile ? { people: peopleFile } : {}), ...(flags.interactive ? { interactive: true } : {}) };

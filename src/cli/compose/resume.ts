@@ -3,6 +3,7 @@
 // or an answers file for a production ceremony.
 import { SimulatedPivFleet } from '../../adapters/piv/simulated-piv-fleet.js';
 import { showingRehearsalPins } from '../../adapters/prompts/rehearsal-pins.js';
+import { INTERACTIVE_HALVES } from './rehearsal-evidence-token.js';
 import { SoftHsmSandbox } from '../../adapters/pkcs11/softhsm-sandbox.js';
 import type { Prompter } from '../../engine/ports.js';
 import { resumeCeremony } from '../../engine/runner.js';
@@ -34,7 +35,7 @@ export async function composeResume(outDir: string, flags: { answers?: string; b
     sandbox.activate();
     enableFailpoints({ out: outDir, sandbox: sandbox.dir });
     const people = sandbox.loadPeople<Answers>(pointer.people);
-    prompter = pointer.interactive ? showingRehearsalPins(await keyboardPrompter(plan.script), people.secrets, (l) => process.stdout.write(`${l}\n`)) : scriptedPrompter(people, print);
+    prompter = pointer.interactive ? showingRehearsalPins(await keyboardPrompter(plan.script), people.secrets, (l) => process.stdout.write(`${l}\n`), INTERACTIVE_HALVES) : scriptedPrompter(people, print);
     if (plan.piv) fleet = SimulatedPivFleet.open(sandbox.dir);
   } else {
     prompter = (await prompterFor(plan.script, flags.answers, print)).prompter;

@@ -5,7 +5,7 @@ import { formatProblem } from '../../script/parse.js';
 import { parseScript } from '../../script/rules.js';
 import { JOURNAL, SCRIPT_COPY as SCRIPT } from '../packet-files.js';
 import type { Context, Group } from './check-context.js';
-import { checkActors, checkParticipants, checkPinHalves } from './rules-people.js';
+import { checkActors, checkParticipants, checkPinHalves, checkRevokedAbsent } from './rules-people.js';
 import { checkSignOffs, checkStepCourse } from './rules-steps.js';
 import { checkRoom } from './rules-room.js';
 
@@ -27,8 +27,9 @@ export function checkCeremony(g: Group, ctx: Context): void {
   checkStepCourse(ctx.entries, script, out);
   checkParticipants(ctx.entries, script, out);
   checkActors(ctx.entries, script, out);
+  checkRevokedAbsent(ctx.entries, out);
   checkPinHalves(ctx.entries, script, out);
   checkSignOffs(ctx.entries, script, out);
-  checkRoom(ctx.entries, script, out);
+  checkRoom(ctx.entries, script, { ...out, note: (m: string) => g.note(`${JOURNAL}: ${m}`) });
   if (g.problems.length === 0) g.note(`${JOURNAL}: recomputed from ${SCRIPT}: ${script.steps.length} steps in order, check-ins, who acted, PIN halves, sign-offs, records and the laptop's checks as the script requires`);
 }

@@ -80,8 +80,9 @@ export function checkActors(entries: readonly JournalEntry[], script: Script, ou
     // A custodian who is not in the room's roles opens (or fails to open) their share with their own token in
     // a backup step: the backup check verifies what they signed against the roster.
     if (step && CUSTODIAN_STEPS.has(step.kind) && / \(custodian\)$/.test(e.actor) && e.type === 'step.event') return;
-    // Nobody checked in yet: the runner records decisions as the operator.
-    if (now.length === 0 && /^operator \(/.test(e.actor)) return;
+    // Nobody checked in yet (a failed room check or check-in): the person deciding to retry or abort names
+    // themselves at the keyboard, or scripted answers decide as the operator. Only decisions, nothing else.
+    if (now.length === 0 && (/^operator \(/.test(e.actor) || e.type === 'deviation' || e.type === 'ceremony.aborted')) return;
     out.fail(`people: line ${pos + 1}: ${e.type}${typeof e.data.what === 'string' ? ` ${e.data.what}` : ''} by ${e.actor}, who is not checked in`);
   });
 }
@@ -147,3 +148,17 @@ function checkHolders(list: unknown[], role: string | undefined, where: string, 
     else if (role !== undefined && p.role !== role) out.fail(`${where}: ${n} ${verb} a PIN half as ${script.roles[p.role]?.title ?? p.role}, the script gives the halves to ${script.roles[role]?.title ?? role}`);
   }
 }
+
+/**
+ * A token revoked in a ceremony took no part in it: none of the devices checked in is one an officer-revoked
+ * entry names (otherwise whoever found a lost token could help approve and sign the roster that revokes it).
+ */
+export function checkRevokedAbsent(entries: readonly JournalEntry[], out: RuleReport): void {
+  const devices = new Set(entries.filter((e) => e.type === 'step.event' && e.data.what === 'check-in').map((e) => String(e.data.device)));
+  entries.forEach((e, pos) => {
+    if (e.type === 'step.event' && e.data.what === 'officer-revoked' && devices.has(String(e.data.device))) {
+      out.fail(`people: line ${pos + 1}: device ${String(e.data.device)} is revoked in the ceremony it checked in to: a token being revoked takes no part in it`);
+    }
+  });
+}
+

@@ -113,7 +113,8 @@ export function backupEvents(ctx: StepContext, what: string, kcv: string): JsonO
 
 /** Who speaks for the room: the person who checked everyone in (the check-in step's performer). */
 export function administrator(ctx: StepContext): Person {
-  return ctx.people(ctx.script.steps[0].perform)[0] ?? ctx.people()[0];
+  const checkIn = ctx.script.steps.find((s) => s.kind === 'participants.check-in') ?? ctx.script.steps[0];
+  return ctx.people(checkIn.perform)[0] ?? ctx.people()[0];
 }
 
 /**

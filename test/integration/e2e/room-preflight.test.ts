@@ -32,6 +32,8 @@ function laptop(name: string, ethUp: boolean): string {
   put(`${name}/bus/usb/devices/1-2/idVendor`, '1050\n');
   put(`${name}/bus/usb/devices/1-2/idProduct`, '0407\n');
   put(`${name}/bus/usb/devices/1-2/product`, 'YubiKey OTP+FIDO+CCID\n');
+  put(`${name}/bus/usb/devices/usb1/idVendor`, '1d6b\n');
+  put(`${name}/bus/usb/devices/usb1/idProduct`, '0002\n');
   return sys;
 }
 
@@ -69,10 +71,10 @@ describe('room.preflight in a production run', () => {
   it('with allow_override, goes on past a failed check with the reason recorded as a deviation on the page', async () => {
     const out = join(work, 'override');
     const reason = 'laptop wired to the isolated label printer; cable stays in the room';
-    const r = await officiant(['run', script(true), '--out', out, '--site', site, '--answers', answers(`, override-reason: "${reason}"`)], { env: { ...process.env, OFFICIANT_SYSFS_ROOT: laptop('sys-up2', true) } });
+    const r = await officiant(['run', script(true), '--out', out, '--site', site, '--answers', answers(`, override-by: "Ada Admin", override-reason: "${reason}"`)], { env: { ...process.env, OFFICIANT_SYSFS_ROOT: laptop('sys-up2', true) } });
     expect(r.code, r.stderr).toBe(0);
     const entries = parseJournal(readFileSync(join(out, 'journal.jsonl'), 'utf8')).entries;
-    expect(entries.find((e) => e.data.what === 'room-override')?.data).toMatchObject({ checks: ['network'], deviation: `went on despite network: ${reason}` });
+    expect(entries.find((e) => e.data.what === 'room-override')?.data).toMatchObject({ checks: ['network'], deviation: `Ada Admin went on despite network: ${reason}`, decided_by: 'Ada Admin (not yet checked in)' });
     expect(entries.some((e) => e.type === 'step.completed' && e.step === 'check-in')).toBe(true);
   });
 });

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAnswers } from '../../../src/inputs/answers.js';
 import { loadScript } from '../../../src/inputs/script.js';
 import { loadSite } from '../../../src/inputs/site.js';
-import { parseReferenceTime } from '../../../src/steps/shared/room-findings.js';
+import { parseReferenceTime } from '../../../src/custody/room-findings.js';
 import { fuzz, mutateText, plainProblems } from '../../helpers/fuzz.js';
 import { MemoryInputFiles } from './memory-input-files.js';
 

@@ -46,6 +46,12 @@ describe('officer.revoke', () => {
     expect(run.results.at(-1)).toEqual({ label: 'Backup shares', value: `${keeper.officer.name} is a backup custodian: every backup they hold a share of must be re-shared next (ceremonies/backup-reshare.yaml), or the revoked token still opens their share` });
   });
 
+  it('refuses to revoke a token checked in at this ceremony: it takes no part in the ceremony that revokes it', async () => {
+    const withHolder = [...people, { name: 'Officer crypto-officer-2', role: 'officer', officer: 'crypto-officer-2', device: '10000002' }];
+    const { error } = await failStep(officerRevoke, { script: s, stepId: 'revoke', people: withHolder, roster, prompter: typed('10000002', 'device lost on a train') });
+    expect(error.message).toMatch(/^device 10000002 checked in at this ceremony \(as .*\): a token being revoked takes no part in the ceremony that revokes it/);
+  });
+
   it.each([
     ['a reason shorter than 5 characters', typed('10000002', 'lost'), 'a revocation needs a stated reason (at least 5 characters)'],
     ['a "no" at the confirmation', new TablePrompter({ records: { 'revoke.device-serial': '10000002', 'revoke.reason': 'departure' }, confirm: [['revoke', false]] }), 'Ada Admin did not confirm the revocation'],

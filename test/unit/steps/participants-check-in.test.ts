@@ -130,6 +130,37 @@ describe('participants.check-in by PIV token', async () => {
   });
 });
 
+describe('participants.check-in: a revoked token, and a slip too many', async () => {
+  const world = await createRosterWorld();
+  const [o1, o2] = world.officers;
+  const lost = await createOfficer({ id: 'crypto-officer-7', serial: '10000007', status: 'revoked' }, world);
+  const body = createRosterBody(world, {}, [...world.officers, lost]);
+  const roster = { body, bytes: Buffer.from(JSON.stringify(body)), sha256: 'cd'.repeat(32) };
+  const s = scriptWith([], { officers: 2 });
+  const grant = { roster: true, piv: true };
+  const prompter = (interactive: boolean, second: string | string[]) =>
+    new TablePrompter({
+      interactive,
+      people: { admin: ['Ada Admin'], witness: ['Walt Witness'] },
+      devices: { 'check-in.crypto-officer-1': '10000001', 'check-in.crypto-officer-2': second },
+      secrets: Object.fromEntries([...world.officers, lost].map((o) => [`${o.officer.name}.piv-pin`, OFFICER_PIN])),
+    });
+
+  it('refuses a revoked token before its holder types a PIN', async () => {
+    const p = prompter(false, '10000007');
+    const { error } = await failStep(participantsCheckIn, { script: s, stepId: 'check-in', grant, roster, piv: new FakePivReader([o1, o2, lost]), prompter: p });
+    expect(error.message).toMatch(/^device 10000007 of .* is revoked/);
+    expect(p.asked.filter((a) => a.kind === 'secret').map((a) => a.person)).toEqual([o1.officer.name]);
+  });
+
+  it('at the keyboard, a third slip for the same pick fails the step (the performer then decides): nobody is stuck', async () => {
+    const p = prompter(true, ['10000007', '10000001', '10000007']);
+    const { error } = await failStep(participantsCheckIn, { script: s, stepId: 'check-in', grant, roster, piv: new FakePivReader([o1, o2, lost]), prompter: p });
+    expect(error.message).toMatch(/^device 10000007 of .* is revoked/);
+    expect(p.said.filter((l) => l.includes('Pick the token'))).toHaveLength(2);
+  });
+});
+
 describe('participants.check-in slips at the keyboard', () => {
   it('re-asks only a name that already holds another role, naming the role it holds', async () => {
     const prompter = new TablePrompter({ interactive: true, people: { admin: ['Ada Admin'], witness: ['ada admin', 'Walt Witness'] } });

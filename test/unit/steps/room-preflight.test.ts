@@ -2,7 +2,7 @@
 // production run stops on a failed check unless the script allows a recorded override, a rehearsal records
 // and goes on, and everything seen is on the page and in the journal.
 import { describe, expect, it } from 'vitest';
-import { bootMediumFinding, clockFinding, networkFinding, officiantFinding, parseReferenceTime, usbFinding } from '../../../src/steps/shared/room-findings.js';
+import { bootMediumFinding, clockFinding, networkFinding, officiantFinding, parseReferenceTime, usbFinding } from '../../../src/custody/room-findings.js';
 import { roomPreflight } from '../../../src/steps/room-preflight.js';
 import { failStep, runStep } from './fakes/step-context.js';
 import { TablePrompter } from './fakes/scripted-prompter.js';
@@ -12,15 +12,23 @@ import { BOOT_SHA, GOOD_SITE, INSTALL_SHA, room } from './fakes/room.js';
 const lo = { name: 'lo', up: true, state: 'unknown', loopback: true };
 const iface = (name: string, up: boolean, state = up ? 'up' : 'down') => ({ name, up, state, loopback: false });
 const dev = (id: string, name = 'Some device', rootHub = false) => ({ id, name, rootHub });
+const hub = dev('1d6b:0002', 'root hub', true);
 
 describe('room findings', () => {
   it.each([
     ['only loopback up', [lo, iface('eth0', false), iface('wlan0', false, 'dormant')], undefined],
-    ['no interface at all', [], undefined],
+    ['no interface at all: they were not read (fail closed)', [], 'no loopback interface seen: the network interfaces could not be read'],
     ['a cable plugged in', [lo, iface('eth0', true)], 'network interface up: eth0 (only loopback may be up)'],
     ['administratively up without a carrier still counts', [lo, iface('wlan0', true, 'dormant'), iface('eth1', true, 'down')], 'network interfaces up: wlan0, eth1 (only loopback may be up)'],
   ])('network: %s', (_n, interfaces, problem) => {
     expect(networkFinding(interfaces).problem).toBe(problem);
+  });
+
+  it.each([
+    ['a blocked adapter', [{ name: 'hci0', blocked: true }], undefined],
+    ['an adapter not blocked', [{ name: 'hci0', blocked: false }], 'bluetooth adapter not blocked: hci0 (rfkill block bluetooth)'],
+  ])('bluetooth: %s', (_n, adapters, problem) => {
+    expect(networkFinding([lo], adapters).problem).toBe(problem);
   });
 
   const laptop = new Date('2026-12-05T23:59:50Z');
@@ -53,9 +61,11 @@ describe('room findings', () => {
   });
 
   it.each([
-    ['root hubs and allowed tokens', [dev('1d6b:0002', 'root hub', true), dev('1050:0407')], ['1050:0407'], undefined],
-    ['a stick nobody listed', [dev('1050:0407'), dev('0781:5581', 'SanDisk Ultra')], ['1050:0407'], "USB device not on the site file's allowlist: 0781:5581 (SanDisk Ultra)"],
-    ['no allowlist: any device fails', [dev('1050:0407', 'YubiKey')], [], "USB device not on the site file's allowlist: 1050:0407 (YubiKey)"],
+    ['root hubs and allowed tokens', [hub, dev('1050:0407')], ['1050:0407'], undefined],
+    ['a stick nobody listed', [hub, dev('1050:0407'), dev('0781:5581', 'SanDisk Ultra')], ['1050:0407'], "USB device not on the site file's allowlist: 0781:5581 (SanDisk Ultra)"],
+    ['no allowlist: any device fails', [hub, dev('1050:0407', 'YubiKey')], [], "USB device not on the site file's allowlist: 1050:0407 (YubiKey)"],
+    ['a gadget with the root hubs\' vendor id is still a device', [hub, dev('1d6b:0104', 'Multifunction Composite Gadget')], [], "USB device not on the site file's allowlist: 1d6b:0104 (Multifunction Composite Gadget)"],
+    ['no root hub: the devices were not read (fail closed)', [], [], 'no USB root hub seen: the USB devices could not be read'],
   ])('usb: %s', (_n, devices, allow, problem) => {
     expect(usbFinding(devices, allow).problem).toBe(problem);
   });
@@ -83,21 +93,21 @@ describe('room.preflight', () => {
     expect(run.results.map((r) => r.label)).toEqual(['Network', 'Clock', 'Boot medium', 'USB devices', 'Officiant']);
     expect(run.results.every((r) => r.value.startsWith('OK: '))).toBe(true);
     const [checked] = run.events('room-checked');
-    expect(checked).toMatchObject({ source: '/sys', typed_reference: '10:00:30' });
+    expect(checked).toMatchObject({ typed_reference: '10:00:30', observation: { source: '/sys', reference_time: '2026-12-05T10:00:30.000Z', allowlist: ['1050:0407'] } });
     expect(run.prompter.asked.map((a) => a.what)).toEqual(['room.reference-time']);
   });
 
   it('stops a production run on a failed check, naming every problem, before anyone checks in', async () => {
-    const { error, fake } = await failStep(roomPreflight, { script: script(), stepId: 'room', rehearsal, room: room({ interfaces: [lo, iface('eth0', true)], usb: [dev('0781:5581', 'SanDisk Ultra')] }), now, prompter: typed() });
+    const { error, fake } = await failStep(roomPreflight, { script: script(), stepId: 'room', rehearsal, room: room({ interfaces: [lo, iface('eth0', true)], usb: [hub, dev('0781:5581', 'SanDisk Ultra')] }), now, prompter: typed() });
     expect(error.message).toBe("the laptop failed 2 check(s): network interface up: eth0 (only loopback may be up); USB device not on the site file's allowlist: 0781:5581 (SanDisk Ultra)");
     expect(fake.events('room-checked')).toHaveLength(1);
   });
 
   it('with allow_override, the administrator may go on with a reason recorded as a deviation', async () => {
-    const prompter = typed({ 'room.override-reason': 'the site has no boot medium image yet; laptop reinstalled today' });
+    const prompter = typed({ 'room.override-by': 'Ada Admin', 'room.override-reason': 'the site has no boot medium image yet; laptop reinstalled today' });
     const run = await runStep(roomPreflight, { script: script({ allow_override: true }), stepId: 'room', rehearsal, room: room({}, { usbAllowlist: ['1050:0407'] }), now, prompter });
-    expect(run.events('room-override')).toEqual([{ what: 'room-override', checks: ['boot medium'], deviation: 'went on despite boot medium: the site has no boot medium image yet; laptop reinstalled today', decided_by: 'The Ceremony Administrator (not yet checked in)' }]);
-    expect(prompter.asked.map((a) => a.person)).toEqual(['The Ceremony Administrator', 'The Ceremony Administrator', 'The Ceremony Administrator']);
+    expect(run.events('room-override')).toEqual([{ what: 'room-override', checks: ['boot medium'], deviation: 'Ada Admin went on despite boot medium: the site has no boot medium image yet; laptop reinstalled today', decided_by: 'Ada Admin (not yet checked in)' }]);
+    expect(prompter.asked.map((a) => a.what)).toEqual(['room.reference-time', expect.stringContaining('Go on anyway'), 'room.override-by', 'room.override-reason']);
   });
 
   it('with allow_override, a "no" stops it', async () => {

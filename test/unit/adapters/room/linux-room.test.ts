@@ -34,6 +34,13 @@ put('sys/bus/usb/devices/1-2/idProduct', '0407');
 put('sys/bus/usb/devices/1-2/manufacturer', 'Yubico');
 put('sys/bus/usb/devices/1-2/product', 'YubiKey OTP+FIDO+CCID');
 put('sys/bus/usb/devices/1-2:1.0/bInterfaceClass', '0b');
+put('sys/bus/usb/devices/1-3/idVendor', '1d6b');
+put('sys/bus/usb/devices/1-3/idProduct', '0104');
+put('sys/bus/usb/devices/1-3/product', 'Gadget\u001b[2J');
+put('sys/class/bluetooth/hci0/rfkill3/soft', '1');
+put('sys/class/bluetooth/hci0/rfkill3/hard', '0');
+put('sys/class/bluetooth/hci1/rfkill4/soft', '0');
+put('sys/class/net/eth9/type', '1');
 put('install/package.json', '{"name":"officiant"}');
 put('install/bin/officiant.js', '#!/usr/bin/env node');
 put('install/templates/a.yaml', 'a: 1');
@@ -46,6 +53,8 @@ describe('LinuxRoomProbe', () => {
   it('reads each interface: administratively up (IFF_UP), its operational state, loopback by its type', () => {
     expect(probe.networkInterfaces()).toEqual([
       { name: 'enp0s31f6', up: true, state: 'up', loopback: false },
+      // Its flags cannot be read: counted as up (the check fails closed).
+      { name: 'eth9', up: true, state: 'unreadable', loopback: false },
       { name: 'lo', up: true, state: 'unknown', loopback: true },
       { name: 'wlp2s0', up: false, state: 'down', loopback: false },
     ]);
@@ -54,13 +63,24 @@ describe('LinuxRoomProbe', () => {
   it('lists USB devices (not their interfaces) as vendor:product with their names, root hubs marked', () => {
     expect(probe.usbDevices()).toEqual([
       { id: '1050:0407', name: 'Yubico YubiKey OTP+FIDO+CCID', rootHub: false },
+      // A gadget shares the root hubs' vendor id: it is a device all the same, its name without escape codes.
+      { id: '1d6b:0104', name: 'Gadget?[2J', rootHub: false },
       { id: '1d6b:0002', name: 'EHCI Host Controller', rootHub: true },
+    ]);
+  });
+
+  it('reads each bluetooth adapter: blocked when an rfkill switch is on', () => {
+    expect(probe.bluetooth()).toEqual([
+      { name: 'hci0', blocked: true },
+      { name: 'hci1', blocked: false },
     ]);
   });
 
   it('hashes a boot image as sha256sum does, and says why a path cannot be read', async () => {
     const expected = execFileSync('sha256sum', [join(root, 'boot.img')], { encoding: 'utf8' }).split(' ')[0];
     expect(await probe.sha256File(join(root, 'boot.img'))).toEqual({ sha256: expected, bytes: 13 });
+    const head = execFileSync('sh', ['-c', `head -c 6 ${join(root, 'boot.img')} | sha256sum`], { encoding: 'utf8' }).split(' ')[0];
+    expect(await probe.sha256File(join(root, 'boot.img'), 6)).toEqual({ sha256: head, bytes: 6 });
     expect(await probe.sha256File(join(root, 'nope.img'))).toEqual({ unreadable: `${join(root, 'nope.img')}: not found` });
     expect(await probe.sha256File(sys)).toEqual({ unreadable: `${sys} is neither a file nor a block device` });
   });

@@ -1,6 +1,6 @@
 // A laptop for room.preflight's unit tests: what the probe port reports, set per test (the Linux adapter
 // itself is tested on a sysfs-shaped directory in test/unit/adapters/room).
-import type { NetworkInterface, RoomProbe, UsbDevice } from '../../../../src/engine/ports.js';
+import type { BluetoothAdapter, NetworkInterface, RoomProbe, UsbDevice } from '../../../../src/engine/ports.js';
 import type { RoomInputs, RoomSite } from '../../../../src/engine/ceremony-inputs.types.js';
 
 export const BOOT_SHA = 'b0'.repeat(32);
@@ -10,6 +10,7 @@ export interface Laptop {
   interfaces?: NetworkInterface[];
   usb?: UsbDevice[];
   boot?: { sha256: string; bytes: number } | { unreadable: string };
+  bluetooth?: BluetoothAdapter[];
 }
 
 export class FakeRoomProbe implements RoomProbe {
@@ -18,6 +19,9 @@ export class FakeRoomProbe implements RoomProbe {
   constructor(private readonly laptop: Laptop = {}) {}
   networkInterfaces(): NetworkInterface[] {
     return this.laptop.interfaces ?? [{ name: 'lo', up: true, state: 'unknown', loopback: true }, { name: 'eth0', up: false, state: 'down', loopback: false }];
+  }
+  bluetooth(): BluetoothAdapter[] {
+    return this.laptop.bluetooth ?? [];
   }
   usbDevices(): UsbDevice[] {
     return this.laptop.usb ?? [{ id: '1d6b:0002', name: 'Linux Foundation 2.0 root hub', rootHub: true }, { id: '1050:0407', name: 'Yubico YubiKey OTP+FIDO+CCID', rootHub: false }];
