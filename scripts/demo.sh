@@ -168,6 +168,10 @@ echo "== Restore drill: the root key's backup restored into a fresh token =="
 officiant rehearse ceremonies/release-authority-restore.yaml --from "$out" --out "$out-restore"
 
 echo
+echo "== A new officer joins the roster: three officers approve, the roster's own enrollment CA certifies =="
+rehearsed "$officers-join" 'Roster version [0-9]+ replacing|enrolled today|Slot 9a certificate' ceremonies/officer-addition.yaml --officers "$officers"
+
+echo
 echo "== What to look at =="
 echo "Evidence pages (one PDF per step, REHEARSAL watermark):"
 ls -1 "$out"/steps/ | sed 's/^/  /'
@@ -199,7 +203,7 @@ openssl dgst -sha256 -verify "$out-restore.root.pub.pem" -signature "$out-restor
   "$out-restore/outputs/restore/release-root-2026.statement.json" | sed 's/^/  /'
 echo
 echo "== Verification of the packets, as an auditor runs it (offline) =="
-for packet in "$officers" "$out-policy" "$out-sign" "$out-refused" "$out-manifest" "$out-manifest-2" "$out-window" "$out-restore"; do
+for packet in "$officers" "$out-policy" "$out-sign" "$out-refused" "$out-manifest" "$out-manifest-2" "$out-window" "$out-restore" "$officers-join"; do
   printf '%s: %s\n' "${packet#evidence/}" "$(officiant verify "$packet" | tail -n 1)"
 done
 node bin/officiant.js verify "$out"
