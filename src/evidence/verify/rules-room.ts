@@ -16,7 +16,9 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stri
 /** The observation's findings judged again; undefined when the record is not an observation as the step writes it. */
 function rejudge(observation: unknown): Finding[] | undefined {
   const o = observation as RoomObservation;
+  const nullOrObject = (x: unknown) => x === null || isObject(x);
   if (!isObject(observation) || !Array.isArray(o.interfaces) || !Array.isArray(o.bluetooth) || !Array.isArray(o.usb) || !Array.isArray(o.allowlist) || !isObject(o.boot) || !isObject(o.installation)) return undefined;
+  if (!nullOrObject(o.boot.named) || !nullOrObject(o.boot.read) || typeof o.tolerance_seconds !== 'number') return undefined;
   try {
     return judgeRoom(o);
   } catch {
@@ -28,6 +30,7 @@ export function checkRoom(entries: readonly JournalEntry[], script: Script, out:
   const started = entries[0]?.data ?? {};
   const rehearsal = started.mode === 'rehearsal';
   const site = isObject(started.room) ? started.room : {};
+  if (!rehearsal && !script.steps.some((s) => s.kind === 'room.preflight')) out.note?.('room: the script has no room.preflight step: the laptop was not checked');
   script.steps.forEach((step, i) => {
     if (step.kind !== 'room.preflight') return;
     const run = lastRun(entries, step.id);
@@ -50,9 +53,15 @@ export function checkRoom(entries: readonly JournalEntry[], script: Script, out:
     if (!same(observation.allowlist, site.usbAllowlist ?? []) || !same(observation.boot.named, site.bootMedium) || !same(observation.pinned_installation, site.officiantSha256)) {
       out.fail(`room: ${name}: the laptop was judged against other expectations than the site file's the ceremony started with`);
     }
+    if (observation.tolerance_seconds !== step.params.clock_tolerance_seconds) out.fail(`room: ${name}: the clock was judged with a tolerance of ${observation.tolerance_seconds} s; the script says ${step.params.clock_tolerance_seconds} s`);
     if (!rehearsal && observation.source !== '/sys') out.fail(`room: ${name}: the laptop was read from ${JSON.stringify(observation.source)}, not /sys`);
-    const boot = observation.boot.read && 'sha256' in observation.boot.read ? observation.boot.read.sha256 : 'not read';
-    out.note?.(`room: ${name}: boot medium SHA-256 ${boot}; Officiant installation SHA-256 ${observation.installation.sha256}; reference time ${observation.reference_time ?? 'not a time'} (compare with the paper log)`);
+    // Only an automated rehearsal lets the laptop's clock stand in for the reference.
+    if (!rehearsal && observation.reference_note !== undefined) out.fail(`room: ${name}: a production ceremony recorded no reference time typed (${JSON.stringify(observation.reference_note)})`);
+    const read: unknown = observation.boot.read;
+    const boot = isObject(read) && typeof read.sha256 === 'string' ? read.sha256 : 'not read';
+    out.note?.(`room: ${name}: boot medium SHA-256 ${boot}; Officiant installation SHA-256 ${observation.installation.sha256}; reference time ${observation.reference_time ?? 'not a time'}, laptop ${observation.laptop_time} (compare with the paper log)`);
+    // The expectations come from the record itself: shown, so they can be compared with the site file held.
+    out.note?.(`room: ${name}: judged against the site file's boot medium ${observation.boot.named?.sha256 ?? 'none named'}, USB allowlist [${observation.allowlist.join(', ')}], installation pin ${observation.pinned_installation ?? 'none'} (compare with the site file)`);
     const failed = findings.filter((f) => !f.ok).map((f) => f.check);
     if (failed.length === 0) return;
     if (rehearsal) {

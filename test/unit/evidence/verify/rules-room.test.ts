@@ -83,6 +83,9 @@ describe('verify: room.preflight', () => {
     ['a check missing from the record', journal({ findings: judgeRoom(observation()).slice(1) }), false, ['room: step 1 room: the network check is recorded 0 times, expected once', 'room: step 1 room: 4 checks recorded, expected 5 (network, clock, boot medium, usb, officiant)']],
     ['an observation that is not one', journal({ observation: 'all fine' as unknown as RoomObservation, findings: [] }), false, ['room: step 1 room: the record of what the laptop showed is not as Officiant writes it']],
     ['interfaces that are not objects', journal({ observation: observation({ interfaces: [null as never] }), findings: [] }), false, ['room: step 1 room: the record of what the laptop showed is not as Officiant writes it']],
+    ['a tolerance the script never gave', journal({ observation: observation({ tolerance_seconds: 1e12, laptop_time: '2031-12-05T10:00:00.000Z' }) }), false, ['room: step 1 room: the clock was judged with a tolerance of 1000000000000 s; the script says 120 s']],
+    ['a production record claiming the rehearsal clock', journal({ observation: observation({ reference_note: "rehearsal: the laptop's own clock stood in for the reference" }) }), false, ['room: step 1 room: a production ceremony recorded no reference time typed ("rehearsal: the laptop\'s own clock stood in for the reference")']],
+    ['a boot read that is not an object', journal({ observation: observation({ boot: { named: null, read: 'x' as never } }), findings: [] }), false, ['room: step 1 room: the record of what the laptop showed is not as Officiant writes it']],
     ['two records of the laptop', journal({ checked: 2 }), false, ['room: step 1 room: completed with 2 records of what the laptop showed, expected one']],
     ['no record at all', journal({ checked: 0 }), false, ['room: step 1 room: completed with 0 records of what the laptop showed, expected one']],
   ])('%s', (_n, entries, allow, expected) => {
@@ -92,6 +95,9 @@ describe('verify: room.preflight', () => {
   it('notes what an auditor compares with the paper log', () => {
     const notes: string[] = [];
     checkRoom(journal(), script(), { fail: () => undefined, note: (m) => notes.push(m) });
-    expect(notes).toEqual([`room: step 1 room: boot medium SHA-256 ${SHA}; Officiant installation SHA-256 ${'1a'.repeat(32)}; reference time 2026-12-05T10:00:30.000Z (compare with the paper log)`]);
+    expect(notes).toEqual([
+      `room: step 1 room: boot medium SHA-256 ${SHA}; Officiant installation SHA-256 ${'1a'.repeat(32)}; reference time 2026-12-05T10:00:30.000Z, laptop 2026-12-05T10:00:00.000Z (compare with the paper log)`,
+      `room: step 1 room: judged against the site file's boot medium ${SHA}, USB allowlist [1050:0407], installation pin none (compare with the site file)`,
+    ]);
   });
 });
