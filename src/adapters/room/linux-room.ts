@@ -3,7 +3,7 @@
 // installed files hashed. It reports what it finds and never decides: room.preflight does. `sysRoot` is /sys
 // on a ceremony laptop; tests hand it a directory laid out the same way (recorded as the probe's source).
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { hashDescriptor } from '../fs/hash-file.js';
 import { join, relative } from 'node:path';
 import type { BluetoothAdapter, NetworkInterface, RoomProbe, UsbDevice } from '../../engine/ports.js';
@@ -52,11 +52,28 @@ function digest(path: string, limit?: number): { sha256: string; bytes: number }
   }
 }
 
+/** What is at a path without following a link; undefined when it cannot be looked at (gone, no permission). */
+function entryOf(path: string): Stats | undefined {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
+function linkDigest(path: string): string {
+  try {
+    return createHash('sha256').update(`link:${readlinkSync(path)}`).digest('hex');
+  } catch {
+    return 'unreadable';
+  }
+}
+
 /** Regular files under a directory; a symbolic link is not followed (no loop), only listed as a link. */
 function filesUnder(root: string, dir: string, out: string[]): void {
   for (const name of list(join(root, dir))) {
     const rel = join(dir, name);
-    const st = lstatSync(join(root, rel), { throwIfNoEntry: false });
+    const st = entryOf(join(root, rel));
     if (st?.isDirectory()) filesUnder(root, rel, out);
     else if (st?.isFile() || st?.isSymbolicLink()) out.push(rel);
   }
@@ -113,7 +130,7 @@ export class LinuxRoomProbe implements RoomProbe {
     const { root, version, parts } = this.install;
     const files: string[] = [];
     for (const part of parts) {
-      const st = lstatSync(join(root, part), { throwIfNoEntry: false });
+      const st = entryOf(join(root, part));
       if (st?.isDirectory()) filesUnder(root, part, files);
       else if (st?.isFile()) files.push(part);
     }
@@ -124,8 +141,9 @@ export class LinuxRoomProbe implements RoomProbe {
       .sort()
       .map((rel) => {
         const path = join(root, rel);
-        // A link is hashed as what it points to, never followed into a loop.
-        if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) return `${createHash('sha256').update(`link:${readlinkSync(path)}`).digest('hex')}  ${rel}\n`;
+        // A link is hashed by where it points (never followed: no loop), so sha256sum reproduces the digest only
+        // for an installation without links, as npm lays one out.
+        if (entryOf(path)?.isSymbolicLink()) return `${linkDigest(path)}  ${rel}\n`;
         const d = digest(path);
         return `${'sha256' in d ? d.sha256 : 'unreadable'}  ${rel}\n`;
       });

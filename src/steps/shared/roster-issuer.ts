@@ -23,6 +23,7 @@ export async function rosterIssuer(ctx: StepContext, label: string): Promise<{ k
     throw new OfficiantError('ceremony.step-failed', `key "${label}" on token ${session.token().label} is not the enrollment CA of roster version ${roster.version} (${roster.enrollment_ca.subject}): officers it certified would be refused`);
   }
   const ca = new x509.X509Certificate(caPem);
+  // The key's SPKI equals the roster CA's (checked above): it reads.
   const spkiPem = createPublicKey({ key: key.spki, format: 'der', type: 'spki' }).export({ type: 'spki', format: 'pem' }).toString();
   const cert: CertificateRecord = { pem: ca.toString('pem'), sha256: roster.enrollment_ca.sha256, serial: ca.serialNumber, notBefore: ca.notBefore.toISOString(), notAfter: ca.notAfter.toISOString(), subject: ca.subject };
   if (new Date(cert.notAfter) < ctx.now()) throw new OfficiantError('ceremony.step-failed', `the roster's enrollment CA certificate expired on ${cert.notAfter}`);
