@@ -94,6 +94,9 @@ describe("an officer's lost token replaced", () => {
     const added = v3.body.officers.filter((o) => !v2.body.officers.some((p) => p.id === o.id));
     expect(added).toHaveLength(1);
     expect(added[0].device.serial).not.toBe(revoked[0].device.serial);
+    // The same person, with the roles they held (replaces: revoke).
+    expect([added[0].name, added[0].roles]).toEqual([revoked[0].name, revoked[0].roles]);
+    expect(replacement).toContain(`Replaces: device ${revoked[0].device.serial} of ${revoked[0].name} (${revoked[0].id}), revoked in this ceremony`);
     if (revoked[0].roles.includes('custodian')) expect(replacement).toContain(`${revoked[0].name} is a backup custodian: every backup they hold a share of must be re-shared next`);
   });
 });

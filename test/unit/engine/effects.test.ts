@@ -76,6 +76,12 @@ describe('runEffect', () => {
     expect(await runEffect(l, 'gen', 'op', {}, again.fns)).toBe('first');
     expect(again.calls.run).toBe(0);
     expect(l.entries).toHaveLength(2);
+    // People see that the operation was not done again; writes and pages are the record's own and say nothing.
+    expect(l.said).toEqual(['  (op: done earlier, journal line 1: taken from the journal, not done again)']);
+    l.paused = false;
+    await runEffect(l, 'gen', 'write:outputs/x', {}, counted('w').fns);
+    await runEffect(l, 'gen', 'write:outputs/x', {}, counted('w2').fns);
+    expect(l.said).toHaveLength(1);
   });
 
   it('the same op in another step is a different effect', async () => {

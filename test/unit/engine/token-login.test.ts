@@ -56,6 +56,8 @@ describe('TokenLogin', () => {
     expect(prompter.asked.map((a) => a.person)).toEqual(['Ann Holder', 'Bob Holder', 'Ann Holder', 'Bob Holder']);
     expect(whats()).toEqual([`${ok}-refused by Ann Holder`, `${ok} by Ann Holder`]);
     expect(prompter.said.join('\n')).toContain('again, in the same order: Ann Holder, then Bob Holder');
+    // Which token and who types, before the first half is asked.
+    expect(prompter.said[0]).toBe(`  Login to token "site-token" (${purpose === 'so-pin-half' ? 'half of the SO PIN' : 'half of the user PIN'}): Ann Holder, then Bob Holder.`);
   });
 
   it.each([

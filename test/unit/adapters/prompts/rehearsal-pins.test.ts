@@ -23,4 +23,12 @@ describe('showingRehearsalPins', () => {
     expect(p.interactive).toBe(false);
     expect(inner.asked.map((a) => a.kind)).toEqual(['secret', 'secret']);
   });
+
+  it("shows the simulated evidence token's halves, in the holders' order, each time one is asked", async () => {
+    const inner = new TablePrompter({ secrets: { [`${carol.name}.evidence-pin-half`]: 'rehearsal-1' } });
+    const shown: string[] = [];
+    const p = showingRehearsalPins(inner, {}, (l) => shown.push(l), ['rehearsal-1', 'rehearsal-2']);
+    for (let i = 0; i < 2; i++) await p.secret(carol, { stepId: 'evidence-key', id: 'evidence-pin-half', label: "half of the evidence token's user PIN", minLength: 1, repeat: false });
+    expect(shown).toEqual(Array(2).fill(`  REHEARSAL: the simulated evidence token's halves are "rehearsal-1" (PIN holder 1) and "rehearsal-2" (PIN holder 2)`));
+  });
 });
