@@ -24,11 +24,10 @@ import type { RosterOfficer } from '../custody/roster.types.js';
 import { signatureValid } from '../custody/signed-document.js';
 import { spkiPem, spkiSha256 } from './hsm-generate-key.js';
 import { deviceChoices, signWithPin, withToken } from '../engine/piv-officer.js';
-import type { GeneratedKey, StepContext, StepHandler } from '../engine/step-kind.types.js';
+import type { GeneratedKey, StepHandler } from '../engine/step-kind.types.js';
 import { certificateSerial, dnString, hsmCertificate, pemToDer, type CertificateRecord } from './shared/x509-in-hsm.js';
 import { rosterIssuer } from './shared/roster-issuer.js';
-import { OFFICER_REVOKED } from './officer-revoke.js';
-import { enrolledOfficers, issuerCertificate, officerId, OFFICER_ENROLLED } from './shared/enrolled-officers.js';
+import { enrolledOfficers, issuerCertificate, officerId, OFFICER_ENROLLED, replacedRoles } from './shared/enrolled-officers.js';
 import { pinProblem, randomDigits, randomHex } from './shared/piv-credentials.js';
 import { STEP_NEEDS } from '../script/step-needs.js';
 
@@ -288,20 +287,3 @@ export const pivEnroll: StepHandler<'piv.enroll'> = {
     }
   },
 };
-
-/**
- * The roster roles of the officer revoked in step `stepId` of this ceremony, whom `name` must be (a replaced
- * token goes to the same person, with the same roles); journaled and shown on the page.
- */
-function replacedRoles(ctx: StepContext, stepId: string, name: string): string[] {
-  const completed = ctx.entries().some((e) => e.type === 'step.completed' && e.step === stepId);
-  const revoked = completed ? [...ctx.entries()].reverse().find((e) => e.type === 'step.event' && e.step === stepId && e.data.what === OFFICER_REVOKED) : undefined;
-  if (!revoked) throw new OfficiantError('ceremony.step-failed', `step ${stepId} revoked no officer: there is no token to replace`);
-  const officer = ctx.roster().officers.find((o) => o.id === revoked.data.officer);
-  if (!officer) throw new OfficiantError('ceremony.step-failed', `the officer revoked in step ${stepId} is not on the roster`);
-  if (officer.name.trim().toLowerCase() !== name.trim().toLowerCase()) throw new OfficiantError('ceremony.step-failed', `${name} is not ${officer.name}, whose token step ${stepId} revoked: a replacement token goes to the same person`);
-  ctx.event('officer-replaces', { officer: officer.id, name: officer.name, revoked_device: String(revoked.data.device), roles: officer.roles });
-  ctx.result('Replaces', `device ${String(revoked.data.device)} of ${officer.name} (${officer.id}), revoked in this ceremony (${String(revoked.data.reason)}); roster roles kept: ${officer.roles.join(', ')}`);
-  return [...officer.roles];
-}
-

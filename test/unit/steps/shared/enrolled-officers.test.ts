@@ -35,3 +35,31 @@ describe('enrolledOfficers and issuerCertificate', () => {
     expect(() => issuerCertificate(fake.ctx, 'ca')).toThrow('the enrollment CA "ca" has no certificate in this ceremony: certify it with hsm.self-signed-certificate first');
   });
 });
+
+describe('replacedRoles', async () => {
+  const { createRosterBody, createRosterWorld } = await import('../../../helpers/roster-fixture.js');
+  const world = await createRosterWorld();
+  const body = createRosterBody(world);
+  const roster = { body, bytes: Buffer.from(JSON.stringify(body)), sha256: 'cd'.repeat(32) };
+  const lost = body.officers[1];
+  const s = scriptWith([step('revoke', 'officer.revoke', { record_by: 'admin' }), step('e1', 'piv.enroll', { officer: { role: 'crypto-officer', index: 1 }, issuer: 'ca', replaces: 'revoke' })], { officers: 2 });
+  const revoked = [
+    { type: 'step.event' as const, step: 'revoke', actor: 'system', data: { what: 'officer-revoked', officer: lost.id, name: lost.name, device: lost.device.serial, reason: 'lost on a train' } },
+    { type: 'step.completed' as const, step: 'revoke', actor: 'system', data: {} },
+  ];
+  const context = (earlier: typeof revoked) => createStepContext({ script: s, stepId: 'e1', needs: { ...pivEnroll.needs, roster: true }, roster, earlier });
+  const { replacedRoles } = await import('../../../../src/steps/shared/enrolled-officers.js');
+
+  it('gives the revoked officer their roles back, and says which device is replaced', () => {
+    const fake = context(revoked);
+    expect(replacedRoles(fake.ctx, 'revoke', ` ${lost.name.toUpperCase()} `)).toEqual(lost.roles);
+    expect(fake.results.at(-1)?.value).toContain(`device ${lost.device.serial} of ${lost.name} (${lost.id}), revoked in this ceremony (lost on a train)`);
+  });
+
+  it.each([
+    ['someone else', revoked, 'Mallory', `Mallory is not ${lost.name}, whose token step revoke revoked: a replacement token goes to the same person`],
+    ['a revocation that never completed', revoked.slice(0, 1), lost.name, 'step revoke revoked no officer: there is no token to replace'],
+  ])('refuses %s', (_n, earlier, name, message) => {
+    expect(() => replacedRoles(context(earlier).ctx, 'revoke', name)).toThrow(message);
+  });
+});
