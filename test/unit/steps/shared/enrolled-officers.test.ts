@@ -4,6 +4,7 @@ import { enrolledOfficers, issuerCertificate, officerId, OFFICER_ENROLLED } from
 import { createStepContext } from '../fakes/step-context.js';
 import { scriptWith, step } from '../fakes/scripts.js';
 import { pivEnroll } from '../../../../src/steps/piv-enroll.js';
+import type { NewEntry } from '../../../../src/record/journal.js';
 
 describe('officerId', () => {
   it.each([
@@ -43,11 +44,11 @@ describe('replacedRoles', async () => {
   const roster = { body, bytes: Buffer.from(JSON.stringify(body)), sha256: 'cd'.repeat(32) };
   const lost = body.officers[1];
   const s = scriptWith([step('revoke', 'officer.revoke', { record_by: 'admin' }), step('e1', 'piv.enroll', { officer: { role: 'crypto-officer', index: 1 }, issuer: 'ca', replaces: 'revoke' })], { officers: 2 });
-  const revoked = [
+  const revoked: NewEntry[] = [
     { type: 'step.event' as const, step: 'revoke', actor: 'system', data: { what: 'officer-revoked', officer: lost.id, name: lost.name, device: lost.device.serial, reason: 'lost on a train' } },
     { type: 'step.completed' as const, step: 'revoke', actor: 'system', data: {} },
   ];
-  const context = (earlier: typeof revoked) => createStepContext({ script: s, stepId: 'e1', needs: { ...pivEnroll.needs, roster: true }, roster, earlier });
+  const context = (earlier: NewEntry[]) => createStepContext({ script: s, stepId: 'e1', needs: { ...pivEnroll.needs, roster: true }, roster, earlier });
   const { replacedRoles } = await import('../../../../src/steps/shared/enrolled-officers.js');
 
   it('gives the revoked officer their roles back, and says which device is replaced', () => {
