@@ -1,5 +1,4 @@
 import { defineConfig } from 'vitest/config';
-import LongestFirst from './test/helpers/longest-first.js';
 
 // Three tiers (docs/where-things-are.md):
 // - unit: test/unit mirrors src/; no SoftHSM, no build step, no CLI process. `npm test` runs it.
@@ -21,8 +20,6 @@ const DRILLS = { maxWorkers: 2, maxConcurrency: 2 };
 export default defineConfig({
   test: {
     pool: 'forks',
-    // Known long files first (test/helpers/longest-first.ts): a fresh clone has no timings to order by.
-    sequence: { sequencer: LongestFirst },
     projects: [
       // Unit files are pure and fast: worker threads without per-file isolation start them in a fraction of
       // the time a fresh fork each takes.
