@@ -77,7 +77,10 @@ let avbPub: string;
 let payloadPub: string;
 beforeAll(async () => {
   ws.expectCompleted(ws.rehearse(join(ROOT, 'test/fixtures/enroll-drill.yaml'), 'officers'), 11);
-  [win, other] = await Promise.all([openWindow('window'), openWindow('killed')]);
+  // One after the other: both rehearsals add tokens to the one sandbox, and SoftHSM may fail to list tokens
+  // (CKR_GENERAL_ERROR) while another process adds one. The second starts once the first waits at its open window.
+  win = await openWindow('window');
+  other = await openWindow('killed');
   avbPub = join(win.out, 'outputs/avb-2026.pub.pem');
   payloadPub = join(win.out, 'outputs/payload-2026.pub.pem');
 }, 600_000);
