@@ -2,7 +2,8 @@
 # Every test, tier by tier: set-up if needed, build once, then the unit tier (no SoftHSM, no build), the
 # integration tier (real SoftHSM tokens in temp dirs, the built CLI, pdfsig, openssl) and the kill -9 drill
 # tier. Prints each tier's wall time, then ends with the plain line "N passed, N failed" counted from
-# vitest's JSON reports; exits non-zero when any test failed or when no test ran.
+# vitest's JSON reports (a test file whose set-up failed counts as one failure); exits non-zero when any test
+# failed or when no test ran.
 # Extra arguments go to every vitest run (e.g. a file filter).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +32,13 @@ node -e '
     try {
       const r = JSON.parse(fs.readFileSync(path.join(process.argv[1], `${tier}.json`), "utf8"));
       passed += r.numPassedTests ?? 0; failed += r.numFailedTests ?? 0;
+      // A file whose set-up failed reports its tests as skipped, not failed: it counts as one failure, named.
+      for (const f of r.testResults ?? []) {
+        if (f.status === "failed" && !(f.assertionResults ?? []).some((a) => a.status === "failed")) {
+          failed++;
+          console.log(`tier ${tier}: ${path.relative(process.cwd(), f.name)} failed before its tests ran: ${String(f.message ?? "").split("\n")[0]}`);
+        }
+      }
       if ((r.numTotalTests ?? 0) === 0 && !filtered) { empty = true; console.log(`tier ${tier}: no test ran`); }
     } catch { failed++; console.log(`tier ${tier}: no report`); }
   }
